@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HandoffBot.Tests.Support;
+
+/// <summary>
+/// The real bot in process, on a private in-memory SQLite database and fake time. Extra configuration and service
+/// overrides per test class.
+/// </summary>
+public class BotFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<Action<IServiceCollection>> _services = [];
+
+    public BotFactory()
+    {
+        _settings["Storage:SqliteConnectionString"] = $"Data Source=test-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+        _settings["Admin:ApiKey"] = AdminApiKey;
+    }
+
+    public const string AdminApiKey = "test-admin-key";
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+
+    public BotFactory With(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    public BotFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Time);
+            foreach (var configure in _services)
+            {
+                configure(services);
+            }
+        });
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Options;
+
+namespace HandoffBot.Assistant;
+
+public static class AssistantServiceCollectionExtensions
+{
+    public static IServiceCollection AddAssistant(this IServiceCollection services)
+    {
+        services.AddOptions<AssistantOptions>().BindConfiguration(AssistantOptions.Section).ValidateDataAnnotations()
+            .Validate(o => File.Exists(Path.GetFullPath(o.KnowledgeBasePath, AppContext.BaseDirectory)),
+                "Assistant:KnowledgeBasePath does not name an existing file.")
+            .ValidateOnStart();
+        services.AddSingleton(sp => KnowledgeBase.Load(Path.GetFullPath(sp.GetRequiredService<IOptions<AssistantOptions>>().Value.KnowledgeBasePath, AppContext.BaseDirectory)));
+        services.AddSingleton<IAnswerEngine, TfIdfAnswerEngine>();
+        return services;
+    }
+}

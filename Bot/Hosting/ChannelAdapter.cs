@@ -1,0 +1,135 @@
+using System.Security.Claims;
+using System.Text.Json;
+using HandoffBot.Pipeline;
+using HandoffBot.Protocol;
+
+namespace HandoffBot.Hosting;
+
+/// <summary>What the HTTP request that carried an activity should answer.</summary>
+public abstract record TurnOutcome
+{
+    /// <summary>Processing continues off the request; answer 200 with an empty body.</summary>
+    public sealed record Accepted : TurnOutcome;
+
+    /// <summary>An expectReplies turn: answer 200 with <c>{"activities":[...]}</c>.</summary>
+    public sealed record Replies(IReadOnlyList<Activity> Activities) : TurnOutcome;
+
+    /// <summary>An invoke: answer with the status and body; 501 when nothing handled it.</summary>
+    public sealed record Invoke(int Status, JsonElement? Body) : TurnOutcome;
+}
+
+/// <summary>A transport other than the Connector (e.g. the embedded Direct Line) that delivers some activities.</summary>
+public interface IChannelTransport
+{
+    bool Handles(Activity activity);
+
+    IActivitySink Sink { get; }
+}
+
+/// <summary>
+/// Turns inbound activities into turns: runs the pipeline inline when the HTTP response needs its result
+/// (expectReplies, invoke), and otherwise queues the turn so the channel's request returns at once.
+/// </summary>
+public sealed class ChannelAdapter(
+    TurnPipeline pipeline,
+    IConnectorClient connector,
+    IEnumerable<IChannelTransport> transports,
+    TurnQueue queue)
+{
+    private readonly IChannelTransport[] _transports = [.. transports];
+
+    public async Task<TurnOutcome> ProcessAsync(Activity activity, ClaimsIdentity? caller, CancellationToken cancellationToken)
+    {
+        _ = caller;
+        if (string.Equals(activity.DeliveryMode, DeliveryModes.ExpectReplies, StringComparison.OrdinalIgnoreCase))
+        {
+            var buffer = new BufferedSink();
+            var turn = new TurnContext(activity, buffer);
+            await pipeline.RunAsync(turn, cancellationToken);
+            return new TurnOutcome.Replies(buffer.Activities);
+        }
+        if (activity.IsType(ActivityTypes.Invoke))
+        {
+            var turn = new TurnContext(activity, SinkFor(activity));
+            await pipeline.RunAsync(turn, cancellationToken);
+            return turn.Features.Get<InvokeResponse>() is { } response
+                ? new TurnOutcome.Invoke(response.Status, response.Body)
+                : new TurnOutcome.Invoke(StatusCodes.Status501NotImplemented, null);
+        }
+        await queue.EnqueueAsync(activity, cancellationToken);
+        return new TurnOutcome.Accepted();
+    }
+
+    /// <summary>Runs one queued turn (called by <see cref="TurnQueue"/>).</summary>
+    public Task RunQueuedTurnAsync(Activity activity, CancellationToken cancellationToken) =>
+        pipeline.RunAsync(new TurnContext(activity, SinkFor(activity)), cancellationToken);
+
+    /// <summary>
+    /// Sends to a conversation the bot is not currently in a turn with (a proactive message), through the same
+    /// transport a turn would use. The callback gets a turn whose activity is a continuation event for that address.
+    /// </summary>
+    public Task ContinueConversationAsync(ConversationReference reference, Func<ITurnContext, CancellationToken, Task> callback, CancellationToken cancellationToken)
+    {
+        var continuation = new Activity { Type = ActivityTypes.Event, Name = "ContinueConversation" }
+            .ApplyConversationReference(reference, isIncoming: true);
+        return callback(new TurnContext(continuation, SinkFor(continuation)), cancellationToken);
+    }
+
+    public IActivitySink SinkFor(Activity activity)
+    {
+        foreach (var transport in _transports)
+        {
+            if (transport.Handles(activity))
+            {
+                return transport.Sink;
+            }
+        }
+        return new ConnectorSink(connector);
+    }
+}
+
+/// <summary>Collects a turn's replies for an expectReplies response; nothing goes out of band.</summary>
+internal sealed class BufferedSink : IActivitySink
+{
+    private readonly List<Activity> _activities = [];
+
+    public IReadOnlyList<Activity> Activities => _activities;
+
+    public Task<IReadOnlyList<ResourceResponse>> SendAsync(IReadOnlyList<Activity> activities, CancellationToken cancellationToken)
+    {
+        lock (_activities)
+        {
+            _activities.AddRange(activities);
+        }
+        return Task.FromResult<IReadOnlyList<ResourceResponse>>([.. activities.Select(_ => new ResourceResponse(null))]);
+    }
+
+    public Task<ResourceResponse> UpdateAsync(Activity activity, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("An expectReplies turn cannot update an activity.");
+
+    public Task DeleteAsync(Activity reference, string activityId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("An expectReplies turn cannot delete an activity.");
+}
+
+/// <summary>Sends through the Connector: a reply when replyToId is set, otherwise to the conversation.</summary>
+internal sealed class ConnectorSink(IConnectorClient connector) : IActivitySink
+{
+    public async Task<IReadOnlyList<ResourceResponse>> SendAsync(IReadOnlyList<Activity> activities, CancellationToken cancellationToken)
+    {
+        var responses = new ResourceResponse[activities.Count];
+        for (var i = 0; i < activities.Count; i++)
+        {
+            var activity = activities[i];
+            responses[i] = string.IsNullOrEmpty(activity.ReplyToId)
+                ? await connector.SendToConversationAsync(activity, cancellationToken)
+                : await connector.ReplyToActivityAsync(activity, cancellationToken);
+        }
+        return responses;
+    }
+
+    public Task<ResourceResponse> UpdateAsync(Activity activity, CancellationToken cancellationToken) =>
+        connector.UpdateActivityAsync(activity, cancellationToken);
+
+    public Task DeleteAsync(Activity reference, string activityId, CancellationToken cancellationToken) =>
+        connector.DeleteActivityAsync(reference.ServiceUrl!, reference.Conversation!.Id!, activityId, cancellationToken);
+}

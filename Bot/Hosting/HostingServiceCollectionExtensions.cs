@@ -1,0 +1,22 @@
+using HandoffBot.Protocol;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace HandoffBot.Hosting;
+
+public static class HostingServiceCollectionExtensions
+{
+    /// <summary>The channel side: options, authentication, the Connector client, the adapter and its turn queue.</summary>
+    public static IServiceCollection AddBotHosting(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<BotIdentityOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MessagesOptions>().BindConfiguration(MessagesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
+        services.TryAddSingleton<IChannelAuthenticator, LocalModeAuthenticator>();
+        services.AddConnectorClient();
+        services.AddSingleton<TurnQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<TurnQueue>());
+        services.AddSingleton<ChannelAdapter>();
+        return services;
+    }
+}

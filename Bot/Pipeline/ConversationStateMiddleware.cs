@@ -1,0 +1,28 @@
+using System.Text.Json.Nodes;
+using HandoffBot.Storage;
+
+namespace HandoffBot.Pipeline;
+
+/// <summary>
+/// Loads the conversation's state before the turn and saves it after, with optimistic concurrency:
+/// if another turn saved first, the save fails loudly with <see cref="StateConflictException"/> (never a lost update).
+/// </summary>
+public sealed class ConversationStateMiddleware(IConversationStateStore store) : IMiddleware
+{
+    public async Task OnTurnAsync(ITurnContext turn, NextDelegate next, CancellationToken cancellationToken)
+    {
+        var activity = turn.Activity;
+        var key = StateKeys.Conversation(activity.ChannelId!, activity.Conversation!.Id!);
+        var stored = await store.ReadAsync(key, cancellationToken);
+        var document = stored is null ? [] : JsonNode.Parse(stored.Json) as JsonObject ?? [];
+        var state = new ConversationState(key, document, stored?.Version);
+        turn.Features.Set(state);
+
+        await next(cancellationToken);
+
+        if (state.HasChanges)
+        {
+            await store.WriteAsync(key, state.ToJson(), state.Version, cancellationToken);
+        }
+    }
+}

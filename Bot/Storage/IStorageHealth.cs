@@ -1,0 +1,7 @@
+namespace HandoffBot.Storage;
+
+public interface IStorageHealth
+{
+    /// <summary>Throws when storage cannot be reached.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace HandoffBot.Storage;
+
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary><c>Sqlite</c> (default, embedded) or <c>Postgres</c> (several instances).</summary>
+    [Required]
+    public string Provider { get; set; } = "Sqlite";
+
+    /// <summary>Folder for the SQLite file and uploads; relative paths are under the content root.</summary>
+    [Required]
+    public string DataFolder { get; set; } = "data";
+
+    /// <summary>Overrides the SQLite connection string (tests use <c>Data Source=name;Mode=Memory;Cache=Shared</c>).</summary>
+    public string? SqliteConnectionString { get; set; }
+}

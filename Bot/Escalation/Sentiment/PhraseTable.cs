@@ -52,7 +52,7 @@ internal static class CustomerServiceCues
     [
         // Repetition: the customer has tried before.
         ("second time", -1.5f), ("third time", -2.5f), ("fourth time", -2.8f), ("fifth time", -3f),
-        ("again and again", -2f), ("over and over", -1.8f), ("for the last time", -1.5f),
+        ("for the last time", -1.5f),
         ("keep getting", -1f), ("keeps happening", -2f), ("keeps crashing", -2.3f),
         // Still broken.
         ("still not fixed", -2.5f), ("still not working", -2.5f), ("still not resolved", -2.5f),

@@ -1,4 +1,5 @@
 using HandoffBot.Assistant;
+using HandoffBot.Escalation.Sentiment;
 using HandoffBot.Hosting;
 using HandoffBot.Pipeline;
 using HandoffBot.Storage;
@@ -16,6 +17,7 @@ builder.Services.AddHandoffStorage();
 builder.Services.AddHandoffHealthChecks();
 builder.Services.AddBotHosting(builder.Configuration);
 builder.Services.AddAssistant();
+builder.Services.AddSentimentAnalysis();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline

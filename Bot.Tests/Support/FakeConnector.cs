@@ -44,6 +44,9 @@ public sealed record ScriptedResponse(int Status, string? Body = null, IReadOnly
     /// <summary>Never answers: holds the request until the client gives up (an attempt timeout) or the server stops.</summary>
     public bool NoAnswer { get; init; }
 
+    /// <summary>When set, the answer waits for this task (lets a test hold a request in flight).</summary>
+    public Task? Until { get; init; }
+
     public static ScriptedResponse Ok(string body) => new(200, body);
 
     public static ScriptedResponse Error(int status, string code = "Failed", string message = "Scripted failure") =>
@@ -170,6 +173,10 @@ public sealed class FakeConnector : IAsyncDisposable
             using var either = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
             await Task.Delay(Timeout.Infinite, either.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             return;
+        }
+        if (response.Until is { } until)
+        {
+            await until.WaitAsync(_stopping.Token);
         }
         context.Response.StatusCode = response.Status;
         foreach (var (name, value) in response.Headers ?? new Dictionary<string, string>())

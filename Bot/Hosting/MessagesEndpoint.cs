@@ -113,20 +113,49 @@ public static class ActivityParser
             {
                 return new Result(null, "The body must be a JSON object.");
             }
+        }
+        catch (JsonException exception)
+        {
+            return new Result(null, Malformed(exception));
+        }
+        try
+        {
             var activity = JsonSerializer.Deserialize(body, ProtocolJsonContext.Default.Activity);
             return activity is null ? new Result(null, "The body must be a JSON object.") : Validate(activity);
         }
         catch (JsonException exception)
         {
-            var where = exception.Path is { Length: > 1 } path ? $" at {path}" : string.Empty;
-            return new Result(null, $"The body is not a valid activity{where}: {Describe(exception)}");
+            return new Result(null, Describe(exception));
         }
     }
 
-    private static string Describe(JsonException exception) =>
-        exception.InnerException is InvalidOperationException or FormatException
-            ? "a field has the wrong JSON type."
-            : exception.LineNumber is null ? "the JSON does not match the activity schema." : "malformed JSON.";
+    /// <summary>
+    /// Says what is wrong without echoing System.Text.Json's internals: malformed JSON (with its position), a field
+    /// with the wrong JSON type (with its path), or a field whose value is refused (with the reason).
+    /// </summary>
+    private static string Describe(JsonException exception)
+    {
+        var where = exception.Path is { Length: > 1 } path ? $" at {path}" : string.Empty;
+        if (exception.InnerException is JsonException syntax)
+        {
+            return Malformed(syntax);
+        }
+        if (exception.InnerException is InvalidOperationException or FormatException or OverflowException
+            || exception.Message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return $"The body is not a valid activity{where}: a field has the wrong JSON type.";
+        }
+        if (exception.Message.Contains("maximum configured depth", StringComparison.Ordinal))
+        {
+            return "The body is not a valid activity: it is nested too deeply.";
+        }
+        // A converter's own message (e.g. timestamps), without the serializer's path suffix.
+        var message = exception.Message.Split(" Path:", 2)[0].Trim();
+        return $"The body is not a valid activity{where}: {message}";
+    }
+
+    private static string Malformed(JsonException exception) =>
+        $"The body is not a valid activity: malformed JSON at line {(exception.LineNumber ?? 0) + 1}, byte {(exception.BytePositionInLine ?? 0) + 1}.";
 
     private static Result Validate(Activity activity)
     {
@@ -142,6 +171,10 @@ public static class ActivityParser
         {
             return new Result(null, "The activity has no 'conversation.id'.");
         }
+        if (FirstNullEntry(activity) is { } field)
+        {
+            return new Result(null, $"The activity's '{field}' contains a null entry.");
+        }
         var expectReplies = string.Equals(activity.DeliveryMode, DeliveryModes.ExpectReplies, StringComparison.OrdinalIgnoreCase);
         if (activity.ServiceUrl is null ? !expectReplies : !IsHttpUrl(activity.ServiceUrl))
         {
@@ -150,6 +183,35 @@ public static class ActivityParser
                 : "The activity's 'serviceUrl' is not an absolute http(s) URL.");
         }
         return new Result(activity with { InputHint = InputHints.Normalize(activity.InputHint) }, null);
+    }
+
+    private static string? FirstNullEntry(Activity activity) =>
+        HasNull(activity.MembersAdded) ? "membersAdded"
+        : HasNull(activity.MembersRemoved) ? "membersRemoved"
+        : HasNull(activity.ReactionsAdded) ? "reactionsAdded"
+        : HasNull(activity.ReactionsRemoved) ? "reactionsRemoved"
+        : HasNull(activity.Attachments) ? "attachments"
+        : HasNull(activity.Entities) ? "entities"
+        : HasNull(activity.ListenFor) ? "listenFor"
+        : HasNull(activity.TextHighlights) ? "textHighlights"
+        : HasNull(activity.SuggestedActions?.Actions) ? "suggestedActions.actions"
+        : HasNull(activity.SuggestedActions?.To) ? "suggestedActions.to"
+        : null;
+
+    private static bool HasNull<T>(IReadOnlyList<T?>? items) where T : class
+    {
+        if (items is null)
+        {
+            return false;
+        }
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is null)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static bool IsHttpUrl(string value) =>

@@ -129,6 +129,29 @@ public sealed class ActivityProtocolTests
         Assert.DoesNotContain("System.", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"type":"message","channelId":"e","conversation":{"id":"c"},"channelData":{"x":"\ud800"}}""")]
+    [InlineData("""{"type":"message","channelId":"e","conversation":{"id":"c"},"someField":{"\ude00":1}}""")]
+    public void AStringThatIsNotValidUnicodeAnywhereIsRefusedBeforeItCanBeStored(string body)
+    {
+        var result = ActivityParser.Parse(Encoding.UTF8.GetBytes(body));
+
+        Assert.Null(result.Activity);
+        Assert.Contains("not valid Unicode", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InvalidUtf8BytesInAKeptFieldAreRefused()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"type":"message","channelId":"e","conversation":{"id":"c"},"deliveryMode":"expectReplies","value":"AB"}""");
+        var at = Array.IndexOf(body, (byte)'A');
+        body[at] = 0xC3; // a lead byte followed by 'B' is not UTF-8
+        var result = ActivityParser.Parse(body);
+
+        Assert.Null(result.Activity);
+        Assert.Contains("not valid Unicode", result.Error, StringComparison.Ordinal);
+    }
+
     private static readonly Activity Incoming = new()
     {
         Type = ActivityTypes.Message,

@@ -106,12 +106,11 @@ public static class ActivityParser
         {
             return new Result(null, "The body is empty; expected a JSON activity.");
         }
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (CheckSyntax(body) is { } problem)
             {
-                return new Result(null, "The body must be a JSON object.");
+                return new Result(null, problem);
             }
         }
         catch (JsonException exception)
@@ -152,6 +151,49 @@ public static class ActivityParser
         // A converter's own message (e.g. timestamps), without the serializer's path suffix.
         var message = exception.Message.Split(" Path:", 2)[0].Trim();
         return $"The body is not a valid activity{where}: {message}";
+    }
+
+    /// <summary>
+    /// One pass of the reader over the whole body: it must be a JSON object, and every string in it (names too,
+    /// including inside fields kept verbatim such as channelData) must be valid Unicode, or the activity could be
+    /// accepted and then fail when it is stored or sent on. Throws <see cref="JsonException"/> for malformed JSON.
+    /// </summary>
+    private static string? CheckSyntax(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return "The body must be a JSON object.";
+        }
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
+            {
+                continue;
+            }
+            bool valid;
+            if (reader.ValueIsEscaped)
+            {
+                try
+                {
+                    _ = reader.GetString();
+                    valid = true;
+                }
+                catch (InvalidOperationException)
+                {
+                    valid = false;
+                }
+            }
+            else
+            {
+                valid = System.Text.Unicode.Utf8.IsValid(reader.ValueSpan);
+            }
+            if (!valid)
+            {
+                return $"The body is not a valid activity: the string at byte {reader.TokenStartIndex + 1} is not valid Unicode (invalid UTF-8 or a lone \\u surrogate escape).";
+            }
+        }
+        return null;
     }
 
     private static string Malformed(JsonException exception) =>

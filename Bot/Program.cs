@@ -1,5 +1,6 @@
 using HandoffBot.Assistant;
 using HandoffBot.Hosting;
+using HandoffBot.Hosting.Access;
 using HandoffBot.Pipeline;
 using HandoffBot.Storage;
 
@@ -15,6 +16,8 @@ builder.Services.AddProblemDetails();
 builder.Services.AddHandoffStorage();
 builder.Services.AddHandoffHealthChecks();
 builder.Services.AddBotHosting(builder.Configuration);
+builder.Services.AddHandoffAccess();
+builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
 
 // One customer turn, in order (see ARCHITECTURE.md).
@@ -27,9 +30,13 @@ builder.Services.AddTurnPipeline(pipeline => pipeline
 var app = builder.Build();
 
 app.UseStatusCodePages();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapHandoffHealth();
 app.MapBotMessages();
 app.MapTranscriptExport();
+app.MapAdminEndpoints();
 
 app.Run();
 

@@ -12,7 +12,6 @@ public static class HostingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<BotIdentityOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MessagesOptions>().BindConfiguration(MessagesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
         services.AddChannelAuthentication();
         services.AddConnectorClient();
         services.AddSingleton<TurnQueue>();

@@ -185,7 +185,7 @@ public sealed partial class BotFrameworkAuthenticator : IChannelAuthenticator, I
             RequireExpirationTime = true,
             ValidateLifetime = true,
             ClockSkew = _options.ClockSkew,
-            LifetimeValidator = ValidateLifetime,
+            LifetimeValidator = TokenLifetime.Validator(_time),
             TryAllIssuerSigningKeys = string.IsNullOrEmpty(token.Kid),
         };
         var result = await _handler.ValidateTokenAsync(raw, parameters);
@@ -206,24 +206,6 @@ public sealed partial class BotFrameworkAuthenticator : IChannelAuthenticator, I
     {
         _channelKeys.Dispose();
         _emulatorKeys.Dispose();
-    }
-
-    private bool ValidateLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
-    {
-        var now = _time.GetUtcNow().UtcDateTime;
-        if (expires is null)
-        {
-            throw new SecurityTokenNoExpirationException("The token has no expiry.");
-        }
-        if (notBefore is { } nbf && nbf > now + parameters.ClockSkew)
-        {
-            throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = nbf };
-        }
-        if (expires.Value < now - parameters.ClockSkew)
-        {
-            throw new SecurityTokenExpiredException("The token has expired.") { Expires = expires.Value };
-        }
-        return true;
     }
 
     private static string Describe(Exception? exception) => exception switch

@@ -1,6 +1,7 @@
 using HandoffBot.Assistant;
 using HandoffBot.Hosting;
 using HandoffBot.Pipeline;
+using HandoffBot.Routing;
 using HandoffBot.Storage;
 
 // The content root is the output folder, so the root appsettings.json (linked into the build) is found
@@ -16,6 +17,7 @@ builder.Services.AddHandoffStorage();
 builder.Services.AddHandoffHealthChecks();
 builder.Services.AddBotHosting(builder.Configuration);
 builder.Services.AddAssistant();
+builder.Services.AddHandoffRouting();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline

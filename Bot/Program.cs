@@ -2,6 +2,7 @@ using HandoffBot.Assistant;
 using HandoffBot.Hosting;
 using HandoffBot.Hosting.Access;
 using HandoffBot.Pipeline;
+using HandoffBot.Routing;
 using HandoffBot.Storage;
 
 // The content root is the output folder, so the root appsettings.json (linked into the build) is found
@@ -19,6 +20,7 @@ builder.Services.AddBotHosting(builder.Configuration);
 builder.Services.AddHandoffAccess();
 builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
+builder.Services.AddHandoffRouting();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using HandoffBot.Assistant;
 using HandoffBot.Assistant.Classification;
 
 namespace HandoffBot.Eval;
@@ -94,7 +95,10 @@ internal sealed class ClincEvaluation : IEvaluation
             output.WriteLine(string.Create(ci, $"| {system} (Larson et al. 2019, Table 2) | {a:F1} | {r:F1} |"));
         }
         output.WriteLine(string.Create(ci, $"| **HandoffBot** (this run) | **{inScope:F1}** | **{outOfScope:F1}** |"));
-        output.WriteLine(string.Create(ci, $"| HandoffBot at the bot's cost-weighted threshold {botThreshold:F3} (val) | {100 * InScopeAccuracy(test, botThreshold):F1} | {100 * OutOfScopeRecall(oosTest, botThreshold):F1} |"));
+        const double botDefault = AssistantOptions.DefaultConfidenceThreshold;
+        output.WriteLine(string.Create(ci, $"| HandoffBot at the bot's default threshold {botDefault:F2} | {100 * InScopeAccuracy(test, botDefault):F1} | {100 * OutOfScopeRecall(oosTest, botDefault):F1} |"));
+        output.WriteLine();
+        output.WriteLine(string.Create(ci, $"val + oos_val at the bot's default threshold {botDefault:F2}: {100 * InScopeAccuracy(val, botDefault):F1} / {100 * OutOfScopeRecall(oosVal, botDefault):F1}; threshold where a wrong answer (out-of-scope answered included) costs twice a right one: {botThreshold:F3} ({100 * InScopeAccuracy(val, botThreshold):F1} / {100 * OutOfScopeRecall(oosVal, botThreshold):F1})"));
         output.WriteLine();
         output.WriteLine(string.Create(ci, $"in-scope accuracy without a threshold: {noThreshold:F1}; expected calibration error on test (15 bins): {ece:F4}"));
         output.WriteLine("| confidence | n | mean confidence | accuracy |");

@@ -11,7 +11,7 @@ public sealed class AnswerEngineTests(ITestOutputHelper output)
     private static readonly Lazy<ClassifierAnswerEngine> Engine = new(() => new ClassifierAnswerEngine(Knowledge));
 
     /// <summary>The default Assistant:ConfidenceThreshold (see README: Assistant).</summary>
-    private const double Threshold = 0.65;
+    private const double Threshold = AssistantOptions.DefaultConfidenceThreshold;
 
     /// <summary>Phrasings written for this test, none of them in the knowledge base's examples.</summary>
     public static readonly TheoryData<string, string> HeldOutPhrasings = new()

@@ -6,6 +6,7 @@ namespace HandoffBot.Pipeline;
 /// <summary>
 /// Loads the conversation's state before the turn and saves it after, with optimistic concurrency:
 /// if another turn saved first, the save fails loudly with <see cref="StateConflictException"/> (never a lost update).
+/// In a pipeline with a turn store the save is part of the turn's single commit (<see cref="TurnWrites"/>).
 /// </summary>
 public sealed class ConversationStateMiddleware(IConversationStateStore store) : IMiddleware
 {
@@ -22,7 +23,14 @@ public sealed class ConversationStateMiddleware(IConversationStateStore store) :
 
         if (state.HasChanges)
         {
-            await store.WriteAsync(key, state.ToJson(), state.Version, cancellationToken);
+            if (turn.Features.Get<TurnWrites>() is { IsCommitted: false } writes)
+            {
+                writes.SetState(new StateWrite(key, state.ToJson(), state.Version));
+            }
+            else
+            {
+                await store.WriteAsync(key, state.ToJson(), state.Version, cancellationToken);
+            }
         }
     }
 }

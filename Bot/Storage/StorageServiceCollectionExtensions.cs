@@ -16,8 +16,11 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IStorageHealth>(sp => sp.GetRequiredService<SqliteDatabase>());
         services.AddSingleton<ISqliteSchema, SqliteConversationStateStore.Schema>();
         services.AddSingleton<ISqliteSchema, SqliteTranscriptStore.Schema>();
+        services.AddSingleton<ISqliteSchema, SqliteInboxStore.Schema>();
         services.TryAddSingleton<IConversationStateStore, SqliteConversationStateStore>();
         services.TryAddSingleton<ITranscriptStore, SqliteTranscriptStore>();
+        services.TryAddSingleton<IInboxStore, SqliteInboxStore>();
+        services.TryAddSingleton<ITurnStore, SqliteTurnStore>();
         return services;
     }
 }

@@ -59,12 +59,17 @@ echo "== warm-up: ${warmup}s at $connections connections"
 LOAD_RUN_ID="warm$$" timeout $((warmup + 30)) wrk -t "$threads" -c "$connections" -d "${warmup}s" -s eng/load.lua "$url" >/dev/null
 
 echo "== load: ${duration}s at $connections connections, $threads wrk threads ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$bot_pid/stat"; }
+cpu_before=$(cpu_ticks)
 out=$(LOAD_RUN_ID="run$$" timeout $((duration + 30)) wrk -t "$threads" -c "$connections" -d "${duration}s" --timeout 5s --latency -s eng/load.lua "$url")
+cpu_after=$(cpu_ticks)
 echo "$out" | grep -E 'Latency|Req/Sec|requests in|Non-2xx' || true
 result=$(echo "$out" | grep '^RESULT' | sed 's/^RESULT //')
 eval "$result"
-printf 'turns/s: %s   p50: %s ms   p90: %s ms   p99: %s ms   max: %s ms   turns: %s   failed: %s   socket errors: %s\n' \
-  "$turns_per_s" "$p50_ms" "$p90_ms" "$p99_ms" "$max_ms" "$turns" "$failed" "$socket_errors"
+# CPU the bot process used per turn (user + system): a figure that holds even when other work shares the cores.
+cpu_us_per_turn=$(( (cpu_after - cpu_before) * 1000000 / $(getconf CLK_TCK) / (turns > 0 ? turns : 1) ))
+printf 'turns/s: %s   p50: %s ms   p90: %s ms   p99: %s ms   max: %s ms   turns: %s   failed: %s   socket errors: %s   bot CPU/turn: %s us\n' \
+  "$turns_per_s" "$p50_ms" "$p90_ms" "$p99_ms" "$max_ms" "$turns" "$failed" "$socket_errors" "$cpu_us_per_turn"
 if grep -qiE ' fail|exception' "$log"; then
   echo "== the bot logged errors:"; grep -iE -A3 ' fail|exception' "$log" | head -20
 fi

@@ -113,3 +113,30 @@ public sealed class TurnCommitTests : IClassFixture<BotFactory>
         }
     }
 }
+
+public sealed class ConversationStateTests
+{
+    [Fact]
+    public void SectionsThisBuildDoesNotKnowSurviveASaveUnchanged()
+    {
+        var state = new ConversationState("k", """{"handoff":{"status":"queued","n":[1,2]},"assistant":{"turns":[],"welcomed":false}}""", 3);
+
+        state.Set(state.Get<HandoffBot.Assistant.AssistantState>() with { Welcomed = true });
+
+        Assert.Equal("""{"handoff":{"status":"queued","n":[1,2]},"assistant":{"turns":[],"welcomed":true}}""", state.ToJson());
+        Assert.Equal(3, state.Version);
+    }
+
+    [Fact]
+    public void AConversationWithNoStateStartsEmptyAndSavesOnlyWhatWasSet()
+    {
+        var state = new ConversationState("k", (string?)null, null);
+
+        Assert.False(state.HasChanges);
+        Assert.Same(HandoffBot.Assistant.AssistantState.Empty, state.Get<HandoffBot.Assistant.AssistantState>());
+        state.Set(HandoffBot.Assistant.AssistantState.Empty with { Welcomed = true });
+
+        Assert.True(state.HasChanges);
+        Assert.Equal("""{"assistant":{"turns":[],"welcomed":true}}""", state.ToJson());
+    }
+}

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using HandoffBot.Storage;
 
 namespace HandoffBot.Pipeline;
@@ -15,8 +14,7 @@ public sealed class ConversationStateMiddleware(IConversationStateStore store) :
         var activity = turn.Activity;
         var key = StateKeys.Conversation(activity.ChannelId!, activity.Conversation!.Id!);
         var stored = await store.ReadAsync(key, cancellationToken);
-        var document = stored is null ? [] : JsonNode.Parse(stored.Json) as JsonObject ?? [];
-        var state = new ConversationState(key, document, stored?.Version);
+        var state = new ConversationState(key, stored?.Json, stored?.Version);
         turn.Features.Set(state);
 
         await next(cancellationToken);

@@ -12,6 +12,7 @@ public static class StorageServiceCollectionExtensions
             .Validate(o => string.Equals(o.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase),
                 "Storage:Provider must be 'Sqlite' (PostgreSQL support comes with scale-out).")
             .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SqliteDatabase>();
         services.TryAddSingleton<IStorageHealth>(sp => sp.GetRequiredService<SqliteDatabase>());
         services.AddSingleton<ISqliteSchema, SqliteConversationStateStore.Schema>();

@@ -35,7 +35,8 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable, IAsyncDisposab
     private readonly SemaphoreSlim _initLock = new(1, 1);
     private readonly Channel<PendingWrite> _writes = Channel.CreateBounded<PendingWrite>(
         new BoundedChannelOptions(16 * 1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    private readonly ConcurrentBag<SqliteSession> _readers = [];
+    private readonly ConcurrentQueue<SqliteSession> _readers = new();
+    private int _idleReaders;
     private readonly int _maxIdleReaders = Math.Max(4, Environment.ProcessorCount * 4);
     private Task? _writer;
     private volatile bool _initialised;
@@ -119,7 +120,16 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable, IAsyncDisposab
             await InitialiseAsync(cancellationToken);
         }
         cancellationToken.ThrowIfCancellationRequested();
-        var session = _readers.TryTake(out var idle) ? idle : new SqliteSession(OpenRaw());
+        SqliteSession session;
+        if (_readers.TryDequeue(out var idle))
+        {
+            Interlocked.Decrement(ref _idleReaders);
+            session = idle;
+        }
+        else
+        {
+            session = new SqliteSession(OpenRaw());
+        }
         var healthy = false;
         try
         {
@@ -129,12 +139,16 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable, IAsyncDisposab
         }
         finally
         {
-            if (healthy && !_disposed && _readers.Count < _maxIdleReaders)
+            if (healthy && !_disposed && Interlocked.Increment(ref _idleReaders) <= _maxIdleReaders)
             {
-                _readers.Add(session);
+                _readers.Enqueue(session);
             }
             else
             {
+                if (healthy && !_disposed)
+                {
+                    Interlocked.Decrement(ref _idleReaders);
+                }
                 session.Dispose();
             }
         }
@@ -338,7 +352,7 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable, IAsyncDisposab
 
     private void DisposeConnections()
     {
-        while (_readers.TryTake(out var session))
+        while (_readers.TryDequeue(out var session))
         {
             session.Dispose();
         }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Load test: builds Release, starts the bot on 127.0.0.1 (Production settings, a fresh SQLite file in a temporary
-# folder), warms it up, then drives POST /api/messages with expectReplies turns from many concurrent conversations
+# folder), warms it up (30 s by default: tiered JIT with dynamic PGO needs that long to settle on a busy 2-core
+# machine; measured before/after in the README), then drives POST /api/messages with expectReplies turns from many concurrent conversations
 # with wrk, prints turns/s and p50/p99 latency, stops the bot and exits. Loopback only; bounded in time.
-# Usage: eng/load.sh [--connections 32] [--duration 10] [--threads 2] [--warmup 10] [--no-build]
+# Usage: eng/load.sh [--connections 32] [--duration 10] [--threads 2] [--warmup 30] [--no-build]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-connections=32 duration=10 threads=2 warmup=10 build=1
+connections=32 duration=10 threads=2 warmup=30 build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) connections="$2"; shift 2 ;;

@@ -8,13 +8,14 @@ internal readonly record struct PhraseMatch(int Phrase, int First, int Last);
 /// <summary>
 /// Finds configured phrases in a tokenized message. A phrase is words separated by spaces, compared ignoring case
 /// after the same normalisation as messages ("don't" = "dont"); <c>a|b</c> is either word, <c>word*</c> any word
-/// starting with it, and a lone <c>*</c> up to three words of anything (within one clause). Phrases are indexed by
+/// starting with it, a lone <c>*</c> up to three words of anything and <c>**</c> up to six (within one clause). Phrases are indexed by
 /// their first word in a frozen dictionary, so a message is scanned once: no regular expressions, no backtracking
 /// beyond the small gaps.
 /// </summary>
 internal sealed class PhraseMatcher
 {
-    private const int MaxGap = 3;
+    private const int ShortGap = 3;
+    private const int LongGap = 6;
 
     private readonly Element[][] _phrases;
     private readonly FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _byFirstWord;
@@ -111,7 +112,7 @@ internal sealed class PhraseMatcher
         var current = elements[element];
         if (current.IsGap)
         {
-            for (var skip = 0; skip <= MaxGap && token + skip <= text.Count; skip++)
+            for (var skip = 0; skip <= current.MaxGap && token + skip <= text.Count; skip++)
             {
                 if (skip > 0 && text[token + skip - 1].Clause != clause)
                 {
@@ -142,13 +143,13 @@ internal sealed class PhraseMatcher
         var elements = new List<Element>(parts.Length);
         foreach (var part in parts)
         {
-            if (part == "*")
+            if (part is "*" or "**")
             {
                 if (elements.Count == 0 || elements[^1].IsGap)
                 {
                     throw new FormatException($"phrase '{phrase}' must start with a word and not repeat '*'");
                 }
-                elements.Add(Element.Gap);
+                elements.Add(part == "*" ? Element.Gap : Element.LongGapElement);
                 continue;
             }
             var words = new List<string>();
@@ -176,11 +177,15 @@ internal sealed class PhraseMatcher
         return [.. elements];
     }
 
-    private sealed class Element(string[] words)
+    private sealed class Element(string[] words, int maxGap = 0)
     {
-        public static readonly Element Gap = new([]);
+        public static readonly Element Gap = new([], ShortGap);
+
+        public static readonly Element LongGapElement = new([], LongGap);
 
         public string[] Words { get; } = words;
+
+        public int MaxGap { get; } = maxGap;
 
         public bool IsGap => Words.Length == 0;
 

@@ -53,8 +53,16 @@ internal sealed class TokenizedText
     public static TokenizedText Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        // Upper bound: every word may expand to at most 3 tokens; words are at most (length + 1) / 2.
-        var tokens = new Token[Math.Max(4, (text.Length + 1) / 2 * 2)];
+        // Sized by a first pass counting words; expansions ("wanna" = "want to") grow it when needed.
+        var words = 0;
+        for (var j = 0; j < text.Length; j++)
+        {
+            if (IsWordChar(text[j]) && (j == 0 || !IsWordChar(text[j - 1])))
+            {
+                words++;
+            }
+        }
+        var tokens = new Token[words + 2];
         var count = 0;
         var clause = 0;
         var i = 0;
@@ -104,9 +112,9 @@ internal sealed class TokenizedText
                     }
                 }
             }
-            if (count + 3 > tokens.Length)
+            if (count + 2 >= tokens.Length)
             {
-                Array.Resize(ref tokens, tokens.Length * 2);
+                Array.Resize(ref tokens, (tokens.Length * 2) + 2);
             }
             if (ExpansionLookup.TryGetValue(word, out var expansion))
             {
@@ -157,6 +165,12 @@ internal sealed class TokenizedText
             ["thx"] = ["thanks"], ["ty"] = ["thanks"], ["msg"] = ["message"], ["acct"] = ["account"], ["acc"] = ["account"],
             ["txn"] = ["transaction"], ["pymt"] = ["payment"],
         };
+        // Common contractions map to themselves, so "hasn't" finds "hasnt" without allocating a string.
+        foreach (var same in (string[])["hasnt", "havent", "hadnt", "wasnt", "werent", "isnt", "arent", "doesnt", "didnt", "dont", "its",
+            "thats", "whats", "theres", "heres", "lets", "shouldnt", "couldnt", "wouldnt", "youve", "weve", "theyre", "ive", "youll", "shes", "hes"])
+        {
+            map.TryAdd(same, [same]);
+        }
         return map.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
     }
 }

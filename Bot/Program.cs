@@ -1,7 +1,9 @@
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
 using HandoffBot.Hosting;
+using HandoffBot.Hosting.Access;
 using HandoffBot.Pipeline;
+using HandoffBot.Routing;
 using HandoffBot.Storage;
 
 // `dotnet run --project Bot -- analyze`: escalation analysis of stdin lines, no web server.
@@ -23,8 +25,11 @@ builder.Services.AddProblemDetails();
 builder.Services.AddHandoffStorage();
 builder.Services.AddHandoffHealthChecks();
 builder.Services.AddBotHosting(builder.Configuration);
+builder.Services.AddHandoffAccess();
+builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
 builder.Services.AddEscalation();
+builder.Services.AddHandoffRouting();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline
@@ -37,9 +42,13 @@ builder.Services.AddTurnPipeline(pipeline => pipeline
 var app = builder.Build();
 
 app.UseStatusCodePages();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapHandoffHealth();
 app.MapBotMessages();
 app.MapTranscriptExport();
+app.MapAdminEndpoints();
 
 app.Run();
 

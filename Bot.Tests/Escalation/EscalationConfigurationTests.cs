@@ -28,7 +28,7 @@ public sealed class EscalationConfigurationTests
         using var factory = new BotFactory().With("Escalation:Triggers:HumanRequest:Enabled", "false");
         var detector = (EscalationDetector)factory.Services.GetService(typeof(EscalationDetector))!;
         var text = "agent pls";
-        var turn = new TurnSnapshot(new Protocol.Activity { Type = "message", Text = text }, text, null, null, EscalationHistory.Empty);
+        var turn = new TurnSnapshot(new HandoffBot.Protocol.Activity { Type = "message", Text = text }, text, null, null, EscalationHistory.Empty);
 
         var decision = await detector.EvaluateAsync(turn, CancellationToken.None);
 

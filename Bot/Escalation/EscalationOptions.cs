@@ -156,10 +156,13 @@ internal sealed class EscalationOptionsSetup(IConfiguration configuration) : ICo
         catch (InvalidOperationException exception)
         {
             // The binder's outer message is vague ("binding has failed"); the inner one names the key and value.
-            var message = exception.InnerException is null ? exception.Message : string.Empty;
-            for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+            var message = string.Empty;
+            for (Exception? inner = exception; inner is not null; inner = inner.InnerException)
             {
-                message += (message.Length > 0 ? " " : string.Empty) + inner.Message;
+                if (inner.InnerException is null || !inner.Message.Contains("binding has failed", StringComparison.Ordinal))
+                {
+                    message += (message.Length > 0 ? " " : string.Empty) + inner.Message;
+                }
             }
             throw Fail($"Escalation configuration is invalid: {message}");
         }

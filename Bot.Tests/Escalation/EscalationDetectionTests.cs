@@ -39,6 +39,8 @@ public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture
     [InlineData("No, I want a human", "want a human")]
     [InlineData("i dont know how to reach a person", "reach a person")]
     [InlineData("pls transfer me to customer service rep", "transfer me to customer service rep")]
+    [InlineData("can a human look at this", "can a human look")]
+    [InlineData("transfer me please", "transfer me")]
     public async Task RequestsForAPersonFireWithTheWordsAsEvidence(string text, string evidence)
     {
         var decision = await Detector.EvaluateAsync(Turn(text), CancellationToken.None);
@@ -61,6 +63,10 @@ public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture
     [InlineData("I need assistance with my order")]
     [InlineData("can I speak with customer service?")]
     [InlineData("my manager said I could return it")]
+    [InlineData("your agent was rude to me")]
+    [InlineData("the delivery person left it at the wrong door")]
+    [InlineData("I asked an agent yesterday and they said it would arrive")]
+    [InlineData("transfer money to my savings")]
     public async Task MereMentionsOfPeopleDoNotFire(string text)
     {
         var decision = await Detector.EvaluateAsync(Turn(text), CancellationToken.None);

@@ -391,6 +391,22 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
             return new Finding(nounScore - 0.15, n - 1, act + 1, n - 1);
         }
 
+        // 3b. "can a human look at this", "could an agent check my order": a person (not just "someone") asked to act.
+        if (strength == 2 && !endsClause)
+        {
+            var modal = n - 1;
+            while (modal >= 0 && text[modal].Clause == clause && (text.Is(modal, "a") || text.Is(modal, "an") || text.Is(modal, "the")
+                || text.Is(modal, "real") || text.Is(modal, "live") || text.Is(modal, "actual") || text.Is(modal, "human")))
+            {
+                modal--;
+            }
+            if (modal >= 0 && modal < n - 1 && text[modal].Clause == clause
+                && (text.Is(modal, "can") || text.Is(modal, "could") || text.Is(modal, "would") || text.Is(modal, "will")))
+            {
+                return new Finding(0.8, modal, Math.Min(n + 1, text.Count - 1), modal);
+            }
+        }
+
         // 4. Short messages that are little more than the noun: "agent pls", "human!!", "real person now".
         var others = 0;
         for (var i = 0; i < text.Count && others <= 1; i++)
@@ -420,6 +436,20 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
             if ((text.Is(i, "escalate") || text.Is(i, "escalation")) && !IsNegated(text, i))
             {
                 return new Finding(0.8, i, i, i);
+            }
+            // "transfer me", "connect me please": in a chat with the assistant, a person is meant.
+            if (text.Count <= 4 && i + 1 < text.Count && (text.Is(i, "transfer") || text.Is(i, "connect"))
+                && (text.Is(i + 1, "me") || text.Is(i + 1, "us")) && !IsNegated(text, i))
+            {
+                var rest = 0;
+                for (var j = 0; j < text.Count; j++)
+                {
+                    rest += j != i && j != i + 1 && !Fillers.Contains(text.Word(j)) ? 1 : 0;
+                }
+                if (rest == 0)
+                {
+                    return new Finding(0.7, i, i + 1, i);
+                }
             }
         }
         return default;

@@ -55,7 +55,9 @@ public static class SentimentServiceCollectionExtensions
                     });
             });
 
-        services.TryAddSingleton<ISentimentAnalyzer>(sp =>
+        // The real analyzer replaces any placeholder registered before (AddEscalation registers a neutral one).
+        services.RemoveAll<ISentimentAnalyzer>();
+        services.AddSingleton<ISentimentAnalyzer>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<SentimentOptions>>();
             var local = sp.GetRequiredService<VaderSentimentAnalyzer>();

@@ -1,6 +1,5 @@
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
-using HandoffBot.Escalation.Sentiment;
 using HandoffBot.Hosting;
 using HandoffBot.Hosting.Access;
 using HandoffBot.Pipeline;
@@ -31,7 +30,6 @@ builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
 builder.Services.AddEscalation();
 builder.Services.AddHandoffRouting();
-builder.Services.AddSentimentAnalysis();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline

@@ -1,3 +1,4 @@
+using HandoffBot.Escalation.Sentiment;
 using HandoffBot.Escalation.Triggers;
 using HandoffBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,7 +10,7 @@ public static class EscalationServiceCollectionExtensions
 {
     /// <summary>
     /// The escalation triggers (configured under <c>Escalation:Triggers</c>, validated at start-up), the detector,
-    /// the middleware, the audit store and the <c>analyze</c> command.
+    /// the middleware, the audit store, the sentiment analyzer it uses and the <c>analyze</c> command.
     /// </summary>
     public static IServiceCollection AddEscalation(this IServiceCollection services)
     {
@@ -27,23 +28,7 @@ public static class EscalationServiceCollectionExtensions
 
         services.AddSingleton<ISqliteSchema, SqliteEscalationAuditStore.Schema>();
         services.TryAddSingleton<IEscalationAuditStore, SqliteEscalationAuditStore>();
-        services.TryAddSingleton<ISentimentAnalyzer, NeutralSentimentAnalyzer>();
+        services.AddSentimentAnalysis();
         return services;
     }
-}
-
-/// <summary>
-/// Stand-in until the sentiment analyzers are registered: every message neutral. Registered only when no other
-/// <see cref="ISentimentAnalyzer"/> is.
-/// </summary>
-internal sealed class NeutralSentimentAnalyzer : ISentimentAnalyzer
-{
-    private static readonly SentimentResult Neutral = new(SentimentLabels.Neutral, new SentimentScores(0, 1, 0), [], 0, "none");
-
-    public string Name => "none";
-
-    public ValueTask<SentimentResult> AnalyzeAsync(string text, string? language, CancellationToken cancellationToken) => ValueTask.FromResult(Neutral);
-
-    public ValueTask<IReadOnlyList<SentimentResult>> AnalyzeBatchAsync(IReadOnlyList<string> texts, string? language, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<SentimentResult>>([.. texts.Select(_ => Neutral)]);
 }

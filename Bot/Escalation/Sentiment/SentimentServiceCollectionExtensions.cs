@@ -55,9 +55,7 @@ public static class SentimentServiceCollectionExtensions
                     });
             });
 
-        // The real analyzer replaces any placeholder registered before (AddEscalation registers a neutral one).
-        services.RemoveAll<ISentimentAnalyzer>();
-        services.AddSingleton<ISentimentAnalyzer>(sp =>
+        services.TryAddSingleton<ISentimentAnalyzer>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<SentimentOptions>>();
             var local = sp.GetRequiredService<VaderSentimentAnalyzer>();

@@ -63,8 +63,9 @@ public interface IOutboundTokenProvider
 /// Typed HttpClient for the Connector. Retries (429 honouring Retry-After, 500/502/503/504, timeouts) come from the
 /// resilience handler configured on the named client (<see cref="ConnectorResilience"/>); 400/401/403/404/412 are
 /// never retried there. A 401 forces one token refresh and one more call. Failures surface as <see cref="ConnectorException"/>.
+/// A singleton: each call takes a client from the factory, so pooled handlers are still recycled (DNS changes seen).
 /// </summary>
-public sealed class ConnectorClient(HttpClient http, IOutboundTokenProvider tokens, TimeProvider time) : IConnectorClient
+public sealed class ConnectorClient(IHttpClientFactory httpClients, IOutboundTokenProvider tokens, TimeProvider time) : IConnectorClient
 {
     public const string HttpClientName = "BotConnector";
 
@@ -178,7 +179,7 @@ public sealed class ConnectorClient(HttpClient http, IOutboundTokenProvider toke
     {
         try
         {
-            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (Polly.Timeout.TimeoutRejectedException exception)
         {

@@ -1,4 +1,5 @@
 using HandoffBot.Assistant;
+using HandoffBot.Escalation.Sentiment;
 using HandoffBot.Hosting;
 using HandoffBot.Hosting.Access;
 using HandoffBot.Pipeline;
@@ -21,6 +22,7 @@ builder.Services.AddHandoffAccess();
 builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
 builder.Services.AddHandoffRouting();
+builder.Services.AddSentimentAnalysis();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline

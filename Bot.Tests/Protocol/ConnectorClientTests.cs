@@ -71,6 +71,27 @@ public sealed class ConnectorClientTests : IAsyncLifetime
         Assert.Equal("a1", created.ActivityId);
     }
 
+    [Theory]
+    [InlineData(200, null)]
+    [InlineData(201, "")]
+    [InlineData(202, null)]
+    [InlineData(204, null)]
+    [InlineData(200, "OK")]
+    public async Task ASuccessWithoutAJsonBodyIsASuccessWithNoId(int status, string? body)
+    {
+        _connector.Script(new ScriptedResponse(status, body));
+        var client = Client();
+
+        var reply = await client.ReplyToActivityAsync(Reply(), CancellationToken.None);
+        _connector.Script(new ScriptedResponse(status, body));
+        var created = await client.CreateConversationAsync(_connector.Url, new ConversationParameters(), CancellationToken.None);
+
+        Assert.NotNull(reply);
+        Assert.Null(reply.Id);
+        Assert.NotNull(created);
+        Assert.Null(created.Id);
+    }
+
     [Fact]
     public async Task TooManyRequestsIsRetriedOnlyAfterTheRetryAfterDelay()
     {

@@ -63,8 +63,9 @@ public interface IOutboundTokenProvider
 /// Typed HttpClient for the Connector. Retries (429 honouring Retry-After, 500/502/503/504, timeouts) come from the
 /// resilience handler configured on the named client (<see cref="ConnectorResilience"/>); 400/401/403/404/412 are
 /// never retried there. A 401 forces one token refresh and one more call. Failures surface as <see cref="ConnectorException"/>.
+/// A singleton: each call takes a client from the factory, so pooled handlers are still recycled (DNS changes seen).
 /// </summary>
-public sealed class ConnectorClient(HttpClient http, IOutboundTokenProvider tokens, TimeProvider time) : IConnectorClient
+public sealed class ConnectorClient(IHttpClientFactory httpClients, IOutboundTokenProvider tokens, TimeProvider time) : IConnectorClient
 {
     public const string HttpClientName = "BotConnector";
 
@@ -76,20 +77,20 @@ public sealed class ConnectorClient(HttpClient http, IOutboundTokenProvider toke
             return SendToConversationAsync(activity, cancellationToken);
         }
         var path = $"v3/conversations/{Escape(conversationId)}/activities/{Escape(activity.ReplyToId)}";
-        return SendAsync(HttpMethod.Post, activity.ServiceUrl, path, activity, ProtocolJsonContext.Default.Activity, ProtocolJsonContext.Default.ResourceResponse, cancellationToken)!;
+        return SendActivityAsync(HttpMethod.Post, activity, path, cancellationToken);
     }
 
     public Task<ResourceResponse> SendToConversationAsync(Activity activity, CancellationToken cancellationToken)
     {
         var path = $"v3/conversations/{Escape(RequireConversationId(activity))}/activities";
-        return SendAsync(HttpMethod.Post, activity.ServiceUrl, path, activity, ProtocolJsonContext.Default.Activity, ProtocolJsonContext.Default.ResourceResponse, cancellationToken)!;
+        return SendActivityAsync(HttpMethod.Post, activity, path, cancellationToken);
     }
 
     public Task<ResourceResponse> UpdateActivityAsync(Activity activity, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(activity.Id, "activity.Id");
         var path = $"v3/conversations/{Escape(RequireConversationId(activity))}/activities/{Escape(activity.Id)}";
-        return SendAsync(HttpMethod.Put, activity.ServiceUrl, path, activity, ProtocolJsonContext.Default.Activity, ProtocolJsonContext.Default.ResourceResponse, cancellationToken)!;
+        return SendActivityAsync(HttpMethod.Put, activity, path, cancellationToken);
     }
 
     public async Task DeleteActivityAsync(string serviceUrl, string conversationId, string activityId, CancellationToken cancellationToken)
@@ -98,8 +99,17 @@ public sealed class ConnectorClient(HttpClient http, IOutboundTokenProvider toke
         await SendAsync<Activity, ResourceResponse>(HttpMethod.Delete, serviceUrl, path, null, null, null, cancellationToken);
     }
 
-    public Task<ConversationResourceResponse> CreateConversationAsync(string serviceUrl, ConversationParameters parameters, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Post, serviceUrl, "v3/conversations", parameters, ProtocolJsonContext.Default.ConversationParameters, ProtocolJsonContext.Default.ConversationResourceResponse, cancellationToken)!;
+    public async Task<ConversationResourceResponse> CreateConversationAsync(string serviceUrl, ConversationParameters parameters, CancellationToken cancellationToken) =>
+        await SendAsync(HttpMethod.Post, serviceUrl, "v3/conversations", parameters, ProtocolJsonContext.Default.ConversationParameters, ProtocolJsonContext.Default.ConversationResourceResponse, cancellationToken)
+        ?? new ConversationResourceResponse();
+
+    /// <summary>
+    /// Sends an activity. A success without a JSON body (200/201 empty, 202, 204, or a non-JSON body, which some
+    /// channels answer) is still a success: the result then has no id rather than being null.
+    /// </summary>
+    private async Task<ResourceResponse> SendActivityAsync(HttpMethod method, Activity activity, string path, CancellationToken cancellationToken) =>
+        await SendAsync(method, activity.ServiceUrl, path, activity, ProtocolJsonContext.Default.Activity, ProtocolJsonContext.Default.ResourceResponse, cancellationToken)
+        ?? new ResourceResponse(null);
 
     /// <summary>Joins serviceUrl (keeping any base path) and a relative path.</summary>
     public static Uri BuildUri(string? serviceUrl, string relativePath)
@@ -169,7 +179,7 @@ public sealed class ConnectorClient(HttpClient http, IOutboundTokenProvider toke
     {
         try
         {
-            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (Polly.Timeout.TimeoutRejectedException exception)
         {

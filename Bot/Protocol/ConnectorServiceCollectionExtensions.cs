@@ -28,7 +28,8 @@ public static class ConnectorServiceCollectionExtensions
             : sp.GetRequiredService<ClientCredentialsTokenProvider>());
 
         // Polly owns the timeouts (per attempt and in total), on the injected TimeProvider.
-        services.AddHttpClient<IConnectorClient, ConnectorClient>(ConnectorClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.TryAddSingleton<IConnectorClient, ConnectorClient>();
+        services.AddHttpClient(ConnectorClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .AddResilienceHandler(ConnectorResilience.PipelineName, static (builder, context) => ConnectorResilience.Configure(
                 builder,
                 context.ServiceProvider.GetRequiredService<IOptions<ConnectorOptions>>().Value,

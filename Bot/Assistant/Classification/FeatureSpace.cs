@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace HandoffBot.Assistant.Classification;
 
@@ -69,6 +70,7 @@ internal sealed class FeatureSpace
     /// Writes the known features of <paramref name="text"/> (index, weight) into the spans, sized by
     /// <see cref="Capacity"/>, and returns how many. Allocation-free.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Vectorise(ReadOnlySpan<char> text, Span<int> indices, Span<float> values)
     {
         var normalisedLength = TextFeatures.NormalisedCapacity(text.Length);
@@ -91,6 +93,7 @@ internal sealed class FeatureSpace
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int AddGroup(Span<ulong> hashes, Span<int> indices, Span<float> values, int count)
     {
         if (hashes.IsEmpty)

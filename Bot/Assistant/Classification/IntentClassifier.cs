@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace HandoffBot.Assistant.Classification;
 
@@ -13,7 +14,7 @@ internal sealed record IntentClassifierOptions
     public int Epochs { get; init; } = 10;
 
     /// <summary>Small training sets get as many passes as it takes to make at least this many steps.</summary>
-    public int MinimumSteps { get; init; } = 10_000;
+    public int MinimumSteps { get; init; } = 5_000;
 
     /// <summary>Initial learning rate, decayed linearly to zero over the training.</summary>
     public double LearningRate { get; init; } = 2.0;
@@ -164,6 +165,7 @@ internal sealed class IntentClassifier
         return new IntentClassifier(full!._features, full._weights, full._bias, classCount, temperature);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static IntentClassifier TrainLinear(IReadOnlyList<string> texts, IReadOnlyList<int> labels, int classCount, IntentClassifierOptions options, double temperature)
     {
         var features = FeatureSpace.Build(texts, options.MinDocumentFrequency);
@@ -245,6 +247,7 @@ internal sealed class IntentClassifier
         return foldOf;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scores(float[] weights, float[] bias, float scale, ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> scores)
     {
         var classCount = scores.Length;
@@ -277,6 +280,7 @@ internal sealed class IntentClassifier
         return new IntentPrediction(best, 1.0 / sum);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Softmax(Span<float> values, float inverseTemperature)
     {
         var max = float.NegativeInfinity;
@@ -297,6 +301,7 @@ internal sealed class IntentClassifier
     }
 
     /// <summary>destination += factor * source.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddScaled(Span<float> destination, ReadOnlySpan<float> source, float factor)
     {
         var i = 0;

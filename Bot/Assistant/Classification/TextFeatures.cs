@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace HandoffBot.Assistant.Classification;
 
 /// <summary>
@@ -29,6 +31,7 @@ internal static class TextFeatures
     /// Writes " word word ... " (a space before and after every word) into <paramref name="destination"/> and
     /// returns its length; a text without words gives " ".
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Normalise(ReadOnlySpan<char> text, Span<char> destination)
     {
         if (text.Length > MaxChars)
@@ -63,6 +66,7 @@ internal static class TextFeatures
     /// Hashes the features of a normalised text into <paramref name="words"/> and <paramref name="chars"/> (sized by
     /// <see cref="WordCapacity"/> and <see cref="CharCapacity"/>); returns how many of each were written.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (int Words, int Chars) Extract(ReadOnlySpan<char> normalised, Span<ulong> words, Span<ulong> chars)
     {
         var wordCount = 0;
@@ -101,6 +105,7 @@ internal static class TextFeatures
         return (wordCount, charCount);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong Hash(ulong seed, ReadOnlySpan<char> text)
     {
         var hash = seed;

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using HandoffBot.Hosting;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
-using System.Threading.Channels;
 using HandoffBot.Storage;
 
 namespace HandoffBot.Tests.Support;
@@ -29,7 +29,8 @@ public sealed class RecordingTransport(string channelId, bool block = false) : I
         _sendStarted.TrySetResult();
         if (block)
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            // Held until the host stops the turn: nothing completes this source.
+            await new TaskCompletionSource().Task.WaitAsync(cancellationToken);
         }
         foreach (var activity in activities)
         {

@@ -1,5 +1,6 @@
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
+using HandoffBot.Escalation.Sentiment;
 using HandoffBot.Hosting;
 using HandoffBot.Hosting.Access;
 using HandoffBot.Pipeline;
@@ -30,6 +31,7 @@ builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
 builder.Services.AddEscalation();
 builder.Services.AddHandoffRouting();
+builder.Services.AddSentimentAnalysis();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline

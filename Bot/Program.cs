@@ -1,5 +1,6 @@
 using HandoffBot.Assistant;
 using HandoffBot.Hosting;
+using HandoffBot.Hosting.Access;
 using HandoffBot.Pipeline;
 using HandoffBot.Routing;
 using HandoffBot.Storage;
@@ -16,6 +17,8 @@ builder.Services.AddProblemDetails();
 builder.Services.AddHandoffStorage();
 builder.Services.AddHandoffHealthChecks();
 builder.Services.AddBotHosting(builder.Configuration);
+builder.Services.AddHandoffAccess();
+builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
 builder.Services.AddHandoffRouting();
 
@@ -29,9 +32,13 @@ builder.Services.AddTurnPipeline(pipeline => pipeline
 var app = builder.Build();
 
 app.UseStatusCodePages();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapHandoffHealth();
 app.MapBotMessages();
 app.MapTranscriptExport();
+app.MapAdminEndpoints();
 
 app.Run();
 

@@ -47,8 +47,8 @@ internal sealed class RoutingEngine : IRoutingEngine
     private readonly SortedSet<Entry> _relaxedForFallback = new(ByPriority);
     private readonly SortedSet<Entry> _notYetRelaxed = new(ByEnqueued);
     private readonly SortedSet<Entry> _dirtyItems = new(ByPriority);
-    private readonly HashSet<AgentState> _dirtyAgents = [];
-    private readonly List<AgentState> _scratchAgents = [];
+    // A list with a flag on the agent: HashSet enumeration costs its high-water mark, not its count.
+    private readonly List<AgentState> _dirtyAgents = [];
     private readonly PriorityQueue<AgentState, DateTimeOffset> _shiftStarts = new();
     private readonly Dictionary<AgentId, AgentState> _agents = [];
     private readonly Dictionary<string, (AgentId Agent, DateTimeOffset At)> _lastServed = new(StringComparer.Ordinal);
@@ -104,6 +104,7 @@ internal sealed class RoutingEngine : IRoutingEngine
                 .ToDictionary(g => g.Key, g => Math.Clamp(g.Max(s => s.Proficiency), 1, MaxProficiency), StringComparer.OrdinalIgnoreCase);
             state.Capacity = new Dictionary<string, int>(agent.CapacityPerChannel, StringComparer.OrdinalIgnoreCase);
             state.DefaultCapacity = state.Capacity.TryGetValue("*", out var star) ? star : 0;
+            state.UniformCapacity = state.Capacity.Count == 0 || (state.Capacity.Count == 1 && state.Capacity.ContainsKey("*"));
             state.MaxCapacity = state.Capacity.Count == 0 ? 0 : state.Capacity.Values.Max();
             state.Presence = agent.Presence;
             state.Untracked = Math.Max(0, agent.ActiveConversations);
@@ -115,9 +116,12 @@ internal sealed class RoutingEngine : IRoutingEngine
                 state.LastAssignedAt = agent.LastAssignedAt;
             }
             state.Snapshot = null;
-            foreach (var skill in state.Skills.Keys)
+            state.SkillRefs = [.. state.Skills.Select(kv => (Skill(kv.Key), kv.Value))];
+            state.FallbackLevel = _fallbackSkill is not null && state.Skills.TryGetValue(_fallbackSkill, out var level) ? level : 0;
+            state.SkillList = [.. state.Skills.Select(kv => new AgentSkill(kv.Key, kv.Value))];
+            foreach (var (index, _) in state.SkillRefs)
             {
-                Skill(skill).Agents.Add(state);
+                index.Agents.Add(state);
             }
             Touched(state);
             if (state.Presence != AgentPresence.Available)
@@ -137,8 +141,7 @@ internal sealed class RoutingEngine : IRoutingEngine
             }
             state.Presence = AgentPresence.Offline;
             RequeueOffersOf(state);
-            Unindex(state);
-            _dirtyAgents.Remove(state);
+            Unindex(state); // no longer free: dropped from the dirty list at the next Assign
             foreach (var accepted in state.Accepted)
             {
                 _entries.Remove(accepted.Request.HandoffId);
@@ -337,24 +340,24 @@ internal sealed class RoutingEngine : IRoutingEngine
                 var fromAgent = false;
                 if (_dirtyAgents.Count > 0)
                 {
-                    foreach (var agent in _dirtyAgents)
+                    var kept = 0;
+                    for (var i = 0; i < _dirtyAgents.Count; i++)
                     {
+                        var agent = _dirtyAgents[i];
                         var found = agent.IsFree && OnShift(agent, now) ? BestItemFor(agent, best) : null;
                         if (found is null)
                         {
-                            _scratchAgents.Add(agent);
+                            agent.Dirty = false;
+                            continue;
                         }
-                        else if (best is null || ByPriority.Compare(found, best) < 0)
+                        _dirtyAgents[kept++] = agent;
+                        if (best is null || ByPriority.Compare(found, best) < 0)
                         {
                             best = found;
                             fromAgent = true;
                         }
                     }
-                    foreach (var agent in _scratchAgents)
-                    {
-                        _dirtyAgents.Remove(agent);
-                    }
-                    _scratchAgents.Clear();
+                    _dirtyAgents.RemoveRange(kept, _dirtyAgents.Count - kept);
                 }
                 if (best is null)
                 {
@@ -481,7 +484,29 @@ internal sealed class RoutingEngine : IRoutingEngine
         {
             _notYetRelaxed.Add(entry);
         }
-        _dirtyItems.Add(entry);
+        if (MayHaveFreeAgent(entry))
+        {
+            _dirtyItems.Add(entry);
+        }
+    }
+
+    /// <summary>
+    /// False when no agent with room is qualified for the entry: then it need not be examined at the next Assign
+    /// (an agent gaining room, the entry relaxing or a shift starting will bring them together).
+    /// </summary>
+    private bool MayHaveFreeAgent(Entry entry)
+    {
+        if (_skills.TryGetValue(entry.Request.Skill, out var index))
+        {
+            for (var level = entry.Bucket; level <= MaxProficiency; level++)
+            {
+                if (index.Free[level].Count > 0)
+                {
+                    return true;
+                }
+            }
+        }
+        return entry.Relaxed && _fallbackSkill is not null && _skills.TryGetValue(_fallbackSkill, out var fallback) && fallback.FreeCount > 0;
     }
 
     private void Dequeue(Entry entry)
@@ -643,12 +668,8 @@ internal sealed class RoutingEngine : IRoutingEngine
     private Entry? BestItemFor(AgentState agent, Entry? bound)
     {
         Entry? best = null;
-        foreach (var (skill, proficiency) in agent.Skills)
+        foreach (var (index, proficiency) in agent.SkillRefs)
         {
-            if (!_skills.TryGetValue(skill, out var index))
-            {
-                continue;
-            }
             for (var level = 1; level <= proficiency; level++)
             {
                 var set = index.Buckets[level];
@@ -658,7 +679,7 @@ internal sealed class RoutingEngine : IRoutingEngine
                 }
             }
         }
-        if (_fallbackSkill is not null && _relaxedForFallback.Count > 0 && agent.Skills.ContainsKey(_fallbackSkill))
+        if (agent.FallbackLevel > 0 && _relaxedForFallback.Count > 0)
         {
             best = FirstEligible(_relaxedForFallback, agent, best ?? bound) ?? best;
         }
@@ -693,7 +714,8 @@ internal sealed class RoutingEngine : IRoutingEngine
 
     /// <summary>Room on the item's channel and not declined (qualification is decided by the caller's index).</summary>
     private static bool CanTake(AgentState agent, Entry entry) =>
-        agent.Active < agent.CapacityFor(entry.Request.CustomerChannelId) && !entry.Request.Declined.Contains(agent.Id);
+        agent.Active < agent.CapacityFor(entry.Request.CustomerChannelId)
+        && (entry.Request.Declined.Count == 0 || !entry.Request.Declined.Contains(agent.Id));
 
     private bool Qualifies(AgentState agent, Entry entry) =>
         (agent.Skills.TryGetValue(entry.Request.Skill, out var proficiency) && proficiency >= entry.Bucket)
@@ -707,11 +729,11 @@ internal sealed class RoutingEngine : IRoutingEngine
         _candidates.Clear();
         if (_skills.TryGetValue(request.Skill, out var index))
         {
-            AddCandidates(index, entry, now, stamp);
+            AddCandidates(index, entry.Bucket, entry, now, stamp);
         }
         if (entry.Relaxed && _fallbackSkill is not null && _skills.TryGetValue(_fallbackSkill, out var fallback))
         {
-            AddCandidates(fallback, entry, now, stamp);
+            AddCandidates(fallback, 1, entry, now, stamp);
         }
         if (_candidates.Count == 0)
         {
@@ -754,23 +776,26 @@ internal sealed class RoutingEngine : IRoutingEngine
     private double EffectivePriority(Entry entry, TimeSpan waited) =>
         (entry.Key + entry.EnqueuedTicks) / (double)_agingTicks + waited.Ticks / (double)_agingTicks;
 
-    private void AddCandidates(SkillIndex index, Entry entry, DateTimeOffset now, int stamp)
+    /// <summary>Adds the free agents of <paramref name="index"/> with proficiency at least <paramref name="minLevel"/> who can take the entry now.</summary>
+    private void AddCandidates(SkillIndex index, int minLevel, Entry entry, DateTimeOffset now, int stamp)
     {
         var channel = entry.Request.CustomerChannelId;
         var lastAgent = _lastServed.TryGetValue(entry.Request.CustomerKey, out var last) ? last.Agent : default(AgentId?);
-        foreach (var agent in index.Free)
+        for (var level = minLevel; level <= MaxProficiency; level++)
         {
-            if (agent.Stamp == stamp)
+            foreach (var agent in index.Free[level])
             {
-                continue;
+                if (agent.Stamp == stamp)
+                {
+                    continue;
+                }
+                if (!CanTake(agent, entry) || !OnShift(agent, now))
+                {
+                    continue;
+                }
+                agent.Stamp = stamp;
+                _candidates.Add(agent.Availability(channel, lastAgent == agent.Id ? last.At : null));
             }
-            agent.Stamp = stamp;
-            if (!CanTake(agent, entry) || !Qualifies(agent, entry) || !OnShift(agent, now))
-            {
-                agent.Stamp = 0;
-                continue;
-            }
-            _candidates.Add(agent.Availability(channel, lastAgent == agent.Id ? last.At : null));
         }
     }
 
@@ -846,7 +871,7 @@ internal sealed class RoutingEngine : IRoutingEngine
             }
             if (agent.IsFree && _agents.ContainsKey(agent.Id))
             {
-                _dirtyAgents.Add(agent);
+                MarkDirty(agent);
             }
         }
     }
@@ -865,33 +890,44 @@ internal sealed class RoutingEngine : IRoutingEngine
         var free = agent.IsFree;
         if (free != agent.InFreeIndex)
         {
-            foreach (var skill in agent.Skills.Keys)
+            foreach (var (index, level) in agent.SkillRefs)
             {
-                var set = Skill(skill).Free;
-                if (free)
+                var set = index.Free[level];
+                if (free ? set.Add(agent) : set.Remove(agent))
                 {
-                    set.Add(agent);
-                }
-                else
-                {
-                    set.Remove(agent);
+                    index.FreeCount += free ? 1 : -1;
+                    if (set.Count == 0)
+                    {
+                        set.Clear(); // resets the high-water mark that enumeration walks
+                    }
                 }
             }
             agent.InFreeIndex = free;
         }
         if (free && gainedRoom)
         {
+            MarkDirty(agent);
+        }
+    }
+
+    private void MarkDirty(AgentState agent)
+    {
+        if (!agent.Dirty)
+        {
+            agent.Dirty = true;
             _dirtyAgents.Add(agent);
         }
     }
 
     private void Unindex(AgentState agent)
     {
-        foreach (var skill in agent.Skills.Keys)
+        foreach (var (index, level) in agent.SkillRefs)
         {
-            var index = Skill(skill);
             index.Agents.Remove(agent);
-            index.Free.Remove(agent);
+            if (index.Free[level].Remove(agent))
+            {
+                index.FreeCount--;
+            }
         }
         agent.InFreeIndex = false;
     }
@@ -952,8 +988,10 @@ internal sealed class RoutingEngine : IRoutingEngine
 
         public HashSet<AgentState> Agents { get; } = [];
 
-        /// <summary>Available agents below their largest channel capacity.</summary>
-        public HashSet<AgentState> Free { get; } = [];
+        /// <summary>Available agents below their largest channel capacity, by their proficiency in this skill (index 1-5).</summary>
+        public HashSet<AgentState>[] Free { get; } = [.. Enumerable.Range(0, MaxProficiency + 1).Select(_ => new HashSet<AgentState>())];
+
+        public int FreeCount { get; set; }
 
         public SortedSet<Entry> Bucket(int level) => Buckets[level] ??= new SortedSet<Entry>(ByPriority);
     }
@@ -967,6 +1005,17 @@ internal sealed class RoutingEngine : IRoutingEngine
         public Dictionary<string, int> Skills { get; set; } = [];
 
         public Dictionary<string, int> Capacity { get; set; } = [];
+
+        /// <summary>The agent's skills resolved to their indexes, with proficiency.</summary>
+        public (SkillIndex Index, int Level)[] SkillRefs { get; set; } = [];
+
+        public AgentSkill[] SkillList { get; set; } = [];
+
+        /// <summary>Proficiency in the fallback skill; 0 when they do not have it.</summary>
+        public int FallbackLevel { get; set; }
+
+        /// <summary>True when only <c>*</c> is configured: the same capacity on every channel.</summary>
+        public bool UniformCapacity { get; set; }
 
         public int DefaultCapacity { get; set; }
 
@@ -1001,19 +1050,23 @@ internal sealed class RoutingEngine : IRoutingEngine
 
         public bool InFreeIndex { get; set; }
 
+        /// <summary>In the engine's dirty list: worth a look at the next Assign.</summary>
+        public bool Dirty { get; set; }
+
         public int Stamp { get; set; }
 
         public AgentAvailability? Snapshot { get; set; }
 
         private string? _snapshotChannel;
 
-        public int CapacityFor(string channelId) => Capacity.TryGetValue(channelId, out var c) ? c : DefaultCapacity;
+        public int CapacityFor(string channelId) =>
+            UniformCapacity ? DefaultCapacity : Capacity.TryGetValue(channelId, out var c) ? c : DefaultCapacity;
 
         public AgentAvailability Availability(string channelId, DateTimeOffset? lastServedCustomerAt)
         {
             if (Snapshot is null || !string.Equals(_snapshotChannel, channelId, StringComparison.OrdinalIgnoreCase))
             {
-                Snapshot = new AgentAvailability(Id, Name, [.. Skills.Select(kv => new AgentSkill(kv.Key, kv.Value))],
+                Snapshot = new AgentAvailability(Id, Name, SkillList,
                     Presence, Active, CapacityFor(channelId), LastAssignedAt, null);
                 _snapshotChannel = channelId;
             }

@@ -1,5 +1,6 @@
 using HandoffBot.Assistant;
 using HandoffBot.Hosting;
+using HandoffBot.Hosting.DirectLine;
 using HandoffBot.Pipeline;
 using HandoffBot.Storage;
 
@@ -16,6 +17,7 @@ builder.Services.AddHandoffStorage();
 builder.Services.AddHandoffHealthChecks();
 builder.Services.AddBotHosting(builder.Configuration);
 builder.Services.AddAssistant();
+builder.Services.AddDirectLine();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline
@@ -30,6 +32,7 @@ app.UseStatusCodePages();
 app.MapHandoffHealth();
 app.MapBotMessages();
 app.MapTranscriptExport();
+app.MapDirectLine();
 
 app.Run();
 

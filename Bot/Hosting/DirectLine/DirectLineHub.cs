@@ -57,7 +57,7 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
     /// <summary>Pushes an activity that is not stored (typing) to the stream, if one is open.</summary>
     public async Task PushTransientAsync(string conversationId, Activity activity, CancellationToken cancellationToken)
     {
-        if (!_slots.TryGetValue(conversationId, out var slot) || slot.Stream is null)
+        if (!_slots.TryGetValue(conversationId, out var slot))
         {
             return;
         }

@@ -1,7 +1,9 @@
 using HandoffBot.Assistant;
 using HandoffBot.Hosting;
+using HandoffBot.Hosting.Access;
 using HandoffBot.Hosting.DirectLine;
 using HandoffBot.Pipeline;
+using HandoffBot.Routing;
 using HandoffBot.Storage;
 
 // The content root is the output folder, so the root appsettings.json (linked into the build) is found
@@ -16,7 +18,10 @@ builder.Services.AddProblemDetails();
 builder.Services.AddHandoffStorage();
 builder.Services.AddHandoffHealthChecks();
 builder.Services.AddBotHosting(builder.Configuration);
+builder.Services.AddHandoffAccess();
+builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
+builder.Services.AddHandoffRouting();
 builder.Services.AddDirectLine();
 
 // One customer turn, in order (see ARCHITECTURE.md).
@@ -29,9 +34,13 @@ builder.Services.AddTurnPipeline(pipeline => pipeline
 var app = builder.Build();
 
 app.UseStatusCodePages();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapHandoffHealth();
 app.MapBotMessages();
 app.MapTranscriptExport();
+app.MapAdminEndpoints();
 app.MapDirectLine();
 
 app.Run();

@@ -18,7 +18,6 @@ public static partial class DirectLineEndpoints
     public const string BasePath = "/v3/directline";
     public const string PageTokenPath = "/api/directline/token";
     internal const string RateLimitPolicy = "directline";
-    internal const string TokenRateLimitPolicy = "directline-token";
     internal const string CorsPolicy = "directline";
     private const int MaxSmallBody = 16 * 1024;
 
@@ -34,7 +33,7 @@ public static partial class DirectLineEndpoints
         group.MapPost("/conversations/{conversationId}/upload", UploadAsync);
         group.MapGet("/conversations/{conversationId}/stream", StreamAsync);
         group.MapGet("/attachments/{attachmentId}", DownloadAsync);
-        endpoints.MapPost(PageTokenPath, PageTokenAsync).RequireRateLimiting(TokenRateLimitPolicy).DisableAntiforgery();
+        endpoints.MapPost(PageTokenPath, PageTokenAsync).RequireRateLimiting(RateLimitPolicies.Tokens).DisableAntiforgery();
         return endpoints;
     }
 

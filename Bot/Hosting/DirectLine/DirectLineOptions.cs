@@ -42,10 +42,6 @@ public sealed class DirectLineOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int RequestsPerWindow { get; set; } = 300;
 
-    /// <summary>Tokens the page's endpoint (/api/directline/token) issues per window per client address.</summary>
-    [Range(1, 1_000_000)]
-    public int TokensPerWindow { get; set; } = 30;
-
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Origins allowed to frame the customer page (CSP frame-ancestors), e.g. <c>'self' https://shop.example</c>.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
 using HandoffBot.Storage.Sqlite;
 using Microsoft.AspNetCore.RateLimiting;
@@ -24,19 +23,15 @@ public static class DirectLineServiceCollectionExtensions
             .WithMethods(HttpMethods.Get, HttpMethods.Post)
             .WithHeaders("Authorization", "Content-Type", "x-ms-bot-agent")
             .WithExposedHeaders("Retry-After")));
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.OnRejected ??= RejectAsync;
-            limiter.AddPolicy(DirectLineEndpoints.RateLimitPolicy, context => Window(context, CallerKey(context), o => o.RequestsPerWindow));
-            limiter.AddPolicy(DirectLineEndpoints.TokenRateLimitPolicy, context => Window(context, AddressKey(context), o => o.TokensPerWindow));
-        });
+        // The 429 answer (Retry-After + ProblemDetails) and the page token endpoint's per-address policy come from
+        // AddHandoffRateLimiting; Direct Line adds its per-token policy.
+        services.AddRateLimiter(limiter => limiter.AddPolicy(DirectLineEndpoints.RateLimitPolicy, Window));
         return services;
     }
 
     /// <summary>
     /// The customer page (Web Chat at <c>/</c>, with its security headers) and the Direct Line endpoints with their
-    /// WebSockets, CORS and rate-limiting middleware.
+    /// WebSockets and CORS middleware (Program.cs calls UseRateLimiter once for every endpoint).
     /// </summary>
     public static WebApplication MapDirectLine(this WebApplication app)
     {
@@ -48,17 +43,16 @@ public static class DirectLineServiceCollectionExtensions
         });
         app.UseWebSockets();
         app.UseCors();
-        app.UseRateLimiter();
         app.MapDirectLineEndpoints();
         return app;
     }
 
-    private static RateLimitPartition<string> Window(HttpContext context, string key, Func<DirectLineOptions, int> permits)
+    private static RateLimitPartition<string> Window(HttpContext context)
     {
         var options = context.RequestServices.GetRequiredService<IOptions<DirectLineOptions>>().Value;
-        return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        return RateLimitPartition.GetFixedWindowLimiter(CallerKey(context), _ => new FixedWindowRateLimiterOptions
         {
-            PermitLimit = permits(options),
+            PermitLimit = options.RequestsPerWindow,
             Window = options.RateLimitWindow,
             QueueLimit = 0,
             AutoReplenishment = true,
@@ -73,17 +67,6 @@ public static class DirectLineServiceCollectionExtensions
         {
             token = context.Request.Headers.Authorization.ToString();
         }
-        return token.Length is > 0 and <= 4096 ? "token:" + token : AddressKey(context);
-    }
-
-    private static string AddressKey(HttpContext context) => "address:" + context.Connection.RemoteIpAddress;
-
-    private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
-    {
-        var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 1;
-        var response = rejected.HttpContext.Response;
-        response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await MessagesEndpoint.Problem(StatusCodes.Status429TooManyRequests, "Too many requests", $"Rate limit reached; retry after {seconds} s.")
-            .ExecuteAsync(rejected.HttpContext);
+        return token.Length is > 0 and <= 4096 ? "token:" + token : "address:" + RateLimitPolicies.ClientKey(context);
     }
 }

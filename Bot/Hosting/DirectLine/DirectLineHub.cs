@@ -17,10 +17,8 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
     public const string ChannelId = "directline";
 
     private const int BacklogPage = 500;
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
-
-    /// <summary>Number of conversations with a stream open right now.</summary>
-    public int OpenStreams => _slots.Values.Count(s => s.Stream is not null);
 
     public ChannelAccount Bot { get; } = new() { Id = options.Value.BotId, Name = options.Value.BotName, Role = RoleTypes.Bot };
 
@@ -203,7 +201,9 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
         {
             return;
         }
-        if (!await stream.SendAsync(Serialize(activities, watermark), CancellationToken.None))
+        // A client that stops reading must not hold the conversation's lock: give up after a while (it can reconnect).
+        using var timeout = new CancellationTokenSource(SendTimeout, time);
+        if (!await stream.SendAsync(Serialize(activities, watermark), timeout.Token))
         {
             LogPushFailed(logger, conversationId);
             slot.Stream = null;
@@ -232,7 +232,14 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
 
         public async Task<bool> SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
         {
-            await _send.WaitAsync(cancellationToken);
+            try
+            {
+                await _send.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
             try
             {
                 if (socket.State != WebSocketState.Open)
@@ -242,7 +249,7 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
                 await socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
                 return true;
             }
-            catch (Exception exception) when (exception is WebSocketException or IOException or ObjectDisposedException)
+            catch (Exception exception) when (exception is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
             {
                 return false;
             }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using HandoffBot.Protocol;
 using HandoffBot.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
 
 namespace HandoffBot.Hosting.DirectLine;
 
@@ -63,97 +62,61 @@ internal sealed class SqliteDirectLineStore(SqliteDatabase database) : IDirectLi
             """;
     }
 
-    public async Task<bool> CreateConversationAsync(string conversationId, string userId, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    public Task<bool> CreateConversationAsync(string conversationId, string userId, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT OR IGNORE INTO directline_conversation (conversation_id, user_id, created_at) VALUES ($id, $user, $at)";
-        command.Parameters.AddWithValue("$id", conversationId);
-        command.Parameters.AddWithValue("$user", userId);
-        command.Parameters.AddWithValue("$at", createdAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        var at = createdAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        return database.WriteAsync(session => session.Command("INSERT OR IGNORE INTO directline_conversation (conversation_id, user_id, created_at) VALUES ($id, $user, $at)")
+            .With("$id", conversationId).With("$user", userId).With("$at", at).ExecuteNonQuery() == 1, cancellationToken);
     }
 
-    public async Task<string?> FindConversationAsync(string conversationId, CancellationToken cancellationToken)
+    public Task<string?> FindConversationAsync(string conversationId, CancellationToken cancellationToken) =>
+        database.ReadAsync(session => session.Command("SELECT user_id FROM directline_conversation WHERE conversation_id = $id")
+            .With("$id", conversationId).ExecuteScalar() as string, cancellationToken);
+
+    public Task<long> LastPositionAsync(string conversationId, CancellationToken cancellationToken) =>
+        database.ReadAsync(session => (long)(session.Command("SELECT COALESCE(MAX(position), 0) FROM directline_activity WHERE conversation_id = $id")
+            .With("$id", conversationId).ExecuteScalar() ?? 0L), cancellationToken);
+
+    public Task AppendAsync(string conversationId, long position, Activity activity, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT user_id FROM directline_conversation WHERE conversation_id = $id";
-        command.Parameters.AddWithValue("$id", conversationId);
-        return await command.ExecuteScalarAsync(cancellationToken) as string;
+        var json = JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity);
+        return database.WriteAsync(session => session.Command("INSERT INTO directline_activity (conversation_id, position, activity_id, json) VALUES ($conversation, $position, $id, $json)")
+            .With("$conversation", conversationId).With("$position", position).With("$id", activity.Id ?? string.Empty).With("$json", json).ExecuteNonQuery(), cancellationToken);
     }
 
-    public async Task<long> LastPositionAsync(string conversationId, CancellationToken cancellationToken)
+    public Task<bool> ReplaceAsync(string conversationId, Activity activity, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(MAX(position), 0) FROM directline_activity WHERE conversation_id = $id";
-        command.Parameters.AddWithValue("$id", conversationId);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L);
+        var json = JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity);
+        return database.WriteAsync(session => session.Command("UPDATE directline_activity SET json = $json WHERE conversation_id = $conversation AND activity_id = $id")
+            .With("$conversation", conversationId).With("$id", activity.Id ?? string.Empty).With("$json", json).ExecuteNonQuery() > 0, cancellationToken);
     }
 
-    public async Task AppendAsync(string conversationId, long position, Activity activity, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO directline_activity (conversation_id, position, activity_id, json) VALUES ($conversation, $position, $id, $json)";
-        command.Parameters.AddWithValue("$conversation", conversationId);
-        command.Parameters.AddWithValue("$position", position);
-        command.Parameters.AddWithValue("$id", activity.Id ?? string.Empty);
-        command.Parameters.AddWithValue("$json", JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task<bool> ReplaceAsync(string conversationId, Activity activity, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE directline_activity SET json = $json WHERE conversation_id = $conversation AND activity_id = $id";
-        command.Parameters.AddWithValue("$conversation", conversationId);
-        command.Parameters.AddWithValue("$id", activity.Id ?? string.Empty);
-        command.Parameters.AddWithValue("$json", JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity));
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
-    }
-
-    public async Task<IReadOnlyList<(long Position, Activity Activity)>> ReadAfterAsync(string conversationId, long watermark, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT position, json FROM directline_activity WHERE conversation_id = $conversation AND position > $watermark ORDER BY position LIMIT $limit";
-        command.Parameters.AddWithValue("$conversation", conversationId);
-        command.Parameters.AddWithValue("$watermark", watermark);
-        command.Parameters.AddWithValue("$limit", limit);
-        var result = new List<(long, Activity)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    public Task<IReadOnlyList<(long Position, Activity Activity)>> ReadAfterAsync(string conversationId, long watermark, int limit, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<(long, Activity)>>(session =>
         {
-            result.Add((reader.GetInt64(0), JsonSerializer.Deserialize(reader.GetString(1), ProtocolJsonContext.Default.Activity)!));
-        }
-        return result;
-    }
+            var command = session.Command("SELECT position, json FROM directline_activity WHERE conversation_id = $conversation AND position > $watermark ORDER BY position LIMIT $limit")
+                .With("$conversation", conversationId).With("$watermark", watermark).With("$limit", limit);
+            var result = new List<(long, Activity)>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                result.Add((reader.GetInt64(0), JsonSerializer.Deserialize(reader.GetString(1), ProtocolJsonContext.Default.Activity)!));
+            }
+            return result;
+        }, cancellationToken);
 
-    public async Task SaveAttachmentAsync(StoredAttachment attachment, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO directline_attachment (attachment_id, conversation_id, content_type, name, length) VALUES ($id, $conversation, $type, $name, $length)";
-        command.Parameters.AddWithValue("$id", attachment.Id);
-        command.Parameters.AddWithValue("$conversation", attachment.ConversationId);
-        command.Parameters.AddWithValue("$type", attachment.ContentType);
-        command.Parameters.AddWithValue("$name", (object?)attachment.Name ?? DBNull.Value);
-        command.Parameters.AddWithValue("$length", attachment.Length);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task SaveAttachmentAsync(StoredAttachment attachment, CancellationToken cancellationToken) =>
+        database.WriteAsync(session => session.Command("INSERT INTO directline_attachment (attachment_id, conversation_id, content_type, name, length) VALUES ($id, $conversation, $type, $name, $length)")
+            .With("$id", attachment.Id).With("$conversation", attachment.ConversationId).With("$type", attachment.ContentType)
+            .With("$name", attachment.Name).With("$length", attachment.Length).ExecuteNonQuery(), cancellationToken);
 
-    public async Task<StoredAttachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT conversation_id, content_type, name, length FROM directline_attachment WHERE attachment_id = $id";
-        command.Parameters.AddWithValue("$id", attachmentId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new StoredAttachment(attachmentId, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3))
-            : null;
-    }
+    public Task<StoredAttachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken) =>
+        database.ReadAsync(session =>
+        {
+            using var reader = session.Command("SELECT conversation_id, content_type, name, length FROM directline_attachment WHERE attachment_id = $id")
+                .With("$id", attachmentId).ExecuteReader();
+            return reader.Read()
+                ? new StoredAttachment(attachmentId, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3))
+                : null;
+        }, cancellationToken);
 }

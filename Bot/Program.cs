@@ -2,6 +2,7 @@ using HandoffBot.Assistant;
 using HandoffBot.Escalation;
 using HandoffBot.Hosting;
 using HandoffBot.Hosting.Access;
+using HandoffBot.Hosting.DirectLine;
 using HandoffBot.Pipeline;
 using HandoffBot.Routing;
 using HandoffBot.Storage;
@@ -30,6 +31,7 @@ builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
 builder.Services.AddEscalation();
 builder.Services.AddHandoffRouting();
+builder.Services.AddDirectLine();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline
@@ -49,6 +51,7 @@ app.MapHandoffHealth();
 app.MapBotMessages();
 app.MapTranscriptExport();
 app.MapAdminEndpoints();
+app.MapDirectLine();
 
 app.Run();
 

@@ -14,5 +14,23 @@ ensure_prerequisites() {
   command -v dotnet >/dev/null || { echo "dotnet SDK is required" >&2; return 1; }
   # npm fetches the VADER lexicon (npm package vader-sentiment) when Bot builds (Bot/Escalation/Sentiment/VaderLexicon.targets).
   command -v npm >/dev/null || apt_install nodejs npm || { echo "npm is required to fetch the VADER lexicon" >&2; return 1; }
+  ensure_directline_prerequisites || return 1
+  return 0
+}
+
+# Web Chat and Direct Line tests: Debian's Chromium (Playwright downloads no browser), Node.js/npm for the Web Chat
+# bundle (installed by the Bot build) and for the botframework-directlinejs conformance client.
+ensure_directline_prerequisites() {
+  local root
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "installing chromium (apt-get)"
+    apt_install chromium || { echo "could not install chromium" >&2; return 1; }
+  fi
+  local conformance="$root/eng/directline-conformance"
+  if [ ! -d "$conformance/node_modules/botframework-directlinejs" ] || [ "$conformance/package-lock.json" -nt "$conformance/node_modules/.package-lock.json" ]; then
+    echo "installing the Direct Line conformance client (npm ci)"
+    (cd "$conformance" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in $conformance" >&2; return 1; }
+  fi
   return 0
 }

@@ -62,9 +62,9 @@ public static class MessagesEndpoint
         };
     }
 
-    private readonly record struct BodyRead(ReadOnlyMemory<byte> Body, IResult? Problem);
+    internal readonly record struct BodyRead(ReadOnlyMemory<byte> Body, IResult? Problem);
 
-    private static async Task<BodyRead> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    internal static async Task<BodyRead> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxBytes)
         {

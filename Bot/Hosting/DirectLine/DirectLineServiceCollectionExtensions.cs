@@ -1,0 +1,72 @@
+using System.Threading.RateLimiting;
+using HandoffBot.Storage.Sqlite;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.Options;
+
+namespace HandoffBot.Hosting.DirectLine;
+
+public static class DirectLineServiceCollectionExtensions
+{
+    /// <summary>The embedded Direct Line channel: options, tokens, SQLite log, live streams, transport, CORS and rate limits.</summary>
+    public static IServiceCollection AddDirectLine(this IServiceCollection services)
+    {
+        services.AddOptions<DirectLineOptions>().BindConfiguration(DirectLineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DirectLineTokens>();
+        services.AddSingleton<ISqliteSchema, SqliteDirectLineStore.Schema>();
+        services.AddSingleton<IDirectLineStore, SqliteDirectLineStore>();
+        services.AddSingleton<DirectLineHub>();
+        services.AddSingleton<DirectLineUploads>();
+        services.AddSingleton<IChannelTransport, DirectLineTransport>();
+        services.AddCors(cors => cors.AddPolicy(DirectLineEndpoints.CorsPolicy, policy => policy
+            .AllowAnyOrigin()
+            .WithMethods(HttpMethods.Get, HttpMethods.Post)
+            .WithHeaders("Authorization", "Content-Type", "x-ms-bot-agent")
+            .WithExposedHeaders("Retry-After")));
+        // The 429 answer (Retry-After + ProblemDetails) and the page token endpoint's per-address policy come from
+        // AddHandoffRateLimiting; Direct Line adds its per-token policy.
+        services.AddRateLimiter(limiter => limiter.AddPolicy(DirectLineEndpoints.RateLimitPolicy, Window));
+        return services;
+    }
+
+    /// <summary>
+    /// The customer page (Web Chat at <c>/</c>, with its security headers) and the Direct Line endpoints with their
+    /// WebSockets and CORS middleware (Program.cs calls UseRateLimiter once for every endpoint).
+    /// </summary>
+    public static WebApplication MapDirectLine(this WebApplication app)
+    {
+        app.UseDefaultFiles();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            OnPrepareResponse = file => WebChatPage.AddSecurityHeaders(file.Context, file.File.Name),
+            ContentTypeProvider = new FileExtensionContentTypeProvider(),
+        });
+        app.UseWebSockets();
+        app.UseCors();
+        app.MapDirectLineEndpoints();
+        return app;
+    }
+
+    private static RateLimitPartition<string> Window(HttpContext context)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<DirectLineOptions>>().Value;
+        return RateLimitPartition.GetFixedWindowLimiter(CallerKey(context), _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = options.RequestsPerWindow,
+            Window = options.RateLimitWindow,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+
+    /// <summary>Per token (each conversation has its own budget), or per client address without one.</summary>
+    private static string CallerKey(HttpContext context)
+    {
+        var token = context.Request.Query["t"].ToString();
+        if (token.Length == 0)
+        {
+            token = context.Request.Headers.Authorization.ToString();
+        }
+        return token.Length is > 0 and <= 4096 ? "token:" + token : "address:" + RateLimitPolicies.ClientKey(context);
+    }
+}

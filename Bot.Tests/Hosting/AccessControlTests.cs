@@ -186,8 +186,8 @@ public sealed class RateLimitTests : IClassFixture<RateLimitTests.Factory>
     {
         using var factory = new BotFactory().With("Access:ApiKeys:3:Name", "x").With("Access:ApiKeys:3:Key", "0123456789abcdef0123").With("Access:ApiKeys:3:Role", "superuser");
 
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => factory.Services);
 
-        Assert.Contains("superuser", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Role 'superuser' is not one of agent, supervisor, admin", error.Message, StringComparison.Ordinal);
     }
 }

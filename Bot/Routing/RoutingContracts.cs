@@ -86,16 +86,31 @@ public sealed record WaitEstimate(int Position, TimeSpan? Estimate, int SampleSi
 /// </summary>
 public interface IRoutingEngine
 {
+    /// <summary>
+    /// Adds an agent or replaces their profile, presence and working hours. <see cref="RoutableAgent.ActiveConversations"/>
+    /// counts only conversations the engine does not track itself (restored without <see cref="RestoreAccepted"/>;
+    /// normally 0): the engine adds its own offers and accepted conversations on top.
+    /// </summary>
     void UpsertAgent(RoutableAgent agent);
 
     void RemoveAgent(AgentId agent);
 
     void AddWaiting(WaitingItem item);
 
-    /// <summary>Removes a waiting item (accepted, cancelled, abandoned). True if it was waiting.</summary>
+    /// <summary>
+    /// Removes a waiting or offered item (cancelled, abandoned, left a message). An offered item gives its agent's
+    /// capacity unit back. True if it was waiting or offered; an accepted conversation is not touched (use
+    /// <see cref="Complete"/>).
+    /// </summary>
     bool RemoveWaiting(string handoffId);
 
-    /// <summary>Proposes assignments for waiting items at <paramref name="now"/>, best first; each item and each unit of agent capacity at most once.</summary>
+    /// <summary>
+    /// Proposes assignments for waiting items at <paramref name="now"/>, best first; each item and each unit of agent
+    /// capacity at most once. Every returned item is from then on <em>offered</em>: it is no longer waiting and counts
+    /// as one active conversation of its agent until the coordinator reports <see cref="Accept"/>,
+    /// <see cref="Decline"/>, <see cref="ExpireOffer"/>, <see cref="RemoveWaiting"/> or the agent leaves
+    /// (<see cref="SetPresence"/>).
+    /// </summary>
     IReadOnlyList<Assignment> Assign(DateTimeOffset now, int max = int.MaxValue);
 
     /// <summary>Where a waiting item stands and how long it will honestly wait.</summary>
@@ -109,4 +124,55 @@ public interface IRoutingEngine
 
     /// <summary>The waiting items of a queue (all queues when null), in the order they will be served.</summary>
     IReadOnlyList<(WaitingItem Item, TimeSpan Waited)> Waiting(string? queue, DateTimeOffset now);
+
+    // Offer lifecycle (added by the routing branch; compatible extension of the contract above).
+
+    /// <summary>
+    /// <paramref name="agent"/> accepted the item (offered to them, offered to someone else, or still waiting: an agent
+    /// may take an item from the hub). The item leaves the queue for good and stays one active conversation of the
+    /// accepting agent until <see cref="Complete"/>; the customer is remembered as served by them. False when the item
+    /// is unknown, already accepted, or the agent is unknown.
+    /// </summary>
+    bool Accept(string handoffId, AgentId agent, DateTimeOffset now);
+
+    /// <summary>The offered agent declined: the item waits again (keeping its age) and that agent is excluded from it.</summary>
+    bool Decline(string handoffId, DateTimeOffset now);
+
+    /// <summary>The offer timed out (<c>Routing:OfferTimeout</c>): like <see cref="Decline"/>, the item goes to the next agent.</summary>
+    bool ExpireOffer(string handoffId, DateTimeOffset now);
+
+    /// <summary>
+    /// The accepted conversation ended (or was transferred): the agent's capacity unit is free again and the handling
+    /// time (accept to now) is recorded for wait estimates. False when the item is not an accepted conversation.
+    /// </summary>
+    bool Complete(string handoffId, DateTimeOffset now);
+
+    /// <summary>
+    /// Changes an agent's presence. Leaving <see cref="AgentPresence.Available"/> re-queues every item offered to
+    /// them (not excluded: they may get it again when back); returns those handoff ids. Accepted conversations stay.
+    /// </summary>
+    IReadOnlyList<string> SetPresence(AgentId agent, AgentPresence presence, DateTimeOffset now);
+
+    /// <summary>Remembers that <paramref name="agent"/> served <paramref name="customerKey"/> (seeding from storage; <see cref="Accept"/> does it too).</summary>
+    void RecordServed(string customerKey, AgentId agent, DateTimeOffset at);
+
+    /// <summary>Registers a conversation accepted before this engine started (restored from storage) so that <see cref="Complete"/> works.</summary>
+    void RestoreAccepted(WaitingItem item, AgentId agent, DateTimeOffset acceptedAt);
+
+    /// <summary>The agent as the engine holds them now (ActiveConversations counts offers and accepted conversations), or null.</summary>
+    RoutableAgent? GetAgent(AgentId agent);
+
+    /// <summary>Where an item is: waiting, offered (to whom), accepted (by whom); null when unknown.</summary>
+    RoutedItemStatus? GetStatus(string handoffId);
 }
+
+/// <summary>Where a handoff is in the routing engine.</summary>
+public enum RoutedItemState
+{
+    Waiting = 0,
+    Offered = 1,
+    Accepted = 2,
+}
+
+/// <summary>An item's routing state; <paramref name="Agent"/> is set when offered or accepted.</summary>
+public sealed record RoutedItemStatus(WaitingItem Item, RoutedItemState State, AgentId? Agent, DateTimeOffset? Since);

@@ -13,7 +13,7 @@ public static partial class SensitiveDataMasker
     [GeneratedRegex(@"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])", RegexOptions.CultureInvariant)]
     private static partial Regex CardCandidate();
 
-    [GeneratedRegex(@"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", RegexOptions.CultureInvariant)]
     private static partial Regex IbanCandidate();
 
     [GeneratedRegex(@"(?<!\d)\d{3}[- ]\d{2}[- ]\d{4}(?!\d)", RegexOptions.CultureInvariant)]

@@ -1,6 +1,8 @@
 using HandoffBot.Assistant;
 using HandoffBot.Hosting;
+using HandoffBot.Hosting.Access;
 using HandoffBot.Pipeline;
+using HandoffBot.Routing;
 using HandoffBot.Storage;
 
 // The content root is the output folder, so the root appsettings.json (linked into the build) is found
@@ -15,7 +17,10 @@ builder.Services.AddProblemDetails();
 builder.Services.AddHandoffStorage();
 builder.Services.AddHandoffHealthChecks();
 builder.Services.AddBotHosting(builder.Configuration);
+builder.Services.AddHandoffAccess();
+builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
+builder.Services.AddHandoffRouting();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline
@@ -27,9 +32,13 @@ builder.Services.AddTurnPipeline(pipeline => pipeline
 var app = builder.Build();
 
 app.UseStatusCodePages();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapHandoffHealth();
 app.MapBotMessages();
 app.MapTranscriptExport();
+app.MapAdminEndpoints();
 
 app.Run();
 

@@ -19,10 +19,20 @@ public class BotFactory : WebApplicationFactory<Program>
     public BotFactory()
     {
         _settings["Storage:SqliteConnectionString"] = $"Data Source=test-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
-        _settings["Admin:ApiKey"] = AdminApiKey;
+        var keys = new[] { ("admin", AdminApiKey, "admin", null), ("supervisor", SupervisorApiKey, "supervisor", null), ("alex", AgentApiKey, "agent", AgentId) };
+        for (var i = 0; i < keys.Length; i++)
+        {
+            _settings[$"Access:ApiKeys:{i}:Name"] = keys[i].Item1;
+            _settings[$"Access:ApiKeys:{i}:Key"] = keys[i].Item2;
+            _settings[$"Access:ApiKeys:{i}:Role"] = keys[i].Item3;
+            _settings[$"Access:ApiKeys:{i}:AgentId"] = keys[i].Item4;
+        }
     }
 
-    public const string AdminApiKey = "test-admin-key";
+    public const string AdminApiKey = "test-admin-key-0123456789";
+    public const string SupervisorApiKey = "test-supervisor-key-0123456789";
+    public const string AgentApiKey = "test-agent-key-0123456789";
+    public const string AgentId = "agent-alex";
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
 

@@ -44,11 +44,3 @@ public sealed class MessagesOptions
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxBodyBytes { get; set; } = 256 * 1024;
 }
-
-public sealed class AdminOptions
-{
-    public const string Section = "Admin";
-
-    /// <summary>Key for admin endpoints (transcript export). Empty: those endpoints always answer 401.</summary>
-    public string? ApiKey { get; set; }
-}

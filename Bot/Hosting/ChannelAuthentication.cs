@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using HandoffBot.Protocol;
-using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Hosting;
 
@@ -16,18 +15,4 @@ public sealed record ChannelAuthResult(bool Succeeded, ClaimsIdentity? Identity,
 public interface IChannelAuthenticator
 {
     Task<ChannelAuthResult> AuthenticateAsync(string? authorizationHeader, Activity activity, CancellationToken cancellationToken);
-}
-
-/// <summary>
-/// Local mode only: with no MicrosoftAppId, requests without an Authorization header are accepted.
-/// With an app id configured, every request is refused until a token validator is registered.
-/// </summary>
-internal sealed class LocalModeAuthenticator(IOptions<BotIdentityOptions> identity) : IChannelAuthenticator
-{
-    public Task<ChannelAuthResult> AuthenticateAsync(string? authorizationHeader, Activity activity, CancellationToken cancellationToken) =>
-        Task.FromResult(identity.Value.IsLocalMode && string.IsNullOrEmpty(authorizationHeader)
-            ? ChannelAuthResult.Anonymous
-            : ChannelAuthResult.Fail(identity.Value.IsLocalMode
-                ? "An Authorization header was sent but the bot has no MicrosoftAppId to validate it against."
-                : "Channel token validation is not available."));
 }

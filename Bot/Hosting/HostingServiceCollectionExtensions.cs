@@ -1,4 +1,5 @@
 using HandoffBot.Protocol;
+using HandoffBot.Protocol.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace HandoffBot.Hosting;
@@ -11,8 +12,7 @@ public static class HostingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<BotIdentityOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MessagesOptions>().BindConfiguration(MessagesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
-        services.TryAddSingleton<IChannelAuthenticator, LocalModeAuthenticator>();
+        services.AddChannelAuthentication();
         services.AddConnectorClient();
         services.AddSingleton<TurnQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<TurnQueue>());

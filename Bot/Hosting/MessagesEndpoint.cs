@@ -13,7 +13,7 @@ public static class MessagesEndpoint
 
     public static IEndpointRouteBuilder MapBotMessages(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(Path, HandleAsync).WithName("PostActivity").DisableAntiforgery();
+        endpoints.MapPost(Path, HandleAsync).WithName("PostActivity").DisableAntiforgery().RequireRateLimiting(RateLimitPolicies.Messages);
         endpoints.MapMethods(Path, [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch, HttpMethods.Head, HttpMethods.Options],
             (HttpContext context) =>
             {

@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Options;
+
+namespace HandoffBot.Routing;
+
+/// <summary>Start-up validation of <see cref="RoutingOptions"/>: every problem in one message, naming the key.</summary>
+internal sealed class RoutingOptionsValidator(IEnumerable<IRoutingPolicy> policies) : IValidateOptions<RoutingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RoutingOptions options)
+    {
+        var errors = new List<string>();
+        var known = policies.Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+        if (!known.Contains(options.Policy, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"Routing:Policy '{options.Policy}' is not a known routing policy. Known policies: {string.Join(", ", known)}.");
+        }
+        Positive(errors, "AgingStep", options.AgingStep);
+        if (options.AgingStep > TimeSpan.FromDays(1))
+        {
+            errors.Add("Routing:AgingStep must be at most 1 day.");
+        }
+        Positive(errors, "RelaxSkillAfter", options.RelaxSkillAfter);
+        Positive(errors, "PreferLastAgentWithin", options.PreferLastAgentWithin);
+        Positive(errors, "OfferTimeout", options.OfferTimeout);
+        Positive(errors, "MaxWait", options.MaxWait);
+        Positive(errors, "EstimateWindow", options.EstimateWindow);
+        if (options.EstimateMinSamples < 1)
+        {
+            errors.Add("Routing:EstimateMinSamples must be at least 1.");
+        }
+        if (options.EstimateMaxSamples < options.EstimateMinSamples)
+        {
+            errors.Add("Routing:EstimateMaxSamples must be at least Routing:EstimateMinSamples.");
+        }
+        if (options.Queues.Count == 0)
+        {
+            errors.Add("Routing:Queues must define at least one queue (name -> Skill, Priority).");
+        }
+        foreach (var (queue, settings) in options.Queues)
+        {
+            if (string.IsNullOrWhiteSpace(settings.Skill))
+            {
+                errors.Add($"Routing:Queues:{queue}:Skill is required.");
+            }
+            if (settings.Priority is < -100 or > 100)
+            {
+                errors.Add($"Routing:Queues:{queue}:Priority must be between -100 and 100.");
+            }
+        }
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Agents.Count; i++)
+        {
+            ValidateAgent(errors, $"Routing:Agents:{i}", options.Agents[i], ids);
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateAgent(List<string> errors, string key, RoutingAgentOptions agent, HashSet<string> ids)
+    {
+        if (string.IsNullOrWhiteSpace(agent.Id))
+        {
+            errors.Add($"{key}:Id is required.");
+        }
+        else if (!ids.Add(agent.Id))
+        {
+            errors.Add($"{key}:Id '{agent.Id}' is used by more than one agent.");
+        }
+        if (string.IsNullOrWhiteSpace(agent.Name))
+        {
+            errors.Add($"{key}:Name is required.");
+        }
+        if (agent.Skills.Count == 0)
+        {
+            errors.Add($"{key}:Skills must list at least one skill (skill -> proficiency 1-5).");
+        }
+        foreach (var (skill, proficiency) in agent.Skills)
+        {
+            if (proficiency is < 1 or > 5)
+            {
+                errors.Add($"{key}:Skills:{skill} must be a proficiency from 1 to 5, not {proficiency}.");
+            }
+        }
+        foreach (var (channel, capacity) in agent.CapacityPerChannel)
+        {
+            if (capacity is < 0 or > 1000)
+            {
+                errors.Add($"{key}:CapacityPerChannel:{channel} must be between 0 and 1000.");
+            }
+        }
+        if (!Enum.IsDefined(agent.Presence))
+        {
+            errors.Add($"{key}:Presence must be Available, Away or Offline.");
+        }
+        if (agent.WorkingHours is { } hours)
+        {
+            if (!TimeZoneInfo.TryFindSystemTimeZoneById(hours.TimeZone, out _))
+            {
+                errors.Add($"{key}:WorkingHours:TimeZone '{hours.TimeZone}' is not a known IANA time zone id (e.g. Europe/London).");
+            }
+            if (hours.Start == hours.End)
+            {
+                errors.Add($"{key}:WorkingHours:Start and End must differ (End before Start means an overnight shift).");
+            }
+            if (hours.Days.Count == 0)
+            {
+                errors.Add($"{key}:WorkingHours:Days must list at least one day (e.g. Monday).");
+            }
+        }
+    }
+
+    private static void Positive(List<string> errors, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"Routing:{key} must be a positive duration (hh:mm:ss).");
+        }
+    }
+}

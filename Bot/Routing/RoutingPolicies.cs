@@ -1,0 +1,107 @@
+namespace HandoffBot.Routing;
+
+/// <summary>
+/// Fewest active conversations first; ties go to the agent idle longest (earliest last assignment), then to the
+/// lowest id, so the choice is deterministic.
+/// </summary>
+internal sealed class LeastBusyPolicy : IRoutingPolicy
+{
+    public const string PolicyName = "LeastBusy";
+
+    public string Name => PolicyName;
+
+    public AgentId? Pick(HandoffRequest request, IReadOnlyList<AgentAvailability> candidates)
+    {
+        AgentAvailability? best = null;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var c = candidates[i];
+            if (best is null
+                || c.ActiveConversations < best.ActiveConversations
+                || (c.ActiveConversations == best.ActiveConversations && RoutingPolicyOrder.IdleFirst(c, best) < 0))
+            {
+                best = c;
+            }
+        }
+        return best?.Id;
+    }
+}
+
+/// <summary>
+/// Agents take turns in id order: the next pick is the first candidate whose id follows the last agent picked
+/// (wrapping round), whoever else happens to be a candidate at the time.
+/// </summary>
+internal sealed class RoundRobinPolicy : IRoutingPolicy
+{
+    public const string PolicyName = "RoundRobin";
+
+    private readonly Lock _gate = new();
+    private string? _last;
+
+    public string Name => PolicyName;
+
+    public AgentId? Pick(HandoffRequest request, IReadOnlyList<AgentAvailability> candidates)
+    {
+        lock (_gate)
+        {
+            AgentAvailability? next = null;
+            AgentAvailability? first = null;
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                var c = candidates[i];
+                if (first is null || string.CompareOrdinal(c.Id.Value, first.Id.Value) < 0)
+                {
+                    first = c;
+                }
+                if ((_last is null || string.CompareOrdinal(c.Id.Value, _last) > 0)
+                    && (next is null || string.CompareOrdinal(c.Id.Value, next.Id.Value) < 0))
+                {
+                    next = c;
+                }
+            }
+            var pick = next ?? first;
+            if (pick is not null)
+            {
+                _last = pick.Id.Value;
+            }
+            return pick?.Id;
+        }
+    }
+}
+
+/// <summary>The agent whose last assignment is oldest; ties go to fewer active conversations, then the lowest id.</summary>
+internal sealed class LongestIdlePolicy : IRoutingPolicy
+{
+    public const string PolicyName = "LongestIdle";
+
+    public string Name => PolicyName;
+
+    public AgentId? Pick(HandoffRequest request, IReadOnlyList<AgentAvailability> candidates)
+    {
+        AgentAvailability? best = null;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var c = candidates[i];
+            if (best is null || RoutingPolicyOrder.IdleFirst(c, best) < 0)
+            {
+                best = c;
+            }
+        }
+        return best?.Id;
+    }
+}
+
+internal static class RoutingPolicyOrder
+{
+    /// <summary>Negative when <paramref name="a"/> has been idle longer than <paramref name="b"/> (then fewer active, then id).</summary>
+    public static int IdleFirst(AgentAvailability a, AgentAvailability b)
+    {
+        var byIdle = a.LastAssignedAt.CompareTo(b.LastAssignedAt);
+        if (byIdle != 0)
+        {
+            return byIdle;
+        }
+        var byLoad = a.ActiveConversations.CompareTo(b.ActiveConversations);
+        return byLoad != 0 ? byLoad : string.CompareOrdinal(a.Id.Value, b.Id.Value);
+    }
+}

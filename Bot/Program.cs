@@ -1,4 +1,5 @@
 using HandoffBot.Assistant;
+using HandoffBot.Handoff;
 using HandoffBot.Hosting;
 using HandoffBot.Hosting.Access;
 using HandoffBot.Pipeline;
@@ -21,12 +22,14 @@ builder.Services.AddHandoffAccess();
 builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
 builder.Services.AddHandoffRouting();
+builder.Services.AddHandoff();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline
     .Use<ErrorHandlingMiddleware>()
     .Use<TranscriptMiddleware>()
     .Use<ConversationStateMiddleware>()
+    .Use<HandoffMiddleware>()
     .Run<AssistantBot>());
 
 var app = builder.Build();

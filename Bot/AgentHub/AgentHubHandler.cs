@@ -106,7 +106,7 @@ public sealed class AgentHubHandler(
         {
             return InvokeMessage(400, "The card action has no verb or handoff id.");
         }
-        var (agent, name) = Agent(activity.From);
+        var (agent, name) = await coordinator.ResolveAgentAsync(activity.From, cancellationToken);
         var now = time.GetUtcNow();
         switch (action.Verb.ToLowerInvariant())
         {
@@ -136,7 +136,7 @@ public sealed class AgentHubHandler(
     private async Task CommandAsync(ITurnContext turn, AgentCommand command, CancellationToken cancellationToken)
     {
         var activity = turn.Activity;
-        var (agent, name) = Agent(activity.From);
+        var (agent, name) = await coordinator.ResolveAgentAsync(activity.From, cancellationToken);
         var now = time.GetUtcNow();
         switch (command.Verb)
         {
@@ -203,7 +203,7 @@ public sealed class AgentHubHandler(
     private async Task RelayToCustomerAsync(ITurnContext turn, string text, CancellationToken cancellationToken)
     {
         var activity = turn.Activity;
-        var (agent, name) = Agent(activity.From);
+        var (agent, name) = await coordinator.ResolveAgentAsync(activity.From, cancellationToken);
         if (await WorkedByAsync(activity, agent, cancellationToken) is not { } handoff)
         {
             await ReplyAsync(turn, "You have no customer right now. Type \"queue\" to see who is waiting, or \"help\".", cancellationToken);
@@ -246,7 +246,7 @@ public sealed class AgentHubHandler(
         {
             return thread;
         }
-        var me = agent ?? Agent(activity.From).Agent;
+        var me = agent ?? (await coordinator.ResolveAgentAsync(activity.From, cancellationToken)).Agent;
         return (await store.ListActiveAsync(cancellationToken))
             .Where(h => h.Status == HandoffStatus.WithAgent && h.AgentId == me.Value)
             .OrderByDescending(h => h.AcceptedAt)
@@ -300,19 +300,6 @@ public sealed class AgentHubHandler(
     /// <summary>A shared hub conversation (Emulator, Direct Line, a group chat) holds many handoffs; a Teams channel thread holds one.</summary>
     private bool IsSharedHub(HandoffRecord handoff, Activity activity) =>
         !hub.UsesThreads || handoff.HubThread?.Conversation?.Id != activity.Conversation?.Id;
-
-    private (AgentId Agent, string Name) Agent(ChannelAccount? from)
-    {
-        foreach (var candidate in new[] { from?.Id, from?.AadObjectId })
-        {
-            if (candidate is { Length: > 0 } && routing.GetAgent(new AgentId(candidate)) is { } known)
-            {
-                return (known.Id, known.Name);
-            }
-        }
-        var id = from?.Id ?? "unknown-agent";
-        return (new AgentId(id), from?.Name ?? id);
-    }
 
     private static Task<ResourceResponse> ReplyAsync(ITurnContext turn, string text, CancellationToken cancellationToken) =>
         turn.SendActivityAsync(turn.Activity.CreateReply(text), cancellationToken);

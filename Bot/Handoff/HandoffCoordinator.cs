@@ -25,8 +25,9 @@ public sealed partial class HandoffCoordinator(
     IHandoffOutbox outbox,
     HandoffPacketBuilder packets,
     ITranscriptStore transcripts,
+    IAgentDirectory agents,
     IOptions<HandoffOptions> options,
-    IOptions<HandoffRoutingTimes> times,
+    IOptions<RoutingOptions> times,
     TimeProvider time,
     ILogger<HandoffCoordinator> logger) : IDisposable
 {
@@ -125,7 +126,8 @@ public sealed partial class HandoffCoordinator(
                     continue;
                 }
                 LogOffered(logger, handoff.Id, assignment.Agent.Value, assignment.Policy);
-                await hub.OfferAsync(handoff, assignment.Agent, agent?.Name ?? assignment.Agent.Value, HubUserIdOf(assignment.Agent), OfferTimeout,
+                var record = await agents.GetAsync(assignment.Agent, cancellationToken);
+                await hub.OfferAsync(handoff, assignment.Agent, record?.Name ?? agent?.Name ?? assignment.Agent.Value, record?.HubUserId, OfferTimeout,
                     handoff.Declined.Count, cancellationToken);
             }
         }
@@ -204,13 +206,14 @@ public sealed partial class HandoffCoordinator(
     public async Task<Transition> TransferAsync(string handoffId, string queue, AgentId agent, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var transferred = await store.TryTransitionAsync(handoffId, h => h.Transfer(queue, queue, now, $"transferred to {queue}"), HandoffActor.Agent(agent.Value), cancellationToken);
+        var skill = times.Value.Queues.TryGetValue(queue, out var configured) && configured.Skill.Length > 0 ? configured.Skill : queue;
+        var transferred = await store.TryTransitionAsync(handoffId, h => h.Transfer(queue, skill, now, $"transferred to {queue}"), HandoffActor.Agent(agent.Value), cancellationToken);
         if (transferred.Value is not { } handoff)
         {
             return transferred;
         }
         routing.Complete(handoffId, now);
-        routing.AddWaiting(new WaitingItem(new HandoffRequest(handoffId, queue, queue, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,
+        routing.AddWaiting(new WaitingItem(new HandoffRequest(handoffId, queue, skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,
             handoff.Customer.ChannelId!, handoff.Declined.Select(d => new AgentId(d)).ToHashSet())));
         await ToCustomerAsync(handoff, $"transfer:{handoff.Version}", $"I'm transferring you to the {queue} team. {DescribeWait(routing.Estimate(handoffId, now))}", cancellationToken);
         await DispatchAsync(cancellationToken);
@@ -220,7 +223,9 @@ public sealed partial class HandoffCoordinator(
     /// <summary>An agent becomes available or goes away; what was offered to someone going away is re-queued.</summary>
     public async Task<IReadOnlyList<string>> SetPresenceAsync(AgentId agent, AgentPresence presence, CancellationToken cancellationToken)
     {
+        await EnsureRestoredAsync(cancellationToken);
         var now = time.GetUtcNow();
+        await agents.SetPresenceAsync(agent, presence, cancellationToken);
         var requeued = routing.SetPresence(agent, presence, now);
         foreach (var handoffId in requeued)
         {
@@ -302,7 +307,20 @@ public sealed partial class HandoffCoordinator(
         };
     }
 
-    internal string? HubUserIdOf(AgentId agent) => agent.Value;
+    /// <summary>The agent behind a hub user (their Teams / Emulator id), with their display name; unknown users act under their hub id.</summary>
+    public async Task<(AgentId Agent, string Name)> ResolveAgentAsync(ChannelAccount? from, CancellationToken cancellationToken)
+    {
+        await EnsureRestoredAsync(cancellationToken);
+        foreach (var candidate in new[] { from?.AadObjectId, from?.Id })
+        {
+            if (candidate is { Length: > 0 } && (await agents.FindByHubUserAsync(candidate, cancellationToken) ?? await agents.GetAsync(new AgentId(candidate), cancellationToken)) is { } known)
+            {
+                return (known.Id, known.Name);
+            }
+        }
+        var id = from?.Id ?? "unknown-agent";
+        return (new AgentId(id), from?.Name ?? id);
+    }
 
     private async Task SweepWaitingAsync(HandoffRecord handoff, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -339,6 +357,10 @@ public sealed partial class HandoffCoordinator(
             return;
         }
         var now = time.GetUtcNow();
+        foreach (var agent in await agents.ListAsync(cancellationToken))
+        {
+            routing.UpsertAgent(agent.ToRoutable());
+        }
         foreach (var handoff in await store.ListActiveAsync(cancellationToken))
         {
             var item = new WaitingItem(new HandoffRequest(handoff.Id, handoff.Queue, handoff.Skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,

@@ -105,15 +105,3 @@ public sealed class HubOptions
         }
     }
 }
-
-/// <summary>The routing timings the handoff honours (section <c>Routing</c>, shared with the routing engine).</summary>
-public sealed class HandoffRoutingTimes
-{
-    public const string Section = "Routing";
-
-    /// <summary>An offer not accepted within this span goes to the next agent.</summary>
-    public TimeSpan OfferTimeout { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>The longest a customer is promised to wait for a human; with no qualified agent within it, alternatives are offered.</summary>
-    public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(10);
-}

@@ -1,4 +1,5 @@
 using HandoffBot.AgentHub;
+using HandoffBot.Hosting.Access;
 using HandoffBot.Storage.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,14 +16,13 @@ public static class HandoffServiceCollectionExtensions
     public static IServiceCollection AddHandoff(this IServiceCollection services)
     {
         services.AddOptions<HandoffOptions>().BindConfiguration(HandoffOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<HandoffRoutingTimes>().BindConfiguration(HandoffRoutingTimes.Section)
-            .Validate(t => t.OfferTimeout > TimeSpan.Zero && t.MaxWait > TimeSpan.Zero, "Routing:OfferTimeout and Routing:MaxWait must be positive.")
-            .ValidateOnStart();
         services.AddSingleton<ISqliteSchema, SqliteHandoffStore.Schema>();
         services.AddSingleton<ISqliteSchema, SqliteHandoffOutbox.Schema>();
         services.AddSingleton<ISqliteSchema, SqliteCustomerProfileStore.Schema>();
         services.AddSingleton<ISqliteSchema, SqliteHandoffFeedbackStore.Schema>();
-        services.TryAddSingleton<IHandoffStore, SqliteHandoffStore>();
+        services.TryAddSingleton<SqliteHandoffStore>();
+        services.TryAddSingleton<IHandoffStore>(sp => sp.GetRequiredService<SqliteHandoffStore>());
+        services.AddSingleton<IConversationAssignments>(sp => sp.GetRequiredService<SqliteHandoffStore>());
         services.TryAddSingleton<IHandoffOutbox, SqliteHandoffOutbox>();
         services.TryAddSingleton<ICustomerProfileStore, SqliteCustomerProfileStore>();
         services.TryAddSingleton<IHandoffFeedbackStore, SqliteHandoffFeedbackStore>();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using HandoffBot.Hosting.Access;
 using HandoffBot.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
@@ -44,7 +45,7 @@ public static class HandoffStoreExtensions
         store.TryTransitionAsync(id, h => h.Accept(agentId, agentName, now), HandoffActor.Agent(agentId, agentName), cancellationToken);
 }
 
-internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStore
+internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStore, IConversationAssignments
 {
     private const int MaxAttempts = 50;
 
@@ -173,6 +174,21 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
             }
         }
         return null;
+    }
+
+    /// <summary>True when <paramref name="agentId"/> accepted a handoff of the customer conversation <paramref name="conversationId"/> (now or before).</summary>
+    public async Task<bool> IsHandledByAsync(string conversationId, string agentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT 1 FROM handoff
+            WHERE json_extract(json, '$.customer.conversation.id') = $conversation AND json_extract(json, '$.agentId') = $agent
+            LIMIT 1
+            """;
+        command.Parameters.AddWithValue("$conversation", conversationId);
+        command.Parameters.AddWithValue("$agent", agentId);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
     public async Task<IReadOnlyList<HandoffAuditEntry>> ReadAuditAsync(string handoffId, CancellationToken cancellationToken)

@@ -73,7 +73,7 @@ public sealed class HandoffFlowTests
         Assert.Equal(4, await bot.Service<IHandoffFeedbackStore>().GetSatisfactionAsync(handoff.Id, CancellationToken.None));
         var audit = await bot.Service<IHandoffStore>().ReadAuditAsync(handoff.Id, CancellationToken.None);
         Assert.Equal(["open", "offer", "accept", "end"], audit.Select(a => a.Action));
-        Assert.Equal(agentId, audit[2].Actor.Id);
+        Assert.Equal(HandoffHarness.AgentIdOf(agentId), audit[2].Actor.Id);
 
         // State kept, and no handoff loop: the cool-down is set for the reason that fired.
         var state = await bot.Service<IConversationStateStore>().ReadAsync(StateKeys.Conversation("emulator", "customer-conversation"), CancellationToken.None);
@@ -119,7 +119,7 @@ public sealed class HandoffFlowTests
 
         Assert.NotEqual(first, second);
         var audit = await bot.Service<IHandoffStore>().ReadAuditAsync((await ActiveHandoffAsync(bot)).Id, CancellationToken.None);
-        Assert.Contains(audit, a => a.Action == "withdraw" && a.Actor.Id == first);
+        Assert.Contains(audit, a => a.Action == "withdraw" && a.Actor.Id == HandoffHarness.AgentIdOf(first));
     }
 
     [Fact]

@@ -55,6 +55,7 @@ public sealed class HandoffHarness : IAsyncDisposable
             .With("Handoff:Hub:BotId", "bot-hub")
             .With("Routing:OfferTimeout", "00:00:45")
             .With("Routing:MaxWait", "00:15:00")
+            .With("Routing:FallbackSkill", "")
             .WithServices(services => services.AddSingleton(sp => new TurnPipeline(
                 [
                     sp.GetRequiredService<ErrorHandlingMiddleware>(),
@@ -158,11 +159,16 @@ public sealed class HandoffHarness : IAsyncDisposable
     /// <summary>The offer message for a handoff: whom it mentions.</summary>
     public async Task<string> OfferedToAsync(int nth = 1)
     {
-        var count = 0;
-        var offer = await ReceivedAsync(Hub, a => a.Text?.Contains("is offered to you", StringComparison.Ordinal) == true && ++count >= nth, $"offer #{nth}");
+        await ReceivedAsync(Hub, _ => CountHub(IsOffer) >= nth, $"offer #{nth}");
+        var offer = Hub.Requests.Select(TryActivity).Where(a => a is not null && IsOffer(a)).ElementAt(nth - 1)!;
         var mention = Assert.Single(offer.Entities!, e => e.Type == "mention");
         return mention.Properties!["mentioned"].GetProperty("id").GetString()!;
     }
+
+    private static bool IsOffer(Activity activity) => activity.Text?.Contains("is offered to you", StringComparison.Ordinal) == true;
+
+    /// <summary>The roster's agent id behind a hub user id (<c>agent-alex</c> is <c>alex</c>).</summary>
+    public static string AgentIdOf(string hubUserId) => hubUserId.Replace("agent-", string.Empty, StringComparison.Ordinal);
 
     public int CountCustomer(string fragment) =>
         Customer.Requests.Count(r => TryActivity(r)?.Text?.Contains(fragment, StringComparison.OrdinalIgnoreCase) == true);

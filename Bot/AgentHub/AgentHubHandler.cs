@@ -57,7 +57,7 @@ public sealed class AgentHubHandler(
     IRoutingEngine routing,
     IHandoffOutbox outbox,
     HubNotifier hub,
-    ChannelAdapter adapter,
+    IServiceProvider services,
     TimeProvider time)
 {
     public const string CardActionInvoke = "adaptiveCard/action";
@@ -230,7 +230,7 @@ public sealed class AgentHubHandler(
         var typing = new Activity { Type = ActivityTypes.Typing }.ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
         try
         {
-            await adapter.ContinueConversationAsync(handoff.Customer, (t, ct) => t.SendActivityAsync(typing, ct), cancellationToken);
+            await services.GetRequiredService<ChannelAdapter>().ContinueConversationAsync(handoff.Customer, (t, ct) => t.SendActivityAsync(typing, ct), cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -292,7 +292,7 @@ public sealed partial class HandoffCoordinator(
         var position = estimate.Position <= 1 ? "You're next in the queue." : $"You're number {estimate.Position} in the queue.";
         return estimate.Estimate is { } wait
             ? $"{position} Estimated wait: about {Minutes(wait)}."
-            : $"{position} I can't estimate the wait honestly yet: {estimate.Explanation.TrimEnd('.')}.";
+            : $"{position} I can't honestly estimate the wait yet ({Lower(estimate.Explanation.TrimEnd('.'))}).";
     }
 
     internal static ConversationReference CustomerReference(Activity activity)
@@ -397,6 +397,8 @@ public sealed partial class HandoffCoordinator(
     private static string? TeamsTenant(Activity activity) =>
         activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("tenant", out var tenant)
         && tenant.ValueKind == JsonValueKind.Object && tenant.TryGetProperty("id", out var id) ? id.GetString() : null;
+
+    private static string Lower(string text) => text.Length > 0 ? char.ToLowerInvariant(text[0]) + text[1..] : text;
 
     private static string Minutes(TimeSpan wait) =>
         wait < TimeSpan.FromMinutes(1) ? "less than a minute"

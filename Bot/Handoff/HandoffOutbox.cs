@@ -33,13 +33,16 @@ public sealed record OutboxItem(string Key, string HandoffId, string Status, int
 
 internal sealed partial class SqliteHandoffOutbox(
     SqliteDatabase database,
-    ChannelAdapter adapter,
+    IServiceProvider services,
     ITranscriptStore transcripts,
     TimeProvider time,
     IOptions<HandoffOptions> options,
     ILogger<SqliteHandoffOutbox> logger) : IHandoffOutbox
 {
     private static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(1);
+
+    // Resolved on first use: the adapter's pipeline contains the handoff middleware, which uses this outbox.
+    private ChannelAdapter Adapter => services.GetRequiredService<ChannelAdapter>();
 
     internal sealed class Schema : ISqliteSchema
     {
@@ -151,7 +154,7 @@ internal sealed partial class SqliteHandoffOutbox(
         {
             string? id = null;
             var parts = toCustomer ? ChannelFormatting.ForChannel(activity) : [activity];
-            await adapter.ContinueConversationAsync(reference, async (turn, ct) =>
+            await Adapter.ContinueConversationAsync(reference, async (turn, ct) =>
             {
                 var responses = await turn.SendActivitiesAsync(parts, ct);
                 id = responses.Count > 0 ? responses[0].Id : null;

@@ -1,10 +1,19 @@
 using HandoffBot.Assistant;
+using HandoffBot.Escalation;
+using HandoffBot.Escalation.Sentiment;
 using HandoffBot.Handoff;
 using HandoffBot.Hosting;
 using HandoffBot.Hosting.Access;
 using HandoffBot.Pipeline;
 using HandoffBot.Routing;
 using HandoffBot.Storage;
+
+// `dotnet run --project Bot -- analyze`: escalation analysis of stdin lines, no web server.
+if (args.Length > 0 && args[0] == "analyze")
+{
+    Environment.ExitCode = await EscalationCli.RunAsync(args[1..], Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error);
+    return;
+}
 
 // The content root is the output folder, so the root appsettings.json (linked into the build) is found
 // under `dotnet run`, `dotnet HandoffBot.dll` and WebApplicationFactory alike.
@@ -21,8 +30,10 @@ builder.Services.AddBotHosting(builder.Configuration);
 builder.Services.AddHandoffAccess();
 builder.Services.AddHandoffRateLimiting();
 builder.Services.AddAssistant();
+builder.Services.AddEscalation();
 builder.Services.AddHandoffRouting();
 builder.Services.AddHandoff();
+builder.Services.AddSentimentAnalysis();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline
@@ -30,6 +41,7 @@ builder.Services.AddTurnPipeline(pipeline => pipeline
     .Use<TranscriptMiddleware>()
     .Use<ConversationStateMiddleware>()
     .Use<HandoffMiddleware>()
+    .Use<EscalationMiddleware>()
     .Run<AssistantBot>());
 
 var app = builder.Build();

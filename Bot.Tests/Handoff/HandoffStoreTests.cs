@@ -16,7 +16,7 @@ public sealed class HandoffStoreTests : IDisposable
     public HandoffStoreTests()
     {
         var options = Options.Create(new StorageOptions { SqliteConnectionString = $"Data Source=store-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" });
-        _database = new SqliteDatabase(options, [new SqliteHandoffStore.Schema()], new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory });
+        _database = new SqliteDatabase(options, [new SqliteHandoffStore.Schema()], new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory }, TimeProvider.System);
         _store = new SqliteHandoffStore(_database);
     }
 

@@ -34,7 +34,8 @@ public class BotFactory : WebApplicationFactory<Program>
     public const string AgentApiKey = "test-agent-key-0123456789";
     public const string AgentId = "agent-alex";
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+    /// <summary>Fake time (a <see cref="FakeTimeProvider"/>) that also reports when the bot starts waiting on a timer.</summary>
+    public TimerWatchingTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
 
     public BotFactory With(string key, string? value)
     {

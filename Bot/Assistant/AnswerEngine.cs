@@ -1,3 +1,5 @@
+using HandoffBot.Assistant.Classification;
+
 namespace HandoffBot.Assistant;
 
 /// <summary>The assistant's best answer and how sure it is, in [0,1].</summary>
@@ -10,75 +12,62 @@ public interface IAnswerEngine
 }
 
 /// <summary>
-/// TF-IDF cosine similarity between the question and every example phrasing; the confidence is the best
-/// similarity, so an unrelated question scores near 0 and a near-verbatim one near 1.
+/// Answers with the knowledge-base entry a calibrated intent classifier picks (see
+/// <see cref="IntentClassifier"/>): the confidence is the classifier's temperature-scaled probability, fitted by
+/// cross-validation on the knowledge base itself, so a threshold means the same thing whatever the knowledge base.
+/// Trained once, at start-up; answering is allocation-free apart from the result.
 /// </summary>
-public sealed class TfIdfAnswerEngine : IAnswerEngine
+internal sealed class ClassifierAnswerEngine : IAnswerEngine
 {
-    private readonly KnowledgeBase _knowledge;
-    private readonly Dictionary<string, double> _idf = new(StringComparer.Ordinal);
-    private readonly List<(KnowledgeEntry Entry, Dictionary<string, double> Vector)> _examples = [];
+    private static readonly AnswerResult NoWords = new(null, 0);
 
-    public TfIdfAnswerEngine(KnowledgeBase knowledge)
+    private readonly IReadOnlyList<KnowledgeEntry> _entries;
+
+    public ClassifierAnswerEngine(KnowledgeBase knowledge)
+        : this(knowledge, new IntentClassifierOptions())
     {
-        _knowledge = knowledge;
-        var documents = knowledge.Entries.SelectMany(e => e.Examples.Select(x => (Entry: e, Terms: Tokenizer.Terms(x)))).ToList();
-        foreach (var term in documents.SelectMany(d => d.Terms.Distinct()))
-        {
-            _idf[term] = _idf.GetValueOrDefault(term) + 1;
-        }
-        foreach (var term in _idf.Keys.ToList())
-        {
-            _idf[term] = Math.Log((1.0 + documents.Count) / (1.0 + _idf[term])) + 1.0;
-        }
-        foreach (var (entry, terms) in documents)
-        {
-            _examples.Add((entry, Vectorize(terms)));
-        }
     }
+
+    public ClassifierAnswerEngine(KnowledgeBase knowledge, IntentClassifierOptions options)
+    {
+        _entries = knowledge.Entries;
+        if (_entries.Count < 2)
+        {
+            throw new InvalidDataException("The knowledge base needs at least two entries for the assistant to choose between.");
+        }
+        // The example phrasings are what customers ask (cross-validated for calibration); the answers are always
+        // trained on too, since they name what the entry is about, but never held out.
+        var examples = _entries.SelectMany((entry, label) => entry.Examples.Select(text => (Text: text, Label: label))).ToList();
+        ExampleCount = examples.Count;
+        Classifier = IntentClassifier.Train(
+            [.. examples.Select(e => e.Text)], [.. examples.Select(e => e.Label)], _entries.Count, options,
+            [.. _entries.Select(e => e.Answer)], [.. _entries.Select((_, label) => label)]);
+    }
+
+    public IntentClassifier Classifier { get; }
+
+    public int ExampleCount { get; }
 
     public AnswerResult Answer(string question)
     {
-        var query = Vectorize(Tokenizer.Terms(question));
-        if (query.Count == 0)
+        if (!HasWord(question))
         {
-            return new AnswerResult(null, 0);
+            return NoWords;
         }
-        KnowledgeEntry? best = null;
-        var bestScore = 0.0;
-        foreach (var (entry, vector) in _examples)
-        {
-            var score = 0.0;
-            foreach (var (term, weight) in query)
-            {
-                if (vector.TryGetValue(term, out var other))
-                {
-                    score += weight * other;
-                }
-            }
-            if (score > bestScore)
-            {
-                bestScore = score;
-                best = entry;
-            }
-        }
-        return new AnswerResult(best, Math.Clamp(bestScore, 0, 1));
+        var prediction = Classifier.Predict(question);
+        return new AnswerResult(_entries[prediction.Label], prediction.Probability);
     }
 
-    private Dictionary<string, double> Vectorize(IReadOnlyList<string> terms)
+    private static bool HasWord(ReadOnlySpan<char> text)
     {
-        var vector = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var term in terms)
+        foreach (var c in text)
         {
-            // Terms never seen in the knowledge base still count against the match (they dilute it).
-            vector[term] = vector.GetValueOrDefault(term) + _idf.GetValueOrDefault(term, Math.Log(1.0 + _knowledge.Entries.Count) + 1.0);
+            if (char.IsLetterOrDigit(c))
+            {
+                return true;
+            }
         }
-        var norm = Math.Sqrt(vector.Values.Sum(v => v * v));
-        foreach (var term in vector.Keys.ToList())
-        {
-            vector[term] /= norm;
-        }
-        return vector;
+        return false;
     }
 }
 

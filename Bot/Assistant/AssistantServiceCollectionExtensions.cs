@@ -11,7 +11,8 @@ public static class AssistantServiceCollectionExtensions
                 "Assistant:KnowledgeBasePath does not name an existing file.")
             .ValidateOnStart();
         services.AddSingleton(sp => KnowledgeBase.Load(Path.GetFullPath(sp.GetRequiredService<IOptions<AssistantOptions>>().Value.KnowledgeBasePath, AppContext.BaseDirectory)));
-        services.AddSingleton<IAnswerEngine, TfIdfAnswerEngine>();
+        services.AddSingleton<IAnswerEngine>(sp => new ClassifierAnswerEngine(sp.GetRequiredService<KnowledgeBase>()));
+        services.AddHostedService<AnswerEngineWarmup>();
         return services;
     }
 }

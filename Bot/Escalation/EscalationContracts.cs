@@ -1,3 +1,4 @@
+using HandoffBot.Escalation.Text;
 using HandoffBot.Protocol;
 
 namespace HandoffBot.Escalation;
@@ -58,7 +59,13 @@ public sealed record TurnSnapshot(
     string Text,
     SentimentResult? Sentiment,
     double? AnswerConfidence,
-    EscalationHistory History);
+    EscalationHistory History)
+{
+    private TokenizedText? _tokens;
+
+    /// <summary>The message split into normalised words, once per turn and shared by every trigger.</summary>
+    internal TokenizedText Tokens => _tokens is { } tokens && ReferenceEquals(tokens.Source, Text) ? tokens : _tokens = TokenizedText.Parse(Text);
+}
 
 /// <summary>
 /// A named, configurable escalation trigger (YARP-style pluggable policy). Pure apart from optional I/O in

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
+using HandoffBot.Storage;
 
 namespace HandoffBot.Hosting;
 
@@ -28,30 +29,33 @@ public interface IChannelTransport
 
 /// <summary>
 /// Turns inbound activities into turns: runs the pipeline inline when the HTTP response needs its result
-/// (expectReplies, invoke), and otherwise queues the turn so the channel's request returns at once.
+/// (expectReplies, invoke), and otherwise stores the activity in the inbox and queues the turn, so the channel's
+/// request returns as soon as the activity is safe. The turns of one conversation never run at the same time
+/// in this process (<see cref="ConversationLocks"/>); across processes the state version check catches races.
 /// </summary>
 public sealed class ChannelAdapter(
     TurnPipeline pipeline,
     IConnectorClient connector,
     IEnumerable<IChannelTransport> transports,
-    TurnQueue queue)
+    TurnQueue queue,
+    ConversationLocks locks)
 {
     private readonly IChannelTransport[] _transports = [.. transports];
 
     public async Task<TurnOutcome> ProcessAsync(Activity activity, ClaimsIdentity? caller, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(activity);
         _ = caller;
         if (string.Equals(activity.DeliveryMode, DeliveryModes.ExpectReplies, StringComparison.OrdinalIgnoreCase))
         {
             var buffer = new BufferedSink();
-            var turn = new TurnContext(activity, buffer);
-            await pipeline.RunAsync(turn, cancellationToken);
+            await RunTurnAsync(new TurnContext(activity, buffer), cancellationToken);
             return new TurnOutcome.Replies(buffer.Activities);
         }
         if (activity.IsType(ActivityTypes.Invoke))
         {
             var turn = new TurnContext(activity, SinkFor(activity));
-            await pipeline.RunAsync(turn, cancellationToken);
+            await RunTurnAsync(turn, cancellationToken);
             return turn.Features.Get<InvokeResponse>() is { } response
                 ? new TurnOutcome.Invoke(response.Status, response.Body)
                 : new TurnOutcome.Invoke(StatusCodes.Status501NotImplemented, null);
@@ -60,9 +64,21 @@ public sealed class ChannelAdapter(
         return new TurnOutcome.Accepted();
     }
 
-    /// <summary>Runs one queued turn (called by <see cref="TurnQueue"/>).</summary>
-    public Task RunQueuedTurnAsync(Activity activity, CancellationToken cancellationToken) =>
-        pipeline.RunAsync(new TurnContext(activity, SinkFor(activity)), cancellationToken);
+    /// <summary>Runs one queued turn (called by <see cref="TurnQueue"/>); its commit marks the inbox item done.</summary>
+    public Task RunQueuedTurnAsync(InboxItem item, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var turn = new TurnContext(item.Activity, SinkFor(item.Activity));
+        turn.Features.Set(new TurnWrites(item.Id));
+        return RunTurnAsync(turn, cancellationToken);
+    }
+
+    private async Task RunTurnAsync(TurnContext turn, CancellationToken cancellationToken)
+    {
+        var activity = turn.Activity;
+        using var _ = await locks.AcquireAsync(StateKeys.Conversation(activity.ChannelId ?? string.Empty, activity.Conversation?.Id ?? string.Empty), cancellationToken);
+        await pipeline.RunAsync(turn, cancellationToken);
+    }
 
     /// <summary>
     /// Sends to a conversation the bot is not currently in a turn with (a proactive message), through the same

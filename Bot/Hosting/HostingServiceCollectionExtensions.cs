@@ -16,6 +16,7 @@ public static class HostingServiceCollectionExtensions
         services.AddConnectorClient();
         services.AddSingleton<TurnQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<TurnQueue>());
+        services.AddSingleton<ConversationLocks>();
         services.AddSingleton<ChannelAdapter>();
         return services;
     }

@@ -106,27 +106,98 @@ public static class ActivityParser
         {
             return new Result(null, "The body is empty; expected a JSON activity.");
         }
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (CheckSyntax(body) is { } problem)
             {
-                return new Result(null, "The body must be a JSON object.");
+                return new Result(null, problem);
             }
+        }
+        catch (JsonException exception)
+        {
+            return new Result(null, Malformed(exception));
+        }
+        try
+        {
             var activity = JsonSerializer.Deserialize(body, ProtocolJsonContext.Default.Activity);
             return activity is null ? new Result(null, "The body must be a JSON object.") : Validate(activity);
         }
         catch (JsonException exception)
         {
-            var where = exception.Path is { Length: > 1 } path ? $" at {path}" : string.Empty;
-            return new Result(null, $"The body is not a valid activity{where}: {Describe(exception)}");
+            return new Result(null, Describe(exception));
         }
     }
 
-    private static string Describe(JsonException exception) =>
-        exception.InnerException is InvalidOperationException or FormatException
-            ? "a field has the wrong JSON type."
-            : exception.LineNumber is null ? "the JSON does not match the activity schema." : "malformed JSON.";
+    /// <summary>
+    /// Says what is wrong without echoing System.Text.Json's internals: malformed JSON (with its position), a field
+    /// with the wrong JSON type (with its path), or a field whose value is refused (with the reason).
+    /// </summary>
+    private static string Describe(JsonException exception)
+    {
+        var where = exception.Path is { Length: > 1 } path ? $" at {path}" : string.Empty;
+        if (exception.InnerException is JsonException syntax)
+        {
+            return Malformed(syntax);
+        }
+        if (exception.InnerException is InvalidOperationException or FormatException or OverflowException
+            || exception.Message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return $"The body is not a valid activity{where}: a field has the wrong JSON type.";
+        }
+        if (exception.Message.Contains("maximum configured depth", StringComparison.Ordinal))
+        {
+            return "The body is not a valid activity: it is nested too deeply.";
+        }
+        // A converter's own message (e.g. timestamps), without the serializer's path suffix.
+        var message = exception.Message.Split(" Path:", 2)[0].Trim();
+        return $"The body is not a valid activity{where}: {message}";
+    }
+
+    /// <summary>
+    /// One pass of the reader over the whole body: it must be a JSON object, and every string in it (names too,
+    /// including inside fields kept verbatim such as channelData) must be valid Unicode, or the activity could be
+    /// accepted and then fail when it is stored or sent on. Throws <see cref="JsonException"/> for malformed JSON.
+    /// </summary>
+    private static string? CheckSyntax(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return "The body must be a JSON object.";
+        }
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
+            {
+                continue;
+            }
+            bool valid;
+            if (reader.ValueIsEscaped)
+            {
+                try
+                {
+                    _ = reader.GetString();
+                    valid = true;
+                }
+                catch (InvalidOperationException)
+                {
+                    valid = false;
+                }
+            }
+            else
+            {
+                valid = System.Text.Unicode.Utf8.IsValid(reader.ValueSpan);
+            }
+            if (!valid)
+            {
+                return $"The body is not a valid activity: the string at byte {reader.TokenStartIndex + 1} is not valid Unicode (invalid UTF-8 or a lone \\u surrogate escape).";
+            }
+        }
+        return null;
+    }
+
+    private static string Malformed(JsonException exception) =>
+        $"The body is not a valid activity: malformed JSON at line {(exception.LineNumber ?? 0) + 1}, byte {(exception.BytePositionInLine ?? 0) + 1}.";
 
     private static Result Validate(Activity activity)
     {
@@ -142,6 +213,10 @@ public static class ActivityParser
         {
             return new Result(null, "The activity has no 'conversation.id'.");
         }
+        if (FirstNullEntry(activity) is { } field)
+        {
+            return new Result(null, $"The activity's '{field}' contains a null entry.");
+        }
         var expectReplies = string.Equals(activity.DeliveryMode, DeliveryModes.ExpectReplies, StringComparison.OrdinalIgnoreCase);
         if (activity.ServiceUrl is null ? !expectReplies : !IsHttpUrl(activity.ServiceUrl))
         {
@@ -150,6 +225,35 @@ public static class ActivityParser
                 : "The activity's 'serviceUrl' is not an absolute http(s) URL.");
         }
         return new Result(activity with { InputHint = InputHints.Normalize(activity.InputHint) }, null);
+    }
+
+    private static string? FirstNullEntry(Activity activity) =>
+        HasNull(activity.MembersAdded) ? "membersAdded"
+        : HasNull(activity.MembersRemoved) ? "membersRemoved"
+        : HasNull(activity.ReactionsAdded) ? "reactionsAdded"
+        : HasNull(activity.ReactionsRemoved) ? "reactionsRemoved"
+        : HasNull(activity.Attachments) ? "attachments"
+        : HasNull(activity.Entities) ? "entities"
+        : HasNull(activity.ListenFor) ? "listenFor"
+        : HasNull(activity.TextHighlights) ? "textHighlights"
+        : HasNull(activity.SuggestedActions?.Actions) ? "suggestedActions.actions"
+        : HasNull(activity.SuggestedActions?.To) ? "suggestedActions.to"
+        : null;
+
+    private static bool HasNull<T>(IReadOnlyList<T?>? items) where T : class
+    {
+        if (items is null)
+        {
+            return false;
+        }
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is null)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static bool IsHttpUrl(string value) =>

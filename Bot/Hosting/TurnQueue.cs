@@ -1,48 +1,106 @@
 using System.Threading.Channels;
 using HandoffBot.Protocol;
+using HandoffBot.Storage;
 
 namespace HandoffBot.Hosting;
 
 /// <summary>
-/// Runs turns off the HTTP request. Activities are partitioned by conversation, so the turns of one conversation
-/// run one at a time and in arrival order while different conversations run in parallel.
+/// Runs turns off the HTTP request. An activity is stored in the inbox before it is acknowledged; its turn's
+/// commit marks it done, and items not done when the process stopped run again at start-up (before new ones).
+/// Activities are partitioned by conversation, so the turns of one conversation run one at a time and in arrival
+/// order while different conversations run in parallel.
 /// </summary>
-public sealed partial class TurnQueue(IServiceProvider services, ILogger<TurnQueue> logger) : BackgroundService
+public sealed partial class TurnQueue(IServiceProvider services, IInboxStore inbox, ILogger<TurnQueue> logger) : BackgroundService
 {
-    private readonly Channel<Activity>[] _partitions = [.. Enumerable.Range(0, Math.Max(2, Environment.ProcessorCount * 2))
-        .Select(_ => Channel.CreateBounded<Activity>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }))];
+    private readonly Channel<InboxItem>[] _partitions = [.. Enumerable.Range(0, Math.Max(2, Environment.ProcessorCount * 2))
+        .Select(_ => Channel.CreateBounded<InboxItem>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }))];
 
-    public ValueTask EnqueueAsync(Activity activity, CancellationToken cancellationToken)
+    private List<InboxItem>[] _recovered = [];
+
+    /// <summary>
+    /// Stores <paramref name="activity"/> in the inbox and queues its turn. Completes once the activity is durable;
+    /// a redelivered activity (same channel, conversation and id) is acknowledged without running again.
+    /// </summary>
+    public async ValueTask EnqueueAsync(Activity activity, CancellationToken cancellationToken)
     {
-        var partition = (int)((uint)StringComparer.Ordinal.GetHashCode(activity.Conversation?.Id ?? string.Empty) % (uint)_partitions.Length);
-        return _partitions[partition].Writer.WriteAsync(activity, cancellationToken);
+        ArgumentNullException.ThrowIfNull(activity);
+        if (await inbox.AddAsync(activity, cancellationToken) is not { } item)
+        {
+            LogRedelivery(logger, activity.Id, activity.Conversation?.Id);
+            return;
+        }
+        // The item is durable now: queue it even if the channel gives up on its request.
+        await _partitions[PartitionOf(activity)].Writer.WriteAsync(item, CancellationToken.None);
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var pending = await inbox.ReadPendingAsync(cancellationToken);
+        _recovered = [.. _partitions.Select(_ => new List<InboxItem>())];
+        foreach (var item in pending)
+        {
+            _recovered[PartitionOf(item.Activity)].Add(item);
+        }
+        if (pending.Count > 0)
+        {
+            LogRecovering(logger, pending.Count);
+        }
+        await base.StartAsync(cancellationToken);
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var adapter = services.GetRequiredService<ChannelAdapter>();
-        return Task.WhenAll(_partitions.Select(p => DrainAsync(p.Reader, adapter, stoppingToken)));
+        return Task.WhenAll(_partitions.Select((p, i) => DrainAsync(_recovered[i], p.Reader, adapter, stoppingToken)));
     }
 
-    private async Task DrainAsync(ChannelReader<Activity> reader, ChannelAdapter adapter, CancellationToken stoppingToken)
+    private int PartitionOf(Activity activity) =>
+        (int)((uint)StringComparer.Ordinal.GetHashCode(activity.Conversation?.Id ?? string.Empty) % (uint)_partitions.Length);
+
+    private async Task DrainAsync(List<InboxItem> recovered, ChannelReader<InboxItem> reader, ChannelAdapter adapter, CancellationToken stoppingToken)
     {
-        await foreach (var activity in reader.ReadAllAsync(stoppingToken))
+        await Task.Yield();
+        foreach (var item in recovered)
         {
-            try
-            {
-                await adapter.RunQueuedTurnAsync(activity, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            if (!await RunAsync(item, adapter, stoppingToken))
             {
                 return;
             }
-            catch (Exception exception)
+        }
+        recovered.Clear();
+        await foreach (var item in reader.ReadAllAsync(stoppingToken))
+        {
+            if (!await RunAsync(item, adapter, stoppingToken))
             {
-                LogQueuedTurnFailed(logger, exception, activity.Conversation?.Id);
+                return;
             }
         }
     }
 
+    /// <summary>Runs one turn; false when the queue is stopping (the item stays in the inbox for the next start).</summary>
+    private async Task<bool> RunAsync(InboxItem item, ChannelAdapter adapter, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await adapter.RunQueuedTurnAsync(item, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception exception)
+        {
+            LogQueuedTurnFailed(logger, exception, item.Activity.Conversation?.Id);
+        }
+        return true;
+    }
+
     [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Queued turn for conversation {ConversationId} failed")]
     private static partial void LogQueuedTurnFailed(ILogger logger, Exception exception, string? conversationId);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Activity {ActivityId} of conversation {ConversationId} was delivered again; it is already in the inbox")]
+    private static partial void LogRedelivery(ILogger logger, string? activityId, string? conversationId);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Running {Count} inbox turns that did not finish before the last stop")]
+    private static partial void LogRecovering(ILogger logger, int count);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using HandoffBot.Storage;
 
 namespace HandoffBot.Pipeline;
@@ -6,6 +5,7 @@ namespace HandoffBot.Pipeline;
 /// <summary>
 /// Loads the conversation's state before the turn and saves it after, with optimistic concurrency:
 /// if another turn saved first, the save fails loudly with <see cref="StateConflictException"/> (never a lost update).
+/// In a pipeline with a turn store the save is part of the turn's single commit (<see cref="TurnWrites"/>).
 /// </summary>
 public sealed class ConversationStateMiddleware(IConversationStateStore store) : IMiddleware
 {
@@ -14,15 +14,21 @@ public sealed class ConversationStateMiddleware(IConversationStateStore store) :
         var activity = turn.Activity;
         var key = StateKeys.Conversation(activity.ChannelId!, activity.Conversation!.Id!);
         var stored = await store.ReadAsync(key, cancellationToken);
-        var document = stored is null ? [] : JsonNode.Parse(stored.Json) as JsonObject ?? [];
-        var state = new ConversationState(key, document, stored?.Version);
+        var state = new ConversationState(key, stored?.Json, stored?.Version);
         turn.Features.Set(state);
 
         await next(cancellationToken);
 
         if (state.HasChanges)
         {
-            await store.WriteAsync(key, state.ToJson(), state.Version, cancellationToken);
+            if (turn.Features.Get<TurnWrites>() is { IsCommitted: false } writes)
+            {
+                writes.SetState(new StateWrite(key, state.ToJson(), state.Version));
+            }
+            else
+            {
+                await store.WriteAsync(key, state.ToJson(), state.Version, cancellationToken);
+            }
         }
     }
 }

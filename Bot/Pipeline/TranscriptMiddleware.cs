@@ -6,12 +6,13 @@ namespace HandoffBot.Pipeline;
 /// <summary>
 /// Records the inbound activity and everything the turn sends, in order, each with from.role, recipient.role
 /// and a UTC timestamp, so the conversation can be exported as an Emulator <c>.transcript</c>.
+/// In a pipeline with a turn store the entries are part of the turn's single commit (<see cref="TurnWrites"/>).
 /// </summary>
 public sealed class TranscriptMiddleware(ITranscriptStore store, TimeProvider time) : IMiddleware
 {
     public async Task OnTurnAsync(ITurnContext turn, NextDelegate next, CancellationToken cancellationToken)
     {
-        await store.AppendAsync([Stamp(turn.Activity, RoleTypes.User, RoleTypes.Bot)], cancellationToken);
+        await RecordAsync(turn, [Stamp(turn.Activity, RoleTypes.User, RoleTypes.Bot)], cancellationToken);
 
         turn.OnSendActivities(async (context, activities, sendNext) =>
         {
@@ -27,11 +28,21 @@ public sealed class TranscriptMiddleware(ITranscriptStore store, TimeProvider ti
                 var id = i < responses.Count ? responses[i].Id : null;
                 recorded.Add(Stamp(activity with { Id = activity.Id ?? id }, RoleTypes.Bot, RoleTypes.User));
             }
-            await store.AppendAsync(recorded, cancellationToken);
+            await RecordAsync(context, recorded, cancellationToken);
             return responses;
         });
 
         await next(cancellationToken);
+    }
+
+    private Task RecordAsync(ITurnContext turn, IReadOnlyList<Activity> activities, CancellationToken cancellationToken)
+    {
+        if (turn.Features.Get<TurnWrites>() is { IsCommitted: false } writes)
+        {
+            writes.AddTranscript(activities);
+            return Task.CompletedTask;
+        }
+        return store.AppendAsync(activities, cancellationToken);
     }
 
     private Activity Stamp(Activity activity, string fromRole, string recipientRole) => activity with

@@ -1,13 +1,57 @@
+using HandoffBot.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HandoffBot.Pipeline;
 
-/// <summary>The middleware in order, then the bot. Built once at start-up.</summary>
-public sealed class TurnPipeline(IReadOnlyList<IMiddleware> middleware, IBot bot)
+/// <summary>
+/// The middleware in order, then the bot. Built once at start-up. With a <see cref="ITurnStore"/>, each turn's
+/// writes (<see cref="TurnWrites"/>) are committed together when the turn ends; a cancelled turn commits nothing.
+/// </summary>
+public sealed class TurnPipeline(IReadOnlyList<IMiddleware> middleware, IBot bot, ITurnStore? turnStore = null)
 {
     public IReadOnlyList<IMiddleware> Middleware { get; } = middleware;
 
-    public Task RunAsync(ITurnContext turn, CancellationToken cancellationToken) => RunFrom(0, turn, cancellationToken);
+    public async Task RunAsync(ITurnContext turn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        if (turnStore is null)
+        {
+            await RunFrom(0, turn, cancellationToken);
+            return;
+        }
+        var writes = turn.Features.Get<TurnWrites>();
+        if (writes is null)
+        {
+            writes = new TurnWrites();
+            turn.Features.Set(writes);
+        }
+        try
+        {
+            await RunFrom(0, turn, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch
+        {
+            // The turn failed past the error handler: keep what it received and sent, not its state.
+            await turnStore.CommitAsync(writes.Seal(includeState: false), CancellationToken.None);
+            throw;
+        }
+        // The turn has happened (replies may be out): commit even if the caller gives up now.
+        var commit = writes.Seal(includeState: true);
+        try
+        {
+            await turnStore.CommitAsync(commit, CancellationToken.None);
+        }
+        catch (StateConflictException) when (commit.State is not null)
+        {
+            // Another instance saved this conversation first: keep the transcript, fail the turn loudly.
+            await turnStore.CommitAsync(commit with { State = null }, CancellationToken.None);
+            throw;
+        }
+    }
 
     private Task RunFrom(int index, ITurnContext turn, CancellationToken cancellationToken) =>
         index == Middleware.Count
@@ -51,7 +95,8 @@ public static class TurnPipelineServiceCollectionExtensions
         services.AddSingleton(botType);
         services.AddSingleton(sp => new TurnPipeline(
             [.. builder.MiddlewareTypes.Select(t => (IMiddleware)sp.GetRequiredService(t))],
-            (IBot)sp.GetRequiredService(botType)));
+            (IBot)sp.GetRequiredService(botType),
+            sp.GetService<ITurnStore>()));
         return services;
     }
 }

@@ -135,6 +135,9 @@ public sealed record SuggestedActions
 {
     public IReadOnlyList<string>? To { get; init; }
     public IReadOnlyList<CardAction>? Actions { get; init; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Properties { get; set; }
 }
 
 public sealed record CardAction
@@ -155,6 +158,9 @@ public sealed record TextHighlight
 {
     public string? Text { get; init; }
     public int? Occurrence { get; init; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Properties { get; set; }
 }
 
 public sealed record SemanticAction

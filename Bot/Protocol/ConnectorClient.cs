@@ -25,14 +25,22 @@ public interface IConnectorClient
     Task<ConversationResourceResponse> CreateConversationAsync(string serviceUrl, ConversationParameters parameters, CancellationToken cancellationToken);
 }
 
-/// <summary>A Connector call that failed: the HTTP status and the channel's <c>{error:{code,message}}</c>.</summary>
-public sealed class ConnectorException(HttpStatusCode status, string? code, string message, TimeSpan? retryAfter = null)
-    : Exception($"Connector answered {(int)status}: {code ?? "no code"}: {message}")
+/// <summary>
+/// A Connector call that failed: the HTTP status and the channel's <c>{error:{code,message}}</c>. A call that got no
+/// answer in time is reported as 504 with code <c>Timeout</c>; one that could not reach the channel as 502 with code
+/// <c>Unreachable</c>. Thrown after the retries the client makes itself are used up.
+/// </summary>
+public sealed class ConnectorException(HttpStatusCode status, string? code, string message, TimeSpan? retryAfter = null, Exception? innerException = null)
+    : Exception($"Connector answered {(int)status}: {code ?? "no code"}: {message}", innerException)
 {
+    public const string TimeoutCode = "Timeout";
+    public const string UnreachableCode = "Unreachable";
+
     public HttpStatusCode StatusCode { get; } = status;
 
     public string? ErrorCode { get; } = code;
 
+    /// <summary>How long the channel asked the bot to wait (429/503 Retry-After), when it said.</summary>
     public TimeSpan? RetryAfter { get; } = retryAfter;
 
     /// <summary>403: the user blocked the bot or the bot is not in the conversation. Never retried.</summary>
@@ -40,6 +48,9 @@ public sealed class ConnectorException(HttpStatusCode status, string? code, stri
 
     /// <summary>412: a concurrent edit of the same activity.</summary>
     public bool IsPreconditionFailed => StatusCode == HttpStatusCode.PreconditionFailed;
+
+    /// <summary>True when trying again later may succeed (429, 5xx, timeouts, connection failures).</summary>
+    public bool IsTransient => StatusCode == HttpStatusCode.TooManyRequests || (int)StatusCode >= 500;
 }
 
 /// <summary>Supplies the bearer token for outbound Connector calls; null in local (no app id) mode.</summary>
@@ -49,10 +60,11 @@ public interface IOutboundTokenProvider
 }
 
 /// <summary>
-/// Typed HttpClient for the Connector. Retries (429 honouring Retry-After, 5xx, timeouts) come from the
-/// resilience handler configured on the named client; 400/401/403/404 are never retried. A 401 forces one token refresh.
+/// Typed HttpClient for the Connector. Retries (429 honouring Retry-After, 500/502/503/504, timeouts) come from the
+/// resilience handler configured on the named client (<see cref="ConnectorResilience"/>); 400/401/403/404/412 are
+/// never retried there. A 401 forces one token refresh and one more call. Failures surface as <see cref="ConnectorException"/>.
 /// </summary>
-public sealed class ConnectorClient(HttpClient http, IOutboundTokenProvider tokens) : IConnectorClient
+public sealed class ConnectorClient(HttpClient http, IOutboundTokenProvider tokens, TimeProvider time) : IConnectorClient
 {
     public const string HttpClientName = "BotConnector";
 
@@ -124,7 +136,7 @@ public sealed class ConnectorClient(HttpClient http, IOutboundTokenProvider toke
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var response = await SendOnceAsync(request, cancellationToken);
             if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0 && request.Headers.Authorization is not null)
             {
                 continue; // the token may have been revoked early: refresh once
@@ -153,7 +165,30 @@ public sealed class ConnectorClient(HttpClient http, IOutboundTokenProvider toke
         }
     }
 
-    private static async Task<ConnectorException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (Polly.Timeout.TimeoutRejectedException exception)
+        {
+            throw new ConnectorException(HttpStatusCode.GatewayTimeout, ConnectorException.TimeoutCode,
+                $"{request.Method} {request.RequestUri} got no answer in time.", null, exception);
+        }
+        catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ConnectorException(HttpStatusCode.GatewayTimeout, ConnectorException.TimeoutCode,
+                $"{request.Method} {request.RequestUri} got no answer in time.", null, exception);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new ConnectorException(HttpStatusCode.BadGateway, ConnectorException.UnreachableCode,
+                $"{request.Method} {request.RequestUri} could not reach the channel: {exception.Message}", null, exception);
+        }
+    }
+
+    private async Task<ConnectorException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         string? code = null;
         var message = response.ReasonPhrase ?? "request failed";
@@ -170,7 +205,6 @@ public sealed class ConnectorClient(HttpClient http, IOutboundTokenProvider toke
         {
             // keep the reason phrase
         }
-        var retryAfter = response.Headers.RetryAfter?.Delta;
-        return new ConnectorException(response.StatusCode, code, message, retryAfter);
+        return new ConnectorException(response.StatusCode, code, message, ConnectorResilience.RetryAfter(response, time));
     }
 }

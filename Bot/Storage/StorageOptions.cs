@@ -16,4 +16,11 @@ public sealed class StorageOptions
 
     /// <summary>Overrides the SQLite connection string (tests use <c>Data Source=name;Mode=Memory;Cache=Shared</c>).</summary>
     public string? SqliteConnectionString { get; set; }
+
+    /// <summary>
+    /// SQLite <c>synchronous=FULL</c>: every commit is flushed to disk (survives power loss). Default false:
+    /// <c>synchronous=NORMAL</c> in WAL mode, where a commit survives a crash of the process but the last commits
+    /// before a power cut may be lost.
+    /// </summary>
+    public bool DurableCommits { get; set; }
 }

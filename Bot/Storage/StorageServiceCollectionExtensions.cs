@@ -12,12 +12,16 @@ public static class StorageServiceCollectionExtensions
             .Validate(o => string.Equals(o.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase),
                 "Storage:Provider must be 'Sqlite' (PostgreSQL support comes with scale-out).")
             .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SqliteDatabase>();
         services.TryAddSingleton<IStorageHealth>(sp => sp.GetRequiredService<SqliteDatabase>());
         services.AddSingleton<ISqliteSchema, SqliteConversationStateStore.Schema>();
         services.AddSingleton<ISqliteSchema, SqliteTranscriptStore.Schema>();
+        services.AddSingleton<ISqliteSchema, SqliteInboxStore.Schema>();
         services.TryAddSingleton<IConversationStateStore, SqliteConversationStateStore>();
         services.TryAddSingleton<ITranscriptStore, SqliteTranscriptStore>();
+        services.TryAddSingleton<IInboxStore, SqliteInboxStore>();
+        services.TryAddSingleton<ITurnStore, SqliteTurnStore>();
         return services;
     }
 }

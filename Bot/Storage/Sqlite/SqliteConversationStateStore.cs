@@ -16,33 +16,31 @@ internal sealed class SqliteConversationStateStore(SqliteDatabase database, Time
             """;
     }
 
-    public async Task<StateDocument?> ReadAsync(string key, CancellationToken cancellationToken)
+    public Task<StateDocument?> ReadAsync(string key, CancellationToken cancellationToken) =>
+        database.ReadAsync(session =>
+        {
+            using var reader = session.Command("SELECT json, version FROM conversation_state WHERE key = $key").With("$key", key).ExecuteReader();
+            return reader.Read() ? new StateDocument(key, reader.GetString(0), reader.GetInt64(1)) : null;
+        }, cancellationToken);
+
+    public Task<long> WriteAsync(string key, string json, long? expectedVersion, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT json, version FROM conversation_state WHERE key = $key";
-        command.Parameters.AddWithValue("$key", key);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new StateDocument(key, reader.GetString(0), reader.GetInt64(1))
-            : null;
+        var now = time.GetUtcNow();
+        return database.WriteAsync(session => Write(session, key, json, expectedVersion, now), cancellationToken);
     }
 
-    public async Task<long> WriteAsync(string key, string json, long? expectedVersion, CancellationToken cancellationToken)
+    /// <summary>The versioned write, for use inside a larger write (a turn's commit).</summary>
+    internal static long Write(SqliteSession session, string key, string json, long? expectedVersion, DateTimeOffset now)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = expectedVersion is null
-            ? "INSERT INTO conversation_state (key, json, version, updated_at) VALUES ($key, $json, 1, $now) ON CONFLICT(key) DO NOTHING"
-            : "UPDATE conversation_state SET json = $json, version = version + 1, updated_at = $now WHERE key = $key AND version = $version";
-        command.Parameters.AddWithValue("$key", key);
-        command.Parameters.AddWithValue("$json", json);
-        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-        if (expectedVersion is { } version)
-        {
-            command.Parameters.AddWithValue("$version", version);
-        }
-        var rows = await command.ExecuteNonQueryAsync(cancellationToken);
+        var command = expectedVersion is null
+            ? session.Command("INSERT INTO conversation_state (key, json, version, updated_at) VALUES ($key, $json, 1, $now) ON CONFLICT(key) DO NOTHING")
+            : session.Command("UPDATE conversation_state SET json = $json, version = version + 1, updated_at = $now WHERE key = $key AND version = $version")
+                .With("$version", expectedVersion.Value);
+        var rows = command
+            .With("$key", key)
+            .With("$json", json)
+            .With("$now", now.ToString("O", System.Globalization.CultureInfo.InvariantCulture))
+            .ExecuteNonQuery();
         return rows == 1 ? (expectedVersion ?? 0) + 1 : throw new StateConflictException(key, expectedVersion);
     }
 }

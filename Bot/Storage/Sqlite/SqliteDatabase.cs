@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -13,19 +15,41 @@ public interface ISqliteSchema
 
 /// <summary>
 /// The embedded database: one file in the data folder (WAL), or a named shared in-memory database kept alive
-/// for the process (tests). Hands out open connections with the per-connection pragmas applied.
+/// for the process (tests).
+/// <para>
+/// Writes go through <see cref="WriteAsync{T}"/>: one writer connection applies them in arrival order and
+/// commits whatever is waiting in one transaction (group commit), each write in its own savepoint so a failing
+/// write rolls back alone. Every caller still awaits its own commit. Reads go through <see cref="ReadAsync{T}"/>
+/// on a small pool of open connections. Both keep their prepared statements, so the hot path neither opens
+/// connections nor parses SQL. <see cref="OpenAsync"/> hands out a plain connection for anything else.
+/// </para>
 /// </summary>
-public sealed class SqliteDatabase : IStorageHealth, IDisposable
+public sealed class SqliteDatabase : IStorageHealth, IDisposable, IAsyncDisposable
 {
+    private const int MaxBatch = 512;
+
     private readonly string _connectionString;
+    private readonly string _pragmas;
     private readonly SqliteConnection? _keepAlive;
     private readonly IEnumerable<ISqliteSchema> _schemas;
     private readonly SemaphoreSlim _initLock = new(1, 1);
+    private readonly Channel<PendingWrite> _writes = Channel.CreateBounded<PendingWrite>(
+        new BoundedChannelOptions(16 * 1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly ConcurrentQueue<SqliteSession> _readers = new();
+    private int _idleReaders;
+    private readonly int _maxIdleReaders = Math.Max(4, Environment.ProcessorCount * 4);
+    private Task? _writer;
     private volatile bool _initialised;
+    private bool _disposed;
 
-    public SqliteDatabase(IOptions<StorageOptions> options, IEnumerable<ISqliteSchema> schemas, Microsoft.Extensions.Hosting.IHostEnvironment environment)
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _checkpointer;
+
+    public SqliteDatabase(IOptions<StorageOptions> options, IEnumerable<ISqliteSchema> schemas, Microsoft.Extensions.Hosting.IHostEnvironment environment, TimeProvider time)
     {
         _schemas = schemas;
+        _time = time;
         var configured = options.Value.SqliteConnectionString;
         if (!string.IsNullOrWhiteSpace(configured))
         {
@@ -43,6 +67,12 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
                 Pooling = true,
             }.ToString();
         }
+        _pragmas = $"PRAGMA synchronous={(options.Value.DurableCommits ? "FULL" : "NORMAL")}; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
+        if (!IsInMemory)
+        {
+            // Checkpoints run on a background connection (CheckpointLoopAsync), not inside some writer's commit.
+            _pragmas += " PRAGMA wal_autocheckpoint=0;";
+        }
         if (IsInMemory)
         {
             // A shared in-memory database lives as long as one connection to it is open.
@@ -54,34 +84,95 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
     public bool IsInMemory => _connectionString.Contains(":memory:", StringComparison.OrdinalIgnoreCase)
         || _connectionString.Contains("Mode=Memory", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>A new open connection with the per-connection pragmas applied; the caller disposes it.</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         if (!_initialised)
         {
             await InitialiseAsync(cancellationToken);
         }
-        return await OpenRawAsync(cancellationToken);
+        return OpenRaw();
     }
 
-    private async Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="write"/> on the writer connection inside the next group-commit transaction and
+    /// completes once that transaction has committed. The delegate must be synchronous and short (it holds the
+    /// writer); if it throws, its own changes are rolled back and the exception is rethrown to this caller only.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteSession, T> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        if (!_initialised)
+        {
+            await InitialiseAsync(cancellationToken);
+        }
+        var pending = new PendingWrite<T>(write, cancellationToken);
+        await _writes.Writer.WriteAsync(pending, cancellationToken);
+        return await pending.Task;
+    }
+
+    /// <summary>Runs <paramref name="read"/> on a pooled reader connection (a consistent snapshot).</summary>
+    public async Task<T> ReadAsync<T>(Func<SqliteSession, T> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        if (!_initialised)
+        {
+            await InitialiseAsync(cancellationToken);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        SqliteSession session;
+        if (_readers.TryDequeue(out var idle))
+        {
+            Interlocked.Decrement(ref _idleReaders);
+            session = idle;
+        }
+        else
+        {
+            session = new SqliteSession(OpenRaw());
+        }
+        var healthy = false;
+        try
+        {
+            var result = read(session);
+            healthy = true;
+            return result;
+        }
+        finally
+        {
+            if (healthy && !_disposed && Interlocked.Increment(ref _idleReaders) <= _maxIdleReaders)
+            {
+                _readers.Enqueue(session);
+            }
+            else
+            {
+                if (healthy && !_disposed)
+                {
+                    Interlocked.Decrement(ref _idleReaders);
+                }
+                session.Dispose();
+            }
+        }
+    }
+
+    private SqliteConnection OpenRaw()
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
-            await connection.OpenAsync(cancellationToken);
-            await using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;";
-            await pragma.ExecuteNonQueryAsync(cancellationToken);
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = _pragmas;
+            pragma.ExecuteNonQuery();
             return connection;
         }
         catch
         {
-            await connection.DisposeAsync();
+            connection.Dispose();
             throw;
         }
     }
 
-    /// <summary>Creates every registered schema once per process.</summary>
+    /// <summary>Creates every registered schema once per process and starts the writer.</summary>
     public async Task InitialiseAsync(CancellationToken cancellationToken)
     {
         await _initLock.WaitAsync(cancellationToken);
@@ -91,18 +182,33 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
             {
                 return;
             }
-            await using var connection = await OpenRawAsync(cancellationToken);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var connection = OpenRaw();
+            try
+            {
+                if (!IsInMemory)
+                {
+                    using var wal = connection.CreateCommand();
+                    wal.CommandText = "PRAGMA journal_mode=WAL;";
+                    wal.ExecuteNonQuery();
+                }
+                foreach (var schema in _schemas)
+                {
+                    using var create = connection.CreateCommand();
+                    create.CommandText = schema.CreateSql;
+                    create.ExecuteNonQuery();
+                }
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+            var session = new SqliteSession(connection);
+            _writer = Task.Factory.StartNew(() => WriterLoopAsync(session), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
             if (!IsInMemory)
             {
-                await using var wal = connection.CreateCommand();
-                wal.CommandText = "PRAGMA journal_mode=WAL;";
-                await wal.ExecuteNonQueryAsync(cancellationToken);
-            }
-            foreach (var schema in _schemas)
-            {
-                await using var create = connection.CreateCommand();
-                create.CommandText = schema.CreateSql;
-                await create.ExecuteNonQueryAsync(cancellationToken);
+                _checkpointer = CheckpointLoopAsync(_stopping.Token);
             }
             _initialised = true;
         }
@@ -112,17 +218,268 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable
         }
     }
 
-    public async Task PingAsync(CancellationToken cancellationToken)
+    private async Task WriterLoopAsync(SqliteSession session)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1";
-        await command.ExecuteScalarAsync(cancellationToken);
+        using var _ = session;
+        var batch = new List<PendingWrite>(MaxBatch);
+        var reader = _writes.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var next))
+            {
+                if (!next.IsCancelled)
+                {
+                    batch.Add(next);
+                }
+            }
+            if (batch.Count > 0)
+            {
+                Commit(session, batch);
+                batch.Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies the WAL into the database file twice a second without blocking readers or the writer (PASSIVE), so
+    /// no turn's commit pays for a checkpoint and its fsync.
+    /// </summary>
+    private async Task CheckpointLoopAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        using var session = new SqliteSession(OpenRaw());
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    session.Execute("PRAGMA wal_checkpoint(PASSIVE)");
+                }
+                catch (SqliteException)
+                {
+                    // Busy or transient: the next tick tries again; a final checkpoint happens on close.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static void Commit(SqliteSession session, List<PendingWrite> batch)
+    {
+        try
+        {
+            session.Execute("BEGIN IMMEDIATE");
+            foreach (var write in batch)
+            {
+                session.Execute("SAVEPOINT w");
+                if (write.Run(session))
+                {
+                    session.Execute("RELEASE w");
+                }
+                else
+                {
+                    session.Execute("ROLLBACK TO w");
+                    session.Execute("RELEASE w");
+                }
+            }
+            session.Execute("COMMIT");
+        }
+        catch (Exception exception)
+        {
+            try
+            {
+                if (!session.Connection.AutoCommit())
+                {
+                    session.Execute("ROLLBACK");
+                }
+            }
+            catch (SqliteException)
+            {
+                // The transaction is gone already; every write in the batch fails with the original error.
+            }
+            foreach (var write in batch)
+            {
+                write.Fail(exception);
+            }
+            return;
+        }
+        foreach (var write in batch)
+        {
+            write.Complete();
+        }
+    }
+
+    public Task PingAsync(CancellationToken cancellationToken) =>
+        ReadAsync(session => session.Command("SELECT 1").ExecuteScalar(), cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _writes.Writer.TryComplete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_writer is { } writer)
+        {
+            await writer.ConfigureAwait(false);
+        }
+        if (_checkpointer is { } checkpointer)
+        {
+            await checkpointer.ConfigureAwait(false);
+        }
+        DisposeConnections();
     }
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _writes.Writer.TryComplete();
+        _stopping.Cancel();
+        _writer?.GetAwaiter().GetResult();
+        _checkpointer?.GetAwaiter().GetResult();
+        DisposeConnections();
+    }
+
+    private void DisposeConnections()
+    {
+        while (_readers.TryDequeue(out var session))
+        {
+            session.Dispose();
+        }
         _keepAlive?.Dispose();
         _initLock.Dispose();
+        _stopping.Dispose();
     }
+
+    private abstract class PendingWrite
+    {
+        public abstract bool IsCancelled { get; }
+
+        /// <summary>Runs the write; false when it threw (its savepoint is then rolled back).</summary>
+        public abstract bool Run(SqliteSession session);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class PendingWrite<T>(Func<SqliteSession, T> write, CancellationToken cancellationToken) : PendingWrite
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _result = default!;
+        private Exception? _error;
+
+        public Task<T> Task => _completion.Task;
+
+        public override bool IsCancelled
+        {
+            get
+            {
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    return false;
+                }
+                _completion.TrySetCanceled(cancellationToken);
+                return true;
+            }
+        }
+
+        public override bool Run(SqliteSession session)
+        {
+            try
+            {
+                _result = write(session);
+                return true;
+            }
+            catch (Exception exception)
+            {
+                _error = exception;
+                return false;
+            }
+        }
+
+        public override void Complete()
+        {
+            if (_error is null)
+            {
+                _completion.TrySetResult(_result);
+            }
+            else
+            {
+                _completion.TrySetException(_error);
+            }
+        }
+
+        public override void Fail(Exception exception) => _completion.TrySetException(_error ?? exception);
+    }
+}
+
+/// <summary>
+/// An open connection with its prepared commands cached by SQL text. Handed to the delegates of
+/// <see cref="SqliteDatabase.WriteAsync{T}"/> and <see cref="SqliteDatabase.ReadAsync{T}"/>; only valid inside them.
+/// </summary>
+public sealed class SqliteSession : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    internal SqliteSession(SqliteConnection connection) => Connection = connection;
+
+    public SqliteConnection Connection { get; }
+
+    /// <summary>The cached command for <paramref name="sql"/> (prepared on first use); set its parameters with <see cref="SqliteCommandExtensions.With"/>.</summary>
+    public SqliteCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            _commands[sql] = command;
+        }
+        return command;
+    }
+
+    internal void Execute(string sql) => Command(sql).ExecuteNonQuery();
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+        _commands.Clear();
+        Connection.Dispose();
+    }
+}
+
+public static class SqliteCommandExtensions
+{
+    /// <summary>Sets (or adds) a parameter of a reused command; null becomes SQL NULL.</summary>
+    public static SqliteCommand With(this SqliteCommand command, string name, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var parameters = command.Parameters;
+        var index = parameters.IndexOf(name);
+        if (index >= 0)
+        {
+            parameters[index].Value = value ?? DBNull.Value;
+        }
+        else
+        {
+            parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return command;
+    }
+
+    internal static bool AutoCommit(this SqliteConnection connection) =>
+        SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0;
 }

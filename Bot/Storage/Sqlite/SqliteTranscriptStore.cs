@@ -20,27 +20,38 @@ internal sealed class SqliteTranscriptStore(SqliteDatabase database) : ITranscri
             """;
     }
 
-    public async Task AppendAsync(IReadOnlyList<Activity> activities, CancellationToken cancellationToken)
+    public Task AppendAsync(IReadOnlyList<Activity> activities, CancellationToken cancellationToken)
     {
         if (activities.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO transcript (channel_id, conversation_id, json) VALUES ($channel, $conversation, $json)";
-        var channel = command.Parameters.Add("$channel", Microsoft.Data.Sqlite.SqliteType.Text);
-        var conversation = command.Parameters.Add("$conversation", Microsoft.Data.Sqlite.SqliteType.Text);
-        var json = command.Parameters.Add("$json", Microsoft.Data.Sqlite.SqliteType.Text);
-        foreach (var activity in activities)
+        var rows = Serialize(activities);
+        return database.WriteAsync(session => Insert(session, rows), cancellationToken);
+    }
+
+    /// <summary>The rows for <paramref name="activities"/>, serialised before the write so the writer only inserts.</summary>
+    internal static TranscriptRow[] Serialize(IReadOnlyList<Activity> activities)
+    {
+        var rows = new TranscriptRow[activities.Count];
+        for (var i = 0; i < rows.Length; i++)
         {
-            channel.Value = activity.ChannelId ?? string.Empty;
-            conversation.Value = activity.Conversation?.Id ?? string.Empty;
-            json.Value = JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            var activity = activities[i];
+            rows[i] = new TranscriptRow(activity.ChannelId ?? string.Empty, activity.Conversation?.Id ?? string.Empty,
+                JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity));
         }
-        await transaction.CommitAsync(cancellationToken);
+        return rows;
+    }
+
+    /// <summary>Appends rows in order, for use inside a larger write (a turn's commit).</summary>
+    internal static int Insert(SqliteSession session, TranscriptRow[] rows)
+    {
+        var command = session.Command("INSERT INTO transcript (channel_id, conversation_id, json) VALUES ($channel, $conversation, $json)");
+        foreach (var row in rows)
+        {
+            command.With("$channel", row.ChannelId).With("$conversation", row.ConversationId).With("$json", row.Json).ExecuteNonQuery();
+        }
+        return rows.Length;
     }
 
     public Task<IReadOnlyList<Activity>> ReadAsync(string channelId, string conversationId, CancellationToken cancellationToken) =>
@@ -49,22 +60,22 @@ internal sealed class SqliteTranscriptStore(SqliteDatabase database) : ITranscri
     public Task<IReadOnlyList<Activity>> ReadAsync(string conversationId, CancellationToken cancellationToken) =>
         QueryAsync("SELECT json FROM transcript WHERE conversation_id = $conversation ORDER BY seq", conversationId, null, cancellationToken);
 
-    private async Task<IReadOnlyList<Activity>> QueryAsync(string sql, string conversationId, string? channelId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$conversation", conversationId);
-        if (channelId is not null)
+    private Task<IReadOnlyList<Activity>> QueryAsync(string sql, string conversationId, string? channelId, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<Activity>>(session =>
         {
-            command.Parameters.AddWithValue("$channel", channelId);
-        }
-        var result = new List<Activity>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(JsonSerializer.Deserialize(reader.GetString(0), ProtocolJsonContext.Default.Activity)!);
-        }
-        return result;
-    }
+            var command = session.Command(sql).With("$conversation", conversationId);
+            if (channelId is not null)
+            {
+                command.With("$channel", channelId);
+            }
+            var result = new List<Activity>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                result.Add(JsonSerializer.Deserialize(reader.GetString(0), ProtocolJsonContext.Default.Activity)!);
+            }
+            return result;
+        }, cancellationToken);
 }
+
+internal readonly record struct TranscriptRow(string ChannelId, string ConversationId, string Json);

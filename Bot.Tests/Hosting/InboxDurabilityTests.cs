@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Http.Json;
+using HandoffBot.Hosting;
+using HandoffBot.Protocol;
+using HandoffBot.Storage;
+using HandoffBot.Storage.Sqlite;
+using HandoffBot.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HandoffBot.Tests.Hosting;
+
+/// <summary>Queued turns survive a restart: acknowledged once stored, run again if unfinished, never twice.</summary>
+public sealed class InboxDurabilityTests : IDisposable
+{
+    private const string Channel = "durable-test";
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("handoffbot-inbox-");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _folder.Delete(recursive: true);
+    }
+
+    private (BotFactory Factory, SignallingTurnStore Commits) StartHost(RecordingTransport transport)
+    {
+        SignallingTurnStore? commits = null;
+        var factory = new BotFactory()
+            .With("Storage:SqliteConnectionString", null)
+            .With("Storage:DataFolder", _folder.FullName)
+            .WithServices(services =>
+            {
+                services.AddSingleton<IChannelTransport>(transport);
+                services.AddSingleton<ITurnStore>(sp => commits = new SignallingTurnStore(ActivatorUtilities.CreateInstance<SqliteTurnStore>(sp)));
+            });
+        _ = factory.Services.GetRequiredService<ITurnStore>();
+        return (factory, commits!);
+    }
+
+    private static Activity Message(string id, string conversation, string text) => new()
+    {
+        Type = ActivityTypes.Message,
+        Id = id,
+        ChannelId = Channel,
+        ServiceUrl = "https://channel.invalid/",
+        Conversation = new ConversationAccount { Id = conversation },
+        From = new ChannelAccount { Id = "customer", Role = RoleTypes.User },
+        Recipient = new ChannelAccount { Id = "bot", Role = RoleTypes.Bot },
+        Text = text,
+    };
+
+    private static async Task PostAsync(BotFactory factory, Activity activity)
+    {
+        using var client = factory.CreateClient();
+        var response = await client.PostAsJsonAsync(MessagesEndpoint.Path, activity, ProtocolJsonContext.Default.Activity);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnAcknowledgedActivityWhoseTurnWasCutShortRunsOnceAfterARestart()
+    {
+        var activity = Message("a-1", "conv-restart", "where is my order?");
+
+        // First life: the activity is acknowledged, its turn starts replying, then the process stops mid-turn.
+        var stuck = new RecordingTransport(Channel, block: true);
+        var (first, _) = StartHost(stuck);
+        await PostAsync(first, activity);
+        var pending = await first.Services.GetRequiredService<IInboxStore>().ReadPendingAsync(CancellationToken.None);
+        Assert.Equal("a-1", Assert.Single(pending).Activity.Id);
+        await stuck.SendStarted.WaitAsync(TimeSpan.FromSeconds(30));
+        await first.DisposeAsync();
+
+        // Second life on the same file: the unfinished turn runs again, completely, once.
+        var transport = new RecordingTransport(Channel);
+        var (second, commits) = StartHost(transport);
+        var commit = await commits.NextCommitAsync();
+        Assert.NotNull(commit.CompletesInboxItem);
+        var reply = Assert.Single(transport.Sent);
+        Assert.Equal("a-1", reply.ReplyToId);
+        Assert.Contains("Account > Orders", reply.Text, StringComparison.Ordinal);
+        Assert.Empty(await second.Services.GetRequiredService<IInboxStore>().ReadPendingAsync(CancellationToken.None));
+        await second.DisposeAsync();
+
+        // Third life: nothing left to run; the transcript holds the turn exactly once.
+        var (third, _) = StartHost(new RecordingTransport(Channel));
+        await using (third)
+        {
+            Assert.Empty(await third.Services.GetRequiredService<IInboxStore>().ReadPendingAsync(CancellationToken.None));
+            var transcript = await third.Services.GetRequiredService<ITranscriptStore>().ReadAsync(Channel, "conv-restart", CancellationToken.None);
+            Assert.Collection(transcript,
+                inbound => Assert.Equal(("a-1", RoleTypes.User), (inbound.Id, inbound.From?.Role)),
+                outbound => Assert.Equal(("a-1", RoleTypes.Bot), (outbound.ReplyToId, outbound.From?.Role)));
+        }
+    }
+
+    [Fact]
+    public async Task ARedeliveredActivityIsAcknowledgedButNotAnsweredAgain()
+    {
+        var transport = new RecordingTransport(Channel);
+        var (factory, commits) = StartHost(transport);
+        await using var _ = factory;
+
+        await PostAsync(factory, Message("d-1", "conv-dup", "where is my order?"));
+        await PostAsync(factory, Message("d-1", "conv-dup", "where is my order?"));
+        await PostAsync(factory, Message("d-2", "conv-dup", "how do I reset my password"));
+        await commits.NextCommitAsync();
+        await commits.NextCommitAsync();
+
+        Assert.Equal(["d-1", "d-2"], transport.Sent.Select(a => a.ReplyToId));
+        var transcript = await factory.Services.GetRequiredService<ITranscriptStore>().ReadAsync(Channel, "conv-dup", CancellationToken.None);
+        Assert.Equal(["d-1", null, "d-2", null], transcript.Select(a => a.From?.Role == RoleTypes.User ? a.Id : null));
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace HandoffBot.Escalation;
+
+/// <summary>A trigger that needs the assistant's answer (its confidence), so it runs after the assistant.</summary>
+public interface IPostAnswerTrigger : IEscalationTrigger;
+
+/// <summary>
+/// Runs the enabled triggers over a turn and combines their signals into one explained
+/// <see cref="EscalationDecision"/>: escalate when any trigger fired (and its reason is not already being handled),
+/// category and queue/skill from the category rule, priority from the category and urgency. Used by the middleware,
+/// the <c>analyze</c> command, the evaluation and the benchmark alike.
+/// </summary>
+public sealed class EscalationDetector
+{
+    private static readonly EscalationDecision Nothing = EscalationDecision.None([]);
+
+    private readonly IEscalationTrigger[] _beforeAnswer;
+    private readonly IEscalationTrigger[] _afterAnswer;
+    private readonly Dictionary<string, CategoryRuleOptions> _categories;
+    private readonly TimeProvider _time;
+
+    public EscalationDetector(IEnumerable<IEscalationTrigger> triggers, IOptions<EscalationOptions> options, TimeProvider time)
+    {
+        var enabled = triggers.Where(t => options.Value.IsEnabled(t.Name)).ToList();
+        _beforeAnswer = [.. enabled.Where(t => t is not IPostAnswerTrigger)];
+        _afterAnswer = [.. enabled.Where(t => t is IPostAnswerTrigger)];
+        _categories = options.Value.Triggers.Category.Categories;
+        _time = time;
+    }
+
+    /// <summary>True when some enabled trigger needs the assistant's answer.</summary>
+    public bool NeedsAnswer => _afterAnswer.Length > 0;
+
+    /// <summary>The triggers that look at the customer's words and sentiment (before the assistant answers).</summary>
+    public ValueTask<EscalationDecision> EvaluateBeforeAnswerAsync(TurnSnapshot turn, CancellationToken cancellationToken) =>
+        RunAsync(_beforeAnswer, turn, null, cancellationToken);
+
+    /// <summary>The triggers that need the answer (confidence), combined with the signals from before the answer.</summary>
+    public ValueTask<EscalationDecision> EvaluateAfterAnswerAsync(TurnSnapshot turn, EscalationDecision beforeAnswer, CancellationToken cancellationToken) =>
+        RunAsync(_afterAnswer, turn, beforeAnswer.Signals, cancellationToken);
+
+    /// <summary>Everything at once, for a turn whose answer confidence is already known (or not needed).</summary>
+    public async ValueTask<EscalationDecision> EvaluateAsync(TurnSnapshot turn, CancellationToken cancellationToken)
+    {
+        var before = await EvaluateBeforeAnswerAsync(turn, cancellationToken);
+        return _afterAnswer.Length == 0 || turn.AnswerConfidence is null ? before : await EvaluateAfterAnswerAsync(turn, before, cancellationToken);
+    }
+
+    private async ValueTask<EscalationDecision> RunAsync(IEscalationTrigger[] triggers, TurnSnapshot turn, IReadOnlyList<EscalationSignal>? earlier, CancellationToken cancellationToken)
+    {
+        List<EscalationSignal>? signals = earlier is { Count: > 0 } ? [.. earlier] : null;
+        foreach (var trigger in triggers)
+        {
+            var signal = await trigger.EvaluateAsync(turn, cancellationToken);
+            if (signal is not null)
+            {
+                (signals ??= []).Add(signal);
+            }
+        }
+        return signals is null ? Nothing : Combine(signals, turn.History);
+    }
+
+    private EscalationDecision Combine(List<EscalationSignal> signals, EscalationHistory history)
+    {
+        var now = _time.GetUtcNow();
+        var inCooldown = history.CooldownUntil is { } until && now < until;
+        var category = EscalationDecision.NoCategory;
+        CategoryRuleOptions? rule = null;
+        var priority = EscalationPriority.Normal;
+        StringBuilder? reason = null;
+        StringBuilder? suppressed = null;
+        foreach (var signal in signals)
+        {
+            if (!signal.Fired)
+            {
+                continue;
+            }
+            if (signal.Category is { } name && rule is null && _categories.TryGetValue(name, out var found))
+            {
+                category = name;
+                rule = found;
+                priority = Max(priority, found.Priority);
+            }
+            if (IsSuppressed(signal.Trigger, history, inCooldown))
+            {
+                (suppressed ??= new StringBuilder()).Append(suppressed.Length > 0 ? ", " : string.Empty).Append(signal.Trigger);
+                continue;
+            }
+            if (signal.Trigger == TriggerNames.Urgency)
+            {
+                priority = Max(priority, EscalationPriority.High);
+            }
+            (reason ??= new StringBuilder()).Append(reason.Length > 0 ? " " : string.Empty).Append(signal.Reason);
+        }
+        if (reason is null)
+        {
+            var why = suppressed is null
+                ? "No trigger fired."
+                : $"Not escalating again: {suppressed} already {(history.ActiveReasons.Count > 0 ? "being handled in the current handoff" : "handled (cool-down after handback)")}.";
+            return new EscalationDecision(false, signals, category, priority, rule?.Queue ?? "general", rule?.Skill ?? "general", why);
+        }
+        return new EscalationDecision(true, signals, category, priority, rule?.Queue ?? "general", rule?.Skill ?? "general", reason.ToString());
+    }
+
+    /// <summary>
+    /// A reason already being handled (ActiveReasons) never escalates again; within the cool-down after a handback the
+    /// reasons in CooldownReasons (all, when none are listed) don't either, except an explicit request for a human.
+    /// </summary>
+    private static bool IsSuppressed(string trigger, EscalationHistory history, bool inCooldown)
+    {
+        if (Contains(history.ActiveReasons, trigger))
+        {
+            return true;
+        }
+        return inCooldown && trigger != TriggerNames.HumanRequest
+            && (history.CooldownReasons.Count == 0 || Contains(history.CooldownReasons, trigger));
+    }
+
+    private static bool Contains(IReadOnlyList<string> reasons, string trigger)
+    {
+        for (var i = 0; i < reasons.Count; i++)
+        {
+            if (string.Equals(reasons[i], trigger, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static EscalationPriority Max(EscalationPriority a, EscalationPriority b) => a >= b ? a : b;
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using HandoffBot.Protocol;
+
+namespace HandoffBot.Storage.Sqlite;
+
+internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider time) : IInboxStore
+{
+    internal sealed class Schema : ISqliteSchema
+    {
+        public string Name => "inbox";
+
+        // activity_id may be NULL (an activity without id): such rows never count as redeliveries.
+        public string CreateSql => """
+            CREATE TABLE IF NOT EXISTS inbox (
+                id              INTEGER PRIMARY KEY AUTOINCREMENT,
+                channel_id      TEXT NOT NULL,
+                conversation_id TEXT NOT NULL,
+                activity_id     TEXT,
+                json            TEXT NOT NULL,
+                received_at     TEXT NOT NULL,
+                done_at         TEXT
+            );
+            CREATE UNIQUE INDEX IF NOT EXISTS ux_inbox_activity ON inbox (channel_id, conversation_id, activity_id);
+            CREATE INDEX IF NOT EXISTS ix_inbox_pending ON inbox (id) WHERE done_at IS NULL;
+            """;
+    }
+
+    public Task<InboxItem?> AddAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        var json = JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity);
+        var now = Timestamp(time.GetUtcNow());
+        return database.WriteAsync(session =>
+        {
+            var id = session.Command("""
+                INSERT INTO inbox (channel_id, conversation_id, activity_id, json, received_at)
+                VALUES ($channel, $conversation, $activity, $json, $now)
+                ON CONFLICT DO NOTHING RETURNING id
+                """)
+                .With("$channel", activity.ChannelId ?? string.Empty)
+                .With("$conversation", activity.Conversation?.Id ?? string.Empty)
+                .With("$activity", activity.Id)
+                .With("$json", json)
+                .With("$now", now)
+                .ExecuteScalar();
+            return id is long value ? new InboxItem(value, activity) : null;
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<InboxItem>> ReadPendingAsync(CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<InboxItem>>(session =>
+        {
+            var items = new List<InboxItem>();
+            using var reader = session.Command("SELECT id, json FROM inbox WHERE done_at IS NULL ORDER BY id").ExecuteReader();
+            while (reader.Read())
+            {
+                items.Add(new InboxItem(reader.GetInt64(0), JsonSerializer.Deserialize(reader.GetString(1), ProtocolJsonContext.Default.Activity)!));
+            }
+            return items;
+        }, cancellationToken);
+
+    /// <summary>Marks an item done, for use inside a turn's commit.</summary>
+    internal static void Complete(SqliteSession session, long id, DateTimeOffset now) =>
+        session.Command("UPDATE inbox SET done_at = $now WHERE id = $id AND done_at IS NULL")
+            .With("$id", id)
+            .With("$now", Timestamp(now))
+            .ExecuteNonQuery();
+
+    private static string Timestamp(DateTimeOffset value) => value.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+}

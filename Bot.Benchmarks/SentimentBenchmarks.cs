@@ -8,6 +8,7 @@ namespace HandoffBot.Benchmarks;
 /// whole escalation detection of one message must stay under 20 µs and 2 KB.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class SentimentBenchmarks
 {
     private VaderSentimentAnalyzer _analyzer = null!;

@@ -12,5 +12,7 @@ apt_install() {
 
 ensure_prerequisites() {
   command -v dotnet >/dev/null || { echo "dotnet SDK is required" >&2; return 1; }
+  # npm fetches the VADER lexicon (npm package vader-sentiment) when Bot builds (Bot/Escalation/Sentiment/VaderLexicon.targets).
+  command -v npm >/dev/null || apt_install nodejs npm || { echo "npm is required to fetch the VADER lexicon" >&2; return 1; }
   return 0
 }

@@ -72,8 +72,10 @@ public sealed class AzureLanguageSentimentAnalyzerTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _never.TrySetResult();
-        await _services.DisposeAsync();
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _server.StopAsync(stopping.Token);
         await _server.DisposeAsync();
+        await _services.DisposeAsync();
     }
 
     private void Respond(Func<HttpContext, JsonElement, Task> respond) => _responses.Enqueue(respond);
@@ -138,11 +140,11 @@ public sealed class AzureLanguageSentimentAnalyzerTests : IAsyncLifetime
     [Fact]
     public async Task A429IsRetriedAfterTheDelayTheServiceAsksFor()
     {
-        RespondJson(429, _ => """{"error":{"code":"429","message":"Rate limit is exceeded."}}""", retryAfter: "7");
+        RespondJson(429, _ => """{"error":{"code":"429","message":"Rate limit is exceeded."}}""", retryAfter: "2");
         RespondJson(200, request => Results(request));
 
         var call = _analyzer.AnalyzeAsync("Thanks a lot", "en", CancellationToken.None).AsTask();
-        var delay = await _time.NextTimer(d => d == TimeSpan.FromSeconds(7)).WaitAsync(Patience);
+        var delay = await _time.NextTimer(d => d == TimeSpan.FromSeconds(2)).WaitAsync(Patience);
         Assert.Single(_requests);
         Assert.False(call.IsCompleted);
         _time.Advance(delay);
@@ -180,7 +182,6 @@ public sealed class AzureLanguageSentimentAnalyzerTests : IAsyncLifetime
     public async Task AServiceThatDoesNotAnswerInTimeIsReplacedByTheLocalAnalyzer()
     {
         Respond((_, _) => _never.Task);
-
         var call = _analyzer.AnalyzeAsync("This is awful", "en", CancellationToken.None).AsTask();
         var timeout = await _time.NextTimer(d => d == TimeSpan.FromSeconds(5)).WaitAsync(Patience);
         _time.Advance(timeout);
@@ -271,7 +272,17 @@ public sealed class AzureLanguageSentimentAnalyzerTests : IAsyncLifetime
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            var timer = base.CreateTimer(callback, state, dueTime, period);
+            var timer = new ObservedTimer(base.CreateTimer(callback, state, dueTime, period), this);
+            Started(dueTime);
+            return timer;
+        }
+
+        private void Started(TimeSpan dueTime)
+        {
+            if (dueTime == Timeout.InfiniteTimeSpan)
+            {
+                return;
+            }
             _created.Enqueue(dueTime);
             foreach (var (match, signal) in _waiters)
             {
@@ -280,7 +291,21 @@ public sealed class AzureLanguageSentimentAnalyzerTests : IAsyncLifetime
                     signal.TrySetResult(dueTime);
                 }
             }
-            return timer;
+        }
+
+        /// <summary>CancellationTokenSource creates its timer idle and starts it with Change.</summary>
+        private sealed class ObservedTimer(ITimer inner, SignallingTimeProvider owner) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                var changed = inner.Change(dueTime, period);
+                owner.Started(dueTime);
+                return changed;
+            }
+
+            public void Dispose() => inner.Dispose();
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
         }
     }
 }

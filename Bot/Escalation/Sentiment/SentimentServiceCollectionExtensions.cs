@@ -33,7 +33,7 @@ public static class SentimentServiceCollectionExtensions
                 options.MixedThreshold);
         });
         // Load the lexicon at start-up, not on the first customer message: a missing file fails the host clearly.
-        services.AddOptions<SentimentOptions>().Validate<VaderSentimentAnalyzer>((_, analyzer) => analyzer is not null);
+        services.AddHostedService<SentimentStartup>();
 
         services.AddHttpClient(AzureLanguageSentimentAnalyzer.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .AddResilienceHandler("azure-language", static (pipeline, context) =>
@@ -55,7 +55,9 @@ public static class SentimentServiceCollectionExtensions
                     });
             });
 
-        services.TryAddSingleton<ISentimentAnalyzer>(sp =>
+        // The real analyzer replaces any placeholder registered before (AddEscalation registers a neutral one).
+        services.RemoveAll<ISentimentAnalyzer>();
+        services.AddSingleton<ISentimentAnalyzer>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<SentimentOptions>>();
             var local = sp.GetRequiredService<VaderSentimentAnalyzer>();
@@ -71,4 +73,16 @@ public static class SentimentServiceCollectionExtensions
         });
         return services;
     }
+}
+
+/// <summary>Creates the analyzers when the host starts, so that a missing lexicon stops it with a clear message.</summary>
+internal sealed class SentimentStartup(ISentimentAnalyzer analyzer) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = analyzer; // resolving it loaded the lexicon
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

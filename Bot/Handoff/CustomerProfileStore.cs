@@ -37,14 +37,13 @@ internal sealed class SqliteCustomerProfileStore(SqliteDatabase database, IOptio
     public async Task<CustomerProfile?> FindAsync(string channelId, string userId, CancellationToken cancellationToken)
     {
         await EnsureSeededAsync(cancellationToken);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT json FROM customer_profile WHERE channel_id = $channel AND user_id = $user";
-        command.Parameters.AddWithValue("$channel", channelId);
-        command.Parameters.AddWithValue("$user", userId);
-        return await command.ExecuteScalarAsync(cancellationToken) is string json
-            ? JsonSerializer.Deserialize(json, HandoffJsonContext.Default.CustomerProfile)
-            : null;
+        return await database.ReadAsync(session =>
+            session.Command("SELECT json FROM customer_profile WHERE channel_id = $channel AND user_id = $user")
+                .With("$channel", channelId)
+                .With("$user", userId)
+                .ExecuteScalar() is string json
+                ? JsonSerializer.Deserialize(json, HandoffJsonContext.Default.CustomerProfile)
+                : null, cancellationToken);
     }
 
     public async Task UpsertAsync(CustomerProfile profile, CancellationToken cancellationToken)
@@ -81,24 +80,19 @@ internal sealed class SqliteCustomerProfileStore(SqliteDatabase database, IOptio
         }
     }
 
-    private async Task WriteAsync(IReadOnlyList<CustomerProfile> profiles, bool replace, CancellationToken cancellationToken)
+    private Task<int> WriteAsync(IReadOnlyList<CustomerProfile> profiles, bool replace, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = replace
-            ? "INSERT INTO customer_profile (channel_id, user_id, json) VALUES ($channel, $user, $json) ON CONFLICT(channel_id, user_id) DO UPDATE SET json = excluded.json"
-            : "INSERT INTO customer_profile (channel_id, user_id, json) VALUES ($channel, $user, $json) ON CONFLICT(channel_id, user_id) DO NOTHING";
-        var channel = command.Parameters.Add("$channel", Microsoft.Data.Sqlite.SqliteType.Text);
-        var user = command.Parameters.Add("$user", Microsoft.Data.Sqlite.SqliteType.Text);
-        var json = command.Parameters.Add("$json", Microsoft.Data.Sqlite.SqliteType.Text);
-        foreach (var profile in profiles)
+        var rows = profiles.Select(p => (p.ChannelId, p.UserId, Json: JsonSerializer.Serialize(p, HandoffJsonContext.Default.CustomerProfile))).ToList();
+        return database.WriteAsync(session =>
         {
-            channel.Value = profile.ChannelId;
-            user.Value = profile.UserId;
-            json.Value = JsonSerializer.Serialize(profile, HandoffJsonContext.Default.CustomerProfile);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
+            var command = session.Command(replace
+                ? "INSERT INTO customer_profile (channel_id, user_id, json) VALUES ($channel, $user, $json) ON CONFLICT(channel_id, user_id) DO UPDATE SET json = excluded.json"
+                : "INSERT INTO customer_profile (channel_id, user_id, json) VALUES ($channel, $user, $json) ON CONFLICT(channel_id, user_id) DO NOTHING");
+            foreach (var row in rows)
+            {
+                command.With("$channel", row.ChannelId).With("$user", row.UserId).With("$json", row.Json).ExecuteNonQuery();
+            }
+            return rows.Count;
+        }, cancellationToken);
     }
 }

@@ -44,59 +44,47 @@ internal sealed class SqliteHandoffFeedbackStore(SqliteDatabase database) : IHan
             """;
     }
 
-    public async Task SaveSatisfactionAsync(string handoffId, string customerKey, string? agentId, int score, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task SaveSatisfactionAsync(string handoffId, string customerKey, string? agentId, int score, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(score, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(score, 5);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO handoff_csat (handoff_id, customer_key, agent_id, score, at) VALUES ($id, $customer, $agent, $score, $at)
-            ON CONFLICT(handoff_id) DO UPDATE SET score = excluded.score, at = excluded.at
-            """;
-        command.Parameters.AddWithValue("$id", handoffId);
-        command.Parameters.AddWithValue("$customer", customerKey);
-        command.Parameters.AddWithValue("$agent", (object?)agentId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$score", score);
-        command.Parameters.AddWithValue("$at", SqliteHandoffStore.Format(at));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return database.WriteAsync(session => session.Command("""
+                INSERT INTO handoff_csat (handoff_id, customer_key, agent_id, score, at) VALUES ($id, $customer, $agent, $score, $at)
+                ON CONFLICT(handoff_id) DO UPDATE SET score = excluded.score, at = excluded.at
+                """)
+            .With("$id", handoffId)
+            .With("$customer", customerKey)
+            .With("$agent", agentId)
+            .With("$score", score)
+            .With("$at", SqliteHandoffStore.Format(at))
+            .ExecuteNonQuery(), cancellationToken);
     }
 
-    public async Task<int?> GetSatisfactionAsync(string handoffId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT score FROM handoff_csat WHERE handoff_id = $id";
-        command.Parameters.AddWithValue("$id", handoffId);
-        return await command.ExecuteScalarAsync(cancellationToken) is long score ? (int)score : null;
-    }
+    public Task<int?> GetSatisfactionAsync(string handoffId, CancellationToken cancellationToken) =>
+        database.ReadAsync(session => session.Command("SELECT score FROM handoff_csat WHERE handoff_id = $id")
+            .With("$id", handoffId)
+            .ExecuteScalar() is long score ? (int?)score : null, cancellationToken);
 
-    public async Task SaveFollowUpAsync(FollowUpMessage message, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO handoff_followup (handoff_id, customer_key, channel_id, user_id, text, at) VALUES ($id, $customer, $channel, $user, $text, $at)";
-        command.Parameters.AddWithValue("$id", message.HandoffId);
-        command.Parameters.AddWithValue("$customer", message.CustomerKey);
-        command.Parameters.AddWithValue("$channel", message.ChannelId);
-        command.Parameters.AddWithValue("$user", message.UserId);
-        command.Parameters.AddWithValue("$text", message.Text);
-        command.Parameters.AddWithValue("$at", SqliteHandoffStore.Format(message.At));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task SaveFollowUpAsync(FollowUpMessage message, CancellationToken cancellationToken) =>
+        database.WriteAsync(session => session.Command("INSERT INTO handoff_followup (handoff_id, customer_key, channel_id, user_id, text, at) VALUES ($id, $customer, $channel, $user, $text, $at)")
+            .With("$id", message.HandoffId)
+            .With("$customer", message.CustomerKey)
+            .With("$channel", message.ChannelId)
+            .With("$user", message.UserId)
+            .With("$text", message.Text)
+            .With("$at", SqliteHandoffStore.Format(message.At))
+            .ExecuteNonQuery(), cancellationToken);
 
-    public async Task<IReadOnlyList<FollowUpMessage>> ListFollowUpsAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT handoff_id, customer_key, channel_id, user_id, text, at FROM handoff_followup ORDER BY seq";
-        var messages = new List<FollowUpMessage>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    public Task<IReadOnlyList<FollowUpMessage>> ListFollowUpsAsync(CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<FollowUpMessage>>(session =>
         {
-            messages.Add(new FollowUpMessage(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                DateTimeOffset.Parse(reader.GetString(5), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)));
-        }
-        return messages;
-    }
+            var messages = new List<FollowUpMessage>();
+            using var reader = session.Command("SELECT handoff_id, customer_key, channel_id, user_id, text, at FROM handoff_followup ORDER BY seq").ExecuteReader();
+            while (reader.Read())
+            {
+                messages.Add(new FollowUpMessage(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    DateTimeOffset.Parse(reader.GetString(5), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)));
+            }
+            return messages;
+        }, cancellationToken);
 }

@@ -67,46 +67,44 @@ internal sealed partial class SqliteHandoffOutbox(
 
     public async Task<OutboxResult> SendAsync(string key, string handoffId, Activity activity, bool toCustomer, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.CommandText = """
+        var now = SqliteHandoffStore.Format(time.GetUtcNow());
+        var json = JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity);
+        var inserted = await database.WriteAsync(session => session.Command("""
                 INSERT INTO handoff_outbox (key, handoff_id, to_customer, activity_json, status, attempts, next_attempt_at, created_at)
                 VALUES ($key, $handoff, $customer, $json, 'sending', 0, $now, $now) ON CONFLICT(key) DO NOTHING
-                """;
-            insert.Parameters.AddWithValue("$key", key);
-            insert.Parameters.AddWithValue("$handoff", handoffId);
-            insert.Parameters.AddWithValue("$customer", toCustomer ? 1 : 0);
-            insert.Parameters.AddWithValue("$json", JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity));
-            insert.Parameters.AddWithValue("$now", SqliteHandoffStore.Format(now));
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                return new OutboxResult(false, true, null); // already stored: a redelivered activity is not sent twice
-            }
+                """)
+            .With("$key", key)
+            .With("$handoff", handoffId)
+            .With("$customer", toCustomer ? 1 : 0)
+            .With("$json", json)
+            .With("$now", now)
+            .ExecuteNonQuery(), cancellationToken);
+        if (inserted == 0)
+        {
+            return new OutboxResult(false, true, null); // already stored: a redelivered activity is not sent twice
         }
         return await DeliverAsync(key, activity, toCustomer, attempts: 0, cancellationToken);
     }
 
     public async Task RetryDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var due = new List<(string Key, Activity Activity, bool ToCustomer, int Attempts)>();
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        await using (var select = connection.CreateCommand())
+        var due = await database.ReadAsync(session =>
         {
-            select.CommandText = """
-                SELECT key, activity_json, to_customer, attempts FROM handoff_outbox
-                WHERE (status = 'pending' AND next_attempt_at <= $now) OR (status = 'sending' AND next_attempt_at <= $stale)
-                ORDER BY created_at LIMIT 100
-                """;
-            select.Parameters.AddWithValue("$now", SqliteHandoffStore.Format(now));
-            select.Parameters.AddWithValue("$stale", SqliteHandoffStore.Format(now - StaleClaim));
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            var items = new List<(string Key, Activity Activity, bool ToCustomer, int Attempts)>();
+            using var reader = session.Command("""
+                    SELECT key, activity_json, to_customer, attempts FROM handoff_outbox
+                    WHERE (status = 'pending' AND next_attempt_at <= $now) OR (status = 'sending' AND next_attempt_at <= $stale)
+                    ORDER BY created_at LIMIT 100
+                    """)
+                .With("$now", SqliteHandoffStore.Format(now))
+                .With("$stale", SqliteHandoffStore.Format(now - StaleClaim))
+                .ExecuteReader();
+            while (reader.Read())
             {
-                due.Add((reader.GetString(0), JsonSerializer.Deserialize(reader.GetString(1), ProtocolJsonContext.Default.Activity)!, reader.GetInt32(2) == 1, reader.GetInt32(3)));
+                items.Add((reader.GetString(0), JsonSerializer.Deserialize(reader.GetString(1), ProtocolJsonContext.Default.Activity)!, reader.GetInt32(2) == 1, reader.GetInt32(3)));
             }
-        }
+            return items;
+        }, cancellationToken);
         foreach (var item in due)
         {
             if (await ClaimAsync(item.Key, now, cancellationToken))
@@ -116,29 +114,23 @@ internal sealed partial class SqliteHandoffOutbox(
         }
     }
 
-    public async Task<IReadOnlyList<OutboxItem>> UndeliveredAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var select = connection.CreateCommand();
-        select.CommandText = "SELECT key, handoff_id, status, attempts, last_error FROM handoff_outbox WHERE status <> 'sent' ORDER BY created_at";
-        var items = new List<OutboxItem>();
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    public Task<IReadOnlyList<OutboxItem>> UndeliveredAsync(CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<OutboxItem>>(session =>
         {
-            items.Add(new OutboxItem(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
-        }
-        return items;
-    }
+            var items = new List<OutboxItem>();
+            using var reader = session.Command("SELECT key, handoff_id, status, attempts, last_error FROM handoff_outbox WHERE status <> 'sent' ORDER BY created_at").ExecuteReader();
+            while (reader.Read())
+            {
+                items.Add(new OutboxItem(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
+            }
+            return items;
+        }, cancellationToken);
 
-    private async Task<bool> ClaimAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var claim = connection.CreateCommand();
-        claim.CommandText = "UPDATE handoff_outbox SET status = 'sending', next_attempt_at = $now WHERE key = $key AND status IN ('pending', 'sending')";
-        claim.Parameters.AddWithValue("$key", key);
-        claim.Parameters.AddWithValue("$now", SqliteHandoffStore.Format(now));
-        return await claim.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
+    private async Task<bool> ClaimAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await database.WriteAsync(session => session.Command("UPDATE handoff_outbox SET status = 'sending', next_attempt_at = $now WHERE key = $key AND status IN ('pending', 'sending')")
+            .With("$key", key)
+            .With("$now", SqliteHandoffStore.Format(now))
+            .ExecuteNonQuery(), cancellationToken) == 1;
 
     private async Task<OutboxResult> DeliverAsync(string key, Activity activity, bool toCustomer, int attempts, CancellationToken cancellationToken)
     {
@@ -196,23 +188,19 @@ internal sealed partial class SqliteHandoffOutbox(
         })], cancellationToken);
     }
 
-    private async Task MarkAsync(string key, string status, int attempts, DateTimeOffset? next, string? error, string? deliveredId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var update = connection.CreateCommand();
-        update.CommandText = """
-            UPDATE handoff_outbox SET status = $status, attempts = $attempts, last_error = $error, delivered_id = $delivered,
-                next_attempt_at = COALESCE($next, next_attempt_at)
-            WHERE key = $key
-            """;
-        update.Parameters.AddWithValue("$key", key);
-        update.Parameters.AddWithValue("$status", status);
-        update.Parameters.AddWithValue("$attempts", attempts);
-        update.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
-        update.Parameters.AddWithValue("$delivered", (object?)deliveredId ?? DBNull.Value);
-        update.Parameters.AddWithValue("$next", next is { } n ? SqliteHandoffStore.Format(n) : DBNull.Value);
-        await update.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private Task<int> MarkAsync(string key, string status, int attempts, DateTimeOffset? next, string? error, string? deliveredId, CancellationToken cancellationToken) =>
+        database.WriteAsync(session => session.Command("""
+                UPDATE handoff_outbox SET status = $status, attempts = $attempts, last_error = $error, delivered_id = $delivered,
+                    next_attempt_at = COALESCE($next, next_attempt_at)
+                WHERE key = $key
+                """)
+            .With("$key", key)
+            .With("$status", status)
+            .With("$attempts", attempts)
+            .With("$error", error)
+            .With("$delivered", deliveredId)
+            .With("$next", next is { } n ? SqliteHandoffStore.Format(n) : null)
+            .ExecuteNonQuery(), cancellationToken);
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Warning, Message = "Handoff delivery {Key} failed (attempt {Attempt}, given up: {GivenUp})")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, string key, int attempt, bool givenUp);

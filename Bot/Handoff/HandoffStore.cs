@@ -8,7 +8,7 @@ namespace HandoffBot.Handoff;
 
 /// <summary>
 /// Handoffs with optimistic concurrency: every change is a transition applied to the stored version and written
-/// with one version-checked UPDATE, together with its audit line, in one transaction. Accept is therefore atomic:
+/// with one version-checked UPDATE, together with its audit line, in one writer transaction (<see cref="SqliteDatabase.WriteAsync{T}"/>). Accept is therefore atomic:
 /// of many agents accepting at once exactly one wins and the others learn who did.
 /// </summary>
 public interface IHandoffStore
@@ -47,8 +47,6 @@ public static class HandoffStoreExtensions
 
 internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStore, IConversationAssignments
 {
-    private const int MaxAttempts = 50;
-
     internal sealed class Schema : ISqliteSchema
     {
         public string Name => "handoff";
@@ -84,37 +82,36 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
             """;
     }
 
-    public async Task<Transition> CreateAsync(Transition opened, HandoffActor actor, CancellationToken cancellationToken)
+    public Task<Transition> CreateAsync(Transition opened, HandoffActor actor, CancellationToken cancellationToken)
     {
         var record = opened.Value ?? throw new ArgumentException("Only a successful transition can be stored.", nameof(opened));
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using (var insert = connection.CreateCommand())
+        var stored = record with { Version = 1 };
+        var json = JsonSerializer.Serialize(stored, HandoffJsonContext.Default.HandoffRecord);
+        var audit = new HandoffAuditEntry(record.Id, record.UpdatedAt, actor, opened.Action, HandoffStatus.Bot, record.Status, opened.Reason);
+        return database.WriteAsync(session =>
         {
-            insert.CommandText = """
-                INSERT INTO handoff (id, customer_key, status, active, version, hub_conversation, created_at, updated_at, json)
-                VALUES ($id, $customer, $status, $active, 1, $hub, $now, $now, $json)
-                """;
-            var stored = record with { Version = 1 };
-            insert.Parameters.AddWithValue("$id", record.Id);
-            insert.Parameters.AddWithValue("$customer", record.CustomerKey);
-            insert.Parameters.AddWithValue("$status", record.Status.ToString());
-            insert.Parameters.AddWithValue("$active", record.IsActive ? 1 : 0);
-            insert.Parameters.AddWithValue("$hub", (object?)record.HubThread?.Conversation?.Id ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$now", Format(record.UpdatedAt));
-            insert.Parameters.AddWithValue("$json", JsonSerializer.Serialize(stored, HandoffJsonContext.Default.HandoffRecord));
             try
             {
-                await insert.ExecuteNonQueryAsync(cancellationToken);
+                session.Command("""
+                    INSERT INTO handoff (id, customer_key, status, active, version, hub_conversation, created_at, updated_at, json)
+                    VALUES ($id, $customer, $status, $active, 1, $hub, $now, $now, $json)
+                    """)
+                    .With("$id", record.Id)
+                    .With("$customer", record.CustomerKey)
+                    .With("$status", record.Status.ToString())
+                    .With("$active", record.IsActive ? 1 : 0)
+                    .With("$hub", record.HubThread?.Conversation?.Id)
+                    .With("$now", Format(record.UpdatedAt))
+                    .With("$json", json)
+                    .ExecuteNonQuery();
             }
             catch (SqliteException exception) when (exception.SqliteErrorCode == 19)
             {
                 return new Transition(null, new HandoffError(HandoffError.Conflict, "This conversation already has a handoff under way."), opened.Action, opened.Reason);
             }
-            await AppendAuditAsync(connection, new HandoffAuditEntry(record.Id, record.UpdatedAt, actor, opened.Action, HandoffStatus.Bot, record.Status, opened.Reason), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            AppendAudit(session, audit);
             return opened with { Value = stored };
-        }
+        }, cancellationToken);
     }
 
     public async Task<HandoffRecord?> GetAsync(string id, CancellationToken cancellationToken) =>
@@ -129,11 +126,14 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
     public async Task<HandoffRecord?> FindActiveByHubConversationAsync(string conversationId, CancellationToken cancellationToken) =>
         First(await QueryAsync("SELECT json FROM handoff WHERE active = 1 AND hub_conversation = $p LIMIT 1", conversationId, cancellationToken));
 
-    public async Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+    /// <summary>
+    /// Reads the current version, applies the transition and writes it with its audit line, all inside one writer
+    /// transaction: concurrent transitions of one handoff run one after the other, each seeing the previous result.
+    /// </summary>
+    public Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken) =>
+        database.WriteAsync(session =>
         {
-            var current = await GetAsync(id, cancellationToken);
+            var current = ReadOne(session, id);
             if (current is null)
             {
                 return new Transition(null, new HandoffError(HandoffError.NotFound, $"There is no handoff '{id}'."), "find", "not found");
@@ -144,20 +144,18 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
                 return result;
             }
             var stored = next with { Version = current.Version + 1 };
-            var audit = new HandoffAuditEntry(id, next.UpdatedAt, actor, result.Action, current.Status, next.Status, result.Reason);
-            if (await TryWriteAsync(current.Version, stored, audit, cancellationToken))
+            if (!TryWrite(session, current.Version, stored))
             {
-                return result with { Value = stored };
+                return new Transition(null, new HandoffError(HandoffError.Conflict, "The handoff kept changing; try again."), "write", "conflict");
             }
-        }
-        return new Transition(null, new HandoffError(HandoffError.Conflict, "The handoff kept changing; try again."), "write", "conflict");
-    }
+            AppendAudit(session, new HandoffAuditEntry(id, next.UpdatedAt, actor, result.Action, current.Status, next.Status, result.Reason));
+            return result with { Value = stored };
+        }, cancellationToken);
 
-    public async Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+    public Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, CancellationToken cancellationToken) =>
+        database.WriteAsync(session =>
         {
-            var current = await GetAsync(id, cancellationToken);
+            var current = ReadOne(session, id);
             if (current is null)
             {
                 return null;
@@ -168,116 +166,93 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
                 throw new InvalidOperationException("A status change must go through a transition.");
             }
             var stored = changed with { Version = current.Version + 1 };
-            if (await TryWriteAsync(current.Version, stored, null, cancellationToken))
-            {
-                return stored;
-            }
-        }
-        return null;
-    }
+            return TryWrite(session, current.Version, stored) ? stored : null;
+        }, cancellationToken);
 
     /// <summary>True when <paramref name="agentId"/> accepted a handoff of the customer conversation <paramref name="conversationId"/> (now or before).</summary>
-    public async Task<bool> IsHandledByAsync(string conversationId, string agentId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT 1 FROM handoff
-            WHERE json_extract(json, '$.customer.conversation.id') = $conversation AND json_extract(json, '$.agentId') = $agent
-            LIMIT 1
-            """;
-        command.Parameters.AddWithValue("$conversation", conversationId);
-        command.Parameters.AddWithValue("$agent", agentId);
-        return await command.ExecuteScalarAsync(cancellationToken) is not null;
-    }
+    public Task<bool> IsHandledByAsync(string conversationId, string agentId, CancellationToken cancellationToken) =>
+        database.ReadAsync(session => session.Command("""
+                SELECT 1 FROM handoff
+                WHERE json_extract(json, '$.customer.conversation.id') = $conversation AND json_extract(json, '$.agentId') = $agent
+                LIMIT 1
+                """)
+            .With("$conversation", conversationId)
+            .With("$agent", agentId)
+            .ExecuteScalar() is not null, cancellationToken);
 
-    public async Task<IReadOnlyList<HandoffAuditEntry>> ReadAuditAsync(string handoffId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason FROM handoff_audit WHERE handoff_id = $id ORDER BY seq";
-        command.Parameters.AddWithValue("$id", handoffId);
-        var entries = new List<HandoffAuditEntry>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    public Task<IReadOnlyList<HandoffAuditEntry>> ReadAuditAsync(string handoffId, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<HandoffAuditEntry>>(session =>
         {
-            entries.Add(new HandoffAuditEntry(
-                handoffId,
-                DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                new HandoffActor(reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)),
-                reader.GetString(4),
-                Enum.Parse<HandoffStatus>(reader.GetString(5)),
-                Enum.Parse<HandoffStatus>(reader.GetString(6)),
-                reader.GetString(7)));
-        }
-        return entries;
-    }
+            var entries = new List<HandoffAuditEntry>();
+            using var reader = session.Command("SELECT at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason FROM handoff_audit WHERE handoff_id = $id ORDER BY seq")
+                .With("$id", handoffId)
+                .ExecuteReader();
+            while (reader.Read())
+            {
+                entries.Add(new HandoffAuditEntry(
+                    handoffId,
+                    DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                    new HandoffActor(reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)),
+                    reader.GetString(4),
+                    Enum.Parse<HandoffStatus>(reader.GetString(5)),
+                    Enum.Parse<HandoffStatus>(reader.GetString(6)),
+                    reader.GetString(7)));
+            }
+            return entries;
+        }, cancellationToken);
 
-    private async Task<bool> TryWriteAsync(long expectedVersion, HandoffRecord stored, HandoffAuditEntry? audit, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using var update = connection.CreateCommand();
-        update.CommandText = """
+    private static HandoffRecord? ReadOne(SqliteSession session, string id) =>
+        session.Command("SELECT json FROM handoff WHERE id = $p").With("$p", id).ExecuteScalar() is string json
+            ? JsonSerializer.Deserialize(json, HandoffJsonContext.Default.HandoffRecord)
+            : null;
+
+    private static bool TryWrite(SqliteSession session, long expectedVersion, HandoffRecord stored) =>
+        session.Command("""
             UPDATE handoff SET status = $status, active = $active, version = $next, hub_conversation = $hub, updated_at = $now, json = $json
             WHERE id = $id AND version = $version
-            """;
-        update.Parameters.AddWithValue("$id", stored.Id);
-        update.Parameters.AddWithValue("$status", stored.Status.ToString());
-        update.Parameters.AddWithValue("$active", stored.IsActive ? 1 : 0);
-        update.Parameters.AddWithValue("$next", stored.Version);
-        update.Parameters.AddWithValue("$version", expectedVersion);
-        update.Parameters.AddWithValue("$hub", (object?)stored.HubThread?.Conversation?.Id ?? DBNull.Value);
-        update.Parameters.AddWithValue("$now", Format(stored.UpdatedAt));
-        update.Parameters.AddWithValue("$json", JsonSerializer.Serialize(stored, HandoffJsonContext.Default.HandoffRecord));
-        if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
-        {
-            return false;
-        }
-        if (audit is not null)
-        {
-            await AppendAuditAsync(connection, audit, cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        return true;
-    }
+            """)
+            .With("$id", stored.Id)
+            .With("$status", stored.Status.ToString())
+            .With("$active", stored.IsActive ? 1 : 0)
+            .With("$next", stored.Version)
+            .With("$version", expectedVersion)
+            .With("$hub", stored.HubThread?.Conversation?.Id)
+            .With("$now", Format(stored.UpdatedAt))
+            .With("$json", JsonSerializer.Serialize(stored, HandoffJsonContext.Default.HandoffRecord))
+            .ExecuteNonQuery() == 1;
 
-    private static async Task AppendAuditAsync(SqliteConnection connection, HandoffAuditEntry entry, CancellationToken cancellationToken)
-    {
-        await using var insert = connection.CreateCommand();
-        insert.CommandText = """
+    private static void AppendAudit(SqliteSession session, HandoffAuditEntry entry) =>
+        session.Command("""
             INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason)
             VALUES ($id, $at, $kind, $actor, $name, $action, $from, $to, $reason)
-            """;
-        insert.Parameters.AddWithValue("$id", entry.HandoffId);
-        insert.Parameters.AddWithValue("$at", Format(entry.At));
-        insert.Parameters.AddWithValue("$kind", entry.Actor.Kind);
-        insert.Parameters.AddWithValue("$actor", entry.Actor.Id);
-        insert.Parameters.AddWithValue("$name", (object?)entry.Actor.Name ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$action", entry.Action);
-        insert.Parameters.AddWithValue("$from", entry.From.ToString());
-        insert.Parameters.AddWithValue("$to", entry.To.ToString());
-        insert.Parameters.AddWithValue("$reason", entry.Reason);
-        await insert.ExecuteNonQueryAsync(cancellationToken);
-    }
+            """)
+            .With("$id", entry.HandoffId)
+            .With("$at", Format(entry.At))
+            .With("$kind", entry.Actor.Kind)
+            .With("$actor", entry.Actor.Id)
+            .With("$name", entry.Actor.Name)
+            .With("$action", entry.Action)
+            .With("$from", entry.From.ToString())
+            .With("$to", entry.To.ToString())
+            .With("$reason", entry.Reason)
+            .ExecuteNonQuery();
 
-    private async Task<IReadOnlyList<HandoffRecord>> QueryAsync(string sql, string? parameter, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        if (parameter is not null)
+    private Task<IReadOnlyList<HandoffRecord>> QueryAsync(string sql, string? parameter, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<HandoffRecord>>(session =>
         {
-            command.Parameters.AddWithValue("$p", parameter);
-        }
-        var records = new List<HandoffRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            records.Add(JsonSerializer.Deserialize(reader.GetString(0), HandoffJsonContext.Default.HandoffRecord)!);
-        }
-        return records;
-    }
+            var command = session.Command(sql);
+            if (parameter is not null)
+            {
+                command.With("$p", parameter);
+            }
+            var records = new List<HandoffRecord>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                records.Add(JsonSerializer.Deserialize(reader.GetString(0), HandoffJsonContext.Default.HandoffRecord)!);
+            }
+            return records;
+        }, cancellationToken);
 
     private static HandoffRecord? First(IReadOnlyList<HandoffRecord> records) => records.Count > 0 ? records[0] : null;
 

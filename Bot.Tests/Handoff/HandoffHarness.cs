@@ -5,6 +5,7 @@ using HandoffBot.Escalation;
 using HandoffBot.Handoff;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
+using HandoffBot.Storage;
 using HandoffBot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -64,7 +65,8 @@ public sealed class HandoffHarness : IAsyncDisposable
                     sp.GetRequiredService<HandoffMiddleware>(),
                     new StandInEscalation(),
                 ],
-                sp.GetRequiredService<AssistantBot>())));
+                sp.GetRequiredService<AssistantBot>(),
+                sp.GetService<ITurnStore>())));
         if (hubChannel == "msteams")
         {
             factory.With("Handoff:Hub:TeamsChannelId", TeamsChannel).With("Handoff:Hub:TenantId", Tenant);

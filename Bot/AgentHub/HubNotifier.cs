@@ -72,8 +72,12 @@ public sealed partial class HubNotifier(
         },
     };
 
-    /// <summary>Posts the handoff to the hub (card, new Teams thread, or handoff.initiate event); returns it with its hub thread.</summary>
-    public async Task<HandoffRecord> AnnounceAsync(HandoffRecord handoff, CancellationToken cancellationToken)
+    /// <summary>
+    /// Posts the handoff to the hub (card, new Teams thread, or handoff.initiate event); returns it with its hub thread.
+    /// <paramref name="transcript"/>: the customer's conversation so far when the caller has it (inside the customer's
+    /// turn, whose own activities are not stored yet); otherwise it is read from the transcript store.
+    /// </summary>
+    public async Task<HandoffRecord> AnnounceAsync(HandoffRecord handoff, CancellationToken cancellationToken, IReadOnlyList<Activity>? transcript = null)
     {
         if (!Hub.IsConfigured || handoff.HubThread is not null)
         {
@@ -86,7 +90,7 @@ public sealed partial class HubNotifier(
         }
         var hub = HubReference;
         var announcement = AcceptsEvents
-            ? await InitiateEventAsync(handoff, hub, cancellationToken)
+            ? await InitiateEventAsync(handoff, hub, transcript, cancellationToken)
             : Message(hub, $"Customer waiting: {HandoffCard.CustomerName(handoff)} ({handoff.Queue}). Reply \"accept {HandoffCard.ShortId(handoff.Id)}\" or use the card.")
                 with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now))] };
         var result = await outbox.SendAsync($"hub:{handoff.Id}:announce", handoff.Id, announcement, toCustomer: false, cancellationToken);
@@ -215,7 +219,7 @@ public sealed partial class HubNotifier(
         }
     }
 
-    private async Task<Activity> InitiateEventAsync(HandoffRecord handoff, ConversationReference hub, CancellationToken cancellationToken)
+    private async Task<Activity> InitiateEventAsync(HandoffRecord handoff, ConversationReference hub, IReadOnlyList<Activity>? known, CancellationToken cancellationToken)
     {
         var packet = handoff.Packet;
         var value = packet is null ? new JsonObject() : JsonSerializer.SerializeToNode(packet, HandoffJsonContext.Default.HandoffPacket)!.AsObject();
@@ -228,7 +232,7 @@ public sealed partial class HubNotifier(
         value["va_AgentMessage"] = packet?.Summary;
         value["va_Language"] = packet?.Language;
 
-        var history = await transcripts.ReadAsync(handoff.Customer.ChannelId!, handoff.Customer.Conversation!.Id!, cancellationToken);
+        var history = known ?? await transcripts.ReadAsync(handoff.Customer.ChannelId!, handoff.Customer.Conversation!.Id!, cancellationToken);
         var masked = history.Where(a => !a.IsType(ActivityTypes.Trace))
             .Select(a => a with { Text = a.Text is null ? null : SensitiveDataMasker.Mask(a.Text), Value = null, ChannelData = null })
             .ToList();

@@ -54,7 +54,12 @@ public sealed partial class HandoffCoordinator(
         var state = turn.Features.GetRequired<ConversationState>();
         var now = time.GetUtcNow();
         var id = Guid.NewGuid().ToString("N");
-        var transcript = await transcripts.ReadAsync(activity.ChannelId!, activity.Conversation!.Id!, cancellationToken);
+        IReadOnlyList<Activity> transcript = await transcripts.ReadAsync(activity.ChannelId!, activity.Conversation!.Id!, cancellationToken);
+        if (turn.Features.Get<TurnWrites>() is { IsCommitted: false } pending)
+        {
+            // This turn's own activities are committed when the turn ends; the packet needs them now.
+            transcript = [.. transcript, .. pending.Transcript];
+        }
         var history = state.Get<EscalationHistory>();
         var packet = await packets.BuildAsync(new PacketSources(id, activity, decision, history, state.Get<AssistantState>(), transcript, now), cancellationToken);
         var draft = new HandoffRecord
@@ -96,7 +101,7 @@ public sealed partial class HandoffCoordinator(
         state.Set(new HandoffConversationState(id, Closed: false, CustomerPrompt.None));
         LogOpened(logger, id, created.Queue, created.Priority);
 
-        var announced = await hub.AnnounceAsync(created, cancellationToken);
+        var announced = await hub.AnnounceAsync(created, cancellationToken, transcript);
         var estimate = routing.Estimate(id, now);
         var waiting = activity.CreateReply($"I'm connecting you with a person who can help. {DescribeWait(estimate)} Type \"cancel\" at any time to go back to the assistant.");
         await SendInTurnAsync(turn, ChannelFormatting.WithChoices(waiting, ["Cancel"]), cancellationToken);

@@ -103,6 +103,23 @@ public sealed class HandoffFlowTests
     }
 
     [Fact]
+    public async Task AnOfferNobodyAnswersWithinTheOfferTimeoutGoesToTheNextAgent()
+    {
+        await using var bot = await HandoffHarness.StartAsync();
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        var first = await bot.OfferedToAsync(1);
+
+        bot.Factory.Time.Advance(TimeSpan.FromSeconds(46)); // Routing:OfferTimeout is 45 s in the harness
+        var second = await bot.OfferedToAsync(2);
+        Assert.NotEqual(first, second);
+
+        var handoff = await ActiveHandoffAsync(bot);
+        Assert.Equal(HandoffStatus.Offered, handoff.Status);
+        var audit = await bot.Service<IHandoffStore>().ReadAuditAsync(handoff.Id, CancellationToken.None);
+        Assert.Equal(["open", "offer", "expire", "offer"], audit.Select(a => a.Action));
+    }
+
+    [Fact]
     public async Task AnAgentGoingAwayHasTheirOfferRequeuedToSomeoneElse()
     {
         await using var bot = await HandoffHarness.StartAsync();

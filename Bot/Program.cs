@@ -1,5 +1,6 @@
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
+using HandoffBot.Handoff;
 using HandoffBot.Hosting;
 using HandoffBot.Hosting.Access;
 using HandoffBot.Hosting.DirectLine;
@@ -32,12 +33,14 @@ builder.Services.AddAssistant();
 builder.Services.AddEscalation();
 builder.Services.AddHandoffRouting();
 builder.Services.AddDirectLine();
+builder.Services.AddHandoff();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline
     .Use<ErrorHandlingMiddleware>()
     .Use<TranscriptMiddleware>()
     .Use<ConversationStateMiddleware>()
+    .Use<HandoffMiddleware>()
     .Use<EscalationMiddleware>()
     .Run<AssistantBot>());
 

@@ -1,0 +1,200 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using HandoffBot.Escalation;
+using HandoffBot.Handoff;
+using HandoffBot.Pipeline;
+using HandoffBot.Protocol;
+using HandoffBot.Storage;
+
+namespace HandoffBot.Tests.Handoff;
+
+public sealed class HandoffFlowTests
+{
+    private static async Task<HandoffRecord> ActiveHandoffAsync(HandoffHarness bot, string conversation = "customer-conversation", string channel = "emulator") =>
+        (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(StateKeys.Conversation(channel, conversation), CancellationToken.None))!;
+
+    [Fact]
+    public async Task TheWholeStoryFromTriggerToHubToAgentAndBackEndsWithAStoredSatisfactionScore()
+    {
+        await using var bot = await HandoffHarness.StartAsync();
+
+        await bot.PostAsync(bot.CustomerMessage("I was charged twice for order 5512 with card 4111 1111 1111 1111"));
+        await bot.CustomerReceivedAsync("not sure");
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+
+        // The hub gets the standard handoff.initiate event: packet, va_* aliases, masked transcript.
+        var initiate = await bot.HubEventAsync("handoff.initiate");
+        Assert.Equal(HandoffHarness.HubConversation, initiate.Conversation!.Id);
+        Assert.Equal("customer-1", initiate.From!.Id);
+        Assert.Equal("customer-conversation", initiate.RelatesTo!.Conversation!.Id);
+        var packet = initiate.Value!.Value;
+        Assert.Contains("charged twice for order 5512", packet.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Equal("I was charged twice for order 5512 with card [card ****1111]", packet.GetProperty("openQuestion").GetString());
+        Assert.Equal("Sam Okafor", packet.GetProperty("profile").GetProperty("name").GetString());
+        Assert.Equal("HumanRequest", packet.GetProperty("triggers")[0].GetProperty("name").GetString());
+        Assert.Equal("customer-conversation", packet.GetProperty("va_ConversationId").GetString());
+        Assert.Equal("let me talk to a person", packet.GetProperty("va_LastPhrases").GetString());
+        Assert.NotEmpty(packet.GetProperty("suggestedNextSteps").EnumerateArray());
+        var transcript = Assert.Single(initiate.Attachments!, a => string.Equals(a.Name, "Transcript", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("application/json", transcript.ContentType);
+        var lines = transcript.Content!.Value.GetProperty("activities").EnumerateArray().Select(a => a.TryGetProperty("text", out var t) ? t.GetString() : null).ToList();
+        Assert.Contains("let me talk to a person", lines);
+        Assert.DoesNotContain(lines, l => l?.Contains("4111 1111", StringComparison.Ordinal) == true);
+
+        // The customer hears the truth about the wait; the chosen agent is @mentioned.
+        await bot.CustomerReceivedAsync("connecting you with a person");
+        var offeredTo = await bot.OfferedToAsync();
+        var (agentId, agentName) = offeredTo switch { "agent-alex" => ("agent-alex", "Alex"), "agent-sam" => ("agent-sam", "Sam"), _ => ("agent-priya", "Priya") };
+
+        await bot.PostAsync(bot.AgentMessage("accept", agentId, agentName));
+        await bot.CustomerReceivedAsync($"You're now chatting with {agentName}.");
+        await bot.HubEventAsync("handoff.status", "accepted");
+
+        // Relay both ways; the assistant stays silent.
+        var assistantRepliesBefore = bot.CountCustomer("not sure");
+        await bot.PostAsync(bot.CustomerMessage("hello? are you there"));
+        await bot.HubReceivedAsync("Sam Okafor: hello? are you there");
+        await bot.PostAsync(bot.AgentMessage("Hi Sam, I can see the double charge and I'm refunding it now.", agentId, agentName));
+        var relayed = await bot.CustomerReceivedAsync("refunding it now");
+        Assert.Equal("customer-conversation", relayed.Conversation!.Id);
+        Assert.Equal(agentName, relayed.From!.Name);
+        Assert.Equal(assistantRepliesBefore, bot.CountCustomer("not sure"));
+
+        // The agent ends; the customer is back with the assistant and asked for a score.
+        await bot.PostAsync(bot.AgentMessage("end", agentId, agentName));
+        var csat = await bot.CustomerReceivedAsync("How satisfied were you");
+        Assert.Equal(["1", "2", "3", "4", "5"], csat.SuggestedActions!.Actions!.Select(a => a.Title));
+        await bot.HubEventAsync("handoff.status", "completed");
+
+        await bot.PostAsync(bot.CustomerMessage("4"));
+        await bot.CustomerReceivedAsync("Thank you for your feedback");
+        var handoff = await ActiveHandoffAsync(bot);
+        Assert.Equal(HandoffStatus.Bot, handoff.Status);
+        Assert.Equal(4, await bot.Service<IHandoffFeedbackStore>().GetSatisfactionAsync(handoff.Id, CancellationToken.None));
+        var audit = await bot.Service<IHandoffStore>().ReadAuditAsync(handoff.Id, CancellationToken.None);
+        Assert.Equal(["open", "offer", "accept", "end"], audit.Select(a => a.Action));
+        Assert.Equal(HandoffHarness.AgentIdOf(agentId), audit[2].Actor.Id);
+
+        // State kept, and no handoff loop: the cool-down is set for the reason that fired.
+        var state = await bot.Service<IConversationStateStore>().ReadAsync(StateKeys.Conversation("emulator", "customer-conversation"), CancellationToken.None);
+        var history = JsonDocument.Parse(state!.Json).RootElement.GetProperty("escalation").Deserialize(EscalationJsonContext.Default.EscalationHistory)!;
+        Assert.Contains("HumanRequest", history.CooldownReasons);
+        Assert.True(history.CooldownUntil > bot.Factory.Time.GetUtcNow());
+        Assert.Empty(history.ActiveReasons);
+        Assert.NotEmpty(JsonDocument.Parse(state.Json).RootElement.GetProperty("assistant").GetProperty("turns").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task ADeclinedOfferGoesToTheNextAgent()
+    {
+        await using var bot = await HandoffHarness.StartAsync();
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        var first = await bot.OfferedToAsync(1);
+
+        await bot.PostAsync(bot.AgentMessage("decline", first, first));
+        var second = await bot.OfferedToAsync(2);
+        Assert.NotEqual(first, second);
+        await bot.HubReceivedAsync("Declined: it goes to the next agent.");
+
+        var handoff = await ActiveHandoffAsync(bot);
+        Assert.Equal(HandoffStatus.Offered, handoff.Status);
+        var audit = await bot.Service<IHandoffStore>().ReadAuditAsync(handoff.Id, CancellationToken.None);
+        Assert.Equal(["open", "offer", "decline", "offer"], audit.Select(a => a.Action));
+    }
+
+    [Fact]
+    public async Task AnOfferNobodyAnswersWithinTheOfferTimeoutGoesToTheNextAgent()
+    {
+        await using var bot = await HandoffHarness.StartAsync();
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        var first = await bot.OfferedToAsync(1);
+
+        bot.Factory.Time.Advance(TimeSpan.FromSeconds(46)); // Routing:OfferTimeout is 45 s in the harness
+        var second = await bot.OfferedToAsync(2);
+        Assert.NotEqual(first, second);
+
+        var handoff = await ActiveHandoffAsync(bot);
+        Assert.Equal(HandoffStatus.Offered, handoff.Status);
+        var audit = await bot.Service<IHandoffStore>().ReadAuditAsync(handoff.Id, CancellationToken.None);
+        Assert.Equal(["open", "offer", "expire", "offer"], audit.Select(a => a.Action));
+    }
+
+    [Fact]
+    public async Task AnAgentGoingAwayHasTheirOfferRequeuedToSomeoneElse()
+    {
+        await using var bot = await HandoffHarness.StartAsync();
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        var first = await bot.OfferedToAsync(1);
+
+        await bot.PostAsync(bot.AgentMessage("away", first, first));
+        await bot.HubReceivedAsync("offer(s) went back to the queue");
+        var second = await bot.OfferedToAsync(2);
+
+        Assert.NotEqual(first, second);
+        var audit = await bot.Service<IHandoffStore>().ReadAuditAsync((await ActiveHandoffAsync(bot)).Id, CancellationToken.None);
+        Assert.Contains(audit, a => a.Action == "withdraw" && a.Actor.Id == HandoffHarness.AgentIdOf(first));
+    }
+
+    [Fact]
+    public async Task WithNoQualifiedAgentTheCustomerIsOfferedAlternativesAndCanLeaveAMessage()
+    {
+        await using var bot = await HandoffHarness.StartAsync();
+
+        await bot.PostAsync(bot.CustomerMessage("I need a quantum expert person"));
+        var menu = await bot.CustomerReceivedAsync("nobody who can help with this is available");
+        Assert.Equal(HandoffCoordinator.Alternatives, menu.SuggestedActions!.Actions!.Select(a => a.Title));
+        Assert.Equal(HandoffStatus.Unassigned, (await ActiveHandoffAsync(bot)).Status);
+        Assert.Equal(0, bot.CountHub(a => a.Name == "handoff.initiate"));
+
+        await bot.PostAsync(bot.CustomerMessage("Leave a message"));
+        await bot.CustomerReceivedAsync("Please type your message");
+        await bot.PostAsync(bot.CustomerMessage("Please call me back about the entanglement warranty, card 4111 1111 1111 1111"));
+        await bot.CustomerReceivedAsync("passed your message on");
+
+        var left = Assert.Single(await bot.Service<IHandoffFeedbackStore>().ListFollowUpsAsync(CancellationToken.None));
+        Assert.Equal("Please call me back about the entanglement warranty, card [card ****1111]", left.Text);
+        Assert.Equal("customer-1", left.UserId);
+    }
+
+    [Fact]
+    public async Task ACustomerCanCancelWhileWaitingAndIsBackWithTheAssistant()
+    {
+        await using var bot = await HandoffHarness.StartAsync();
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        await bot.OfferedToAsync();
+
+        await bot.PostAsync(bot.CustomerMessage("cancel"));
+        await bot.CustomerReceivedAsync("cancelled the request");
+        await bot.HubEventAsync("handoff.status", "failed");
+        Assert.Equal(HandoffStatus.Cancelled, (await ActiveHandoffAsync(bot)).Status);
+
+        await bot.PostAsync(bot.CustomerMessage("where is my order?"));
+        await bot.CustomerReceivedAsync("Account > Orders");
+    }
+
+    [Fact]
+    public async Task SmsCustomersGetNumberedTextMenusAndLongAgentMessagesAreSplit()
+    {
+        await using var bot = await HandoffHarness.StartAsync();
+
+        await bot.PostAsync(bot.CustomerMessage("quantum person please", "sms-conversation", "sms", "+15551230001", "Luis"));
+        var menu = await bot.CustomerReceivedAsync("nobody who can help");
+        Assert.Null(menu.SuggestedActions);
+        Assert.Contains("1. Leave a message\n2. Keep chatting with the assistant\nReply with a number.", menu.Text, StringComparison.Ordinal);
+        await bot.PostAsync(bot.CustomerMessage("2", "sms-conversation", "sms", "+15551230001", "Luis"));
+        await bot.CustomerReceivedAsync("Sure, I'm here");
+
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person", "sms-conversation", "sms", "+15551230001", "Luis"));
+        var offered = await bot.OfferedToAsync();
+        await bot.PostAsync(bot.AgentMessage("accept", offered, offered));
+        await bot.CustomerReceivedAsync("You're now chatting with");
+        var longText = string.Join(' ', Enumerable.Repeat("refund-details", 200)); // 2,999 characters
+        await bot.PostAsync(bot.AgentMessage(longText, offered, offered));
+
+        var parts = new List<Activity>();
+        parts.Add(await HandoffHarness.ReceivedAsync(bot.Customer, a => a.Text?.StartsWith("refund-details", StringComparison.Ordinal) == true, "first part"));
+        parts.Add(await HandoffHarness.ReceivedAsync(bot.Customer, a => a.Text?.StartsWith("refund-details", StringComparison.Ordinal) == true && a.Text != parts[0].Text, "second part"));
+        Assert.All(parts, p => Assert.True(p.Text!.Length <= 1600));
+        Assert.Equal(longText, string.Join(' ', parts.Select(p => p.Text)));
+    }
+}

@@ -1,0 +1,236 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using HandoffBot.Assistant;
+using HandoffBot.Escalation;
+using HandoffBot.Handoff;
+using HandoffBot.Pipeline;
+using HandoffBot.Protocol;
+using HandoffBot.Storage;
+using HandoffBot.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HandoffBot.Tests.Handoff;
+
+/// <summary>
+/// The bot over HTTP with two fake Connectors on loopback: one for the customer's channel, one for the agent hub.
+/// Time is fake; tests await what the fake Connectors receive.
+/// </summary>
+public sealed class HandoffHarness : IAsyncDisposable
+{
+    public const string HubConversation = "hub-conversation";
+    public const string TeamsChannel = "19:agents@thread.tacv2";
+    public const string Tenant = "tenant-1";
+
+    private int _ids;
+
+    private HandoffHarness(FakeConnector customer, FakeConnector hub, BotFactory factory)
+    {
+        Customer = customer;
+        Hub = hub;
+        Factory = factory;
+        Client = factory.CreateClient();
+    }
+
+    public FakeConnector Customer { get; }
+
+    public FakeConnector Hub { get; }
+
+    public BotFactory Factory { get; }
+
+    public HttpClient Client { get; }
+
+    public T Service<T>() where T : notnull => Factory.Services.GetRequiredService<T>();
+
+    /// <summary>
+    /// Starts the bot with the hub on <paramref name="hubChannel"/> (<c>emulator</c>: events; <c>msteams</c>: cards
+    /// in a Teams channel) and the default roster (Alex, Sam, Priya). Escalation is a stand-in until the escalation
+    /// middleware is merged: "person" asks for a human, "fraud" is urgent fraud, "quantum" needs a skill nobody has.
+    /// </summary>
+    public static async Task<HandoffHarness> StartAsync(string hubChannel = "emulator", Action<BotFactory>? configure = null)
+    {
+        var customer = await FakeConnector.StartAsync();
+        var hub = await FakeConnector.StartAsync();
+        var factory = new BotFactory()
+            .With("Handoff:Hub:ChannelId", hubChannel)
+            .With("Handoff:Hub:ServiceUrl", hub.Url)
+            .With("Handoff:Hub:BotId", "bot-hub")
+            .With("Routing:OfferTimeout", "00:00:45")
+            .With("Routing:MaxWait", "00:15:00")
+            .With("Routing:FallbackSkill", "")
+            .WithServices(services => services.AddSingleton(sp => new TurnPipeline(
+                [
+                    sp.GetRequiredService<ErrorHandlingMiddleware>(),
+                    sp.GetRequiredService<TranscriptMiddleware>(),
+                    sp.GetRequiredService<ConversationStateMiddleware>(),
+                    sp.GetRequiredService<HandoffMiddleware>(),
+                    new StandInEscalation(),
+                ],
+                sp.GetRequiredService<AssistantBot>(),
+                sp.GetService<ITurnStore>())));
+        if (hubChannel == "msteams")
+        {
+            factory.With("Handoff:Hub:TeamsChannelId", TeamsChannel).With("Handoff:Hub:TenantId", Tenant);
+        }
+        else
+        {
+            factory.With("Handoff:Hub:ConversationId", HubConversation);
+        }
+        configure?.Invoke(factory);
+        var harness = new HandoffHarness(customer, hub, factory);
+        await harness.Service<HandoffCoordinator>().SweepAsync(CancellationToken.None); // roster loaded before the first turn
+        return harness;
+    }
+
+    public Activity CustomerMessage(string text, string conversation = "customer-conversation", string channel = "emulator", string userId = "customer-1", string name = "Sam Okafor") => new()
+    {
+        Type = ActivityTypes.Message,
+        Id = $"c-{Interlocked.Increment(ref _ids)}",
+        ChannelId = channel,
+        ServiceUrl = Customer.Url,
+        Conversation = new ConversationAccount { Id = conversation },
+        From = new ChannelAccount { Id = userId, Name = name, Role = RoleTypes.User },
+        Recipient = new ChannelAccount { Id = "bot", Name = "HandoffBot", Role = RoleTypes.Bot },
+        Text = text,
+        Locale = "en-US",
+        Timestamp = Factory.Time.GetUtcNow(),
+    };
+
+    /// <summary>An agent's message in the hub: the shared hub conversation, or a Teams thread of the hub channel.</summary>
+    public Activity AgentMessage(string text, string agentId, string agentName, string? thread = null)
+    {
+        var teams = thread is not null;
+        return new Activity
+        {
+            Type = ActivityTypes.Message,
+            Id = $"a-{Interlocked.Increment(ref _ids)}",
+            ChannelId = teams ? "msteams" : "emulator",
+            ServiceUrl = Hub.Url,
+            Conversation = new ConversationAccount { Id = thread ?? HubConversation, IsGroup = true, TenantId = teams ? Tenant : null },
+            From = new ChannelAccount { Id = agentId, Name = agentName, AadObjectId = teams ? agentId : null },
+            Recipient = new ChannelAccount { Id = "bot-hub", Name = "HandoffBot" },
+            Text = text,
+            ChannelData = teams ? JsonSerializer.SerializeToElement(new { tenant = new { id = Tenant }, channel = new { id = TeamsChannel } }) : null,
+            Timestamp = Factory.Time.GetUtcNow(),
+        };
+    }
+
+    public async Task<HttpResponseMessage> PostAsync(Activity activity)
+    {
+        var response = await Client.PostAsJsonAsync("/api/messages", activity, ProtocolJsonContext.Default.Activity);
+        Assert.True(response.IsSuccessStatusCode, $"POST /api/messages answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return response;
+    }
+
+    /// <summary>Waits until a request the connector received matches, and returns its activity.</summary>
+    public static async Task<Activity> ReceivedAsync(FakeConnector connector, Func<Activity, bool> match, string what)
+    {
+        var seen = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var requests = connector.Requests;
+            for (var i = 0; i < requests.Count; i++)
+            {
+                if (requests[i].Method == "POST" && requests[i].Body.Length > 0 && TryActivity(requests[i]) is { } activity && match(activity))
+                {
+                    return activity;
+                }
+            }
+            seen = requests.Count;
+            try
+            {
+                await connector.WaitForRequestsAsync(seen + 1, TimeSpan.FromSeconds(30)).WaitAsync(timeout.Token);
+            }
+            catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+            {
+                throw new TimeoutException($"Never received {what}. Got: " + string.Join(" | ", connector.Requests.Select(r => TryActivity(r) is { } a ? $"{a.Type} {a.Name} '{a.Text}'" : r.RawTarget)));
+            }
+        }
+    }
+
+    public Task<Activity> CustomerReceivedAsync(string fragment) =>
+        ReceivedAsync(Customer, a => a.Text?.Contains(fragment, StringComparison.OrdinalIgnoreCase) == true, $"a customer message containing '{fragment}'");
+
+    public Task<Activity> HubReceivedAsync(string fragment) =>
+        ReceivedAsync(Hub, a => a.Text?.Contains(fragment, StringComparison.OrdinalIgnoreCase) == true, $"a hub message containing '{fragment}'");
+
+    public Task<Activity> HubEventAsync(string name, string? state = null) =>
+        ReceivedAsync(Hub, a => a.IsType(ActivityTypes.Event) && a.Name == name
+            && (state is null || (a.Value is { } v && v.TryGetProperty("state", out var s) && s.GetString() == state)), $"event {name} {state}");
+
+    /// <summary>The offer message for a handoff: whom it mentions.</summary>
+    public async Task<string> OfferedToAsync(int nth = 1)
+    {
+        await ReceivedAsync(Hub, _ => CountHub(IsOffer) >= nth, $"offer #{nth}");
+        var offer = Hub.Requests.Select(TryActivity).Where(a => a is not null && IsOffer(a)).ElementAt(nth - 1)!;
+        var mention = Assert.Single(offer.Entities!, e => e.Type == "mention");
+        return mention.Properties!["mentioned"].GetProperty("id").GetString()!;
+    }
+
+    private static bool IsOffer(Activity activity) => activity.Text?.Contains("is offered to you", StringComparison.Ordinal) == true;
+
+    /// <summary>The roster's agent id behind a hub user id (<c>agent-alex</c> is <c>alex</c>).</summary>
+    public static string AgentIdOf(string hubUserId) => hubUserId.Replace("agent-", string.Empty, StringComparison.Ordinal);
+
+    public int CountCustomer(string fragment) =>
+        Customer.Requests.Count(r => TryActivity(r)?.Text?.Contains(fragment, StringComparison.OrdinalIgnoreCase) == true);
+
+    public int CountHub(Func<Activity, bool> match) => Hub.Requests.Count(r => TryActivity(r) is { } a && match(a));
+
+    private static Activity? TryActivity(CapturedRequest request)
+    {
+        try
+        {
+            return request.Body.Length > 0 ? request.Activity : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Factory.DisposeAsync();
+        await Customer.DisposeAsync();
+        await Hub.DisposeAsync();
+    }
+
+    /// <summary>Stands in for the escalation middleware: decides after the assistant answered, like the real one.</summary>
+    private sealed class StandInEscalation : HandoffBot.Pipeline.IMiddleware
+    {
+        public async Task OnTurnAsync(ITurnContext turn, NextDelegate next, CancellationToken cancellationToken)
+        {
+            await next(cancellationToken);
+            var text = turn.Activity.Text ?? string.Empty;
+            var state = turn.Features.Get<ConversationState>();
+            var history = state?.Get<EscalationHistory>() ?? EscalationHistory.Empty;
+            if (state is not null && turn.Activity.IsType(ActivityTypes.Message))
+            {
+                var compound = text.Contains("angry", StringComparison.OrdinalIgnoreCase) ? -0.7 : 0.0;
+                state.Set(history with { Turns = [.. history.Turns, new EscalationTurn(turn.Activity.Timestamp ?? default, text, compound < 0 ? "negative" : "neutral", compound, null, false, [])] });
+            }
+            EscalationDecision? decision = null;
+            if (text.Contains("quantum", StringComparison.OrdinalIgnoreCase))
+            {
+                decision = Decide("HumanRequest", "general", "quantum", EscalationPriority.Normal, "The customer asked for a quantum expert.", text);
+            }
+            else if (text.Contains("fraud", StringComparison.OrdinalIgnoreCase))
+            {
+                decision = Decide("Category", "fraud", "fraud", EscalationPriority.Urgent, "Possible fraud.", text) with { Category = "fraud" };
+            }
+            else if (text.Contains("person", StringComparison.OrdinalIgnoreCase))
+            {
+                decision = Decide("HumanRequest", "general", "general", EscalationPriority.Normal, "The customer asked for a person.", text);
+            }
+            if (decision is not null && (history.CooldownUntil is null || history.CooldownUntil <= turn.Activity.Timestamp || !history.CooldownReasons.Contains(decision.Signals[0].Trigger)))
+            {
+                turn.Features.Set(decision);
+            }
+        }
+
+        private static EscalationDecision Decide(string trigger, string queue, string skill, EscalationPriority priority, string reason, string text) =>
+            new(true, [new EscalationSignal(trigger, 0.95, true, reason, [new Evidence(text, 0, "phrase")])], EscalationDecision.NoCategory, priority, queue, skill, reason);
+    }
+}

@@ -1,0 +1,129 @@
+using HandoffBot.Handoff;
+using HandoffBot.Protocol;
+using HandoffBot.Storage;
+using HandoffBot.Storage.Sqlite;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Options;
+
+namespace HandoffBot.Tests.Handoff;
+
+public sealed class HandoffStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
+    private readonly SqliteDatabase _database;
+    private readonly SqliteHandoffStore _store;
+
+    public HandoffStoreTests()
+    {
+        var options = Options.Create(new StorageOptions { SqliteConnectionString = $"Data Source=store-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" });
+        _database = new SqliteDatabase(options, [new SqliteHandoffStore.Schema()], new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory }, TimeProvider.System);
+        _store = new SqliteHandoffStore(_database);
+    }
+
+    public void Dispose() => _database.Dispose();
+
+    internal static HandoffRecord Draft(string id, string customer = "emulator/conversations/c1") => new()
+    {
+        Id = id,
+        CustomerKey = customer,
+        Customer = new ConversationReference { ChannelId = "emulator", Conversation = new ConversationAccount { Id = customer } },
+        Queue = "billing",
+        Skill = "billing",
+        Priority = 1,
+        Reason = "The customer asked for a person.",
+    };
+
+    private async Task<HandoffRecord> OpenAsync(string id, string customer = "emulator/conversations/c1")
+    {
+        var created = await _store.CreateAsync(HandoffRecord.Open(Draft(id, customer), Now), HandoffActor.Customer("u1"), CancellationToken.None);
+        return created.Value!;
+    }
+
+    [Fact]
+    public async Task HundredAgentsAcceptingAtOnceYieldExactlyOneWinnerAndTheOthersLearnWhoWon()
+    {
+        await OpenAsync("h-race");
+        using var start = new ManualResetEventSlim(false);
+        var claims = Enumerable.Range(0, 100).Select(i => Task.Run(async () =>
+        {
+            start.Wait();
+            return await _store.TryClaimAsync("h-race", $"agent-{i}", $"Agent {i}", Now.AddSeconds(1), CancellationToken.None);
+        })).ToArray();
+        start.Set();
+        var results = await Task.WhenAll(claims);
+
+        var winner = Assert.Single(results, r => r.Succeeded);
+        var losers = results.Where(r => !r.Succeeded).ToList();
+        Assert.Equal(99, losers.Count);
+        Assert.All(losers, l =>
+        {
+            Assert.Equal(HandoffError.AlreadyAccepted, l.Error!.Code);
+            Assert.Equal(winner.Value!.AgentName, l.Error.AcceptedBy);
+        });
+        var stored = await _store.GetAsync("h-race", CancellationToken.None);
+        Assert.Equal(HandoffStatus.WithAgent, stored!.Status);
+        Assert.Equal(winner.Value!.AgentId, stored.AgentId);
+        var audit = await _store.ReadAuditAsync("h-race", CancellationToken.None);
+        Assert.Single(audit, a => a.Action == "accept");
+    }
+
+    [Fact]
+    public async Task EveryTransitionIsAuditedWithWhoWhenAndWhy()
+    {
+        await OpenAsync("h-audit");
+        await _store.TryTransitionAsync("h-audit", h => h.Offer("alex", Now.AddSeconds(1), "LeastBusy"), HandoffActor.System, CancellationToken.None);
+        await _store.TryTransitionAsync("h-audit", h => h.Decline("alex", Now.AddSeconds(5)), HandoffActor.Agent("alex", "Alex"), CancellationToken.None);
+        await _store.TryClaimAsync("h-audit", "sam", "Sam", Now.AddSeconds(9), CancellationToken.None);
+        await _store.TryTransitionAsync("h-audit", h => h.End(Now.AddMinutes(5), "ended by agent Sam"), HandoffActor.Agent("sam", "Sam"), CancellationToken.None);
+
+        var audit = await _store.ReadAuditAsync("h-audit", CancellationToken.None);
+
+        Assert.Equal(["open", "offer", "decline", "accept", "end"], audit.Select(a => a.Action));
+        Assert.Equal(
+            [(HandoffStatus.Bot, HandoffStatus.Queued), (HandoffStatus.Queued, HandoffStatus.Offered), (HandoffStatus.Offered, HandoffStatus.Queued),
+             (HandoffStatus.Queued, HandoffStatus.WithAgent), (HandoffStatus.WithAgent, HandoffStatus.Bot)],
+            audit.Select(a => (a.From, a.To)));
+        Assert.Equal("alex", audit[2].Actor.Id);
+        Assert.Equal(Now.AddSeconds(5), audit[2].At);
+        Assert.Contains("declined by alex", audit[2].Reason, StringComparison.Ordinal);
+        var final = await _store.GetAsync("h-audit", CancellationToken.None);
+        Assert.Equal(5, final!.Version);
+        Assert.Equal(["alex"], final.Declined);
+    }
+
+    [Fact]
+    public async Task ACustomerHasAtMostOneActiveHandoff()
+    {
+        await OpenAsync("h-first", "emulator/conversations/same");
+
+        var second = await _store.CreateAsync(HandoffRecord.Open(Draft("h-second", "emulator/conversations/same"), Now), HandoffActor.Customer("u1"), CancellationToken.None);
+
+        Assert.False(second.Succeeded);
+        Assert.Equal(HandoffError.Conflict, second.Error!.Code);
+        Assert.Null(await _store.GetAsync("h-second", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AnInvalidTransitionIsRefusedAndNothingIsStored()
+    {
+        await OpenAsync("h-invalid");
+
+        var ended = await _store.TryTransitionAsync("h-invalid", h => h.End(Now, "too early"), HandoffActor.System, CancellationToken.None);
+
+        Assert.Equal(HandoffError.InvalidTransition, ended.Error!.Code);
+        Assert.Equal(HandoffStatus.Queued, (await _store.GetAsync("h-invalid", CancellationToken.None))!.Status);
+        Assert.Single(await _store.ReadAuditAsync("h-invalid", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AnEndedHandoffFreesTheCustomerForANewOne()
+    {
+        await OpenAsync("h-old", "emulator/conversations/again");
+        await _store.TryTransitionAsync("h-old", h => h.Cancel(Now, "changed their mind"), HandoffActor.Customer("u1"), CancellationToken.None);
+
+        var again = await _store.CreateAsync(HandoffRecord.Open(Draft("h-new", "emulator/conversations/again"), Now.AddMinutes(1)), HandoffActor.Customer("u1"), CancellationToken.None);
+
+        Assert.True(again.Succeeded);
+        Assert.Equal("h-new", (await _store.GetLatestForCustomerAsync("emulator/conversations/again", CancellationToken.None))!.Id);
+    }
+}

@@ -1,0 +1,322 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using HandoffBot.Handoff;
+using HandoffBot.Hosting;
+using HandoffBot.Pipeline;
+using HandoffBot.Protocol;
+using HandoffBot.Routing;
+
+namespace HandoffBot.AgentHub;
+
+/// <summary>An agent's text command in the hub (an @mention of the bot is stripped first).</summary>
+public sealed record AgentCommand(string Verb, string? Argument)
+{
+    public const string Accept = "accept";
+    public const string Decline = "decline";
+    public const string End = "end";
+    public const string Transfer = "transfer";
+    public const string Queue = "queue";
+    public const string Available = "available";
+    public const string Away = "away";
+    public const string Help = "help";
+
+    private static readonly string[] Verbs = [Accept, Decline, End, Transfer, Queue, Available, Away, Help];
+
+    /// <summary>The command in <paramref name="text"/>, or null when it is a message for the customer.</summary>
+    public static AgentCommand? Parse(string text)
+    {
+        var parts = text.Trim().Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0)
+        {
+            return null;
+        }
+        var verb = parts[0].TrimStart('/').ToLowerInvariant();
+        var argument = parts.Length > 1 ? parts[1].Trim() : null;
+        if (!Verbs.Contains(verb))
+        {
+            return null;
+        }
+        // "end" and friends only count as commands when short: "end of month billing..." is a message for the customer.
+        if (argument is { Length: > 0 } && (argument.Contains(' ', StringComparison.Ordinal) && verb != Transfer))
+        {
+            return null;
+        }
+        return verb is Queue or Available or Away or Help && argument is not null ? null : new AgentCommand(verb, argument);
+    }
+}
+
+/// <summary>
+/// Hub traffic: card buttons (<c>adaptiveCard/action</c> invokes from Teams, Action.Submit messages elsewhere),
+/// agents' text commands, and agents' messages and typing relayed to their customer.
+/// </summary>
+public sealed class AgentHubHandler(
+    HandoffCoordinator coordinator,
+    IHandoffStore store,
+    IRoutingEngine routing,
+    IHandoffOutbox outbox,
+    HubNotifier hub,
+    IServiceProvider services,
+    TimeProvider time)
+{
+    public const string CardActionInvoke = "adaptiveCard/action";
+
+    public async Task OnTurnAsync(ITurnContext turn, CancellationToken cancellationToken)
+    {
+        var activity = turn.Activity;
+        if (activity.IsType(ActivityTypes.Invoke))
+        {
+            if (string.Equals(activity.Name, CardActionInvoke, StringComparison.OrdinalIgnoreCase))
+            {
+                turn.Features.Set(await CardActionAsync(turn, cancellationToken));
+            }
+            return;
+        }
+        if (activity.IsType(ActivityTypes.Typing))
+        {
+            if (await WorkedByAsync(activity, null, cancellationToken) is { } typingFor)
+            {
+                await TypingToCustomerAsync(typingFor, cancellationToken);
+            }
+            return;
+        }
+        if (!activity.IsType(ActivityTypes.Message))
+        {
+            return; // conversationUpdate, our own handoff events echoed back, ...: nothing to do
+        }
+        if (HandoffCard.ReadAction(activity) is { } submit)
+        {
+            await SubmitActionAsync(turn, submit.Verb, submit.HandoffId, cancellationToken);
+            return;
+        }
+        var text = MentionText.StripBotMention(activity);
+        if (AgentCommand.Parse(text) is { } command)
+        {
+            await CommandAsync(turn, command, cancellationToken);
+            return;
+        }
+        await RelayToCustomerAsync(turn, text, cancellationToken);
+    }
+
+    private async Task<InvokeResponse> CardActionAsync(ITurnContext turn, CancellationToken cancellationToken)
+    {
+        var activity = turn.Activity;
+        if (HandoffCard.ReadAction(activity) is not { HandoffId: { } handoffId } action)
+        {
+            return InvokeMessage(400, "The card action has no verb or handoff id.");
+        }
+        var (agent, name) = await coordinator.ResolveAgentAsync(activity.From, cancellationToken);
+        var now = time.GetUtcNow();
+        switch (action.Verb.ToLowerInvariant())
+        {
+            case HandoffCard.AcceptVerb:
+                var accepted = await coordinator.AcceptAsync(handoffId, agent, name, cancellationToken);
+                if (accepted.Value is { } mine)
+                {
+                    return InvokeCard(HandoffCard.Accepted(mine, now));
+                }
+                return await store.GetAsync(handoffId, cancellationToken) is { Status: HandoffStatus.WithAgent } theirs
+                    ? InvokeCard(HandoffCard.Accepted(theirs, now))
+                    : InvokeMessage(200, accepted.Error?.Message ?? "This handoff can no longer be accepted.");
+            case HandoffCard.DeclineVerb:
+                var declined = await coordinator.DeclineAsync(handoffId, agent, cancellationToken);
+                return InvokeMessage(200, declined.Succeeded ? "Declined: it goes to the next agent." : declined.Error!.Message);
+            default:
+                return InvokeMessage(400, $"Unknown card action '{action.Verb}'.");
+        }
+    }
+
+    private async Task SubmitActionAsync(ITurnContext turn, string verb, string? handoffId, CancellationToken cancellationToken)
+    {
+        var command = new AgentCommand(verb.ToLowerInvariant(), handoffId);
+        await CommandAsync(turn, command, cancellationToken);
+    }
+
+    private async Task CommandAsync(ITurnContext turn, AgentCommand command, CancellationToken cancellationToken)
+    {
+        var activity = turn.Activity;
+        var (agent, name) = await coordinator.ResolveAgentAsync(activity.From, cancellationToken);
+        var now = time.GetUtcNow();
+        switch (command.Verb)
+        {
+            case AgentCommand.Accept:
+                if (await FindAsync(activity, command.Argument, agent, HandoffStatus.Offered, cancellationToken) is not { } toAccept)
+                {
+                    await ReplyAsync(turn, "There is nothing waiting to accept.", cancellationToken);
+                    return;
+                }
+                var accepted = await coordinator.AcceptAsync(toAccept.Id, agent, name, cancellationToken);
+                if (accepted.Value is { } mine)
+                {
+                    await ReplyAsync(turn, $"You're now chatting with {HandoffCard.CustomerName(mine)}. Type to reply; \"end\" hands them back to the assistant.", cancellationToken);
+                    await hub.ReplaceCardAsync(mine, HandoffCard.Accepted(mine, now), cancellationToken);
+                }
+                else
+                {
+                    await ReplyAsync(turn, accepted.Error?.AcceptedBy is { } winner ? $"Already accepted by {winner}." : accepted.Error!.Message, cancellationToken);
+                }
+                return;
+            case AgentCommand.Decline:
+                if (await FindAsync(activity, command.Argument, agent, HandoffStatus.Offered, cancellationToken) is not { } toDecline)
+                {
+                    await ReplyAsync(turn, "Nothing is offered to you right now.", cancellationToken);
+                    return;
+                }
+                var declined = await coordinator.DeclineAsync(toDecline.Id, agent, cancellationToken);
+                await ReplyAsync(turn, declined.Succeeded ? "Declined: it goes to the next agent." : declined.Error!.Message, cancellationToken);
+                return;
+            case AgentCommand.End:
+                if (await FindAsync(activity, command.Argument, agent, HandoffStatus.WithAgent, cancellationToken) is not { } toEnd)
+                {
+                    await ReplyAsync(turn, "You have no conversation to end.", cancellationToken);
+                    return;
+                }
+                var ended = await coordinator.EndAsync(toEnd.Id, HandoffActor.Agent(agent.Value, name), cancellationToken);
+                await ReplyAsync(turn, ended.Succeeded ? $"Ended. {HandoffCard.CustomerName(toEnd)} is back with the assistant." : ended.Error!.Message, cancellationToken);
+                return;
+            case AgentCommand.Transfer when command.Argument is { Length: > 0 } queue:
+                if (await FindAsync(activity, null, agent, HandoffStatus.WithAgent, cancellationToken) is not { } toTransfer)
+                {
+                    await ReplyAsync(turn, "You have no conversation to transfer.", cancellationToken);
+                    return;
+                }
+                var transferred = await coordinator.TransferAsync(toTransfer.Id, queue, agent, cancellationToken);
+                await ReplyAsync(turn, transferred.Succeeded ? $"Transferred to the {queue} queue." : transferred.Error!.Message, cancellationToken);
+                return;
+            case AgentCommand.Queue:
+                await ReplyAsync(turn, await QueueTextAsync(now, cancellationToken), cancellationToken);
+                return;
+            case AgentCommand.Available or AgentCommand.Away:
+                var presence = command.Verb == AgentCommand.Available ? AgentPresence.Available : AgentPresence.Away;
+                var requeued = await coordinator.SetPresenceAsync(agent, presence, cancellationToken);
+                await ReplyAsync(turn, presence == AgentPresence.Available
+                    ? $"{name}, you're available."
+                    : $"{name}, you're away.{(requeued.Count > 0 ? $" {requeued.Count} offer(s) went back to the queue." : string.Empty)}", cancellationToken);
+                return;
+            default:
+                await ReplyAsync(turn, "Commands: accept [id], decline [id], end, transfer <queue>, queue, available, away. Anything else you type goes to your customer.", cancellationToken);
+                return;
+        }
+    }
+
+    private async Task RelayToCustomerAsync(ITurnContext turn, string text, CancellationToken cancellationToken)
+    {
+        var activity = turn.Activity;
+        var (agent, name) = await coordinator.ResolveAgentAsync(activity.From, cancellationToken);
+        if (await WorkedByAsync(activity, agent, cancellationToken) is not { } handoff)
+        {
+            await ReplyAsync(turn, "You have no customer right now. Type \"queue\" to see who is waiting, or \"help\".", cancellationToken);
+            return;
+        }
+        var message = new Activity
+        {
+            Type = ActivityTypes.Message,
+            Text = text,
+            TextFormat = "plain",
+            Attachments = activity.Attachments,
+        }.ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
+        message = message with { From = (message.From ?? new ChannelAccount()) with { Name = name } };
+        var key = $"to-customer:{handoff.Id}:{activity.Id ?? Guid.NewGuid().ToString("N")}";
+        var result = await outbox.SendAsync(key, handoff.Id, message, toCustomer: true, cancellationToken);
+        if (!result.Delivered && !result.Duplicate)
+        {
+            await ReplyAsync(turn, "Delivery to the customer failed for now; it is kept and will be retried.", cancellationToken);
+        }
+    }
+
+    private async Task TypingToCustomerAsync(HandoffRecord handoff, CancellationToken cancellationToken)
+    {
+        var typing = new Activity { Type = ActivityTypes.Typing }.ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
+        try
+        {
+            await services.GetRequiredService<ChannelAdapter>().ContinueConversationAsync(handoff.Customer, (t, ct) => t.SendActivityAsync(typing, ct), cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            _ = exception; // typing is a courtesy: never retried, never fatal
+        }
+    }
+
+    /// <summary>The handoff this hub activity is about: the Teams thread's, else the agent's current one.</summary>
+    private async Task<HandoffRecord?> WorkedByAsync(Activity activity, AgentId? agent, CancellationToken cancellationToken)
+    {
+        if (await store.FindActiveByHubConversationAsync(activity.Conversation!.Id!, cancellationToken) is { Status: HandoffStatus.WithAgent } thread
+            && (agent is null || thread.AgentId == agent.Value.Value) && !IsSharedHub(thread, activity))
+        {
+            return thread;
+        }
+        var me = agent ?? (await coordinator.ResolveAgentAsync(activity.From, cancellationToken)).Agent;
+        return (await store.ListActiveAsync(cancellationToken))
+            .Where(h => h.Status == HandoffStatus.WithAgent && h.AgentId == me.Value)
+            .OrderByDescending(h => h.AcceptedAt)
+            .FirstOrDefault();
+    }
+
+    /// <summary>
+    /// Finds the handoff a command means: by (short) id; else this Teams thread's; else for accept/decline the one
+    /// offered to the agent (accept: or the longest waiting), for end/transfer the agent's current conversation.
+    /// </summary>
+    private async Task<HandoffRecord?> FindAsync(Activity activity, string? id, AgentId agent, HandoffStatus wanted, CancellationToken cancellationToken)
+    {
+        var active = await store.ListActiveAsync(cancellationToken);
+        if (id is { Length: > 0 })
+        {
+            return active.FirstOrDefault(h => h.Id.StartsWith(id, StringComparison.OrdinalIgnoreCase)) ?? await store.GetAsync(id, cancellationToken);
+        }
+        var inThread = active.FirstOrDefault(h => h.HubThread?.Conversation?.Id == activity.Conversation?.Id && !IsSharedHub(h, activity));
+        if (inThread is not null)
+        {
+            return inThread;
+        }
+        return wanted == HandoffStatus.WithAgent
+            ? active.Where(h => h.Status == HandoffStatus.WithAgent && h.AgentId == agent.Value).OrderByDescending(h => h.AcceptedAt).FirstOrDefault()
+            : active.FirstOrDefault(h => h.Status == HandoffStatus.Offered && h.OfferedTo == agent.Value)
+              ?? active.Where(h => h.Status == HandoffStatus.Queued).OrderByDescending(h => h.Priority).ThenBy(h => h.EnqueuedAt).FirstOrDefault();
+    }
+
+    private async Task<string> QueueTextAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var waiting = routing.Waiting(null, now);
+        var active = (await store.ListActiveAsync(cancellationToken)).ToDictionary(h => h.Id, StringComparer.Ordinal);
+        if (waiting.Count == 0 && !active.Values.Any(h => h.Status == HandoffStatus.Offered))
+        {
+            return "Nobody is waiting.";
+        }
+        var text = new StringBuilder("Waiting:");
+        var position = 0;
+        foreach (var (item, waited) in waiting)
+        {
+            var who = active.TryGetValue(item.Request.HandoffId, out var h) ? HandoffCard.CustomerName(h) : item.Request.CustomerKey;
+            text.Append(CultureInfo.InvariantCulture, $"\n{++position}. {HandoffCard.ShortId(item.Request.HandoffId)} {who} · {item.Request.Queue} · waiting {HandoffCard.Humanize(waited)}");
+        }
+        foreach (var offered in active.Values.Where(h => h.Status == HandoffStatus.Offered))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n- {HandoffCard.ShortId(offered.Id)} {HandoffCard.CustomerName(offered)} · offered to {offered.OfferedTo} · waiting {HandoffCard.Wait(offered, now)}");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>A shared hub conversation (Emulator, Direct Line, a group chat) holds many handoffs; a Teams channel thread holds one.</summary>
+    private bool IsSharedHub(HandoffRecord handoff, Activity activity) =>
+        !hub.UsesThreads || handoff.HubThread?.Conversation?.Id != activity.Conversation?.Id;
+
+    private static Task<ResourceResponse> ReplyAsync(ITurnContext turn, string text, CancellationToken cancellationToken) =>
+        turn.SendActivityAsync(turn.Activity.CreateReply(text), cancellationToken);
+
+    private static InvokeResponse InvokeCard(JsonElement card) =>
+        new(200, HubNotifier.ToElement(new JsonObject
+        {
+            ["statusCode"] = 200,
+            ["type"] = ContentTypes.AdaptiveCard,
+            ["value"] = JsonNode.Parse(card.GetRawText()),
+        }));
+
+    private static InvokeResponse InvokeMessage(int status, string message) =>
+        new(200, HubNotifier.ToElement(new JsonObject
+        {
+            ["statusCode"] = status,
+            ["type"] = "application/vnd.microsoft.activity.message",
+            ["value"] = message,
+        }));
+}

@@ -1,0 +1,277 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using HandoffBot.Handoff;
+using HandoffBot.Protocol;
+using HandoffBot.Routing;
+using HandoffBot.Storage;
+using Microsoft.Extensions.Options;
+
+namespace HandoffBot.AgentHub;
+
+/// <summary>
+/// Talks to the agent hub configured under <c>Handoff:Hub</c>: a card (Teams, message-only channels; a new thread per
+/// handoff in a Teams channel) or the standard <c>handoff.initiate</c> / <c>handoff.status</c> events (Emulator,
+/// Direct Line, Web Chat, the console). Everything goes through the outbox so nothing is lost.
+/// </summary>
+public sealed partial class HubNotifier(
+    IOptions<HandoffOptions> options,
+    IConnectorClient connector,
+    IHandoffOutbox outbox,
+    IHandoffStore store,
+    ITranscriptStore transcripts,
+    TimeProvider time,
+    ILogger<HubNotifier> logger)
+{
+    public const string InitiateEvent = "handoff.initiate";
+    public const string StatusEvent = "handoff.status";
+
+    private HubOptions Hub => options.Value.Hub;
+
+    public bool IsConfigured => Hub.IsConfigured;
+
+    /// <summary>True when each handoff has its own thread (a Teams channel hub).</summary>
+    public bool UsesThreads => Hub.UsesTeamsThreads;
+
+    /// <summary>True when the hub understands handoff events (else it gets cards and messages).</summary>
+    public bool AcceptsEvents => Hub.IsConfigured && !Hub.IsTeams
+        && options.Value.EventChannels.Contains(Hub.ChannelId!, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Is this inbound activity hub traffic (the hub conversation, or a thread of the hub's Teams channel)?</summary>
+    public bool IsHubActivity(Activity activity)
+    {
+        if (!Hub.IsConfigured || !string.Equals(activity.ChannelId, Hub.ChannelId, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var conversationId = activity.Conversation?.Id ?? string.Empty;
+        if (!string.IsNullOrEmpty(Hub.ConversationId) && string.Equals(conversationId, Hub.ConversationId, StringComparison.Ordinal))
+        {
+            return true;
+        }
+        if (!Hub.UsesTeamsThreads)
+        {
+            return false;
+        }
+        return string.Equals(TeamsChannelId(activity), Hub.TeamsChannelId, StringComparison.Ordinal)
+            || conversationId.StartsWith(Hub.TeamsChannelId + ";", StringComparison.Ordinal)
+            || string.Equals(conversationId, Hub.TeamsChannelId, StringComparison.Ordinal);
+    }
+
+    /// <summary>The hub conversation itself (the Teams channel when threads are used).</summary>
+    public ConversationReference HubReference => new()
+    {
+        ChannelId = Hub.ChannelId,
+        ServiceUrl = Hub.ServiceUrl,
+        Bot = new ChannelAccount { Id = Hub.BotId ?? "handoffbot", Name = Hub.BotName, Role = RoleTypes.Bot },
+        Conversation = new ConversationAccount
+        {
+            Id = Hub.ConversationId ?? Hub.TeamsChannelId,
+            IsGroup = true,
+            TenantId = Hub.TenantId,
+            ConversationType = Hub.UsesTeamsThreads ? "channel" : null,
+        },
+    };
+
+    /// <summary>
+    /// Posts the handoff to the hub (card, new Teams thread, or handoff.initiate event); returns it with its hub thread.
+    /// <paramref name="transcript"/>: the customer's conversation so far when the caller has it (inside the customer's
+    /// turn, whose own activities are not stored yet); otherwise it is read from the transcript store.
+    /// </summary>
+    public async Task<HandoffRecord> AnnounceAsync(HandoffRecord handoff, CancellationToken cancellationToken, IReadOnlyList<Activity>? transcript = null)
+    {
+        if (!Hub.IsConfigured || handoff.HubThread is not null)
+        {
+            return handoff;
+        }
+        var now = time.GetUtcNow();
+        if (Hub.UsesTeamsThreads)
+        {
+            return await OpenTeamsThreadAsync(handoff, now, cancellationToken);
+        }
+        var hub = HubReference;
+        var announcement = AcceptsEvents
+            ? await InitiateEventAsync(handoff, hub, transcript, cancellationToken)
+            : Message(hub, $"Customer waiting: {HandoffCard.CustomerName(handoff)} ({handoff.Queue}). Reply \"accept {HandoffCard.ShortId(handoff.Id)}\" or use the card.")
+                with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now))] };
+        var result = await outbox.SendAsync($"hub:{handoff.Id}:announce", handoff.Id, announcement, toCustomer: false, cancellationToken);
+        return await store.UpdateAsync(handoff.Id, h => h with { HubThread = hub, HubActivityId = result.ActivityId }, cancellationToken) ?? handoff;
+    }
+
+    /// <summary>Tells the chosen agent (by @mention) that the handoff is offered to them.</summary>
+    public Task OfferAsync(HandoffRecord handoff, AgentId agent, string agentName, string? hubUserId, TimeSpan timeout, int attempt, CancellationToken cancellationToken)
+    {
+        if (handoff.HubThread is not { } thread)
+        {
+            return Task.CompletedTask;
+        }
+        var (mention, mentionText) = MentionText.Mention(hubUserId ?? agent.Value, agentName);
+        var text = $"{mentionText}, {HandoffCard.CustomerName(handoff)} is offered to you ({handoff.Queue}, {handoff.Reason}). " +
+                   $"Reply \"accept {HandoffCard.ShortId(handoff.Id)}\" or \"decline {HandoffCard.ShortId(handoff.Id)}\" within {HandoffCard.Humanize(timeout)}.";
+        var offer = Message(thread, text) with { Entities = [mention] };
+        return outbox.SendAsync($"hub:{handoff.Id}:offer:{agent.Value}:{attempt}", handoff.Id, offer, toCustomer: false, cancellationToken);
+    }
+
+    /// <summary><c>handoff.status</c> to event hubs; a plain message in the thread elsewhere.</summary>
+    public Task StatusAsync(HandoffRecord handoff, string state, string message, CancellationToken cancellationToken)
+    {
+        if (handoff.HubThread is not { } thread)
+        {
+            return Task.CompletedTask;
+        }
+        Activity activity;
+        if (AcceptsEvents)
+        {
+            var value = new JsonObject { ["state"] = state, ["message"] = message, ["handoffId"] = handoff.Id };
+            activity = Message(thread, null) with
+            {
+                Type = ActivityTypes.Event,
+                Name = StatusEvent,
+                Value = ToElement(value),
+                RelatesTo = handoff.Customer,
+                TextFormat = null,
+            };
+        }
+        else
+        {
+            activity = Message(thread, message);
+        }
+        return outbox.SendAsync($"hub:{handoff.Id}:status:{state}:{handoff.Version}", handoff.Id, activity, toCustomer: false, cancellationToken);
+    }
+
+    /// <summary>Replaces the handoff's card in message hubs (the invoke path replaces it through the invoke response instead).</summary>
+    public async Task ReplaceCardAsync(HandoffRecord handoff, JsonElement card, CancellationToken cancellationToken)
+    {
+        if (AcceptsEvents || handoff.HubThread is not { } thread || handoff.HubActivityId is not { } cardId)
+        {
+            return;
+        }
+        try
+        {
+            await connector.UpdateActivityAsync(Message(thread, null) with { Id = cardId, Attachments = [HandoffCard.ToAttachment(card)] }, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogCardUpdateFailed(logger, exception, handoff.Id);
+        }
+    }
+
+    /// <summary>A customer's message (text and attachments) to the agent's thread, idempotent by the customer's activity id.</summary>
+    public Task<OutboxResult> RelayToAgentAsync(HandoffRecord handoff, Activity customerMessage, string text, CancellationToken cancellationToken)
+    {
+        var thread = handoff.HubThread ?? HubReference;
+        var who = HandoffCard.CustomerName(handoff);
+        var relayed = Message(thread, string.IsNullOrEmpty(text) ? $"{who} sent:" : $"{who}: {text}") with { Attachments = customerMessage.Attachments };
+        var key = $"to-agent:{handoff.Id}:{customerMessage.Id ?? Guid.NewGuid().ToString("N")}";
+        return outbox.SendAsync(key, handoff.Id, relayed, toCustomer: false, cancellationToken);
+    }
+
+    /// <summary>Passes the customer's typing indicator on (best effort: typing is never queued for retry).</summary>
+    public async Task TypingAsync(HandoffRecord handoff, CancellationToken cancellationToken)
+    {
+        if (handoff.HubThread is not { } thread)
+        {
+            return;
+        }
+        try
+        {
+            await connector.SendToConversationAsync(Message(thread, null) with { Type = ActivityTypes.Typing, TextFormat = null }, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogTypingFailed(logger, exception, handoff.Id);
+        }
+    }
+
+    /// <summary>A plain message into a hub conversation (command answers that must go out of a turn).</summary>
+    public Task SayAsync(HandoffRecord handoff, string key, string text, CancellationToken cancellationToken) =>
+        outbox.SendAsync(key, handoff.Id, Message(handoff.HubThread ?? HubReference, text), toCustomer: false, cancellationToken);
+
+    private async Task<HandoffRecord> OpenTeamsThreadAsync(HandoffRecord handoff, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var hub = HubReference;
+        var card = Message(hub, null) with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now))] };
+        var channelData = new JsonObject
+        {
+            ["channel"] = new JsonObject { ["id"] = Hub.TeamsChannelId },
+            ["tenant"] = Hub.TenantId is null ? null : new JsonObject { ["id"] = Hub.TenantId },
+        };
+        try
+        {
+            var created = await connector.CreateConversationAsync(Hub.ServiceUrl!, new ConversationParameters
+            {
+                IsGroup = true,
+                Bot = hub.Bot,
+                TenantId = Hub.TenantId,
+                Activity = card with { Conversation = null, ReplyToId = null },
+                ChannelData = ToElement(channelData),
+            }, cancellationToken);
+            var thread = hub with
+            {
+                ServiceUrl = created.ServiceUrl ?? Hub.ServiceUrl,
+                Conversation = hub.Conversation! with { Id = created.Id ?? $"{Hub.TeamsChannelId};messageid={created.ActivityId}" },
+            };
+            return await store.UpdateAsync(handoff.Id, h => h with { HubThread = thread, HubActivityId = created.ActivityId }, cancellationToken) ?? handoff;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogThreadFailed(logger, exception, handoff.Id);
+            return handoff; // not announced yet: the coordinator's sweep tries again
+        }
+    }
+
+    private async Task<Activity> InitiateEventAsync(HandoffRecord handoff, ConversationReference hub, IReadOnlyList<Activity>? known, CancellationToken cancellationToken)
+    {
+        var packet = handoff.Packet;
+        var value = packet is null ? new JsonObject() : JsonSerializer.SerializeToNode(packet, HandoffJsonContext.Default.HandoffPacket)!.AsObject();
+        var customerLines = packet?.LastCustomerMessages.Select(l => l.Text).ToList() ?? [];
+        value["va_LastTopic"] = packet?.Category;
+        value["va_Topics"] = new JsonArray(packet is null ? [] : [JsonValue.Create(packet.Category)]);
+        value["va_LastPhrases"] = customerLines.LastOrDefault();
+        value["va_Phrases"] = string.Join("\n", customerLines);
+        value["va_ConversationId"] = handoff.Customer.Conversation?.Id;
+        value["va_AgentMessage"] = packet?.Summary;
+        value["va_Language"] = packet?.Language;
+
+        var history = known ?? await transcripts.ReadAsync(handoff.Customer.ChannelId!, handoff.Customer.Conversation!.Id!, cancellationToken);
+        var masked = history.Where(a => !a.IsType(ActivityTypes.Trace))
+            .Select(a => a with { Text = a.Text is null ? null : SensitiveDataMasker.Mask(a.Text), Value = null, ChannelData = null })
+            .ToList();
+        var transcript = new JsonObject { ["activities"] = JsonSerializer.SerializeToNode(masked, ProtocolJsonContext.Default.ListActivity) };
+
+        // Delivered into the hub conversation; from, relatesTo and the value identify the customer's conversation.
+        return Message(hub, null) with
+        {
+            Type = ActivityTypes.Event,
+            Name = InitiateEvent,
+            TextFormat = null,
+            From = handoff.Customer.User,
+            RelatesTo = handoff.Customer,
+            Value = ToElement(value),
+            Attachments = [new Attachment { ContentType = ContentTypes.Json, Name = "Transcript", Content = ToElement(transcript) }],
+        };
+    }
+
+    private static Activity Message(ConversationReference thread, string? text) =>
+        new Activity { Type = ActivityTypes.Message, Text = text, TextFormat = text is null ? null : "markdown" }
+            .ApplyConversationReference(thread) with { ReplyToId = null };
+
+    private static string? TeamsChannelId(Activity activity) =>
+        activity.ChannelData is { ValueKind: JsonValueKind.Object } data
+        && data.TryGetProperty("channel", out var channel) && channel.ValueKind == JsonValueKind.Object
+        && channel.TryGetProperty("id", out var id) ? id.GetString() : null;
+
+    internal static JsonElement ToElement(JsonNode node)
+    {
+        using var document = JsonDocument.Parse(node.ToJsonString());
+        return document.RootElement.Clone();
+    }
+
+    [LoggerMessage(EventId = 4300, Level = LogLevel.Warning, Message = "Could not open a Teams thread for handoff {HandoffId}; will retry")]
+    private static partial void LogThreadFailed(ILogger logger, Exception exception, string handoffId);
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Could not replace the hub card of handoff {HandoffId}")]
+    private static partial void LogCardUpdateFailed(ILogger logger, Exception exception, string handoffId);
+
+    [LoggerMessage(EventId = 4302, Level = LogLevel.Debug, Message = "Could not pass typing on for handoff {HandoffId}")]
+    private static partial void LogTypingFailed(ILogger logger, Exception exception, string handoffId);
+}

@@ -1,0 +1,427 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using HandoffBot.AgentHub;
+using HandoffBot.Assistant;
+using HandoffBot.Escalation;
+using HandoffBot.Pipeline;
+using HandoffBot.Protocol;
+using HandoffBot.Routing;
+using HandoffBot.Storage;
+using Microsoft.Extensions.Options;
+
+namespace HandoffBot.Handoff;
+
+/// <summary>
+/// Runs handoffs: opens them from an escalation decision (or offers alternatives when no qualified agent is
+/// available), feeds the routing engine, offers to the chosen agent, handles accept / decline / timeout / presence /
+/// transfer / end, and tells the customer the truth at every step. The store is the source of truth; the routing
+/// engine is told about every change.
+/// </summary>
+public sealed partial class HandoffCoordinator(
+    IHandoffStore store,
+    IRoutingEngine routing,
+    HubNotifier hub,
+    IHandoffOutbox outbox,
+    HandoffPacketBuilder packets,
+    ITranscriptStore transcripts,
+    IAgentDirectory agents,
+    IOptions<HandoffOptions> options,
+    IOptions<RoutingOptions> times,
+    TimeProvider time,
+    ILogger<HandoffCoordinator> logger) : IDisposable
+{
+    public static readonly IReadOnlyList<string> Alternatives = ["Leave a message", "Keep chatting with the assistant"];
+    public static readonly IReadOnlyList<string> SatisfactionChoices = ["1", "2", "3", "4", "5"];
+
+    private readonly SemaphoreSlim _dispatchLock = new(1, 1);
+    private readonly ConcurrentDictionary<string, (int Position, DateTimeOffset At)> _positionsTold = new(StringComparer.Ordinal);
+    private int _restored;
+
+    public TimeSpan OfferTimeout => times.Value.OfferTimeout;
+
+    /// <summary>The customer conversation's key, as handoffs are stored under it.</summary>
+    public static string CustomerKey(Activity activity) => StateKeys.Conversation(activity.ChannelId!, activity.Conversation!.Id!);
+
+    /// <summary>
+    /// Starts a handoff for the customer's turn: checks that a qualified agent can come within the maximum wait,
+    /// builds the packet, queues and announces it, and tells the customer their position and honest wait.
+    /// </summary>
+    public async Task<HandoffRecord?> StartAsync(ITurnContext turn, EscalationDecision decision, CancellationToken cancellationToken)
+    {
+        await EnsureRestoredAsync(cancellationToken);
+        var activity = turn.Activity;
+        var state = turn.Features.GetRequired<ConversationState>();
+        var now = time.GetUtcNow();
+        var id = Guid.NewGuid().ToString("N");
+        IReadOnlyList<Activity> transcript = await transcripts.ReadAsync(activity.ChannelId!, activity.Conversation!.Id!, cancellationToken);
+        if (turn.Features.Get<TurnWrites>() is { IsCommitted: false } pending)
+        {
+            // This turn's own activities are committed when the turn ends; the packet needs them now.
+            transcript = [.. transcript, .. pending.Transcript];
+        }
+        var history = state.Get<EscalationHistory>();
+        var packet = await packets.BuildAsync(new PacketSources(id, activity, decision, history, state.Get<AssistantState>(), transcript, now), cancellationToken);
+        var draft = new HandoffRecord
+        {
+            Id = id,
+            CustomerKey = CustomerKey(activity),
+            Customer = CustomerReference(activity),
+            Queue = decision.Queue,
+            Skill = decision.Skill,
+            Priority = (int)decision.Priority,
+            Reason = packet.Reason,
+            Packet = packet,
+        };
+
+        if (!routing.HasQualifiedAgent(decision.Skill, activity.ChannelId!, now, times.Value.MaxWait))
+        {
+            var unassigned = await store.CreateAsync(HandoffRecord.OpenUnassigned(draft, now,
+                $"no agent qualified for '{decision.Skill}' within {HandoffCard.Humanize(times.Value.MaxWait)}"), CustomerActor(activity), cancellationToken);
+            if (unassigned.Value is null)
+            {
+                return null;
+            }
+            LogUnassigned(logger, id, decision.Skill);
+            state.Set(new HandoffConversationState(id, Closed: true, CustomerPrompt.Alternatives));
+            var menu = ChannelFormatting.WithChoices(activity.CreateReply(
+                "I'd like to bring in a person, but nobody who can help with this is available right now. What would you like to do?"), Alternatives);
+            await SendInTurnAsync(turn, menu, cancellationToken);
+            return unassigned.Value;
+        }
+
+        var opened = await store.CreateAsync(HandoffRecord.Open(draft, now), CustomerActor(activity), cancellationToken);
+        if (opened.Value is not { } created)
+        {
+            return null;
+        }
+        routing.AddWaiting(new WaitingItem(new HandoffRequest(id, created.Queue, created.Skill, created.Priority, now, created.CustomerKey,
+            activity.ChannelId!, new HashSet<AgentId>())));
+        state.Set(history with { ActiveReasons = [.. history.ActiveReasons.Union(ReasonsOf(packet), StringComparer.OrdinalIgnoreCase)] });
+        state.Set(new HandoffConversationState(id, Closed: false, CustomerPrompt.None));
+        LogOpened(logger, id, created.Queue, created.Priority);
+
+        var announced = await hub.AnnounceAsync(created, cancellationToken, transcript);
+        var estimate = routing.Estimate(id, now);
+        var waiting = activity.CreateReply($"I'm connecting you with a person who can help. {DescribeWait(estimate)} Type \"cancel\" at any time to go back to the assistant.");
+        await SendInTurnAsync(turn, ChannelFormatting.WithChoices(waiting, ["Cancel"]), cancellationToken);
+        if (estimate is not null)
+        {
+            _positionsTold[id] = (estimate.Position, now);
+        }
+        await DispatchAsync(cancellationToken);
+        return announced;
+    }
+
+    /// <summary>Offers every item the routing engine can assign now to its chosen agent.</summary>
+    public async Task DispatchAsync(CancellationToken cancellationToken)
+    {
+        await _dispatchLock.WaitAsync(cancellationToken);
+        try
+        {
+            var now = time.GetUtcNow();
+            foreach (var assignment in routing.Assign(now))
+            {
+                var agent = routing.GetAgent(assignment.Agent);
+                var offered = await store.TryTransitionAsync(assignment.HandoffId,
+                    h => h.Offer(assignment.Agent.Value, now, $"{assignment.Policy}: {assignment.Reason}"), HandoffActor.System, cancellationToken);
+                if (offered.Value is not { } handoff)
+                {
+                    routing.RemoveWaiting(assignment.HandoffId); // cancelled or accepted meanwhile
+                    continue;
+                }
+                LogOffered(logger, handoff.Id, assignment.Agent.Value, assignment.Policy);
+                var record = await agents.GetAsync(assignment.Agent, cancellationToken);
+                await hub.OfferAsync(handoff, assignment.Agent, record?.Name ?? agent?.Name ?? assignment.Agent.Value, record?.HubUserId, OfferTimeout,
+                    handoff.Declined.Count, cancellationToken);
+            }
+        }
+        finally
+        {
+            _dispatchLock.Release();
+        }
+    }
+
+    /// <summary>Atomic accept: exactly one agent wins; the others are told who did.</summary>
+    public async Task<Transition> AcceptAsync(string handoffId, AgentId agent, string agentName, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var claimed = await store.TryClaimAsync(handoffId, agent.Value, agentName, now, cancellationToken);
+        if (claimed.Value is not { } handoff)
+        {
+            return claimed;
+        }
+        routing.Accept(handoffId, agent, now);
+        _positionsTold.TryRemove(handoffId, out _);
+        LogAccepted(logger, handoffId, agent.Value);
+        await ToCustomerAsync(handoff, "accepted", $"You're now chatting with {agentName}.", cancellationToken);
+        await hub.StatusAsync(handoff, "accepted", $"Accepted by {agentName}.", cancellationToken);
+        return claimed;
+    }
+
+    public async Task<Transition> DeclineAsync(string handoffId, AgentId agent, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var declined = await store.TryTransitionAsync(handoffId, h => h.Decline(agent.Value, now), HandoffActor.Agent(agent.Value), cancellationToken);
+        if (declined.Succeeded)
+        {
+            routing.Decline(handoffId, now);
+            await DispatchAsync(cancellationToken);
+        }
+        return declined;
+    }
+
+    /// <summary>The agent or the customer ends the conversation: the customer is back with the assistant and asked for a score.</summary>
+    public async Task<Transition> EndAsync(string handoffId, HandoffActor by, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var ended = await store.TryTransitionAsync(handoffId, h => h.End(now, $"ended by {by.Kind} {by.Name ?? by.Id}"), by, cancellationToken);
+        if (ended.Value is not { } handoff)
+        {
+            return ended;
+        }
+        routing.Complete(handoffId, now);
+        var who = by.Kind == "customer" ? "You've ended the chat" : $"{handoff.AgentName} has ended the chat";
+        var prompt = new Activity { Type = ActivityTypes.Message, Text = $"{who}. You're back with the assistant. How satisfied were you with the help you got, from 1 (not at all) to 5 (very)?" }
+            .ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
+        await outbox.SendAsync($"customer:{handoffId}:ended", handoffId, ChannelFormatting.WithChoices(prompt, SatisfactionChoices), toCustomer: true, cancellationToken);
+        await hub.StatusAsync(handoff, "completed", $"The conversation with {HandoffCard.CustomerName(handoff)} has ended ({by.Kind}).", cancellationToken);
+        await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, $"Completed by {handoff.AgentName}"), cancellationToken);
+        await DispatchAsync(cancellationToken);
+        return ended;
+    }
+
+    /// <summary>The customer changed their mind while waiting.</summary>
+    public async Task<Transition> CancelAsync(string handoffId, HandoffActor by, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var cancelled = await store.TryTransitionAsync(handoffId, h => h.Cancel(now, "the customer cancelled"), by, cancellationToken);
+        if (cancelled.Value is { } handoff)
+        {
+            routing.RemoveWaiting(handoffId);
+            _positionsTold.TryRemove(handoffId, out _);
+            await hub.StatusAsync(handoff, "failed", $"{HandoffCard.CustomerName(handoff)} cancelled the request.", cancellationToken);
+            await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, "Cancelled by the customer"), cancellationToken);
+            await DispatchAsync(cancellationToken);
+        }
+        return cancelled;
+    }
+
+    /// <summary>The agent hands the customer to another queue.</summary>
+    public async Task<Transition> TransferAsync(string handoffId, string queue, AgentId agent, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var skill = times.Value.Queues.TryGetValue(queue, out var configured) && configured.Skill.Length > 0 ? configured.Skill : queue;
+        var transferred = await store.TryTransitionAsync(handoffId, h => h.Transfer(queue, skill, now, $"transferred to {queue}"), HandoffActor.Agent(agent.Value), cancellationToken);
+        if (transferred.Value is not { } handoff)
+        {
+            return transferred;
+        }
+        routing.Complete(handoffId, now);
+        routing.AddWaiting(new WaitingItem(new HandoffRequest(handoffId, queue, skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,
+            handoff.Customer.ChannelId!, handoff.Declined.Select(d => new AgentId(d)).ToHashSet())));
+        await ToCustomerAsync(handoff, $"transfer:{handoff.Version}", $"I'm transferring you to the {queue} team. {DescribeWait(routing.Estimate(handoffId, now))}", cancellationToken);
+        await DispatchAsync(cancellationToken);
+        return transferred;
+    }
+
+    /// <summary>An agent becomes available or goes away; what was offered to someone going away is re-queued.</summary>
+    public async Task<IReadOnlyList<string>> SetPresenceAsync(AgentId agent, AgentPresence presence, CancellationToken cancellationToken)
+    {
+        await EnsureRestoredAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        await agents.SetPresenceAsync(agent, presence, cancellationToken);
+        var requeued = routing.SetPresence(agent, presence, now);
+        foreach (var handoffId in requeued)
+        {
+            await store.TryTransitionAsync(handoffId, h => h.Withdraw(now, $"{agent.Value} went {presence.ToString().ToLowerInvariant()}"), HandoffActor.Agent(agent.Value), cancellationToken);
+        }
+        // Offers the engine did not know about (e.g. restored after a restart) are withdrawn too.
+        if (presence != AgentPresence.Available)
+        {
+            foreach (var offered in (await store.ListActiveAsync(cancellationToken)).Where(h => h.Status == HandoffStatus.Offered && h.OfferedTo == agent.Value && !requeued.Contains(h.Id)))
+            {
+                await store.TryTransitionAsync(offered.Id, h => h.Withdraw(now, $"{agent.Value} went away"), HandoffActor.Agent(agent.Value), cancellationToken);
+            }
+        }
+        await DispatchAsync(cancellationToken);
+        return requeued;
+    }
+
+    /// <summary>
+    /// The periodic look at every active handoff: expired offers go to the next agent, unannounced handoffs are
+    /// announced again, waits past the maximum with nobody qualified become alternatives, position changes are told
+    /// (rate-limited), and due deliveries are retried.
+    /// </summary>
+    public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        await EnsureRestoredAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        foreach (var handoff in await store.ListActiveAsync(cancellationToken))
+        {
+            if (handoff.Status == HandoffStatus.Offered && handoff.OfferedAt + OfferTimeout <= now)
+            {
+                var expired = await store.TryTransitionAsync(handoff.Id, h => h.ExpireOffer(now), HandoffActor.System, cancellationToken);
+                if (expired.Succeeded)
+                {
+                    routing.ExpireOffer(handoff.Id, now);
+                    LogOfferExpired(logger, handoff.Id, handoff.OfferedTo);
+                }
+                continue;
+            }
+            if (handoff.HubThread is null && handoff.IsActive)
+            {
+                await hub.AnnounceAsync(handoff, cancellationToken);
+            }
+            if (handoff.Status == HandoffStatus.Queued)
+            {
+                await SweepWaitingAsync(handoff, now, cancellationToken);
+            }
+        }
+        await DispatchAsync(cancellationToken);
+        await outbox.RetryDueAsync(now, cancellationToken);
+    }
+
+    /// <summary>Where a waiting handoff stands now, in words.</summary>
+    public string DescribeWaitFor(string handoffId) => DescribeWait(routing.Estimate(handoffId, time.GetUtcNow()));
+
+    public void Dispose() => _dispatchLock.Dispose();
+
+    /// <summary>Honest words for a wait estimate.</summary>
+    public static string DescribeWait(WaitEstimate? estimate)
+    {
+        if (estimate is null)
+        {
+            return "You're in the queue.";
+        }
+        var position = estimate.Position <= 1 ? "You're next in the queue." : $"You're number {estimate.Position} in the queue.";
+        return estimate.Estimate is { } wait
+            ? $"{position} Estimated wait: about {Minutes(wait)}."
+            : $"{position} I can't honestly estimate the wait yet ({Lower(estimate.Explanation.TrimEnd('.'))}).";
+    }
+
+    internal static ConversationReference CustomerReference(Activity activity)
+    {
+        var reference = activity.GetConversationReference();
+        var tenant = activity.Conversation?.TenantId ?? TeamsTenant(activity);
+        var conversation = activity.Conversation! with { TenantId = tenant };
+        return reference with
+        {
+            Conversation = conversation,
+            Properties = activity.ChannelData is { } data ? new Dictionary<string, JsonElement> { ["channelData"] = data } : null,
+        };
+    }
+
+    /// <summary>The agent behind a hub user (their Teams / Emulator id), with their display name; unknown users act under their hub id.</summary>
+    public async Task<(AgentId Agent, string Name)> ResolveAgentAsync(ChannelAccount? from, CancellationToken cancellationToken)
+    {
+        await EnsureRestoredAsync(cancellationToken);
+        foreach (var candidate in new[] { from?.AadObjectId, from?.Id })
+        {
+            if (candidate is { Length: > 0 } && (await agents.FindByHubUserAsync(candidate, cancellationToken) ?? await agents.GetAsync(new AgentId(candidate), cancellationToken)) is { } known)
+            {
+                return (known.Id, known.Name);
+            }
+        }
+        var id = from?.Id ?? "unknown-agent";
+        return (new AgentId(id), from?.Name ?? id);
+    }
+
+    private async Task SweepWaitingAsync(HandoffRecord handoff, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now - handoff.EnqueuedAt >= times.Value.MaxWait && !routing.HasQualifiedAgent(handoff.Skill, handoff.Customer.ChannelId!, now, TimeSpan.Zero))
+        {
+            var givenUp = await store.TryTransitionAsync(handoff.Id, h => h.GiveUp(now, "no qualified agent within the maximum wait"), HandoffActor.System, cancellationToken);
+            if (givenUp.Value is { } unassigned)
+            {
+                routing.RemoveWaiting(handoff.Id);
+                var menu = new Activity { Type = ActivityTypes.Message, Text = "I'm sorry: nobody who can help with this has become available. What would you like to do?" }
+                    .ApplyConversationReference(unassigned.Customer) with { ReplyToId = null };
+                await outbox.SendAsync($"customer:{handoff.Id}:unassigned", handoff.Id, ChannelFormatting.WithChoices(menu, Alternatives), toCustomer: true, cancellationToken);
+                await hub.StatusAsync(unassigned, "failed", "No qualified agent became available in time.", cancellationToken);
+            }
+            return;
+        }
+        if (routing.Estimate(handoff.Id, now) is not { } estimate)
+        {
+            return;
+        }
+        var told = _positionsTold.TryGetValue(handoff.Id, out var last) ? last : (Position: int.MaxValue, At: DateTimeOffset.MinValue);
+        if (estimate.Position < told.Position && now - told.At >= options.Value.PositionUpdateInterval)
+        {
+            _positionsTold[handoff.Id] = (estimate.Position, now);
+            await ToCustomerAsync(handoff, $"position:{estimate.Position}", $"Update: {DescribeWait(estimate)}", cancellationToken);
+        }
+    }
+
+    /// <summary>After a restart the routing engine is empty: puts waiting, offered and accepted handoffs back.</summary>
+    private async Task EnsureRestoredAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _restored, 1) == 1)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        foreach (var agent in await agents.ListAsync(cancellationToken))
+        {
+            routing.UpsertAgent(agent.ToRoutable());
+        }
+        foreach (var handoff in await store.ListActiveAsync(cancellationToken))
+        {
+            var item = new WaitingItem(new HandoffRequest(handoff.Id, handoff.Queue, handoff.Skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,
+                handoff.Customer.ChannelId!, handoff.Declined.Select(d => new AgentId(d)).ToHashSet()));
+            if (handoff.Status == HandoffStatus.WithAgent && handoff.AgentId is { } agent)
+            {
+                routing.RestoreAccepted(item, new AgentId(agent), handoff.AcceptedAt ?? now);
+                continue;
+            }
+            if (handoff.Status == HandoffStatus.Offered)
+            {
+                await store.TryTransitionAsync(handoff.Id, h => h.Withdraw(now, "restart: offered again"), HandoffActor.System, cancellationToken);
+            }
+            routing.AddWaiting(item);
+        }
+    }
+
+    private Task<OutboxResult> ToCustomerAsync(HandoffRecord handoff, string purpose, string text, CancellationToken cancellationToken)
+    {
+        var message = new Activity { Type = ActivityTypes.Message, Text = text, TextFormat = "plain" }
+            .ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
+        return outbox.SendAsync($"customer:{handoff.Id}:{purpose}", handoff.Id, message, toCustomer: true, cancellationToken);
+    }
+
+    internal static Task SendInTurnAsync(ITurnContext turn, Activity activity, CancellationToken cancellationToken) =>
+        turn.SendActivitiesAsync(ChannelFormatting.ForChannel(activity), cancellationToken);
+
+    internal static IEnumerable<string> ReasonsOf(HandoffPacket packet) =>
+        packet.Triggers.Where(t => t.Fired).Select(t => t.Name)
+            .Concat(packet.Category is { Length: > 0 } c && c != EscalationDecision.NoCategory ? [c] : []);
+
+    private static HandoffActor CustomerActor(Activity activity) => HandoffActor.Customer(activity.From?.Id ?? "customer", activity.From?.Name);
+
+    private static string? TeamsTenant(Activity activity) =>
+        activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("tenant", out var tenant)
+        && tenant.ValueKind == JsonValueKind.Object && tenant.TryGetProperty("id", out var id) ? id.GetString() : null;
+
+    private static string Lower(string text) => text.Length > 0 ? char.ToLowerInvariant(text[0]) + text[1..] : text;
+
+    private static string Minutes(TimeSpan wait) =>
+        wait < TimeSpan.FromMinutes(1) ? "less than a minute"
+        : wait < TimeSpan.FromMinutes(2) ? "1 minute"
+        : $"{Math.Round(wait.TotalMinutes).ToString(CultureInfo.InvariantCulture)} minutes";
+
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Handoff {HandoffId} queued in {Queue} with priority {Priority}")]
+    private static partial void LogOpened(ILogger logger, string handoffId, string queue, int priority);
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Handoff {HandoffId} unassigned: no agent qualified for {Skill}")]
+    private static partial void LogUnassigned(ILogger logger, string handoffId, string skill);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Handoff {HandoffId} offered to {Agent} ({Policy})")]
+    private static partial void LogOffered(ILogger logger, string handoffId, string agent, string policy);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Handoff {HandoffId} accepted by {Agent}")]
+    private static partial void LogAccepted(ILogger logger, string handoffId, string agent);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Offer of handoff {HandoffId} to {Agent} expired")]
+    private static partial void LogOfferExpired(ILogger logger, string handoffId, string? agent);
+}

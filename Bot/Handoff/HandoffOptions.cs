@@ -1,0 +1,107 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace HandoffBot.Handoff;
+
+/// <summary>The handoff's settings (section <c>Handoff</c>); the hub address is <c>Handoff:Hub</c>.</summary>
+public sealed class HandoffOptions : IValidatableObject
+{
+    public const string Section = "Handoff";
+
+    public HubOptions Hub { get; set; } = new();
+
+    /// <summary>The least time between two "your position changed" messages to one customer.</summary>
+    public TimeSpan PositionUpdateInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>After a handback the same reason does not escalate again within this span (unless the customer asks).</summary>
+    public TimeSpan Cooldown { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often offers, waits and the outbox are looked at.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Delay before a failed delivery is tried again (doubled per attempt, at most 5 minutes).</summary>
+    public TimeSpan OutboxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Deliveries given up after this many attempts stay in the outbox marked failed (never dropped silently).</summary>
+    [Range(1, 100)]
+    public int OutboxMaxAttempts { get; set; } = 12;
+
+    /// <summary>Sample customers loaded into the profile store on first use (relative to the application folder).</summary>
+    public string CustomerProfilesPath { get; set; } = "Knowledge/customers.json";
+
+    /// <summary>How many of the customer's last messages the hub card shows.</summary>
+    [Range(1, 50)]
+    public int CardMessages { get; set; } = 5;
+
+    /// <summary>Per category (<c>fraud</c>, <c>billing_dispute</c>, ... and <c>default</c>): suggested next steps for the agent.</summary>
+    public Dictionary<string, List<string>> Playbooks { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Hub channels that understand <c>handoff.initiate</c> / <c>handoff.status</c> events (others get cards).</summary>
+    public List<string> EventChannels { get; set; } = ["emulator", "directline", "webchat", "console"];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PositionUpdateInterval < TimeSpan.Zero || Cooldown < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Handoff:PositionUpdateInterval and Handoff:Cooldown must not be negative.");
+        }
+        if (SweepInterval <= TimeSpan.Zero || OutboxRetryDelay <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Handoff:SweepInterval and Handoff:OutboxRetryDelay must be positive.");
+        }
+        foreach (var result in Hub.Validate())
+        {
+            yield return result;
+        }
+    }
+}
+
+/// <summary>
+/// The agent hub as a conversation address: an Emulator / Direct Line conversation, or a Teams channel (each
+/// handoff then opens its own thread there).
+/// </summary>
+public sealed class HubOptions
+{
+    /// <summary><c>msteams</c>, <c>emulator</c>, <c>directline</c>, ... Empty: no hub configured.</summary>
+    public string? ChannelId { get; set; }
+
+    public string? ServiceUrl { get; set; }
+
+    /// <summary>The hub conversation (Emulator, Direct Line, a Teams group chat).</summary>
+    public string? ConversationId { get; set; }
+
+    /// <summary>A Teams channel id (<c>19:...@thread.tacv2</c>): each handoff opens a new thread in it.</summary>
+    public string? TeamsChannelId { get; set; }
+
+    public string? TenantId { get; set; }
+
+    /// <summary>The bot's id and name in the hub (Teams: <c>28:{app id}</c>).</summary>
+    public string? BotId { get; set; }
+
+    public string BotName { get; set; } = "HandoffBot";
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(ChannelId);
+
+    public bool IsTeams => string.Equals(ChannelId, "msteams", StringComparison.OrdinalIgnoreCase);
+
+    public bool UsesTeamsThreads => IsTeams && !string.IsNullOrWhiteSpace(TeamsChannelId);
+
+    internal IEnumerable<ValidationResult> Validate()
+    {
+        if (!IsConfigured)
+        {
+            yield break;
+        }
+        if (!Uri.TryCreate(ServiceUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            yield return new ValidationResult($"Handoff:Hub:ServiceUrl '{ServiceUrl}' is not an absolute http(s) URL (the hub channel's serviceUrl).");
+        }
+        if (string.IsNullOrWhiteSpace(ConversationId) && string.IsNullOrWhiteSpace(TeamsChannelId))
+        {
+            yield return new ValidationResult("Handoff:Hub needs ConversationId (a hub conversation) or TeamsChannelId (a Teams channel).");
+        }
+        if (!string.IsNullOrWhiteSpace(TeamsChannelId) && !IsTeams)
+        {
+            yield return new ValidationResult("Handoff:Hub:TeamsChannelId needs Handoff:Hub:ChannelId 'msteams'.");
+        }
+    }
+}

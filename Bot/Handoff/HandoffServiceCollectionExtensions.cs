@@ -1,0 +1,74 @@
+using HandoffBot.AgentHub;
+using HandoffBot.Hosting.Access;
+using HandoffBot.Storage.Sqlite;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace HandoffBot.Handoff;
+
+public static class HandoffServiceCollectionExtensions
+{
+    /// <summary>
+    /// The handoff: options (validated at start-up), SQLite stores (handoffs + audit, outbox, profiles, feedback), the
+    /// packet builder and summariser (an <see cref="IChatClient"/>, when registered, writes the summary), the agent hub,
+    /// the coordinator and its periodic sweep. Needs the routing engine (<c>AddHandoffRouting</c>).
+    /// </summary>
+    public static IServiceCollection AddHandoff(this IServiceCollection services)
+    {
+        services.AddOptions<HandoffOptions>().BindConfiguration(HandoffOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ISqliteSchema, SqliteHandoffStore.Schema>();
+        services.AddSingleton<ISqliteSchema, SqliteHandoffOutbox.Schema>();
+        services.AddSingleton<ISqliteSchema, SqliteCustomerProfileStore.Schema>();
+        services.AddSingleton<ISqliteSchema, SqliteHandoffFeedbackStore.Schema>();
+        services.TryAddSingleton<SqliteHandoffStore>();
+        services.TryAddSingleton<IHandoffStore>(sp => sp.GetRequiredService<SqliteHandoffStore>());
+        services.AddSingleton<IConversationAssignments>(sp => sp.GetRequiredService<SqliteHandoffStore>());
+        services.TryAddSingleton<IHandoffOutbox, SqliteHandoffOutbox>();
+        services.TryAddSingleton<ICustomerProfileStore, SqliteCustomerProfileStore>();
+        services.TryAddSingleton<IHandoffFeedbackStore, SqliteHandoffFeedbackStore>();
+        services.TryAddSingleton<ExtractiveSummarizer>();
+        services.TryAddSingleton<IHandoffSummarizer>(sp => sp.GetService<IChatClient>() is { } chat
+            ? new ChatClientSummarizer(chat, sp.GetRequiredService<ILogger<ChatClientSummarizer>>())
+            : sp.GetRequiredService<ExtractiveSummarizer>());
+        services.TryAddSingleton<HandoffPacketBuilder>();
+        services.TryAddSingleton<HubNotifier>();
+        services.TryAddSingleton<HandoffCoordinator>();
+        services.TryAddSingleton<AgentHubHandler>();
+        services.AddHostedService<HandoffSweepService>();
+        return services;
+    }
+}
+
+/// <summary>Runs the coordinator's sweep (offer timeouts, waits, position updates, outbox retries) on a timer.</summary>
+internal sealed partial class HandoffSweepService(
+    HandoffCoordinator coordinator,
+    Microsoft.Extensions.Options.IOptions<HandoffOptions> options,
+    TimeProvider time,
+    ILogger<HandoffSweepService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await coordinator.SweepAsync(stoppingToken);
+                }
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogSweepFailed(logger, exception);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
+    }
+
+    [LoggerMessage(EventId = 4400, Level = LogLevel.Error, Message = "The handoff sweep failed; it runs again at the next tick")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}

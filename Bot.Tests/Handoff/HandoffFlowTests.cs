@@ -75,7 +75,10 @@ public sealed class HandoffFlowTests
         Assert.Equal(["open", "offer", "accept", "end"], audit.Select(a => a.Action));
         Assert.Equal(HandoffHarness.AgentIdOf(agentId), audit[2].Actor.Id);
 
-        // State kept, and no handoff loop: the cool-down is set for the reason that fired.
+        // State kept, and no handoff loop: the cool-down is set for the reason that fired. A turn with expectReplies
+        // waits for the conversation's previous turn to commit (turns of one conversation run one at a time).
+        var settled = await bot.PostAsync(bot.CustomerMessage("how long does delivery take") with { DeliveryMode = DeliveryModes.ExpectReplies });
+        settled.EnsureSuccessStatusCode();
         var state = await bot.Service<IConversationStateStore>().ReadAsync(StateKeys.Conversation("emulator", "customer-conversation"), CancellationToken.None);
         var history = JsonDocument.Parse(state!.Json).RootElement.GetProperty("escalation").Deserialize(EscalationJsonContext.Default.EscalationHistory)!;
         Assert.Contains("HumanRequest", history.CooldownReasons);
@@ -108,6 +111,8 @@ public sealed class HandoffFlowTests
         await using var bot = await HandoffHarness.StartAsync();
         await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
         var first = await bot.OfferedToAsync(1);
+        // The sweep runs on a background service: advance time only once its timer exists, or the tick is missed.
+        await bot.Factory.Time.WaitForTimerAsync(TimeSpan.FromSeconds(1)).WaitAsync(TimeSpan.FromSeconds(30));
 
         bot.Factory.Time.Advance(TimeSpan.FromSeconds(46)); // Routing:OfferTimeout is 45 s in the harness
         var second = await bot.OfferedToAsync(2);

@@ -17,7 +17,7 @@ public sealed class EscalationConfigurationTests
     {
         using var factory = new BotFactory().With(key, value);
 
-        var exception = Assert.Throws<OptionsValidationException>(() => factory.Services);
+        var exception = Assert.IsType<OptionsValidationException>(factory.StartupFailure());
 
         Assert.Contains(expected, exception.Message, StringComparison.Ordinal);
     }

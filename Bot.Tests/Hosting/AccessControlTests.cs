@@ -186,7 +186,7 @@ public sealed class RateLimitTests : IClassFixture<RateLimitTests.Factory>
     {
         using var factory = new BotFactory().With("Access:ApiKeys:3:Name", "x").With("Access:ApiKeys:3:Key", "0123456789abcdef0123").With("Access:ApiKeys:3:Role", "superuser");
 
-        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => factory.Services);
+        var error = Assert.IsType<Microsoft.Extensions.Options.OptionsValidationException>(factory.StartupFailure());
 
         Assert.Contains("Role 'superuser' is not one of agent, supervisor, admin", error.Message, StringComparison.Ordinal);
     }

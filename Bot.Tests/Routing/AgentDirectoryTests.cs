@@ -91,7 +91,7 @@ public sealed class AgentDirectoryTests
     {
         using var factory = new BotFactory().With(key, value);
 
-        var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
+        var error = Assert.IsType<OptionsValidationException>(factory.StartupFailure());
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }

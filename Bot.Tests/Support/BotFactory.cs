@@ -63,4 +63,39 @@ public class BotFactory : WebApplicationFactory<Program>
             }
         });
     }
+
+    /// <summary>
+    /// Starts a copy of this configuration expecting it to fail, and returns why. When start-up fails,
+    /// WebApplicationFactory can race the failing entry point and report only that the service provider was disposed;
+    /// such attempts are retried on a fresh copy so the test sees the real error.
+    /// </summary>
+    public Exception StartupFailure()
+    {
+        Exception? last = null;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            using var copy = new BotFactory();
+            foreach (var (key, value) in _settings)
+            {
+                copy._settings[key] = value;
+            }
+            copy._services.AddRange(_services);
+            try
+            {
+                _ = copy.Services;
+                copy.CreateClient().Dispose();
+                return new InvalidOperationException("The bot started although it was expected to fail.");
+            }
+            catch (ObjectDisposedException disposed)
+            {
+                last = disposed;
+            }
+            catch (Exception exception)
+            {
+                return exception;
+            }
+        }
+        return last!;
+    }
 }
+

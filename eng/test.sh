@@ -30,10 +30,26 @@ results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
+run_tests() {
+  rm -rf "$results"
+  mkdir -p "$results"
+  dotnet test HandoffBot.sln -c Release --no-build --nologo --blame-hang-timeout 3m \
+    --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true 2>&1 | tee "$results/console.log"
+  return "${PIPESTATUS[0]}"
+}
+
 echo "== tests"
-dotnet test HandoffBot.sln -c Release --no-build --nologo \
-  --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true
+run_tests
 test_exit=$?
+if [ "$test_exit" -ne 0 ] && grep -q "Test Run Aborted" "$results/console.log"; then
+  # A hung test host (seen once, not reproduced) is reported with the tests that were running, then the run is
+  # repeated once; a second hang or any failed test still fails the run.
+  echo "== the test host hung; tests still running when it was stopped:"
+  grep -ho 'Test Name="[^"]*" [^>]*Completed="False"' "$results"/*/Sequence_*.xml 2>/dev/null | sed 's/ DisplayName.*//' || true
+  echo "== tests (second run after a hang)"
+  run_tests
+  test_exit=$?
+fi
 
 passed=0
 failed=0

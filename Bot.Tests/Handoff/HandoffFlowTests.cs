@@ -111,10 +111,11 @@ public sealed class HandoffFlowTests
         await using var bot = await HandoffHarness.StartAsync();
         await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
         var first = await bot.OfferedToAsync(1);
-        // The sweep runs on a background service: advance time only once its timer exists, or the tick is missed.
-        await bot.Factory.Time.WaitForTimerAsync(TimeSpan.FromSeconds(1)).WaitAsync(TimeSpan.FromSeconds(30));
 
         bot.Factory.Time.Advance(TimeSpan.FromSeconds(46)); // Routing:OfferTimeout is 45 s in the harness
+        // The background sweep's timer may not exist yet on a busy machine (then its first tick comes after this
+        // advance), so the test runs the sweep itself; if the background one runs too, one of them expires the offer.
+        await bot.Service<HandoffCoordinator>().SweepAsync(CancellationToken.None);
         var second = await bot.OfferedToAsync(2);
         Assert.NotEqual(first, second);
 
@@ -159,6 +160,26 @@ public sealed class HandoffFlowTests
         var left = Assert.Single(await bot.Service<IHandoffFeedbackStore>().ListFollowUpsAsync(CancellationToken.None));
         Assert.Equal("Please call me back about the entanglement warranty, card [card ****1111]", left.Text);
         Assert.Equal("customer-1", left.UserId);
+    }
+
+    [Fact]
+    public async Task WithNoAgentHubConfiguredTheCustomerIsOfferedAlternativesInsteadOfAPromise()
+    {
+        await using var bot = await HandoffHarness.StartAsync(configure: f => f.With("Handoff:Hub:ChannelId", ""));
+
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        var menu = await bot.CustomerReceivedAsync("nobody who can help with this is available");
+        Assert.Equal(HandoffCoordinator.Alternatives, menu.SuggestedActions!.Actions!.Select(a => a.Title));
+        Assert.Equal(0, bot.CountCustomer("connecting you with a person"));
+        var handoff = await ActiveHandoffAsync(bot);
+        Assert.Equal(HandoffStatus.Unassigned, handoff.Status);
+        var audit = await bot.Service<IHandoffStore>().ReadAuditAsync(handoff.Id, CancellationToken.None);
+        Assert.Contains("no agent hub is configured", Assert.Single(audit).Reason, StringComparison.Ordinal);
+
+        // The customer's next message is answered, not relayed to a hub that does not exist.
+        await bot.PostAsync(bot.CustomerMessage("Keep chatting with the assistant"));
+        await bot.CustomerReceivedAsync("Sure, I'm here");
+        Assert.Empty(bot.Hub.Requests);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using HandoffBot.Pipeline;
+using HandoffBot.Storage;
 using HandoffBot.Storage.Sqlite;
 
 namespace HandoffBot.Escalation;
@@ -9,6 +11,10 @@ public sealed record EscalationAuditEntry(string ConversationKey, string? Activi
 /// <summary>Every escalation decision, kept with its turn for audit.</summary>
 public interface IEscalationAuditStore
 {
+    /// <summary>The entry as a row of its turn's commit (<see cref="TurnWrites.AddRecord"/>): written with the turn, or not at all.</summary>
+    ITurnRecord Record(EscalationAuditEntry entry);
+
+    /// <summary>Writes the entry on its own (outside a turn's commit).</summary>
     Task AppendAsync(EscalationAuditEntry entry, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<EscalationAuditEntry>> ReadAsync(string conversationKey, CancellationToken cancellationToken);
@@ -33,40 +39,56 @@ internal sealed class SqliteEscalationAuditStore(SqliteDatabase database) : IEsc
             """;
     }
 
-    public async Task AppendAsync(EscalationAuditEntry entry, CancellationToken cancellationToken)
+    public ITurnRecord Record(EscalationAuditEntry entry) => new AuditRow(
+        entry.ConversationKey,
+        entry.ActivityId,
+        entry.At.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        entry.Escalated ? 1 : 0,
+        JsonSerializer.Serialize(entry.Decision, EscalationJsonContext.Default.EscalationDecision));
+
+    public Task AppendAsync(EscalationAuditEntry entry, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO escalation_audit (conversation_key, activity_id, at, escalated, decision_json)
-            VALUES ($conversation, $activity, $at, $escalated, $json)
-            """;
-        command.Parameters.AddWithValue("$conversation", entry.ConversationKey);
-        command.Parameters.AddWithValue("$activity", (object?)entry.ActivityId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$at", entry.At.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-        command.Parameters.AddWithValue("$escalated", entry.Escalated ? 1 : 0);
-        command.Parameters.AddWithValue("$json", JsonSerializer.Serialize(entry.Decision, EscalationJsonContext.Default.EscalationDecision));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var row = Record(entry);
+        return database.WriteAsync(session =>
+        {
+            row.WriteTo(session);
+            return true;
+        }, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<EscalationAuditEntry>> ReadAsync(string conversationKey, CancellationToken cancellationToken)
+    private sealed record AuditRow(string ConversationKey, string? ActivityId, string At, int Escalated, string DecisionJson) : ITurnRecord
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT activity_id, at, escalated, decision_json FROM escalation_audit WHERE conversation_key = $conversation ORDER BY seq";
-        command.Parameters.AddWithValue("$conversation", conversationKey);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var entries = new List<EscalationAuditEntry>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var decision = JsonSerializer.Deserialize(reader.GetString(3), EscalationJsonContext.Default.EscalationDecision)!;
-            entries.Add(new EscalationAuditEntry(
-                conversationKey,
-                reader.IsDBNull(0) ? null : reader.GetString(0),
-                DateTimeOffset.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture),
-                reader.GetInt64(2) != 0,
-                decision));
-        }
-        return entries;
+        public void WriteTo(SqliteSession session) => session
+            .Command("""
+                INSERT INTO escalation_audit (conversation_key, activity_id, at, escalated, decision_json)
+                VALUES ($conversation, $activity, $at, $escalated, $json)
+                """)
+            .With("$conversation", ConversationKey)
+            .With("$activity", ActivityId)
+            .With("$at", At)
+            .With("$escalated", Escalated)
+            .With("$json", DecisionJson)
+            .ExecuteNonQuery();
     }
+
+    public Task<IReadOnlyList<EscalationAuditEntry>> ReadAsync(string conversationKey, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<EscalationAuditEntry>>(session =>
+        {
+            using var reader = session
+                .Command("SELECT activity_id, at, escalated, decision_json FROM escalation_audit WHERE conversation_key = $conversation ORDER BY seq")
+                .With("$conversation", conversationKey)
+                .ExecuteReader();
+            var entries = new List<EscalationAuditEntry>();
+            while (reader.Read())
+            {
+                var decision = JsonSerializer.Deserialize(reader.GetString(3), EscalationJsonContext.Default.EscalationDecision)!;
+                entries.Add(new EscalationAuditEntry(
+                    conversationKey,
+                    reader.IsDBNull(0) ? null : reader.GetString(0),
+                    DateTimeOffset.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture),
+                    reader.GetInt64(2) != 0,
+                    decision));
+            }
+            return entries;
+        }, cancellationToken);
 }

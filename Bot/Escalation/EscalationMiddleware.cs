@@ -9,7 +9,7 @@ namespace HandoffBot.Escalation;
 /// Watches every customer message. Before the assistant: explicit request, urgency, categories and sentiment; if
 /// those call for a person the assistant is not called (the handoff middleware, outside, takes the turn from there).
 /// After the assistant: its answer confidence. The combined <see cref="EscalationDecision"/> is put on
-/// <see cref="ITurnContext.Features"/>, written to the escalation audit and remembered in <see cref="EscalationHistory"/>.
+/// <see cref="ITurnContext.Features"/>, written to the escalation audit (in the turn's commit) and remembered in <see cref="EscalationHistory"/>.
 /// </summary>
 public sealed partial class EscalationMiddleware(
     EscalationDetector detector,
@@ -65,7 +65,15 @@ public sealed partial class EscalationMiddleware(
         // Re-read: the assistant or handoff code may have changed the section while the turn ran.
         var latest = state.Get<EscalationHistory>();
         state.Set(latest with { Turns = [.. latest.Turns.Skip(Math.Max(0, latest.Turns.Count - keep + 1)), record] });
-        await audit.AppendAsync(new EscalationAuditEntry(state.Key, activity.Id, now, decision.Escalate, decision), cancellationToken);
+        var entry = new EscalationAuditEntry(state.Key, activity.Id, now, decision.Escalate, decision);
+        if (TurnWrites.Pending(turn) is { } writes)
+        {
+            writes.AddRecord(audit.Record(entry));
+        }
+        else
+        {
+            await audit.AppendAsync(entry, cancellationToken);
+        }
         if (decision.Escalate)
         {
             LogEscalation(logger, activity.Conversation?.Id, decision.Category, decision.Priority, decision.Reason);

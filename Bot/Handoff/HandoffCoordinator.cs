@@ -55,7 +55,7 @@ public sealed partial class HandoffCoordinator(
         var now = time.GetUtcNow();
         var id = Guid.NewGuid().ToString("N");
         IReadOnlyList<Activity> transcript = await transcripts.ReadAsync(activity.ChannelId!, activity.Conversation!.Id!, cancellationToken);
-        if (turn.Features.Get<TurnWrites>() is { IsCommitted: false } pending)
+        if (TurnWrites.Pending(turn) is { } pending)
         {
             // This turn's own activities are committed when the turn ends; the packet needs them now.
             transcript = [.. transcript, .. pending.Transcript];
@@ -74,15 +74,19 @@ public sealed partial class HandoffCoordinator(
             Packet = packet,
         };
 
-        if (!routing.HasQualifiedAgent(decision.Skill, activity.ChannelId!, now, times.Value.MaxWait))
+        // With no hub nobody can be reached, so promising a person would be a lie: the customer gets the alternatives.
+        var unreachable = !hub.IsConfigured ? "no agent hub is configured (Handoff:Hub)"
+            : !routing.HasQualifiedAgent(decision.Skill, activity.ChannelId!, now, times.Value.MaxWait)
+                ? $"no agent qualified for '{decision.Skill}' within {HandoffCard.Humanize(times.Value.MaxWait)}"
+                : null;
+        if (unreachable is not null)
         {
-            var unassigned = await store.CreateAsync(HandoffRecord.OpenUnassigned(draft, now,
-                $"no agent qualified for '{decision.Skill}' within {HandoffCard.Humanize(times.Value.MaxWait)}"), CustomerActor(activity), cancellationToken);
+            var unassigned = await store.CreateAsync(HandoffRecord.OpenUnassigned(draft, now, unreachable), CustomerActor(activity), cancellationToken);
             if (unassigned.Value is null)
             {
                 return null;
             }
-            LogUnassigned(logger, id, decision.Skill);
+            LogUnassigned(logger, id, unreachable);
             state.Set(new HandoffConversationState(id, Closed: true, CustomerPrompt.Alternatives));
             var menu = ChannelFormatting.WithChoices(activity.CreateReply(
                 "I'd like to bring in a person, but nobody who can help with this is available right now. What would you like to do?"), Alternatives);
@@ -413,8 +417,8 @@ public sealed partial class HandoffCoordinator(
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Handoff {HandoffId} queued in {Queue} with priority {Priority}")]
     private static partial void LogOpened(ILogger logger, string handoffId, string queue, int priority);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Handoff {HandoffId} unassigned: no agent qualified for {Skill}")]
-    private static partial void LogUnassigned(ILogger logger, string handoffId, string skill);
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Handoff {HandoffId} unassigned: {Why}")]
+    private static partial void LogUnassigned(ILogger logger, string handoffId, string why);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Handoff {HandoffId} offered to {Agent} ({Policy})")]
     private static partial void LogOffered(ILogger logger, string handoffId, string agent, string policy);

@@ -21,7 +21,7 @@ public sealed class ConversationStateMiddleware(IConversationStateStore store) :
 
         if (state.HasChanges)
         {
-            if (turn.Features.Get<TurnWrites>() is { IsCommitted: false } writes)
+            if (TurnWrites.Pending(turn) is { } writes)
             {
                 writes.SetState(new StateWrite(key, state.ToJson(), state.Version));
             }

@@ -37,7 +37,7 @@ public sealed class TranscriptMiddleware(ITranscriptStore store, TimeProvider ti
 
     private Task RecordAsync(ITurnContext turn, IReadOnlyList<Activity> activities, CancellationToken cancellationToken)
     {
-        if (turn.Features.Get<TurnWrites>() is { IsCommitted: false } writes)
+        if (TurnWrites.Pending(turn) is { } writes)
         {
             writes.AddTranscript(activities);
             return Task.CompletedTask;

@@ -12,6 +12,7 @@ namespace HandoffBot.Pipeline;
 public sealed class TurnWrites
 {
     private readonly List<Activity> _transcript = [];
+    private readonly List<ITurnRecord> _records = [];
 
     /// <param name="completesInboxItem">The inbox item this turn runs, marked done in the same commit.</param>
     public TurnWrites(long? completesInboxItem = null) => CompletesInboxItem = completesInboxItem;
@@ -35,6 +36,24 @@ public sealed class TurnWrites
         }
     }
 
+    /// <summary>Adds a feature's row (an audit entry, say) to this turn's commit.</summary>
+    public void AddRecord(ITurnRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        lock (_transcript)
+        {
+            ObjectDisposedException.ThrowIf(IsCommitted, this);
+            _records.Add(record);
+        }
+    }
+
+    /// <summary>The turn's writes while they can still join its commit; null outside a turn store or once committed.</summary>
+    public static TurnWrites? Pending(ITurnContext turn)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        return turn.Features.Get<TurnWrites>() is { IsCommitted: false } writes ? writes : null;
+    }
+
     public void SetState(StateWrite state)
     {
         lock (_transcript)
@@ -44,12 +63,13 @@ public sealed class TurnWrites
         }
     }
 
+    /// <summary>Closes the turn's writes; a failed turn keeps what it received, sent and recorded, not its state.</summary>
     internal TurnCommit Seal(bool includeState)
     {
         lock (_transcript)
         {
             IsCommitted = true;
-            return new TurnCommit([.. _transcript], includeState ? State : null, CompletesInboxItem);
+            return new TurnCommit([.. _transcript], includeState ? State : null, CompletesInboxItem, [.. _records]);
         }
     }
 }

@@ -1,4 +1,5 @@
 using HandoffBot.Protocol;
+using HandoffBot.Storage.Sqlite;
 
 namespace HandoffBot.Storage;
 
@@ -6,11 +7,22 @@ namespace HandoffBot.Storage;
 public sealed record StateWrite(string Key, string Json, long? ExpectedVersion);
 
 /// <summary>
-/// Everything one turn writes: its transcript entries in order, its state, and the inbox item it finishes.
+/// A row a feature adds to its turn's commit (an escalation audit entry, say), written in the same transaction as
+/// the turn's transcript and state: all of them or none, and no write transaction of its own per turn.
 /// </summary>
-public sealed record TurnCommit(IReadOnlyList<Activity> Transcript, StateWrite? State, long? CompletesInboxItem)
+public interface ITurnRecord
 {
-    public bool IsEmpty => Transcript.Count == 0 && State is null && CompletesInboxItem is null;
+    /// <summary>Writes the row inside the turn's SQLite transaction; prepared (serialised) before, so this only inserts.</summary>
+    void WriteTo(SqliteSession session);
+}
+
+/// <summary>
+/// Everything one turn writes: its transcript entries in order, its state, the inbox item it finishes, and the
+/// rows features added (<see cref="ITurnRecord"/>).
+/// </summary>
+public sealed record TurnCommit(IReadOnlyList<Activity> Transcript, StateWrite? State, long? CompletesInboxItem, IReadOnlyList<ITurnRecord> Records)
+{
+    public bool IsEmpty => Transcript.Count == 0 && State is null && CompletesInboxItem is null && Records.Count == 0;
 }
 
 /// <summary>Commits a turn's writes in one transaction: all of them or none.</summary>

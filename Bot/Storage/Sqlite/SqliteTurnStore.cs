@@ -1,7 +1,7 @@
 namespace HandoffBot.Storage.Sqlite;
 
 /// <summary>
-/// A turn's transcript entries, state and inbox completion in one savepoint of the group-commit transaction.
+/// A turn's transcript entries, state, inbox completion and feature rows in one savepoint of the group-commit transaction.
 /// The state check runs first, so a conflict writes nothing.
 /// </summary>
 internal sealed class SqliteTurnStore(SqliteDatabase database, TimeProvider time) : ITurnStore
@@ -22,6 +22,10 @@ internal sealed class SqliteTurnStore(SqliteDatabase database, TimeProvider time
                 SqliteConversationStateStore.Write(session, state.Key, state.Json, state.ExpectedVersion, now);
             }
             SqliteTranscriptStore.Insert(session, rows);
+            foreach (var record in commit.Records)
+            {
+                record.WriteTo(session);
+            }
             if (commit.CompletesInboxItem is { } item)
             {
                 SqliteInboxStore.Complete(session, item, now);

@@ -42,9 +42,9 @@ public sealed class HandoffHarness : IAsyncDisposable
     public T Service<T>() where T : notnull => Factory.Services.GetRequiredService<T>();
 
     /// <summary>
-    /// Starts the bot with the hub on <paramref name="hubChannel"/> (<c>emulator</c>: events; <c>msteams</c>: cards
-    /// in a Teams channel) and the default roster (Alex, Sam, Priya). Escalation is a stand-in until the escalation
-    /// middleware is merged: "person" asks for a human, "fraud" is urgent fraud, "quantum" needs a skill nobody has.
+    /// Starts the bot as Program.cs composes it (the real escalation triggers) with the hub on <paramref name="hubChannel"/>
+    /// (<c>emulator</c>: events; <c>msteams</c>: cards in a Teams channel) and the default roster (Alex, Sam, Priya).
+    /// One extra category: anything "quantum" needs a skill nobody on the roster has.
     /// </summary>
     public static async Task<HandoffHarness> StartAsync(string hubChannel = "emulator", Action<BotFactory>? configure = null)
     {
@@ -57,16 +57,11 @@ public sealed class HandoffHarness : IAsyncDisposable
             .With("Routing:OfferTimeout", "00:00:45")
             .With("Routing:MaxWait", "00:15:00")
             .With("Routing:FallbackSkill", "")
-            .WithServices(services => services.AddSingleton(sp => new TurnPipeline(
-                [
-                    sp.GetRequiredService<ErrorHandlingMiddleware>(),
-                    sp.GetRequiredService<TranscriptMiddleware>(),
-                    sp.GetRequiredService<ConversationStateMiddleware>(),
-                    sp.GetRequiredService<HandoffMiddleware>(),
-                    new StandInEscalation(),
-                ],
-                sp.GetRequiredService<AssistantBot>(),
-                sp.GetService<ITurnStore>())));
+            // A category nobody on the roster is qualified for, to see the no-qualified-agent path.
+            .With("Escalation:Triggers:Category:Categories:quantum:Queue", "quantum")
+            .With("Escalation:Triggers:Category:Categories:quantum:Skill", "quantum")
+            .With("Escalation:Triggers:Category:Categories:quantum:Priority", "Normal")
+            .With("Escalation:Triggers:Category:Categories:quantum:Phrases:0", "quantum*");
         if (hubChannel == "msteams")
         {
             factory.With("Handoff:Hub:TeamsChannelId", TeamsChannel).With("Handoff:Hub:TenantId", Tenant);
@@ -195,42 +190,5 @@ public sealed class HandoffHarness : IAsyncDisposable
         await Factory.DisposeAsync();
         await Customer.DisposeAsync();
         await Hub.DisposeAsync();
-    }
-
-    /// <summary>Stands in for the escalation middleware: decides after the assistant answered, like the real one.</summary>
-    private sealed class StandInEscalation : HandoffBot.Pipeline.IMiddleware
-    {
-        public async Task OnTurnAsync(ITurnContext turn, NextDelegate next, CancellationToken cancellationToken)
-        {
-            await next(cancellationToken);
-            var text = turn.Activity.Text ?? string.Empty;
-            var state = turn.Features.Get<ConversationState>();
-            var history = state?.Get<EscalationHistory>() ?? EscalationHistory.Empty;
-            if (state is not null && turn.Activity.IsType(ActivityTypes.Message))
-            {
-                var compound = text.Contains("angry", StringComparison.OrdinalIgnoreCase) ? -0.7 : 0.0;
-                state.Set(history with { Turns = [.. history.Turns, new EscalationTurn(turn.Activity.Timestamp ?? default, text, compound < 0 ? "negative" : "neutral", compound, null, false, [])] });
-            }
-            EscalationDecision? decision = null;
-            if (text.Contains("quantum", StringComparison.OrdinalIgnoreCase))
-            {
-                decision = Decide("HumanRequest", "general", "quantum", EscalationPriority.Normal, "The customer asked for a quantum expert.", text);
-            }
-            else if (text.Contains("fraud", StringComparison.OrdinalIgnoreCase))
-            {
-                decision = Decide("Category", "fraud", "fraud", EscalationPriority.Urgent, "Possible fraud.", text) with { Category = "fraud" };
-            }
-            else if (text.Contains("person", StringComparison.OrdinalIgnoreCase))
-            {
-                decision = Decide("HumanRequest", "general", "general", EscalationPriority.Normal, "The customer asked for a person.", text);
-            }
-            if (decision is not null && (history.CooldownUntil is null || history.CooldownUntil <= turn.Activity.Timestamp || !history.CooldownReasons.Contains(decision.Signals[0].Trigger)))
-            {
-                turn.Features.Set(decision);
-            }
-        }
-
-        private static EscalationDecision Decide(string trigger, string queue, string skill, EscalationPriority priority, string reason, string text) =>
-            new(true, [new EscalationSignal(trigger, 0.95, true, reason, [new Evidence(text, 0, "phrase")])], EscalationDecision.NoCategory, priority, queue, skill, reason);
     }
 }

@@ -35,7 +35,10 @@ public sealed class HandoffMiddleware(
         }
         var state = turn.Features.GetRequired<ConversationState>();
         var section = state.Get<HandoffConversationState>();
-        if (section.HandoffId is not null && await store.GetLatestForCustomerAsync(HandoffCoordinator.CustomerKey(activity), cancellationToken) is { } latest)
+        // A handoff whose end was applied and whose prompt was answered has nothing left to do: the store is asked only
+        // while one may be under way or a prompt is open (a new handoff always starts in a turn, which sets the section).
+        var open = section.HandoffId is not null && (!section.Closed || section.Prompt != CustomerPrompt.None);
+        if (open && await store.GetLatestForCustomerAsync(HandoffCoordinator.CustomerKey(activity), cancellationToken) is { } latest)
         {
             if (latest.IsActive)
             {

@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using HandoffBot.Protocol;
+using Activity = HandoffBot.Protocol.Activity;
+
+namespace HandoffBot.Load;
+
+/// <summary>What one round of conversations produced.</summary>
+internal sealed record RoundResult(IReadOnlyList<double> TriggerToHubMs, int Missing, int Failed, IReadOnlyList<string> Errors, int UnmatchedReplies, TimeSpan Elapsed);
+
+/// <summary>
+/// Customers on the normal channel path (no expectReplies: the bot answers 200 at once and replies through the
+/// customer Connector) in a closed loop: each conversation sends the Emulator's conversationUpdate, routine questions
+/// and then the trigger, always waiting for the bot's reply (matched by replyToId) before its next turn. The clock of
+/// a handoff starts just before the trigger's POST and stops when the hub Connector receives <c>handoff.initiate</c>
+/// for that conversation (matched by <c>relatesTo.conversation.id</c>).
+/// </summary>
+internal sealed class HandoffRound(HttpClient http, Uri messages, string customerServiceUrl, TimeSpan timeout)
+{
+    public const string Trigger = "I want to speak to a person, please";
+
+    private static readonly string[] Questions = ["how long does delivery take", "do you ship internationally"];
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _replies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _handoffs = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _errors = new();
+    private int _unmatchedReplies;
+    private int _duplicateHandoffs;
+    private int _unknownHandoffs;
+    private int _missing;
+    private int _failed;
+    private int _reported;
+
+    /// <summary>Customer Connector activities with no turn waiting for them (e.g. a second reply to one turn).</summary>
+    public int UnmatchedReplies => Volatile.Read(ref _unmatchedReplies);
+
+    /// <summary>A second handoff.initiate for a conversation that already had one.</summary>
+    public int DuplicateHandoffs => Volatile.Read(ref _duplicateHandoffs);
+
+    /// <summary>handoff.initiate events for conversations this round did not start.</summary>
+    public int UnknownHandoffs => Volatile.Read(ref _unknownHandoffs);
+
+    /// <summary>Called by the customer Connector for every activity the bot sends to a customer.</summary>
+    public void OnCustomerActivity(Activity activity, long arrived)
+    {
+        if (!_replies.TryRemove(ReplyKey(activity.Conversation?.Id, activity.ReplyToId), out var waiter) || !waiter.TrySetResult(arrived))
+        {
+            Interlocked.Increment(ref _unmatchedReplies);
+        }
+    }
+
+    /// <summary>Called by the hub Connector for every activity the bot sends to the agent hub.</summary>
+    public void OnHubActivity(Activity activity, long arrived)
+    {
+        if (!activity.IsType(ActivityTypes.Event) || !string.Equals(activity.Name, "handoff.initiate", StringComparison.Ordinal))
+        {
+            return; // offers to agents, handoff.status
+        }
+        if (!_handoffs.TryGetValue(activity.RelatesTo?.Conversation?.Id ?? "", out var waiter))
+        {
+            Interlocked.Increment(ref _unknownHandoffs);
+        }
+        else if (!waiter.TrySetResult(arrived))
+        {
+            Interlocked.Increment(ref _duplicateHandoffs);
+        }
+    }
+
+    /// <summary>Runs <paramref name="conversations"/> conversations, all started together, and waits for every one of them.</summary>
+    public async Task<RoundResult> RunAsync(string prefix, int conversations, CancellationToken cancellationToken)
+    {
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = Enumerable.Range(0, conversations)
+            .Select(i => ConverseAsync($"{prefix}-{i}", start.Task, cancellationToken))
+            .ToArray();
+        var began = Stopwatch.GetTimestamp();
+        start.SetResult();
+        var outcomes = await Task.WhenAll(running);
+        var samples = outcomes.Where(o => o is not null).Select(o => o!.Value).ToList();
+        return new RoundResult(samples, Volatile.Read(ref _missing), Volatile.Read(ref _failed), [.. _errors], UnmatchedReplies, Stopwatch.GetElapsedTime(began));
+    }
+
+    /// <summary>
+    /// One customer; the trigger-to-hub time in ms, or null when the handoff did not arrive within the timeout
+    /// (counted as missing) or a turn failed before the trigger was sent (counted as failed).
+    /// </summary>
+    private async Task<double?> ConverseAsync(string conversationId, Task start, CancellationToken cancellationToken)
+    {
+        await start;
+        var customer = new Customer(conversationId, customerServiceUrl);
+        double? sample = null;
+        try
+        {
+            await TurnAsync(customer.Welcome(), cancellationToken);
+            foreach (var question in Questions)
+            {
+                await TurnAsync(customer.Says(question), cancellationToken);
+            }
+
+            var handoff = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _handoffs[conversationId] = handoff;
+            var trigger = customer.Says(Trigger);
+            var reply = ExpectReply(trigger);
+            using var body = Body(trigger);
+            var sent = Stopwatch.GetTimestamp();
+            await PostAsync(body, cancellationToken);
+            try
+            {
+                sample = Stopwatch.GetElapsedTime(sent, await handoff.Task.WaitAsync(timeout, cancellationToken)).TotalMilliseconds;
+            }
+            catch (TimeoutException)
+            {
+                Interlocked.Increment(ref _missing);
+                Report($"{conversationId}: no handoff.initiate at the hub within {timeout.TotalSeconds:0} s");
+            }
+            await AwaitReplyAsync(trigger, reply, cancellationToken);
+        }
+        catch (LoadFailure failure)
+        {
+            Interlocked.Increment(ref _failed);
+            Report(failure.Message);
+        }
+        return sample;
+    }
+
+    /// <summary>Sends one customer activity and waits until the bot's reply to it reaches the customer Connector.</summary>
+    private async Task TurnAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        var reply = ExpectReply(activity);
+        using var body = Body(activity);
+        await PostAsync(body, cancellationToken);
+        await AwaitReplyAsync(activity, reply, cancellationToken);
+    }
+
+    private Task<long> ExpectReply(Activity activity)
+    {
+        var reply = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _replies[ReplyKey(activity.Conversation!.Id, activity.Id)] = reply;
+        return reply.Task;
+    }
+
+    private async Task AwaitReplyAsync(Activity activity, Task<long> reply, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await reply.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            _replies.TryRemove(ReplyKey(activity.Conversation!.Id, activity.Id), out _);
+            throw new LoadFailure($"{activity.Conversation!.Id}: no reply to '{activity.Text ?? activity.Type}' within {timeout.TotalSeconds:0} s");
+        }
+    }
+
+    private async Task PostAsync(HttpContent body, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsync(messages, body, cancellationToken);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new LoadFailure($"POST {messages} failed: {exception.Message}");
+        }
+        using (response)
+        {
+            if (response.StatusCode != System.Net.HttpStatusCode.OK)
+            {
+                throw new LoadFailure($"POST {messages} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+        }
+    }
+
+    private void Report(string error)
+    {
+        if (Interlocked.Increment(ref _reported) <= 10)
+        {
+            _errors.Enqueue(error);
+        }
+    }
+
+    private static ByteArrayContent Body(Activity activity)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(activity, ProtocolJsonContext.Default.Activity));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    private static string ReplyKey(string? conversationId, string? replyToId) => $"{conversationId}\n{replyToId}";
+
+    private sealed class LoadFailure(string message) : Exception(message);
+
+    /// <summary>One Emulator customer: activities as the Emulator sends them (no expectReplies).</summary>
+    private sealed class Customer(string conversationId, string serviceUrl)
+    {
+        private readonly ChannelAccount _user = new() { Id = $"user-{conversationId}", Name = "Customer", Role = "user" };
+        private readonly ChannelAccount _bot = new() { Id = "bot", Name = "Bot", Role = "bot" };
+        private int _turns;
+
+        public Activity Welcome() => Next(ActivityTypes.ConversationUpdate) with { MembersAdded = [_bot with { Role = null }, _user with { Role = null }] };
+
+        public Activity Says(string text) => Next(ActivityTypes.Message) with { Text = text, TextFormat = "plain" };
+
+        private Activity Next(string type) => new()
+        {
+            Type = type,
+            Id = $"{conversationId}-{_turns++}",
+            ChannelId = "emulator",
+            ServiceUrl = serviceUrl,
+            Timestamp = TimeProvider.System.GetUtcNow(),
+            Locale = "en-US",
+            Conversation = new ConversationAccount { Id = conversationId },
+            From = _user,
+            Recipient = _bot,
+        };
+    }
+}

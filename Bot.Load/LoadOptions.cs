@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace HandoffBot.Load;
+
+/// <summary>Command-line options of the handoff load tool.</summary>
+internal sealed record LoadOptions(int Conversations, int Rounds, int Warmup, int Agents, TimeSpan Timeout, string BotDll, string? KeepLog)
+{
+    public const string Usage = """
+        Usage: Bot.Load [--conversations 500] [--rounds 3] [--warmup 1000] [--agents 50] [--timeout 30] [--bot-dll <path>] [--keep-log <file>]
+          --conversations  concurrent customer conversations per round
+          --rounds         measured rounds (fresh conversation ids each round)
+          --warmup         conversations in a first, discarded round (0: none); 1,000 lets the JIT settle
+          --agents         agents configured in the bot (capacity per agent is raised so every handoff can be offered)
+          --timeout        seconds to wait for each reply and each handoff.initiate before counting it missing
+          --bot-dll        the bot to start (default: Bot/bin/Release/net10.0/HandoffBot.dll, from the repository root)
+          --keep-log       copy the bot's console log to this file before its temporary folder is deleted
+        """;
+
+    public static LoadOptions? Parse(string[] args)
+    {
+        int conversations = 500, rounds = 3, warmup = 1000, agents = 50, timeout = 30;
+        string? botDll = null, keepLog = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            var ok = args[i] switch
+            {
+                "--conversations" => Int(value, 1, 10_000, out conversations),
+                "--rounds" => Int(value, 1, 100, out rounds),
+                "--warmup" => Int(value, 0, 10_000, out warmup),
+                "--agents" => Int(value, 1, 1_000, out agents),
+                "--timeout" => Int(value, 1, 600, out timeout),
+                "--bot-dll" => (botDll = value) is not null,
+                "--keep-log" => (keepLog = value) is not null,
+                _ => false,
+            };
+            if (!ok)
+            {
+                Console.Error.WriteLine($"bad argument: {args[i]} {value}");
+                return null;
+            }
+            i++;
+        }
+        botDll ??= Path.Combine("Bot", "bin", "Release", "net10.0", "HandoffBot.dll");
+        return new LoadOptions(conversations, rounds, warmup, agents, TimeSpan.FromSeconds(timeout), botDll, keepLog);
+    }
+
+    private static bool Int(string? text, int min, int max, out int value) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+}

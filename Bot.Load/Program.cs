@@ -1,0 +1,137 @@
+using System.Globalization;
+using HandoffBot.Load;
+
+// Trigger-to-hub-notified latency (issue #4): the bot as a child process, a customer Connector and a hub Connector
+// in this process, N customer conversations per round in a closed loop over HTTP. See README, "Benchmarks and load".
+var options = LoadOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine(LoadOptions.Usage);
+    return 2;
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+HandoffRound? current = null;
+await using var customers = await LoopbackConnector.StartAsync("customer", (activity, arrived) => Volatile.Read(ref current)?.OnCustomerActivity(activity, arrived));
+await using var hub = await LoopbackConnector.StartAsync("hub", (activity, arrived) => Volatile.Read(ref current)?.OnHubActivity(activity, arrived));
+
+var total = options.Warmup + (options.Conversations * options.Rounds);
+var agents = Math.Max(options.Agents, (total + 999) / 1000);
+var capacity = Math.Max(10, (total + agents - 1) / agents); // every handoff of the run can be offered at once
+var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+{
+    ["Handoff__Hub__ChannelId"] = "emulator",
+    ["Handoff__Hub__ServiceUrl"] = hub.Url,
+    ["Handoff__Hub__ConversationId"] = "hub-conversation",
+    ["Handoff__Hub__BotId"] = "bot-hub",
+};
+// Agents 0-2 are merged with the three of appsettings.json (their extra skills stay); all have "general" and capacity here.
+for (var i = 0; i < agents; i++)
+{
+    var key = $"Routing__Agents__{i}__";
+    settings[key + "Id"] = $"load-agent-{i}";
+    settings[key + "Name"] = $"Agent {i}";
+    settings[key + "HubUserId"] = $"hub-agent-{i}";
+    settings[key + "Skills__general"] = "3";
+    settings[key + "CapacityPerChannel__*"] = capacity.ToString(CultureInfo.InvariantCulture);
+    settings[key + "CapacityPerChannel__emulator"] = capacity.ToString(CultureInfo.InvariantCulture);
+}
+
+using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = options.Timeout };
+var exit = 0;
+await using (var bot = BotProcess.Start(options.BotDll, settings))
+{
+    Console.WriteLine($"== bot pid {bot.ProcessId} on {bot.BaseAddress} (Production, {agents} agents x capacity {capacity}); customer Connector {customers.Url}, hub Connector {hub.Url}");
+    await bot.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), stop.Token);
+    var messages = new Uri(bot.BaseAddress, "api/messages");
+    var run = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+
+    async Task<RoundResult> RoundAsync(string name, int conversations)
+    {
+        var round = new HandoffRound(http, messages, customers.Url, options.Timeout);
+        Volatile.Write(ref current, round);
+        var result = await round.RunAsync($"handoff-{run}-{name}", conversations, stop.Token);
+        var sorted = result.TriggerToHubMs.Order().ToArray();
+        Console.WriteLine($"   {name}: {conversations} conversations in {result.Elapsed.TotalSeconds:0.0} s, handoffs {sorted.Length}, " +
+            $"p50 {Percentile(sorted, 50):0.0} ms, p99 {Percentile(sorted, 99):0.0} ms, missing {result.Missing}, failed {result.Failed}" +
+            (round.DuplicateHandoffs + round.UnknownHandoffs > 0 ? $", duplicate handoff.initiate {round.DuplicateHandoffs}, unknown {round.UnknownHandoffs}" : ""));
+        exit |= round.DuplicateHandoffs + round.UnknownHandoffs > 0 ? 1 : 0;
+        foreach (var error in result.Errors)
+        {
+            Console.WriteLine($"   ! {error}");
+        }
+        return result;
+    }
+
+    if (options.Warmup > 0)
+    {
+        Console.WriteLine($"== warm-up: {options.Warmup} conversations (discarded)");
+        var warm = await RoundAsync("warmup", options.Warmup);
+        exit |= warm.Missing + warm.Failed > 0 ? 1 : 0;
+    }
+
+    Console.WriteLine($"== load: {options.Conversations} concurrent conversations x {options.Rounds} rounds ({Environment.ProcessorCount} cores, load average {LoadAverage()})");
+    var cpuBefore = bot.CpuTime();
+    var ownCpuBefore = OwnCpuTime();
+    var samples = new List<double>();
+    var missing = 0;
+    var failed = 0;
+    var unmatched = 0;
+    for (var r = 1; r <= options.Rounds && !stop.IsCancellationRequested; r++)
+    {
+        var result = await RoundAsync($"round{r}", options.Conversations);
+        samples.AddRange(result.TriggerToHubMs);
+        missing += result.Missing;
+        failed += result.Failed;
+        unmatched += result.UnmatchedReplies;
+    }
+    var cpu = bot.CpuTime() - cpuBefore;
+    var ownCpu = OwnCpuTime() - ownCpuBefore;
+    var conversationsRun = options.Conversations * options.Rounds;
+    var all = samples.Order().ToArray();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"trigger-to-hub: conversations {options.Conversations} rounds {options.Rounds} handoffs {all.Length} " +
+        $"p50 {Percentile(all, 50):0.0} ms p90 {Percentile(all, 90):0.0} ms p99 {Percentile(all, 99):0.0} ms max {(all.Length > 0 ? all[^1] : double.NaN):0.0} ms " +
+        $"missing {missing} failed {failed}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"bot CPU per conversation (welcome, 2 questions, handoff): {cpu.TotalMicroseconds / Math.Max(1, conversationsRun):0} us " +
+        $"(this tool, same cores: {ownCpu.TotalMicroseconds / Math.Max(1, conversationsRun):0} us); load average {LoadAverage()}; " +
+        $"Connector requests not served: customer {customers.Unexpected + customers.Unreadable}, hub {hub.Unexpected + hub.Unreadable}; " +
+        $"customer activities that answered no waiting turn: {unmatched}"));
+    exit |= missing + failed > 0 || all.Length != conversationsRun ? 1 : 0;
+    exit |= customers.Unexpected + customers.Unreadable + hub.Unexpected + hub.Unreadable > 0 ? 1 : 0;
+
+    var log = bot.ReadLog();
+    if (options.KeepLog is { } keep)
+    {
+        await File.WriteAllTextAsync(keep, log, CancellationToken.None);
+    }
+    var problems = log.Split('\n').Where(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal)
+        || l.StartsWith("warn:", StringComparison.Ordinal)).ToList();
+    if (problems.Count > 0)
+    {
+        Console.WriteLine($"== the bot logged {problems.Count} warnings/errors; the first ones:");
+        foreach (var line in problems.Take(10))
+        {
+            Console.WriteLine("   " + line);
+        }
+    }
+}
+return exit;
+
+static double Percentile(double[] sorted, double percent) =>
+    sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(percent / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+static TimeSpan OwnCpuTime()
+{
+    using var self = System.Diagnostics.Process.GetCurrentProcess();
+    return self.TotalProcessorTime;
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

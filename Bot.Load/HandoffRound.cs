@@ -15,9 +15,10 @@ internal sealed record RoundResult(IReadOnlyList<double> TriggerToHubMs, int Mis
 /// customer Connector) in a closed loop: each conversation sends the Emulator's conversationUpdate, routine questions
 /// and then the trigger, always waiting for the bot's reply (matched by replyToId) before its next turn. The clock of
 /// a handoff starts just before the trigger's POST and stops when the hub Connector receives <c>handoff.initiate</c>
-/// for that conversation (matched by <c>relatesTo.conversation.id</c>).
+/// for that conversation (matched by <c>relatesTo.conversation.id</c>). With a think time customers pause between turns
+/// (and start at random moments), so the conversations are open together but their triggers spread out.
 /// </summary>
-internal sealed class HandoffRound(HttpClient http, Uri messages, string customerServiceUrl, TimeSpan timeout)
+internal sealed class HandoffRound(HttpClient http, Uri messages, string customerServiceUrl, TimeSpan timeout, TimeSpan think)
 {
     public const string Trigger = "I want to speak to a person, please";
 
@@ -93,11 +94,14 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
         double? sample = null;
         try
         {
+            await PauseAsync(0, 1, cancellationToken);
             await TurnAsync(customer.Welcome(), cancellationToken);
             foreach (var question in Questions)
             {
+                await PauseAsync(0.5, 1.5, cancellationToken);
                 await TurnAsync(customer.Says(question), cancellationToken);
             }
+            await PauseAsync(0.5, 1.5, cancellationToken);
 
             var handoff = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
             _handoffs[conversationId] = handoff;
@@ -124,6 +128,10 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
         }
         return sample;
     }
+
+    /// <summary>A customer's pause: a random share between <paramref name="from"/> and <paramref name="to"/> of the think time.</summary>
+    private Task PauseAsync(double from, double to, CancellationToken cancellationToken) =>
+        think <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(think * (from + (Random.Shared.NextDouble() * (to - from))), cancellationToken);
 
     /// <summary>Sends one customer activity and waits until the bot's reply to it reaches the customer Connector.</summary>
     private async Task TurnAsync(Activity activity, CancellationToken cancellationToken)

@@ -3,13 +3,16 @@ using System.Globalization;
 namespace HandoffBot.Load;
 
 /// <summary>Command-line options of the handoff load tool.</summary>
-internal sealed record LoadOptions(int Conversations, int Rounds, int Warmup, int Agents, TimeSpan Timeout, string BotDll, string? KeepLog)
+internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmup, TimeSpan Think, int Agents, TimeSpan Timeout, string BotDll, string? KeepLog)
 {
     public const string Usage = """
-        Usage: Bot.Load [--conversations 500] [--rounds 3] [--warmup 1000] [--agents 50] [--timeout 30] [--bot-dll <path>] [--keep-log <file>]
+        Usage: Bot.Load [--conversations 500] [--rounds 3] [--think-ms 0] [--warmup 30] [--agents 50] [--timeout 30] [--bot-dll <path>] [--keep-log <file>]
           --conversations  concurrent customer conversations per round
           --rounds         measured rounds (fresh conversation ids each round)
-          --warmup         conversations in a first, discarded round (0: none); 1,000 lets the JIT settle
+          --think-ms       0: burst, every customer sends its next turn as soon as the reply arrives, so all of them ask
+                           for a person within the same moment; N: customers pause a random 0.5N-1.5N ms between turns and
+                           start at a random moment within the first N ms (steady traffic from that many open conversations)
+          --warmup         seconds of discarded rounds first (0: none); tiered JIT needs about 30 s to settle
           --agents         agents configured in the bot (capacity per agent is raised so every handoff can be offered)
           --timeout        seconds to wait for each reply and each handoff.initiate before counting it missing
           --bot-dll        the bot to start (default: Bot/bin/Release/net10.0/HandoffBot.dll, from the repository root)
@@ -18,7 +21,7 @@ internal sealed record LoadOptions(int Conversations, int Rounds, int Warmup, in
 
     public static LoadOptions? Parse(string[] args)
     {
-        int conversations = 500, rounds = 3, warmup = 1000, agents = 50, timeout = 30;
+        int conversations = 500, rounds = 3, warmup = 30, think = 0, agents = 50, timeout = 30;
         string? botDll = null, keepLog = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -27,7 +30,8 @@ internal sealed record LoadOptions(int Conversations, int Rounds, int Warmup, in
             {
                 "--conversations" => Int(value, 1, 10_000, out conversations),
                 "--rounds" => Int(value, 1, 100, out rounds),
-                "--warmup" => Int(value, 0, 10_000, out warmup),
+                "--warmup" => Int(value, 0, 600, out warmup),
+                "--think-ms" => Int(value, 0, 60_000, out think),
                 "--agents" => Int(value, 1, 1_000, out agents),
                 "--timeout" => Int(value, 1, 600, out timeout),
                 "--bot-dll" => (botDll = value) is not null,
@@ -42,7 +46,7 @@ internal sealed record LoadOptions(int Conversations, int Rounds, int Warmup, in
             i++;
         }
         botDll ??= Path.Combine("Bot", "bin", "Release", "net10.0", "HandoffBot.dll");
-        return new LoadOptions(conversations, rounds, warmup, agents, TimeSpan.FromSeconds(timeout), botDll, keepLog);
+        return new LoadOptions(conversations, rounds, TimeSpan.FromSeconds(warmup), TimeSpan.FromMilliseconds(think), agents, TimeSpan.FromSeconds(timeout), botDll, keepLog);
     }
 
     private static bool Int(string? text, int min, int max, out int value) =>

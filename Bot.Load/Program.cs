@@ -21,15 +21,19 @@ HandoffRound? current = null;
 await using var customers = await LoopbackConnector.StartAsync("customer", (activity, arrived) => Volatile.Read(ref current)?.OnCustomerActivity(activity, arrived));
 await using var hub = await LoopbackConnector.StartAsync("hub", (activity, arrived) => Volatile.Read(ref current)?.OnHubActivity(activity, arrived));
 
-var total = options.Warmup + (options.Conversations * options.Rounds);
+// Enough capacity that every handoff of the run can be offered at once (warm-up rounds are bounded by time: estimated).
+var total = (options.Conversations * options.Rounds) + (int)(options.Warmup.TotalSeconds * 200);
 var agents = Math.Max(options.Agents, (total + 999) / 1000);
-var capacity = Math.Max(10, (total + agents - 1) / agents); // every handoff of the run can be offered at once
+var capacity = Math.Max(10, (total + agents - 1) / agents);
 var settings = new Dictionary<string, string>(StringComparer.Ordinal)
 {
     ["Handoff__Hub__ChannelId"] = "emulator",
     ["Handoff__Hub__ServiceUrl"] = hub.Url,
     ["Handoff__Hub__ConversationId"] = "hub-conversation",
     ["Handoff__Hub__BotId"] = "bot-hub",
+    // The hub here never answers an offer; with the default 45 s timeout the warm-up's unanswered offers would expire
+    // and be offered again during the measured rounds, which is offer churn, not the trigger-to-hub path.
+    ["Routing__OfferTimeout"] = "01:00:00",
 };
 // Agents 0-2 are merged with the three of appsettings.json (their extra skills stay); all have "general" and capacity here.
 for (var i = 0; i < agents; i++)
@@ -54,7 +58,7 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
 
     async Task<RoundResult> RoundAsync(string name, int conversations)
     {
-        var round = new HandoffRound(http, messages, customers.Url, options.Timeout);
+        var round = new HandoffRound(http, messages, customers.Url, options.Timeout, options.Think);
         Volatile.Write(ref current, round);
         var result = await round.RunAsync($"handoff-{run}-{name}", conversations, stop.Token);
         var sorted = result.TriggerToHubMs.Order().ToArray();
@@ -69,14 +73,19 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
         return result;
     }
 
-    if (options.Warmup > 0)
+    if (options.Warmup > TimeSpan.Zero)
     {
-        Console.WriteLine($"== warm-up: {options.Warmup} conversations (discarded)");
-        var warm = await RoundAsync("warmup", options.Warmup);
-        exit |= warm.Missing + warm.Failed > 0 ? 1 : 0;
+        Console.WriteLine($"== warm-up: {options.Warmup.TotalSeconds:0} s of rounds of {Math.Min(options.Conversations, 200)} conversations (discarded)");
+        var warmUntil = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var w = 1; System.Diagnostics.Stopwatch.GetElapsedTime(warmUntil) < options.Warmup && !stop.IsCancellationRequested; w++)
+        {
+            var warm = await RoundAsync($"warmup{w}", Math.Min(options.Conversations, 200));
+            exit |= warm.Missing + warm.Failed > 0 ? 1 : 0;
+        }
     }
 
-    Console.WriteLine($"== load: {options.Conversations} concurrent conversations x {options.Rounds} rounds ({Environment.ProcessorCount} cores, load average {LoadAverage()})");
+    var pacing = options.Think > TimeSpan.Zero ? $"think time {options.Think.TotalMilliseconds:0} ms +-50%" : "burst: no think time";
+    Console.WriteLine($"== load: {options.Conversations} concurrent conversations x {options.Rounds} rounds, {pacing} ({Environment.ProcessorCount} cores, load average {LoadAverage()})");
     var cpuBefore = bot.CpuTime();
     var ownCpuBefore = OwnCpuTime();
     var samples = new List<double>();
@@ -96,7 +105,7 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
     var conversationsRun = options.Conversations * options.Rounds;
     var all = samples.Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"trigger-to-hub: conversations {options.Conversations} rounds {options.Rounds} handoffs {all.Length} " +
+        $"trigger-to-hub: conversations {options.Conversations} rounds {options.Rounds} think {options.Think.TotalMilliseconds:0} ms handoffs {all.Length} " +
         $"p50 {Percentile(all, 50):0.0} ms p90 {Percentile(all, 90):0.0} ms p99 {Percentile(all, 99):0.0} ms max {(all.Length > 0 ? all[^1] : double.NaN):0.0} ms " +
         $"missing {missing} failed {failed}"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -2,12 +2,12 @@
 # Handoff load test (issue #4: trigger-to-hub-notified p99 at most 50 ms with 500 concurrent conversations).
 # Builds Release (Bot and Bot.Load), then runs Bot.Load: it starts a customer Connector and a hub Connector on
 # 127.0.0.1, starts the bot as a child process (Production settings, a fresh SQLite folder, the hub and enough agents
-# configured through environment variables), runs a discarded warm-up round (1,000 conversations: the JIT needs that
-# long to settle) and then the measured rounds of N concurrent customer conversations over HTTP (conversationUpdate,
-# two questions, then "I want to speak to a person, please"), and prints the trigger-to-handoff.initiate latency
+# configured through environment variables), runs discarded warm-up rounds for 30 s (tiered JIT needs that long to
+# settle) and then the measured rounds of N concurrent customer conversations over HTTP (conversationUpdate, two
+# questions, then "I want to speak to a person, please"; --think-ms N: customers pause about N ms between turns), and prints the trigger-to-handoff.initiate latency
 # percentiles. Loopback only; bounded in time; exits non-zero when any handoff or reply did not arrive or any request
 # failed.
-# Usage: eng/load-handoff.sh [--no-build] [--conversations 500] [--rounds 3] [--warmup 1000] [--agents 50]
+# Usage: eng/load-handoff.sh [--no-build] [--conversations 500] [--rounds 3] [--think-ms 0] [--warmup 30] [--agents 50]
 #                            [--timeout 30] [--bot-dll <path>] [--keep-log <file>]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -243,7 +243,7 @@ public sealed partial class HandoffCoordinator(
         // Offers the engine did not know about (e.g. restored after a restart) are withdrawn too.
         if (presence != AgentPresence.Available)
         {
-            foreach (var offered in (await store.ListActiveAsync(cancellationToken)).Where(h => h.Status == HandoffStatus.Offered && h.OfferedTo == agent.Value && !requeued.Contains(h.Id)))
+            foreach (var offered in (await store.ListActiveWithoutPacketsAsync(cancellationToken)).Where(h => h.Status == HandoffStatus.Offered && h.OfferedTo == agent.Value && !requeued.Contains(h.Id)))
             {
                 await store.TryTransitionAsync(offered.Id, h => h.Withdraw(now, $"{agent.Value} went away"), HandoffActor.Agent(agent.Value), cancellationToken);
             }
@@ -261,7 +261,8 @@ public sealed partial class HandoffCoordinator(
     {
         await EnsureRestoredAsync(cancellationToken);
         var now = time.GetUtcNow();
-        foreach (var handoff in await store.ListActiveAsync(cancellationToken))
+        var estimates = routing.EstimateWaiting(now);
+        foreach (var handoff in await store.ListActiveWithoutPacketsAsync(cancellationToken))
         {
             if (handoff.Status == HandoffStatus.Offered && handoff.OfferedAt + OfferTimeout <= now)
             {
@@ -273,13 +274,13 @@ public sealed partial class HandoffCoordinator(
                 }
                 continue;
             }
-            if (handoff.HubThread is null && handoff.IsActive)
+            if (handoff.HubThread is null && handoff.IsActive && await store.GetAsync(handoff.Id, cancellationToken) is { } unannounced)
             {
-                await hub.AnnounceAsync(handoff, cancellationToken);
+                await hub.AnnounceAsync(unannounced, cancellationToken); // the announcement carries the packet
             }
             if (handoff.Status == HandoffStatus.Queued)
             {
-                await SweepWaitingAsync(handoff, now, cancellationToken);
+                await SweepWaitingAsync(handoff, estimates.GetValueOrDefault(handoff.Id), now, cancellationToken);
             }
         }
         await DispatchAsync(cancellationToken);
@@ -331,7 +332,7 @@ public sealed partial class HandoffCoordinator(
         return (new AgentId(id), from?.Name ?? id);
     }
 
-    private async Task SweepWaitingAsync(HandoffRecord handoff, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task SweepWaitingAsync(HandoffRecord handoff, WaitEstimate? estimate, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (now - handoff.EnqueuedAt >= times.Value.MaxWait && !routing.HasQualifiedAgent(handoff.Skill, handoff.Customer.ChannelId!, now, TimeSpan.Zero))
         {
@@ -346,7 +347,7 @@ public sealed partial class HandoffCoordinator(
             }
             return;
         }
-        if (routing.Estimate(handoff.Id, now) is not { } estimate)
+        if (estimate is null)
         {
             return;
         }
@@ -370,7 +371,7 @@ public sealed partial class HandoffCoordinator(
         {
             routing.UpsertAgent(agent.ToRoutable());
         }
-        foreach (var handoff in await store.ListActiveAsync(cancellationToken))
+        foreach (var handoff in await store.ListActiveWithoutPacketsAsync(cancellationToken))
         {
             var item = new WaitingItem(new HandoffRequest(handoff.Id, handoff.Queue, handoff.Skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,
                 handoff.Customer.ChannelId!, handoff.Declined.Select(d => new AgentId(d)).ToHashSet()));

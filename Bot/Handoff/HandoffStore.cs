@@ -23,6 +23,12 @@ public interface IHandoffStore
 
     Task<IReadOnlyList<HandoffRecord>> ListActiveAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every active handoff without its packet (<see cref="HandoffRecord.Packet"/> null): the view of the once-a-second
+    /// sweep and of restarts, a small part of the stored JSON. Load a record with <see cref="GetAsync"/> to see its packet.
+    /// </summary>
+    Task<IReadOnlyList<HandoffRecord>> ListActiveWithoutPacketsAsync(CancellationToken cancellationToken);
+
     /// <summary>The active handoff worked in this hub conversation (a Teams thread), or null.</summary>
     Task<HandoffRecord?> FindActiveByHubConversationAsync(string conversationId, CancellationToken cancellationToken);
 
@@ -122,6 +128,10 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
 
     public Task<IReadOnlyList<HandoffRecord>> ListActiveAsync(CancellationToken cancellationToken) =>
         QueryAsync("SELECT json FROM handoff WHERE active = 1 ORDER BY created_at, rowid", null, cancellationToken);
+
+    // SQLite drops the packet (most of the document) before .NET parses anything.
+    public Task<IReadOnlyList<HandoffRecord>> ListActiveWithoutPacketsAsync(CancellationToken cancellationToken) =>
+        QueryAsync("SELECT json_remove(json, '$.packet') FROM handoff WHERE active = 1 ORDER BY created_at, rowid", null, cancellationToken);
 
     public async Task<HandoffRecord?> FindActiveByHubConversationAsync(string conversationId, CancellationToken cancellationToken) =>
         First(await QueryAsync("SELECT json FROM handoff WHERE active = 1 AND hub_conversation = $p LIMIT 1", conversationId, cancellationToken));

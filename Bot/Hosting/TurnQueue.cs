@@ -1,18 +1,19 @@
 using System.Threading.Channels;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
+using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Hosting;
 
 /// <summary>
 /// Runs turns off the HTTP request. An activity is stored in the inbox before it is acknowledged; its turn's
 /// commit marks it done, and items not done when the process stopped run again at start-up (before new ones).
-/// Activities are partitioned by conversation, so the turns of one conversation run one at a time and in arrival
-/// order while different conversations run in parallel.
+/// Activities are partitioned by conversation into <see cref="MessagesOptions.QueuedTurnLanes"/> lanes, so the turns of
+/// one conversation run one at a time and in arrival order while different conversations run in parallel.
 /// </summary>
-public sealed partial class TurnQueue(IServiceProvider services, IInboxStore inbox, ILogger<TurnQueue> logger) : BackgroundService
+public sealed partial class TurnQueue(IServiceProvider services, IInboxStore inbox, IOptions<MessagesOptions> options, ILogger<TurnQueue> logger) : BackgroundService
 {
-    private readonly Channel<InboxItem>[] _partitions = [.. Enumerable.Range(0, Math.Max(2, Environment.ProcessorCount * 2))
+    private readonly Channel<InboxItem>[] _partitions = [.. Enumerable.Range(0, options.Value.QueuedTurnLanes)
         .Select(_ => Channel.CreateBounded<InboxItem>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }))];
 
     private List<InboxItem>[] _recovered = [];

@@ -116,6 +116,12 @@ public interface IRoutingEngine
     /// <summary>Where a waiting item stands and how long it will honestly wait.</summary>
     WaitEstimate? Estimate(string handoffId, DateTimeOffset now);
 
+    /// <summary>
+    /// The estimate of every waiting item by handoff id, in one pass over the queues (the sweep's view): the same
+    /// figures as <see cref="Estimate"/>, without walking the queue once per item.
+    /// </summary>
+    IReadOnlyDictionary<string, WaitEstimate> EstimateWaiting(DateTimeOffset now);
+
     /// <summary>Records how long an agent took with a handoff of <paramref name="queue"/> (for wait estimates).</summary>
     void RecordHandlingTime(string queue, TimeSpan duration, DateTimeOffset at);
 

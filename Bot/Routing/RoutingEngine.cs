@@ -419,21 +419,53 @@ internal sealed class RoutingEngine : IRoutingEngine
                 position++;
             }
             var samples = RecentHandlingTimes(request.Queue, now, out var mean);
-            if (samples < _options.EstimateMinSamples)
-            {
-                return new WaitEstimate(position, null, samples,
-                    $"Not enough recent data to estimate: {samples} conversation(s) handled in the {request.Queue} queue in the last {Describe(_options.EstimateWindow)}, at least {_options.EstimateMinSamples} needed.");
-            }
-            var slots = OnlineSlots(entry, now);
-            if (slots == 0)
-            {
-                return new WaitEstimate(position, null, samples,
-                    $"No agent qualified for {request.Skill} is online right now, so there is no honest estimate.");
-            }
-            var estimate = TimeSpan.FromSeconds(Math.Round(mean.TotalSeconds * position / slots));
-            return new WaitEstimate(position, estimate, samples,
-                $"Position {position} in the {request.Queue} queue; about {Describe(estimate)} from the last {samples} handling time(s) (mean {Describe(mean)}) over {slots} agent slot(s) online.");
+            return EstimateAt(entry, position, samples, mean, OnlineSlots(entry, now));
         }
+    }
+
+    public IReadOnlyDictionary<string, WaitEstimate> EstimateWaiting(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            var estimates = new Dictionary<string, WaitEstimate>(_entries.Count, StringComparer.Ordinal);
+            // Items that route alike see the same online slots: counted once per kind, not once per item.
+            var slots = new Dictionary<(string Skill, int Bucket, bool Relaxed, string Channel), int>();
+            foreach (var (queue, waiting) in _queues)
+            {
+                var samples = RecentHandlingTimes(queue, now, out var mean);
+                var position = 0;
+                foreach (var entry in waiting)
+                {
+                    position++;
+                    var kind = (entry.Request.Skill, entry.Bucket, entry.Relaxed, entry.Request.CustomerChannelId);
+                    if (!slots.TryGetValue(kind, out var online))
+                    {
+                        slots[kind] = online = OnlineSlots(entry, now);
+                    }
+                    estimates[entry.Request.HandoffId] = EstimateAt(entry, position, samples, mean, online);
+                }
+            }
+            return estimates;
+        }
+    }
+
+    /// <summary>The estimate for a waiting item at <paramref name="position"/> in its queue.</summary>
+    private WaitEstimate EstimateAt(Entry entry, int position, int samples, TimeSpan mean, int slots)
+    {
+        var request = entry.Request;
+        if (samples < _options.EstimateMinSamples)
+        {
+            return new WaitEstimate(position, null, samples,
+                $"Not enough recent data to estimate: {samples} conversation(s) handled in the {request.Queue} queue in the last {Describe(_options.EstimateWindow)}, at least {_options.EstimateMinSamples} needed.");
+        }
+        if (slots == 0)
+        {
+            return new WaitEstimate(position, null, samples,
+                $"No agent qualified for {request.Skill} is online right now, so there is no honest estimate.");
+        }
+        var estimate = TimeSpan.FromSeconds(Math.Round(mean.TotalSeconds * position / slots));
+        return new WaitEstimate(position, estimate, samples,
+            $"Position {position} in the {request.Queue} queue; about {Describe(estimate)} from the last {samples} handling time(s) (mean {Describe(mean)}) over {slots} agent slot(s) online.");
     }
 
     public IReadOnlyList<(WaitingItem Item, TimeSpan Waited)> Waiting(string? queue, DateTimeOffset now)

@@ -116,6 +116,37 @@ public sealed class HandoffStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task TheSweepSeesWaitingUnannouncedAndDueOffersButNotFreshOffersOrConversationsWithAgents()
+    {
+        var hub = new ConversationReference { ChannelId = "emulator", Conversation = new ConversationAccount { Id = "hub" } };
+        async Task OpenAnnouncedAsync(string id, DateTimeOffset? offeredAt = null, bool accept = false)
+        {
+            await OpenAsync(id, $"emulator/conversations/{id}");
+            await _store.UpdateAsync(id, h => h with { HubThread = hub }, CancellationToken.None);
+            if (offeredAt is { } at)
+            {
+                await _store.TryTransitionAsync(id, h => h.Offer("alex", at, "test"), HandoffActor.System, CancellationToken.None);
+            }
+            if (accept)
+            {
+                await _store.TryClaimAsync(id, "alex", "Alex", Now.AddSeconds(30), CancellationToken.None);
+            }
+        }
+        await OpenAnnouncedAsync("h-waiting");
+        await OpenAnnouncedAsync("h-due", offeredAt: Now);
+        await OpenAnnouncedAsync("h-fresh", offeredAt: Now.AddMinutes(2));
+        await OpenAnnouncedAsync("h-with-agent", offeredAt: Now, accept: true);
+        await OpenAsync("h-unannounced", "emulator/conversations/h-unannounced");
+        await _store.TryTransitionAsync("h-unannounced", h => h.Offer("sam", Now.AddMinutes(2), "test"), HandoffActor.System, CancellationToken.None);
+
+        var sweep = await _store.ListForSweepAsync(Now.AddMinutes(1), CancellationToken.None);
+
+        Assert.Equal(["h-due", "h-unannounced", "h-waiting"], sweep.Select(h => h.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(HandoffStatus.Offered, sweep.Single(h => h.Id == "h-due").Status);
+        Assert.Equal(5, (await _store.ListActiveWithoutPacketsAsync(CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task AnEndedHandoffFreesTheCustomerForANewOne()
     {
         await OpenAsync("h-old", "emulator/conversations/again");

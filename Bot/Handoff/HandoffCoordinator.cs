@@ -262,7 +262,7 @@ public sealed partial class HandoffCoordinator(
         await EnsureRestoredAsync(cancellationToken);
         var now = time.GetUtcNow();
         var estimates = routing.EstimateWaiting(now);
-        foreach (var handoff in await store.ListActiveWithoutPacketsAsync(cancellationToken))
+        foreach (var handoff in await store.ListForSweepAsync(now - OfferTimeout, cancellationToken))
         {
             if (handoff.Status == HandoffStatus.Offered && handoff.OfferedAt + OfferTimeout <= now)
             {

@@ -24,10 +24,17 @@ public interface IHandoffStore
     Task<IReadOnlyList<HandoffRecord>> ListActiveAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Every active handoff without its packet (<see cref="HandoffRecord.Packet"/> null): the view of the once-a-second
-    /// sweep and of restarts, a small part of the stored JSON. Load a record with <see cref="GetAsync"/> to see its packet.
+    /// Every active handoff without its packet (<see cref="HandoffRecord.Packet"/> null): the view of restarts and
+    /// presence changes, a small part of the stored JSON. Load a record with <see cref="GetAsync"/> to see its packet.
     /// </summary>
     Task<IReadOnlyList<HandoffRecord>> ListActiveWithoutPacketsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What the once-a-second sweep has to look at, without packets: waiting handoffs, handoffs not announced to the
+    /// hub yet, and offers made at or before <paramref name="offeredBy"/>. Indexed: it costs what it returns, not the
+    /// number of active handoffs (offers still within their time and conversations with agents are not read).
+    /// </summary>
+    Task<IReadOnlyList<HandoffRecord>> ListForSweepAsync(DateTimeOffset offeredBy, CancellationToken cancellationToken);
 
     /// <summary>The active handoff worked in this hub conversation (a Teams thread), or null.</summary>
     Task<HandoffRecord?> FindActiveByHubConversationAsync(string conversationId, CancellationToken cancellationToken);
@@ -72,6 +79,8 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
             CREATE UNIQUE INDEX IF NOT EXISTS ux_handoff_active_customer ON handoff (customer_key) WHERE active = 1;
             CREATE INDEX IF NOT EXISTS ix_handoff_customer ON handoff (customer_key, created_at);
             CREATE INDEX IF NOT EXISTS ix_handoff_hub ON handoff (hub_conversation) WHERE active = 1;
+            CREATE INDEX IF NOT EXISTS ix_handoff_active_status ON handoff (status) WHERE active = 1;
+            CREATE INDEX IF NOT EXISTS ix_handoff_offered_at ON handoff (json_extract(json, '$.offeredAt')) WHERE active = 1 AND status = 'Offered';
             CREATE TABLE IF NOT EXISTS handoff_audit (
                 seq         INTEGER PRIMARY KEY AUTOINCREMENT,
                 handoff_id  TEXT NOT NULL,
@@ -132,6 +141,17 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
     // SQLite drops the packet (most of the document) before .NET parses anything.
     public Task<IReadOnlyList<HandoffRecord>> ListActiveWithoutPacketsAsync(CancellationToken cancellationToken) =>
         QueryAsync("SELECT json_remove(json, '$.packet') FROM handoff WHERE active = 1 ORDER BY created_at, rowid", null, cancellationToken);
+
+    // Three index lookups (ix_handoff_active_status, ix_handoff_hub, ix_handoff_offered_at); timestamps are stored in
+    // UTC round-trip format, so they compare as text.
+    public Task<IReadOnlyList<HandoffRecord>> ListForSweepAsync(DateTimeOffset offeredBy, CancellationToken cancellationToken) =>
+        QueryAsync("""
+            SELECT json_remove(json, '$.packet') FROM handoff WHERE rowid IN (
+                SELECT rowid FROM handoff WHERE active = 1 AND status = 'Queued'
+                UNION SELECT rowid FROM handoff WHERE active = 1 AND hub_conversation IS NULL
+                UNION SELECT rowid FROM handoff WHERE active = 1 AND status = 'Offered' AND json_extract(json, '$.offeredAt') <= $p)
+            ORDER BY created_at, rowid
+            """, Format(offeredBy), cancellationToken);
 
     public async Task<HandoffRecord?> FindActiveByHubConversationAsync(string conversationId, CancellationToken cancellationToken) =>
         First(await QueryAsync("SELECT json FROM handoff WHERE active = 1 AND hub_conversation = $p LIMIT 1", conversationId, cancellationToken));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HandoffBot.Storage.Sqlite;
+using HandoffBot.Threading;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Handoff;
@@ -15,8 +16,7 @@ public interface ICustomerProfileStore
 /// <summary>Profiles in SQLite, seeded once from the sample-customers JSON file (existing rows are kept).</summary>
 internal sealed class SqliteCustomerProfileStore(SqliteDatabase database, IOptions<HandoffOptions> options) : ICustomerProfileStore, IDisposable
 {
-    private readonly SemaphoreSlim _seedLock = new(1, 1);
-    private volatile bool _seeded;
+    private readonly AsyncOnce _seeding = new();
 
     internal sealed class Schema : ISqliteSchema
     {
@@ -32,7 +32,7 @@ internal sealed class SqliteCustomerProfileStore(SqliteDatabase database, IOptio
             """;
     }
 
-    public void Dispose() => _seedLock.Dispose();
+    public void Dispose() => _seeding.Dispose();
 
     public async Task<CustomerProfile?> FindAsync(string channelId, string userId, CancellationToken cancellationToken)
     {
@@ -52,31 +52,16 @@ internal sealed class SqliteCustomerProfileStore(SqliteDatabase database, IOptio
         await WriteAsync([profile], replace: true, cancellationToken);
     }
 
-    private async Task EnsureSeededAsync(CancellationToken cancellationToken)
+    private Task EnsureSeededAsync(CancellationToken cancellationToken) => _seeding.EnsureAsync(SeedAsync, cancellationToken);
+
+    private async Task SeedAsync(CancellationToken cancellationToken)
     {
-        if (_seeded)
+        var path = Path.GetFullPath(options.Value.CustomerProfilesPath, AppContext.BaseDirectory);
+        if (File.Exists(path))
         {
-            return;
-        }
-        await _seedLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (_seeded)
-            {
-                return;
-            }
-            var path = Path.GetFullPath(options.Value.CustomerProfilesPath, AppContext.BaseDirectory);
-            if (File.Exists(path))
-            {
-                await using var stream = File.OpenRead(path);
-                var profiles = await JsonSerializer.DeserializeAsync(stream, HandoffJsonContext.Default.ListCustomerProfile, cancellationToken) ?? [];
-                await WriteAsync(profiles, replace: false, cancellationToken);
-            }
-            _seeded = true;
-        }
-        finally
-        {
-            _seedLock.Release();
+            await using var stream = File.OpenRead(path);
+            var profiles = await JsonSerializer.DeserializeAsync(stream, HandoffJsonContext.Default.ListCustomerProfile, cancellationToken) ?? [];
+            await WriteAsync(profiles, replace: false, cancellationToken);
         }
     }
 

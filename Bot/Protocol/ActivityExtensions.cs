@@ -37,28 +37,19 @@ public static class ActivityExtensions
     /// Addresses an outgoing activity to <paramref name="reference"/>. For an outgoing activity the bot is
     /// <c>from</c>; with <paramref name="isIncoming"/> the reference is applied as though the user sent it.
     /// </summary>
-    public static Activity ApplyConversationReference(this Activity activity, ConversationReference reference, bool isIncoming = false) =>
-        isIncoming
-            ? activity with
-            {
-                ChannelId = reference.ChannelId,
-                ServiceUrl = reference.ServiceUrl,
-                Conversation = reference.Conversation,
-                From = reference.User,
-                Recipient = reference.Bot,
-                Locale = activity.Locale ?? reference.Locale,
-                Id = reference.ActivityId,
-            }
-            : activity with
-            {
-                ChannelId = reference.ChannelId,
-                ServiceUrl = reference.ServiceUrl,
-                Conversation = reference.Conversation,
-                From = reference.Bot,
-                Recipient = reference.User,
-                Locale = activity.Locale ?? reference.Locale,
-                ReplyToId = reference.ActivityId,
-            };
+    public static Activity ApplyConversationReference(this Activity activity, ConversationReference reference, bool isIncoming = false)
+    {
+        var addressed = activity with
+        {
+            ChannelId = reference.ChannelId,
+            ServiceUrl = reference.ServiceUrl,
+            Conversation = reference.Conversation,
+            Locale = activity.Locale ?? reference.Locale,
+        };
+        return isIncoming
+            ? addressed with { From = reference.User, Recipient = reference.Bot, Id = reference.ActivityId }
+            : addressed with { From = reference.Bot, Recipient = reference.User, ReplyToId = reference.ActivityId };
+    }
 
     /// <summary>The text of a message with leading and trailing white space removed, or empty.</summary>
     public static string TrimmedText(this Activity activity) => activity.Text?.Trim() ?? string.Empty;

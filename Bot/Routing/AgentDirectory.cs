@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using HandoffBot.Storage.Sqlite;
+using HandoffBot.Threading;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Routing;
@@ -41,8 +42,7 @@ public interface IAgentDirectory
 
 internal sealed class SqliteAgentDirectory(SqliteDatabase database, IOptions<RoutingOptions> options, TimeProvider time) : IAgentDirectory, IDisposable
 {
-    private readonly SemaphoreSlim _seedLock = new(1, 1);
-    private volatile bool _seeded;
+    private readonly AsyncOnce _seeding = new();
 
     internal sealed class Schema : ISqliteSchema
     {
@@ -138,66 +138,51 @@ internal sealed class SqliteAgentDirectory(SqliteDatabase database, IOptions<Rou
     }
 
     /// <summary>Writes the configured roster once per process: profiles from configuration, presence kept if known.</summary>
-    private async Task EnsureSeededAsync(CancellationToken cancellationToken)
+    private Task EnsureSeededAsync(CancellationToken cancellationToken) => _seeding.EnsureAsync(SeedAsync, cancellationToken);
+
+    private async Task SeedAsync(CancellationToken cancellationToken)
     {
-        if (_seeded)
+        var now = Timestamp(time.GetUtcNow());
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = (Microsoft.Data.Sqlite.SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var configured = options.Value.Agents;
+        await using (var delete = connection.CreateCommand())
         {
-            return;
+            delete.Transaction = transaction;
+            var names = new List<string>();
+            for (var i = 0; i < configured.Count; i++)
+            {
+                names.Add($"$id{i}");
+                delete.Parameters.AddWithValue($"$id{i}", configured[i].Id);
+            }
+            delete.CommandText = names.Count == 0 ? "DELETE FROM agents" : $"DELETE FROM agents WHERE id NOT IN ({string.Join(", ", names)})";
+            await delete.ExecuteNonQueryAsync(cancellationToken);
         }
-        await _seedLock.WaitAsync(cancellationToken);
-        try
+        foreach (var agent in configured)
         {
-            if (_seeded)
-            {
-                return;
-            }
-            var now = Timestamp(time.GetUtcNow());
-            await using var connection = await database.OpenAsync(cancellationToken);
-            await using var transaction = (Microsoft.Data.Sqlite.SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            var configured = options.Value.Agents;
-            await using (var delete = connection.CreateCommand())
-            {
-                delete.Transaction = transaction;
-                var names = new List<string>();
-                for (var i = 0; i < configured.Count; i++)
-                {
-                    names.Add($"$id{i}");
-                    delete.Parameters.AddWithValue($"$id{i}", configured[i].Id);
-                }
-                delete.CommandText = names.Count == 0 ? "DELETE FROM agents" : $"DELETE FROM agents WHERE id NOT IN ({string.Join(", ", names)})";
-                await delete.ExecuteNonQueryAsync(cancellationToken);
-            }
-            foreach (var agent in configured)
-            {
-                await using var upsert = connection.CreateCommand();
-                upsert.Transaction = transaction;
-                upsert.CommandText = """
-                    INSERT INTO agents (id, name, hub_user_id, skills_json, capacity_json, hours_json, presence, presence_changed_at, updated_at)
-                    VALUES ($id, $name, $hub, $skills, $capacity, $hours, $presence, $now, $now)
-                    ON CONFLICT(id) DO UPDATE SET name = excluded.name, hub_user_id = excluded.hub_user_id,
-                        skills_json = excluded.skills_json, capacity_json = excluded.capacity_json,
-                        hours_json = excluded.hours_json, updated_at = excluded.updated_at
-                    """;
-                upsert.Parameters.AddWithValue("$id", agent.Id);
-                upsert.Parameters.AddWithValue("$name", agent.Name);
-                upsert.Parameters.AddWithValue("$hub", agent.HubUserId);
-                upsert.Parameters.AddWithValue("$skills", JsonSerializer.Serialize(agent.Skills, RoutingJsonContext.Default.DictionaryStringInt32));
-                upsert.Parameters.AddWithValue("$capacity", JsonSerializer.Serialize(agent.CapacityPerChannel, RoutingJsonContext.Default.DictionaryStringInt32));
-                upsert.Parameters.AddWithValue("$hours", agent.WorkingHours is null ? DBNull.Value : JsonSerializer.Serialize(agent.WorkingHours, RoutingJsonContext.Default.WorkingHoursOptions));
-                upsert.Parameters.AddWithValue("$presence", (int)agent.Presence);
-                upsert.Parameters.AddWithValue("$now", now);
-                await upsert.ExecuteNonQueryAsync(cancellationToken);
-            }
-            await transaction.CommitAsync(cancellationToken);
-            _seeded = true;
+            await using var upsert = connection.CreateCommand();
+            upsert.Transaction = transaction;
+            upsert.CommandText = """
+                INSERT INTO agents (id, name, hub_user_id, skills_json, capacity_json, hours_json, presence, presence_changed_at, updated_at)
+                VALUES ($id, $name, $hub, $skills, $capacity, $hours, $presence, $now, $now)
+                ON CONFLICT(id) DO UPDATE SET name = excluded.name, hub_user_id = excluded.hub_user_id,
+                    skills_json = excluded.skills_json, capacity_json = excluded.capacity_json,
+                    hours_json = excluded.hours_json, updated_at = excluded.updated_at
+                """;
+            upsert.Parameters.AddWithValue("$id", agent.Id);
+            upsert.Parameters.AddWithValue("$name", agent.Name);
+            upsert.Parameters.AddWithValue("$hub", agent.HubUserId);
+            upsert.Parameters.AddWithValue("$skills", JsonSerializer.Serialize(agent.Skills, RoutingJsonContext.Default.DictionaryStringInt32));
+            upsert.Parameters.AddWithValue("$capacity", JsonSerializer.Serialize(agent.CapacityPerChannel, RoutingJsonContext.Default.DictionaryStringInt32));
+            upsert.Parameters.AddWithValue("$hours", agent.WorkingHours is null ? DBNull.Value : JsonSerializer.Serialize(agent.WorkingHours, RoutingJsonContext.Default.WorkingHoursOptions));
+            upsert.Parameters.AddWithValue("$presence", (int)agent.Presence);
+            upsert.Parameters.AddWithValue("$now", now);
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
-        finally
-        {
-            _seedLock.Release();
-        }
+        await transaction.CommitAsync(cancellationToken);
     }
 
-    public void Dispose() => _seedLock.Dispose();
+    public void Dispose() => _seeding.Dispose();
 
     private static string Timestamp(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 }

@@ -257,15 +257,7 @@ internal sealed class RoutingEngine : IRoutingEngine
             {
                 state.Offered.Remove(entry);
             }
-            entry.State = RoutedItemState.Accepted;
-            entry.Agent = state;
-            entry.Since = now;
-            state.Accepted.Add(entry);
-            if (now > state.LastAssignedAt)
-            {
-                state.LastAssignedAt = now;
-            }
-            AgentLoadChanged(state, gainedRoom: false);
+            HandTo(state, entry, RoutedItemState.Accepted, now);
             RememberServed(entry.Request.CustomerKey, agent, now);
             return true;
         }
@@ -614,6 +606,23 @@ internal sealed class RoutingEngine : IRoutingEngine
         }
     }
 
+    /// <summary>
+    /// Gives <paramref name="entry"/> (no longer waiting) to <paramref name="agent"/>, offered or accepted as of
+    /// <paramref name="now"/>: it counts towards the agent's load and is their latest assignment.
+    /// </summary>
+    private void HandTo(AgentState agent, Entry entry, RoutedItemState state, DateTimeOffset now)
+    {
+        entry.State = state;
+        entry.Agent = agent;
+        entry.Since = now;
+        (state == RoutedItemState.Accepted ? agent.Accepted : agent.Offered).Add(entry);
+        if (now > agent.LastAssignedAt)
+        {
+            agent.LastAssignedAt = now;
+        }
+        AgentLoadChanged(agent, gainedRoom: false);
+    }
+
     /// <summary>Takes an offered entry away from its agent (the caller decides where the entry goes).</summary>
     private void ReleaseOffer(Entry entry)
     {
@@ -790,15 +799,7 @@ internal sealed class RoutingEngine : IRoutingEngine
         }
         _candidates.Clear();
         Dequeue(entry);
-        entry.State = RoutedItemState.Offered;
-        entry.Agent = agent;
-        entry.Since = now;
-        agent.Offered.Add(entry);
-        if (now > agent.LastAssignedAt)
-        {
-            agent.LastAssignedAt = now;
-        }
-        AgentLoadChanged(agent, gainedRoom: false);
+        HandTo(agent, entry, RoutedItemState.Offered, now);
         var waited = now - request.EnqueuedAt;
         var why = string.Create(CultureInfo.InvariantCulture,
             $"{reason}; effective priority {EffectivePriority(entry, waited):0.##} after {Describe(waited)} in {request.Queue}{(entry.Relaxed ? " (skill requirement relaxed)" : "")}");

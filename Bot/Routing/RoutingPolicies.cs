@@ -10,20 +10,13 @@ internal sealed class LeastBusyPolicy : IRoutingPolicy
 
     public string Name => PolicyName;
 
-    public AgentId? Pick(HandoffRequest request, IReadOnlyList<AgentAvailability> candidates)
+    public AgentId? Pick(HandoffRequest request, IReadOnlyList<AgentAvailability> candidates) =>
+        RoutingPolicyOrder.First(candidates, LeastBusyFirst);
+
+    private static int LeastBusyFirst(AgentAvailability a, AgentAvailability b)
     {
-        AgentAvailability? best = null;
-        for (var i = 0; i < candidates.Count; i++)
-        {
-            var c = candidates[i];
-            if (best is null
-                || c.ActiveConversations < best.ActiveConversations
-                || (c.ActiveConversations == best.ActiveConversations && RoutingPolicyOrder.IdleFirst(c, best) < 0))
-            {
-                best = c;
-            }
-        }
-        return best?.Id;
+        var byLoad = a.ActiveConversations.CompareTo(b.ActiveConversations);
+        return byLoad != 0 ? byLoad : RoutingPolicyOrder.IdleFirst(a, b);
     }
 }
 
@@ -76,23 +69,27 @@ internal sealed class LongestIdlePolicy : IRoutingPolicy
 
     public string Name => PolicyName;
 
-    public AgentId? Pick(HandoffRequest request, IReadOnlyList<AgentAvailability> candidates)
+    public AgentId? Pick(HandoffRequest request, IReadOnlyList<AgentAvailability> candidates) =>
+        RoutingPolicyOrder.First(candidates, RoutingPolicyOrder.IdleFirst);
+}
+
+internal static class RoutingPolicyOrder
+{
+    /// <summary>The candidate that comes first in <paramref name="order"/> (the earlier of equals), or null when there is none.</summary>
+    public static AgentId? First(IReadOnlyList<AgentAvailability> candidates, Comparison<AgentAvailability> order)
     {
         AgentAvailability? best = null;
         for (var i = 0; i < candidates.Count; i++)
         {
             var c = candidates[i];
-            if (best is null || RoutingPolicyOrder.IdleFirst(c, best) < 0)
+            if (best is null || order(c, best) < 0)
             {
                 best = c;
             }
         }
         return best?.Id;
     }
-}
 
-internal static class RoutingPolicyOrder
-{
     /// <summary>Negative when <paramref name="a"/> has been idle longer than <paramref name="b"/> (then fewer active, then id).</summary>
     public static int IdleFirst(AgentAvailability a, AgentAvailability b)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using HandoffBot.Escalation;
 using HandoffBot.Escalation.Sentiment;
+using HandoffBot.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -11,7 +12,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HandoffBot.Tests.Escalation.Sentiment;
 
@@ -27,7 +27,7 @@ public sealed class AzureLanguageSentimentAnalyzerTests : IAsyncLifetime
     private readonly ConcurrentQueue<Func<HttpContext, JsonElement, Task>> _responses = new();
     private readonly ConcurrentQueue<(string? Key, JsonElement Body, string Path)> _requests = new();
     private readonly TaskCompletionSource _never = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SignallingTimeProvider _time = new();
+    private readonly TimerWatchingTimeProvider _time = new(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private WebApplication _server = null!;
     private ServiceProvider _services = null!;
     private ISentimentAnalyzer _analyzer = null!;
@@ -144,7 +144,7 @@ public sealed class AzureLanguageSentimentAnalyzerTests : IAsyncLifetime
         RespondJson(200, request => Results(request));
 
         var call = _analyzer.AnalyzeAsync("Thanks a lot", "en", CancellationToken.None).AsTask();
-        var delay = await _time.NextTimer(d => d == TimeSpan.FromSeconds(2)).WaitAsync(Patience);
+        var delay = await _time.WaitForTimerAsync(TimeSpan.FromSeconds(2));
         Assert.Single(_requests);
         Assert.False(call.IsCompleted);
         _time.Advance(delay);
@@ -183,7 +183,7 @@ public sealed class AzureLanguageSentimentAnalyzerTests : IAsyncLifetime
     {
         Respond((_, _) => _never.Task);
         var call = _analyzer.AnalyzeAsync("This is awful", "en", CancellationToken.None).AsTask();
-        var timeout = await _time.NextTimer(d => d == TimeSpan.FromSeconds(5)).WaitAsync(Patience);
+        var timeout = await _time.WaitForTimerAsync(TimeSpan.FromSeconds(5));
         _time.Advance(timeout);
         var result = await call.WaitAsync(Patience);
 
@@ -247,65 +247,5 @@ public sealed class AzureLanguageSentimentAnalyzerTests : IAsyncLifetime
         using var provider = services.BuildServiceProvider();
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<SentimentOptions>>().Value);
         Assert.Contains("Sentiment:Azure:Endpoint and Sentiment:Azure:Key go together", error.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>Fake time that tells the test when code starts waiting (a retry delay, a timeout).</summary>
-    private sealed class SignallingTimeProvider : FakeTimeProvider
-    {
-        private readonly ConcurrentQueue<(Func<TimeSpan, bool> Match, TaskCompletionSource<TimeSpan> Signal)> _waiters = new();
-        private readonly ConcurrentQueue<TimeSpan> _created = new();
-
-        public Task<TimeSpan> NextTimer(Func<TimeSpan, bool> match)
-        {
-            var signal = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-            foreach (var due in _created)
-            {
-                if (match(due))
-                {
-                    signal.TrySetResult(due);
-                    return signal.Task;
-                }
-            }
-            _waiters.Enqueue((match, signal));
-            return signal.Task;
-        }
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = new ObservedTimer(base.CreateTimer(callback, state, dueTime, period), this);
-            Started(dueTime);
-            return timer;
-        }
-
-        private void Started(TimeSpan dueTime)
-        {
-            if (dueTime == Timeout.InfiniteTimeSpan)
-            {
-                return;
-            }
-            _created.Enqueue(dueTime);
-            foreach (var (match, signal) in _waiters)
-            {
-                if (match(dueTime))
-                {
-                    signal.TrySetResult(dueTime);
-                }
-            }
-        }
-
-        /// <summary>CancellationTokenSource creates its timer idle and starts it with Change.</summary>
-        private sealed class ObservedTimer(ITimer inner, SignallingTimeProvider owner) : ITimer
-        {
-            public bool Change(TimeSpan dueTime, TimeSpan period)
-            {
-                var changed = inner.Change(dueTime, period);
-                owner.Started(dueTime);
-                return changed;
-            }
-
-            public void Dispose() => inner.Dispose();
-
-            public ValueTask DisposeAsync() => inner.DisposeAsync();
-        }
     }
 }

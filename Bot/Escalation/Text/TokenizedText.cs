@@ -50,6 +50,34 @@ internal sealed class TokenizedText
         return new Evidence(Source[start..end], start, kind);
     }
 
+    /// <summary>
+    /// Whether a negation cue stands within <paramref name="window"/> words before token <paramref name="anchor"/>,
+    /// in the same clause, reached only across <paramref name="bridge"/> words ("don't really want to talk"). Scans
+    /// backwards from the anchor; the first word that is neither a cue nor a bridge ends the scan. A negative
+    /// anchor (none) is never negated.
+    /// </summary>
+    public bool IsNegatedBefore(int anchor, int window, WordSet cues, WordSet bridge)
+    {
+        if (anchor < 0)
+        {
+            return false;
+        }
+        var clause = _tokens[anchor].Clause;
+        for (var k = anchor - 1; k >= 0 && k >= anchor - window && _tokens[k].Clause == clause; k--)
+        {
+            var word = Word(k);
+            if (cues.Contains(word))
+            {
+                return true;
+            }
+            if (!bridge.Contains(word))
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
     public static TokenizedText Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -455,28 +455,8 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
         return default;
     }
 
-    /// <summary>A negation right before the request, bridged only by words like "need", "want to", "really".</summary>
-    private static bool IsNegated(TokenizedText text, int anchor)
-    {
-        if (anchor < 0)
-        {
-            return false;
-        }
-        var clause = text[anchor].Clause;
-        for (var k = anchor - 1; k >= 0 && k >= anchor - 5 && text[k].Clause == clause; k--)
-        {
-            var word = text.Word(k);
-            if (NegationCues.Contains(word))
-            {
-                return true;
-            }
-            if (!NegationBridge.Contains(word))
-            {
-                return false;
-            }
-        }
-        return false;
-    }
+    /// <summary>A negation right before the request (up to five words), bridged only by words like "need", "want to", "really".</summary>
+    private static bool IsNegated(TokenizedText text, int anchor) => text.IsNegatedBefore(anchor, 5, NegationCues, NegationBridge);
 
     private readonly record struct Finding(double Score, int First, int Last, int NegationAnchor, bool Negated = false);
 }

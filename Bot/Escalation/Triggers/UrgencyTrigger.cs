@@ -56,21 +56,6 @@ internal sealed class UrgencyTrigger(IOptions<EscalationOptions> options) : IEsc
         return new EscalationSignal(Name, score, true, $"The customer says it is urgent: \"{evidence[0].Text}\".", evidence);
     }
 
-    private static bool IsNegated(TokenizedText text, int first)
-    {
-        var clause = text[first].Clause;
-        for (var k = first - 1; k >= 0 && k >= first - 4 && text[k].Clause == clause; k--)
-        {
-            var word = text.Word(k);
-            if (NegationCues.Contains(word))
-            {
-                return true;
-            }
-            if (!NegationBridge.Contains(word))
-            {
-                return false;
-            }
-        }
-        return false;
-    }
+    /// <summary>A negation up to four words before the phrase, in its clause ("not really urgent").</summary>
+    private static bool IsNegated(TokenizedText text, int first) => text.IsNegatedBefore(first, 4, NegationCues, NegationBridge);
 }

@@ -114,7 +114,10 @@ public sealed class HandoffFlowTests
     public async Task AnOfferNobodyAnswersWithinTheOfferTimeoutGoesToTheNextAgent()
     {
         await using var bot = await HandoffHarness.StartAsync();
-        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        // expectReplies: the POST returns once the whole turn is over, the offer's delivery to the hub included. Time
+        // must not move while a Connector call is in flight: its attempt timeout runs on the same fake clock, and
+        // the retry after it would wait for time that never moves again (this test used to hang the test host so).
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person") with { DeliveryMode = DeliveryModes.ExpectReplies });
         var first = await bot.OfferedToAsync(1);
 
         bot.Factory.Time.Advance(TimeSpan.FromSeconds(46)); // Routing:OfferTimeout is 45 s in the harness

@@ -120,29 +120,38 @@ public sealed partial class HandoffCoordinator(
     /// <summary>Offers every item the routing engine can assign now to its chosen agent.</summary>
     public async Task DispatchAsync(CancellationToken cancellationToken)
     {
+        var offers = new List<(Assignment Assignment, HandoffRecord Handoff)>();
         await _dispatchLock.WaitAsync(cancellationToken);
         try
         {
             var now = time.GetUtcNow();
-            foreach (var assignment in routing.Assign(now))
+            var assignments = routing.Assign(now);
+            // One group commit for every offer of this round instead of one commit after another under the lock.
+            var transitions = await Task.WhenAll(assignments.Select(a => store.TryTransitionAsync(a.HandoffId,
+                h => h.Offer(a.Agent.Value, now, $"{a.Policy}: {a.Reason}"), HandoffActor.System, cancellationToken)));
+            for (var i = 0; i < assignments.Count; i++)
             {
-                var agent = routing.GetAgent(assignment.Agent);
-                var offered = await store.TryTransitionAsync(assignment.HandoffId,
-                    h => h.Offer(assignment.Agent.Value, now, $"{assignment.Policy}: {assignment.Reason}"), HandoffActor.System, cancellationToken);
-                if (offered.Value is not { } handoff)
+                if (transitions[i].Value is { } handoff)
                 {
-                    routing.RemoveWaiting(assignment.HandoffId); // cancelled or accepted meanwhile
-                    continue;
+                    offers.Add((assignments[i], handoff));
                 }
-                LogOffered(logger, handoff.Id, assignment.Agent.Value, assignment.Policy);
-                var record = await agents.GetAsync(assignment.Agent, cancellationToken);
-                await hub.OfferAsync(handoff, assignment.Agent, record?.Name ?? agent?.Name ?? assignment.Agent.Value, record?.HubUserId, OfferTimeout,
-                    handoff.Declined.Count, cancellationToken);
+                else
+                {
+                    routing.RemoveWaiting(assignments[i].HandoffId); // cancelled or accepted meanwhile
+                }
             }
         }
         finally
         {
             _dispatchLock.Release();
+        }
+        // Telling the agents is messages only (through the outbox): no lock, so a slow hub never holds up the next dispatch.
+        foreach (var (assignment, handoff) in offers)
+        {
+            LogOffered(logger, handoff.Id, assignment.Agent.Value, assignment.Policy);
+            var record = await agents.GetAsync(assignment.Agent, cancellationToken);
+            await hub.OfferAsync(handoff, assignment.Agent, record?.Name ?? routing.GetAgent(assignment.Agent)?.Name ?? assignment.Agent.Value, record?.HubUserId,
+                OfferTimeout, handoff.Declined.Count, cancellationToken);
         }
     }
 

@@ -79,8 +79,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
             CREATE UNIQUE INDEX IF NOT EXISTS ux_handoff_active_customer ON handoff (customer_key) WHERE active = 1;
             CREATE INDEX IF NOT EXISTS ix_handoff_customer ON handoff (customer_key, created_at);
             CREATE INDEX IF NOT EXISTS ix_handoff_hub ON handoff (hub_conversation) WHERE active = 1;
-            CREATE INDEX IF NOT EXISTS ix_handoff_active_status ON handoff (status) WHERE active = 1;
-            CREATE INDEX IF NOT EXISTS ix_handoff_offered_at ON handoff (json_extract(json, '$.offeredAt')) WHERE active = 1 AND status = 'Offered';
+            CREATE INDEX IF NOT EXISTS ix_handoff_sweep ON handoff (status, json_extract(json, '$.offeredAt')) WHERE active = 1;
             CREATE TABLE IF NOT EXISTS handoff_audit (
                 seq         INTEGER PRIMARY KEY AUTOINCREMENT,
                 handoff_id  TEXT NOT NULL,
@@ -142,8 +141,8 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
     public Task<IReadOnlyList<HandoffRecord>> ListActiveWithoutPacketsAsync(CancellationToken cancellationToken) =>
         QueryAsync("SELECT json_remove(json, '$.packet') FROM handoff WHERE active = 1 ORDER BY created_at, rowid", null, cancellationToken);
 
-    // Three index lookups (ix_handoff_active_status, ix_handoff_hub, ix_handoff_offered_at); timestamps are stored in
-    // UTC round-trip format, so they compare as text.
+    // Three index searches (EXPLAIN QUERY PLAN: ix_handoff_sweep on status, ix_handoff_hub, ix_handoff_sweep on status
+    // and offeredAt); timestamps are UTC round-trip text, so they compare as text.
     public Task<IReadOnlyList<HandoffRecord>> ListForSweepAsync(DateTimeOffset offeredBy, CancellationToken cancellationToken) =>
         QueryAsync("""
             SELECT json_remove(json, '$.packet') FROM handoff WHERE rowid IN (

@@ -42,13 +42,10 @@ echo "== tests"
 run_tests
 test_exit=$?
 if [ "$test_exit" -ne 0 ] && grep -q "Test Run Aborted" "$results/console.log"; then
-  # A hung test host (seen once, not reproduced) is reported with the tests that were running, then the run is
-  # repeated once; a second hang or any failed test still fails the run.
+  # A hung test host fails the run, with the tests that were still running (the one hang seen, a fake-time advance
+  # while a Connector call was in flight, is fixed; a hang is a bug to find, not a run to repeat).
   echo "== the test host hung; tests still running when it was stopped:"
   grep -ho 'Test Name="[^"]*" [^>]*Completed="False"' "$results"/*/Sequence_*.xml 2>/dev/null | sed 's/ DisplayName.*//' || true
-  echo "== tests (second run after a hang)"
-  run_tests
-  test_exit=$?
 fi
 
 passed=0

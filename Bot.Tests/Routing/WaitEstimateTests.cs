@@ -47,6 +47,37 @@ public sealed class WaitEstimateTests
     }
 
     [Fact]
+    public void EstimatingEveryWaitingItemAtOnceGivesEachTheSameFiguresAsAskingOneByOne()
+    {
+        var engine = Engine();
+        engine.UpsertAgent(Agent("alex", "billing:5", capacity: 2, active: 2));
+        engine.UpsertAgent(Agent("bo", "general:3", capacity: 1, active: 1));
+        foreach (var minutes in new[] { 4, 6, 8 })
+        {
+            engine.RecordHandlingTime("billing", TimeSpan.FromMinutes(minutes), T0.AddMinutes(-30));
+        }
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            var id = $"h{i}";
+            ids.Add(id);
+            engine.AddWaiting(Item(id, i % 2 == 0 ? "billing" : "general", enqueuedAt: T0.AddSeconds(i)));
+        }
+        engine.AddWaiting(Item("legal-1", "legal", enqueuedAt: T0)); // nobody online for it
+        ids.Add("legal-1");
+
+        var all = engine.EstimateWaiting(T0.AddMinutes(1));
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal), all.Keys.Order(StringComparer.Ordinal));
+        foreach (var id in ids)
+        {
+            Assert.Equal(engine.Estimate(id, T0.AddMinutes(1)), all[id]);
+        }
+        Assert.Equal(3, all["h4"].Position); // third in the billing queue
+        Assert.Null(all["legal-1"].Estimate);
+    }
+
+    [Fact]
     public void CompletedConversationsFeedTheEstimate()
     {
         var engine = Engine(configure: o => o.EstimateMinSamples = 2);

@@ -5,6 +5,7 @@ using HandoffBot.Hosting;
 using HandoffBot.Hosting.Access;
 using HandoffBot.Hosting.DirectLine;
 using HandoffBot.Pipeline;
+using HandoffBot.Resources;
 using HandoffBot.Routing;
 using HandoffBot.Storage;
 
@@ -24,6 +25,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 });
 
 builder.Services.AddProblemDetails();
+builder.Services.AddCopy();
 builder.Services.AddHandoffStorage();
 builder.Services.AddHandoffHealthChecks();
 builder.Services.AddBotHosting(builder.Configuration);

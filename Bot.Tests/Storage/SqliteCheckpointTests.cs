@@ -21,7 +21,7 @@ public sealed class SqliteCheckpointTests : IDisposable
     {
         public string Name => "blob";
 
-        public string CreateSql => "CREATE TABLE IF NOT EXISTS blob (id INTEGER PRIMARY KEY, body BLOB NOT NULL);";
+        public IReadOnlyList<string> Migrations => ["CREATE TABLE IF NOT EXISTS blob (id INTEGER PRIMARY KEY, body BLOB NOT NULL);"];
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal sealed class SqliteEscalationAuditStore(SqliteDatabase database) : IEsc
     {
         public string Name => "escalation_audit";
 
-        public string CreateSql => """
+        public IReadOnlyList<string> Migrations => ["""
             CREATE TABLE IF NOT EXISTS escalation_audit (
                 seq              INTEGER PRIMARY KEY AUTOINCREMENT,
                 conversation_key TEXT NOT NULL,
@@ -36,7 +36,7 @@ internal sealed class SqliteEscalationAuditStore(SqliteDatabase database) : IEsc
                 decision_json    TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS ix_escalation_audit_conversation ON escalation_audit (conversation_key, seq);
-            """;
+            """];
     }
 
     public ITurnRecord Record(EscalationAuditEntry entry) => new AuditRow(

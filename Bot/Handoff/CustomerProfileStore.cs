@@ -22,14 +22,14 @@ internal sealed class SqliteCustomerProfileStore(SqliteDatabase database, IOptio
     {
         public string Name => "customer_profile";
 
-        public string CreateSql => """
+        public IReadOnlyList<string> Migrations => ["""
             CREATE TABLE IF NOT EXISTS customer_profile (
                 channel_id TEXT NOT NULL,
                 user_id    TEXT NOT NULL,
                 json       TEXT NOT NULL,
                 PRIMARY KEY (channel_id, user_id)
             );
-            """;
+            """];
     }
 
     public void Dispose() => _seeding.Dispose();

@@ -24,7 +24,7 @@ internal sealed class SqliteHandoffFeedbackStore(SqliteDatabase database) : IHan
     {
         public string Name => "handoff_feedback";
 
-        public string CreateSql => """
+        public IReadOnlyList<string> Migrations => ["""
             CREATE TABLE IF NOT EXISTS handoff_csat (
                 handoff_id   TEXT PRIMARY KEY,
                 customer_key TEXT NOT NULL,
@@ -41,7 +41,7 @@ internal sealed class SqliteHandoffFeedbackStore(SqliteDatabase database) : IHan
                 text         TEXT NOT NULL,
                 at           TEXT NOT NULL
             );
-            """;
+            """];
     }
 
     public Task SaveSatisfactionAsync(string handoffId, string customerKey, string? agentId, int score, DateTimeOffset at, CancellationToken cancellationToken)

@@ -48,7 +48,7 @@ internal sealed partial class SqliteHandoffOutbox(
     {
         public string Name => "handoff_outbox";
 
-        public string CreateSql => """
+        public IReadOnlyList<string> Migrations => ["""
             CREATE TABLE IF NOT EXISTS handoff_outbox (
                 key             TEXT PRIMARY KEY,
                 handoff_id      TEXT NOT NULL,
@@ -62,7 +62,7 @@ internal sealed partial class SqliteHandoffOutbox(
                 created_at      TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS ix_handoff_outbox_due ON handoff_outbox (status, next_attempt_at);
-            """;
+            """];
     }
 
     public async Task<OutboxResult> SendAsync(string key, string handoffId, Activity activity, bool toCustomer, CancellationToken cancellationToken)

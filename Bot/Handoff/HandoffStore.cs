@@ -64,7 +64,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
     {
         public string Name => "handoff";
 
-        public string CreateSql => """
+        public IReadOnlyList<string> Migrations => ["""
             CREATE TABLE IF NOT EXISTS handoff (
                 id               TEXT PRIMARY KEY,
                 customer_key     TEXT NOT NULL,
@@ -93,7 +93,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
                 reason      TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS ix_handoff_audit ON handoff_audit (handoff_id, seq);
-            """;
+            """];
     }
 
     public Task<Transition> CreateAsync(Transition opened, HandoffActor actor, CancellationToken cancellationToken)

@@ -48,7 +48,7 @@ internal sealed class SqliteAgentDirectory(SqliteDatabase database, IOptions<Rou
     {
         public string Name => "agents";
 
-        public string CreateSql => """
+        public IReadOnlyList<string> Migrations => ["""
             CREATE TABLE IF NOT EXISTS agents (
                 id                  TEXT PRIMARY KEY,
                 name                TEXT NOT NULL,
@@ -61,7 +61,7 @@ internal sealed class SqliteAgentDirectory(SqliteDatabase database, IOptions<Rou
                 updated_at          TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS agents_hub_user ON agents (hub_user_id);
-            """;
+            """];
     }
 
     private const string Columns = "id, name, hub_user_id, skills_json, capacity_json, hours_json, presence, presence_changed_at";

@@ -20,7 +20,7 @@ internal sealed class SqliteAccessAudit(SqliteDatabase database, TimeProvider ti
     {
         public string Name => "access_audit";
 
-        public string CreateSql => """
+        public IReadOnlyList<string> Migrations => ["""
             CREATE TABLE IF NOT EXISTS access_audit (
                 seq       INTEGER PRIMARY KEY AUTOINCREMENT,
                 at        TEXT NOT NULL,
@@ -30,7 +30,7 @@ internal sealed class SqliteAccessAudit(SqliteDatabase database, TimeProvider ti
                 resource  TEXT NOT NULL,
                 allowed   INTEGER NOT NULL
             );
-            """;
+            """];
     }
 
     public async Task RecordAsync(ClaimsPrincipal user, string action, string resource, bool allowed, CancellationToken cancellationToken)

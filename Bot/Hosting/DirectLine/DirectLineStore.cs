@@ -38,7 +38,7 @@ internal sealed class SqliteDirectLineStore(SqliteDatabase database) : IDirectLi
     {
         public string Name => "directline";
 
-        public string CreateSql => """
+        public IReadOnlyList<string> Migrations => ["""
             CREATE TABLE IF NOT EXISTS directline_conversation (
                 conversation_id TEXT PRIMARY KEY,
                 user_id         TEXT NOT NULL,
@@ -59,7 +59,7 @@ internal sealed class SqliteDirectLineStore(SqliteDatabase database) : IDirectLi
                 name            TEXT,
                 length          INTEGER NOT NULL
             );
-            """;
+            """];
     }
 
     public Task<bool> CreateConversationAsync(string conversationId, string userId, DateTimeOffset createdAt, CancellationToken cancellationToken)

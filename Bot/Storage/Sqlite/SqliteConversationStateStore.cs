@@ -6,14 +6,14 @@ internal sealed class SqliteConversationStateStore(SqliteDatabase database, Time
     {
         public string Name => "conversation_state";
 
-        public string CreateSql => """
+        public IReadOnlyList<string> Migrations => ["""
             CREATE TABLE IF NOT EXISTS conversation_state (
                 key        TEXT PRIMARY KEY,
                 json       TEXT NOT NULL,
                 version    INTEGER NOT NULL,
                 updated_at TEXT NOT NULL
             );
-            """;
+            """];
     }
 
     public Task<StateDocument?> ReadAsync(string key, CancellationToken cancellationToken) =>

@@ -5,12 +5,18 @@ using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Storage.Sqlite;
 
-/// <summary>A feature's tables, created on first run. Statements must be idempotent (<c>IF NOT EXISTS</c>).</summary>
+/// <summary>
+/// A store's tables as numbered migrations: <see cref="Migrations"/>[0] is version 1, and so on. At start-up every
+/// migration newer than the version recorded in <c>schema_version</c> under <see cref="Name"/> runs once, in order, in
+/// one transaction with the version update (see <see cref="SqliteMigrator"/>). Migrations are never edited once
+/// shipped: a change is a new entry at the end. Version 1 scripts keep <c>IF NOT EXISTS</c> so databases created
+/// before versioning are adopted as version 1.
+/// </summary>
 public interface ISqliteSchema
 {
     string Name { get; }
 
-    string CreateSql { get; }
+    IReadOnlyList<string> Migrations { get; }
 }
 
 /// <summary>
@@ -202,12 +208,7 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable, IAsyncDisposab
                     wal.CommandText = "PRAGMA journal_mode=WAL;";
                     wal.ExecuteNonQuery();
                 }
-                foreach (var schema in _schemas)
-                {
-                    using var create = connection.CreateCommand();
-                    create.CommandText = schema.CreateSql;
-                    create.ExecuteNonQuery();
-                }
+                SqliteMigrator.Migrate(connection, _schemas, _time.GetUtcNow());
             }
             catch
             {

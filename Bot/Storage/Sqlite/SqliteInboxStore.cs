@@ -10,7 +10,7 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
         public string Name => "inbox";
 
         // activity_id may be NULL (an activity without id): such rows never count as redeliveries.
-        public string CreateSql => """
+        public IReadOnlyList<string> Migrations => ["""
             CREATE TABLE IF NOT EXISTS inbox (
                 id              INTEGER PRIMARY KEY AUTOINCREMENT,
                 channel_id      TEXT NOT NULL,
@@ -22,7 +22,7 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
             );
             CREATE UNIQUE INDEX IF NOT EXISTS ux_inbox_activity ON inbox (channel_id, conversation_id, activity_id);
             CREATE INDEX IF NOT EXISTS ix_inbox_pending ON inbox (id) WHERE done_at IS NULL;
-            """;
+            """];
     }
 
     public Task<InboxItem?> AddAsync(Activity activity, CancellationToken cancellationToken)

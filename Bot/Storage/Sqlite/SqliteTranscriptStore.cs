@@ -9,7 +9,7 @@ internal sealed class SqliteTranscriptStore(SqliteDatabase database) : ITranscri
     {
         public string Name => "transcript";
 
-        public string CreateSql => """
+        public IReadOnlyList<string> Migrations => ["""
             CREATE TABLE IF NOT EXISTS transcript (
                 seq             INTEGER PRIMARY KEY AUTOINCREMENT,
                 channel_id      TEXT NOT NULL,
@@ -17,7 +17,7 @@ internal sealed class SqliteTranscriptStore(SqliteDatabase database) : ITranscri
                 json            TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS ix_transcript_conversation ON transcript (conversation_id, channel_id, seq);
-            """;
+            """];
     }
 
     public Task AppendAsync(IReadOnlyList<Activity> activities, CancellationToken cancellationToken)

@@ -14,8 +14,9 @@ public readonly record struct CopyArg(string Name, object? Value)
 
 /// <summary>
 /// Customer- and agent-facing sentences by key, in the language of an activity's locale (<c>de-DE</c> -> <c>de</c>),
-/// English where a language lacks a key. The text lives in <c>Resources/Copy/{language}.json</c> (flat key -> text,
-/// named placeholders such as <c>{agent}</c>), loaded once at start-up; nothing here changes the thread's culture.
+/// English where a language lacks a key. The text lives in <c>Resources/Copy/{area}.{language}.json</c> (one file per
+/// feature area and language, each a flat object key -> text with named placeholders such as <c>{agent}</c>; keys are
+/// unique across areas), loaded once at start-up; nothing here changes the thread's culture.
 /// </summary>
 public interface ICopy
 {
@@ -32,7 +33,7 @@ public interface ICopy
 /// <summary>What <see cref="JsonCopy"/> found wrong with the shipped files (reported at start-up).</summary>
 public sealed record CopyProblem(string Language, string Key, string Problem);
 
-/// <summary>The <see cref="ICopy"/> over the JSON files in a folder; one file per language, <c>en.json</c> required.</summary>
+/// <summary>The <see cref="ICopy"/> over the JSON files in a folder (<c>{area}.{language}.json</c>); English is required.</summary>
 public sealed partial class JsonCopy : ICopy
 {
     public const string Fallback = "en";
@@ -41,20 +42,31 @@ public sealed partial class JsonCopy : ICopy
 
     public JsonCopy(string folder)
     {
-        var languages = new Dictionary<string, FrozenDictionary<string, string>>(StringComparer.OrdinalIgnoreCase);
+        var languages = new Dictionary<string, Dictionary<string, string>>(StringComparer.OrdinalIgnoreCase);
         foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
         {
-            var language = Path.GetFileNameWithoutExtension(file);
+            var name = Path.GetFileNameWithoutExtension(file);
+            var language = name[(name.LastIndexOf('.') + 1)..];
             using var stream = File.OpenRead(file);
             var entries = JsonSerializer.Deserialize(stream, CopyJsonContext.Default.DictionaryStringString)
                 ?? throw new InvalidDataException($"{file} is not a JSON object of key -> text.");
-            languages[language] = entries.ToFrozenDictionary(StringComparer.Ordinal);
+            if (!languages.TryGetValue(language, out var all))
+            {
+                languages[language] = all = new Dictionary<string, string>(StringComparer.Ordinal);
+            }
+            foreach (var (key, text) in entries)
+            {
+                if (!all.TryAdd(key, text))
+                {
+                    throw new InvalidDataException($"{file}: the key '{key}' is also in another {language} file.");
+                }
+            }
         }
         if (!languages.ContainsKey(Fallback))
         {
-            throw new InvalidDataException($"{Path.Combine(folder, Fallback + ".json")} is missing: English is the fallback of every language.");
+            throw new InvalidDataException($"{folder} has no English copy (*.{Fallback}.json): English is the fallback of every language.");
         }
-        _languages = languages.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        _languages = languages.ToFrozenDictionary(l => l.Key, l => l.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.OrdinalIgnoreCase);
         Languages = [Fallback, .. languages.Keys.Where(l => !l.Equals(Fallback, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)];
         Problems = [.. FindProblems()];
     }
@@ -83,7 +95,7 @@ public sealed partial class JsonCopy : ICopy
         var language = LanguageOf(locale);
         if (!_languages[language].TryGetValue(key, out var text) && !_languages[Fallback].TryGetValue(key, out text))
         {
-            throw new KeyNotFoundException($"There is no copy '{key}' in {Fallback}.json.");
+            throw new KeyNotFoundException($"There is no copy '{key}' in the English files.");
         }
         return args.Length == 0 && text.IndexOf('{', StringComparison.Ordinal) < 0 ? text : Fill(text, CultureFor(language), args);
     }
@@ -153,7 +165,7 @@ public sealed partial class JsonCopy : ICopy
             }
             foreach (var key in entries.Keys.Where(k => !english.ContainsKey(k)))
             {
-                yield return new CopyProblem(language, key, "not in en.json: never used");
+                yield return new CopyProblem(language, key, "not in the English files: never used");
             }
         }
     }

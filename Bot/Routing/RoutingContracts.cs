@@ -165,6 +165,16 @@ public interface IRoutingEngine
     /// <summary>Registers a conversation accepted before this engine started (restored from storage) so that <see cref="Complete"/> works.</summary>
     void RestoreAccepted(WaitingItem item, AgentId agent, DateTimeOffset acceptedAt);
 
+    /// <summary>
+    /// Registers an item that was offered to <paramref name="agent"/> before this engine started (restored from storage):
+    /// it stays offered, costs the agent a capacity unit and can be accepted, declined or expire as usual. An agent the
+    /// engine does not know (left the roster) does not keep it: the item waits for someone else.
+    /// </summary>
+    void RestoreOffered(WaitingItem item, AgentId agent, DateTimeOffset offeredAt);
+
+    /// <summary>The estimate a new item would get if it were added now (nothing changes): what the customer is told in their turn.</summary>
+    WaitEstimate? Preview(HandoffRequest request, DateTimeOffset now);
+
     /// <summary>The agent as the engine holds them now (ActiveConversations counts offers and accepted conversations), or null.</summary>
     RoutableAgent? GetAgent(AgentId agent);
 

@@ -215,6 +215,38 @@ internal sealed class RoutingEngine : IRoutingEngine
         }
     }
 
+    public void RestoreOffered(WaitingItem item, AgentId agent, DateTimeOffset offeredAt)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        lock (_gate)
+        {
+            if (_entries.ContainsKey(item.Request.HandoffId))
+            {
+                return;
+            }
+            var entry = NewEntry(item);
+            _entries.Add(item.Request.HandoffId, entry);
+            if (!_agents.TryGetValue(agent, out var state))
+            {
+                Enqueue(entry); // the agent left the roster: the item waits for someone else
+                return;
+            }
+            HandTo(state, entry, RoutedItemState.Offered, offeredAt);
+        }
+    }
+
+    public WaitEstimate? Preview(HandoffRequest request, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        lock (_gate)
+        {
+            var entry = NewEntry(new WaitingItem(request));
+            var position = 1 + (_queues.TryGetValue(request.Queue, out var queue) ? queue.Count(e => ByPriority.Compare(e, entry) < 0) : 0);
+            var samples = RecentHandlingTimes(request.Queue, now, out var mean);
+            return EstimateAt(entry, position, samples, mean, OnlineSlots(entry, now));
+        }
+    }
+
     public bool RemoveWaiting(string handoffId)
     {
         lock (_gate)

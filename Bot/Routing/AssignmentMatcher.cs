@@ -34,14 +34,16 @@ internal sealed class AssignmentMatcher(RoutingOptions options, RoutingPolicySet
         for (var i = 0; i < dirty.Count; i++)
         {
             var agent = dirty[i];
-            var found = agent.IsFree && agents.Shifts.OnShift(agent, now) ? BestItemFor(agent, best) : null;
-            if (found is null)
+            var cut = false;
+            var found = agent.IsFree && agents.Shifts.OnShift(agent, now) ? BestItemFor(agent, best, ref cut, queues.RelaxedForFallback) : null;
+            if (found is null && !cut)
             {
-                agent.Dirty = false;
+                agent.Dirty = false; // nothing this agent can take: they wait for the next change
                 continue;
             }
+            // Kept when the bound cut the search short: an item worse than the bound may still be theirs.
             dirty[kept++] = agent;
-            if (best is null || RoutingOrder.ByPriority.Compare(found, best) < 0)
+            if (found is not null)
             {
                 best = found;
                 fromAgent = true;
@@ -147,8 +149,11 @@ internal sealed class AssignmentMatcher(RoutingOptions options, RoutingPolicySet
         }
     }
 
-    /// <summary>The best waiting item this (free, on-shift) agent qualifies for and has room for, better than <paramref name="bound"/>.</summary>
-    private Entry? BestItemFor(AgentState agent, Entry? bound)
+    /// <summary>
+    /// The best waiting item this (free, on-shift) agent qualifies for and has room for, better than
+    /// <paramref name="bound"/>; <paramref name="cut"/> is set when the bound stopped a search that had not found one.
+    /// </summary>
+    private static Entry? BestItemFor(AgentState agent, Entry? bound, ref bool cut, SortedSet<Entry> relaxedForFallback)
     {
         Entry? best = null;
         foreach (var (index, proficiency) in agent.SkillRefs)
@@ -158,23 +163,27 @@ internal sealed class AssignmentMatcher(RoutingOptions options, RoutingPolicySet
                 var set = index.Buckets[level];
                 if (set is { Count: > 0 })
                 {
-                    best = FirstEligible(set, agent, best ?? bound) ?? best;
+                    best = FirstEligible(set, agent, best ?? bound, ref cut) ?? best;
                 }
             }
         }
-        if (agent.FallbackLevel > 0 && queues.RelaxedForFallback.Count > 0)
+        if (agent.FallbackLevel > 0 && relaxedForFallback.Count > 0)
         {
-            best = FirstEligible(queues.RelaxedForFallback, agent, best ?? bound) ?? best;
+            best = FirstEligible(relaxedForFallback, agent, best ?? bound, ref cut) ?? best;
         }
         return best;
     }
 
-    /// <summary>The first entry of <paramref name="set"/> the agent can take, if it is better than <paramref name="bound"/>.</summary>
-    private static Entry? FirstEligible(SortedSet<Entry> set, AgentState agent, Entry? bound)
+    /// <summary>
+    /// The first entry of <paramref name="set"/> the agent can take, if it is better than <paramref name="bound"/>;
+    /// sets <paramref name="cut"/> when the bound ended the walk before the set did.
+    /// </summary>
+    private static Entry? FirstEligible(SortedSet<Entry> set, AgentState agent, Entry? bound, ref bool cut)
     {
         var top = set.Min!;
         if (bound is not null && RoutingOrder.ByPriority.Compare(top, bound) >= 0)
         {
+            cut = true;
             return null;
         }
         if (agent.CanTake(top))
@@ -185,6 +194,7 @@ internal sealed class AssignmentMatcher(RoutingOptions options, RoutingPolicySet
         {
             if (bound is not null && RoutingOrder.ByPriority.Compare(entry, bound) >= 0)
             {
+                cut = true;
                 return null;
             }
             if (agent.CanTake(entry))

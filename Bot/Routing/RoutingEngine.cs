@@ -9,8 +9,9 @@ namespace HandoffBot.Routing;
 /// <item><see cref="AgentIndex"/> and <see cref="ShiftWatch"/>: skills, capacity per channel, presence, working hours.</item>
 /// <item><see cref="WaitEstimator"/>: handling-time samples and honest wait estimates.</item>
 /// <item><see cref="AssignmentMatcher"/>: candidates, the queue's policy, the last-agent preference.</item>
+/// <item><see cref="RoutedItems"/>: the item catalogue (waiting, offered, accepted) and the offer lifecycle.</item>
 /// </list>
-/// The facade itself keeps the item catalogue (waiting, offered, accepted) and the offer lifecycle. After each
+/// After each
 /// <see cref="Assign"/> no waiting item has a free, qualified, on-shift agent, so Assign only examines what changed.
 /// The engine is a projection of the store: <see cref="Reset"/> empties it so it can be rebuilt from the facts.
 /// </summary>
@@ -19,11 +20,11 @@ internal sealed class RoutingEngine : IRoutingEngine
     private readonly Lock _gate = new();
     private readonly RoutingOptions _options;
     private readonly RoutingPolicySet _policies;
-    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly AgentIndex _agents;
     private readonly WaitingQueues _queues;
     private readonly WaitEstimator _estimates;
     private readonly AssignmentMatcher _matcher;
+    private readonly RoutedItems _items;
 
     public RoutingEngine(IOptions<RoutingOptions> options, IEnumerable<IRoutingPolicy> policies)
         : this(options.Value, new RoutingPolicySet(options.Value, policies))
@@ -44,6 +45,7 @@ internal sealed class RoutingEngine : IRoutingEngine
         _queues = new WaitingQueues(options, _agents);
         _estimates = new WaitEstimator(options, _agents, _queues);
         _matcher = new AssignmentMatcher(options, policies, _agents, _queues);
+        _items = new RoutedItems(_queues, _agents);
     }
 
     /// <summary>The name of <c>Routing:Policy</c> (the policy of queues that do not name their own).</summary>
@@ -63,7 +65,7 @@ internal sealed class RoutingEngine : IRoutingEngine
     {
         lock (_gate)
         {
-            _entries.Clear();
+            _items.Clear();
             _queues.Clear();
             _agents.Clear();
             _estimates.Clear();
@@ -82,7 +84,7 @@ internal sealed class RoutingEngine : IRoutingEngine
             var state = _agents.Upsert(agent, zone);
             if (state.Presence != AgentPresence.Available)
             {
-                RequeueOffersOf(state);
+                _items.RequeueOffersOf(state);
             }
         }
     }
@@ -95,12 +97,8 @@ internal sealed class RoutingEngine : IRoutingEngine
             {
                 return;
             }
-            RequeueOffersOf(state);
-            foreach (var accepted in state.Accepted)
-            {
-                _entries.Remove(accepted.Request.HandoffId);
-            }
-            state.Accepted.Clear();
+            _items.RequeueOffersOf(state);
+            _items.ForgetAccepted(state);
         }
     }
 
@@ -113,7 +111,7 @@ internal sealed class RoutingEngine : IRoutingEngine
                 return [];
             }
             _agents.SetPresence(state, presence);
-            return presence == AgentPresence.Available ? [] : RequeueOffersOf(state);
+            return presence == AgentPresence.Available ? [] : _items.RequeueOffersOf(state);
         }
     }
 
@@ -162,11 +160,11 @@ internal sealed class RoutingEngine : IRoutingEngine
         ArgumentException.ThrowIfNullOrWhiteSpace(item.Request.Skill);
         lock (_gate)
         {
-            if (_entries.ContainsKey(item.Request.HandoffId))
+            if (_items.Contains(item.Request.HandoffId))
             {
                 throw new InvalidOperationException($"Handoff '{item.Request.HandoffId}' is already routed; remove or complete it first.");
             }
-            _queues.Enqueue(Track(item));
+            _queues.Enqueue(_items.Track(item));
         }
     }
 
@@ -175,9 +173,9 @@ internal sealed class RoutingEngine : IRoutingEngine
         ArgumentNullException.ThrowIfNull(item);
         lock (_gate)
         {
-            if (!_entries.ContainsKey(item.Request.HandoffId) && _agents.TryGet(agent, out var state))
+            if (!_items.Contains(item.Request.HandoffId) && _agents.TryGet(agent, out var state))
             {
-                HandTo(state, Track(item), RoutedItemState.Accepted, acceptedAt);
+                _items.HandTo(state, _items.Track(item), RoutedItemState.Accepted, acceptedAt);
             }
         }
     }
@@ -187,14 +185,14 @@ internal sealed class RoutingEngine : IRoutingEngine
         ArgumentNullException.ThrowIfNull(item);
         lock (_gate)
         {
-            if (_entries.ContainsKey(item.Request.HandoffId))
+            if (_items.Contains(item.Request.HandoffId))
             {
                 return;
             }
-            var entry = Track(item);
+            var entry = _items.Track(item);
             if (_agents.TryGet(agent, out var state))
             {
-                HandTo(state, entry, RoutedItemState.Offered, offeredAt);
+                _items.HandTo(state, entry, RoutedItemState.Offered, offeredAt);
             }
             else
             {
@@ -207,19 +205,11 @@ internal sealed class RoutingEngine : IRoutingEngine
     {
         lock (_gate)
         {
-            if (!_entries.TryGetValue(handoffId, out var entry) || entry.State == RoutedItemState.Accepted)
+            if (!_items.TryGet(handoffId, out var entry) || entry.State == RoutedItemState.Accepted)
             {
                 return false;
             }
-            if (entry.State == RoutedItemState.Waiting)
-            {
-                _queues.Dequeue(entry);
-            }
-            else
-            {
-                ReleaseOffer(entry);
-            }
-            _entries.Remove(handoffId);
+            _items.Withdraw(entry);
             return true;
         }
     }
@@ -228,24 +218,12 @@ internal sealed class RoutingEngine : IRoutingEngine
     {
         lock (_gate)
         {
-            if (!_entries.TryGetValue(handoffId, out var entry) || entry.State == RoutedItemState.Accepted
+            if (!_items.TryGet(handoffId, out var entry) || entry.State == RoutedItemState.Accepted
                 || !_agents.TryGet(agent, out var state))
             {
                 return false;
             }
-            if (entry.State == RoutedItemState.Waiting)
-            {
-                _queues.Dequeue(entry);
-            }
-            else if (entry.Agent != state)
-            {
-                ReleaseOffer(entry);
-            }
-            else
-            {
-                state.Offered.Remove(entry);
-            }
-            HandTo(state, entry, RoutedItemState.Accepted, now);
+            _items.Accept(entry, state, now);
             _matcher.RememberServed(entry.Request.CustomerKey, agent, now);
             return true;
         }
@@ -259,17 +237,13 @@ internal sealed class RoutingEngine : IRoutingEngine
     {
         lock (_gate)
         {
-            if (!_entries.TryGetValue(handoffId, out var entry) || entry.State != RoutedItemState.Accepted)
+            if (!_items.TryGet(handoffId, out var entry) || entry.State != RoutedItemState.Accepted)
             {
                 return false;
             }
-            _entries.Remove(handoffId);
-            var agent = entry.Agent!;
-            agent.Accepted.Remove(entry);
-            _agents.LoadChanged(agent, gainedRoom: true);
-            if (now >= entry.Since)
+            if (_items.Complete(entry, now) is { } handled)
             {
-                _estimates.AddHandlingTime(entry.Request.Queue, now - entry.Since, now);
+                _estimates.AddHandlingTime(entry.Request.Queue, handled, now);
             }
             return true;
         }
@@ -279,7 +253,7 @@ internal sealed class RoutingEngine : IRoutingEngine
     {
         lock (_gate)
         {
-            return _entries.TryGetValue(handoffId, out var e)
+            return _items.TryGet(handoffId, out var e)
                 ? new RoutedItemStatus(e.Item, e.State, e.Agent?.Id, e.State == RoutedItemState.Waiting ? null : e.Since)
                 : null;
         }
@@ -329,7 +303,7 @@ internal sealed class RoutingEngine : IRoutingEngine
                     continue;
                 }
                 _queues.Dequeue(best);
-                HandTo(choice.Agent, best, RoutedItemState.Offered, now);
+                _items.HandTo(choice.Agent, best, RoutedItemState.Offered, now);
                 (results ??= []).Add(_matcher.ToAssignment(best, choice, now));
             }
             return results ?? (IReadOnlyList<Assignment>)Array.Empty<Assignment>();
@@ -340,7 +314,7 @@ internal sealed class RoutingEngine : IRoutingEngine
     {
         lock (_gate)
         {
-            if (!_entries.TryGetValue(handoffId, out var entry))
+            if (!_items.TryGet(handoffId, out var entry))
             {
                 return null;
             }
@@ -364,84 +338,30 @@ internal sealed class RoutingEngine : IRoutingEngine
         }
     }
 
-    public WaitEstimate? Preview(HandoffRequest request, DateTimeOffset now)
+    public WaitEstimate? Preview(HandoffRequest request, DateTimeOffset now) => Preview(new WaitingItem(request), now);
+
+    public WaitEstimate? Preview(WaitingItem item, DateTimeOffset now)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(item);
         lock (_gate)
         {
             // Exactly the entry AddWaiting would create (it would arrive after everything already waiting).
-            var entry = _queues.NewEntry(new WaitingItem(request), _queues.PeekSeq);
+            var entry = _queues.NewEntry(item, _queues.PeekSeq);
             _queues.RelaxIfDue(entry, now);
             return _estimates.Estimate(entry, now);
         }
-    }
-
-    // ---------------------------------------------------------------- offer lifecycle
-
-    private Entry Track(WaitingItem item)
-    {
-        var entry = _queues.NewEntry(item);
-        _entries.Add(item.Request.HandoffId, entry);
-        return entry;
-    }
-
-    /// <summary>
-    /// Gives <paramref name="entry"/> (no longer waiting) to <paramref name="agent"/>, offered or accepted as of
-    /// <paramref name="now"/>: it counts towards the agent's load and is their latest assignment.
-    /// </summary>
-    private void HandTo(AgentState agent, Entry entry, RoutedItemState state, DateTimeOffset now)
-    {
-        entry.State = state;
-        entry.Agent = agent;
-        entry.Since = now;
-        (state == RoutedItemState.Accepted ? agent.Accepted : agent.Offered).Add(entry);
-        if (now > agent.LastAssignedAt)
-        {
-            agent.LastAssignedAt = now;
-        }
-        _agents.LoadChanged(agent, gainedRoom: false);
-    }
-
-    /// <summary>Takes an offered entry away from its agent (the caller decides where the entry goes).</summary>
-    private void ReleaseOffer(Entry entry)
-    {
-        var agent = entry.Agent!;
-        agent.Offered.Remove(entry);
-        entry.Agent = null;
-        _agents.LoadChanged(agent, gainedRoom: true);
     }
 
     private bool ReturnOffer(string handoffId, DateTimeOffset now)
     {
         lock (_gate)
         {
-            if (!_entries.TryGetValue(handoffId, out var entry) || entry.State != RoutedItemState.Offered)
+            if (!_items.TryGet(handoffId, out var entry) || entry.State != RoutedItemState.Offered)
             {
                 return false;
             }
-            var agent = entry.Agent!;
-            var request = entry.Request;
-            if (!request.Declined.Contains(agent.Id))
-            {
-                var declined = new HashSet<AgentId>(request.Declined) { agent.Id };
-                entry.Item = entry.Item with { Request = request with { Declined = declined } };
-            }
-            ReleaseOffer(entry);
-            _queues.RelaxIfDue(entry, now);
-            _queues.Enqueue(entry);
+            _items.ReturnOffer(entry, now);
             return true;
         }
-    }
-
-    private List<string> RequeueOffersOf(AgentState agent)
-    {
-        var ids = new List<string>(agent.Offered.Count);
-        foreach (var entry in agent.Offered.ToList())
-        {
-            ReleaseOffer(entry);
-            _queues.Enqueue(entry);
-            ids.Add(entry.Request.HandoffId);
-        }
-        return ids;
     }
 }

@@ -1,4 +1,5 @@
 using HandoffBot.Routing;
+using Microsoft.Extensions.Logging.Abstractions;
 using static HandoffBot.Tests.Routing.RoutingFixture;
 
 namespace HandoffBot.Tests.Routing;
@@ -95,7 +96,7 @@ public sealed class RoutingPolicyTests
     {
         var options = Options(o => o.Queues["fraud"].Policy = "LongestIdle");
         var engine = new RoutingEngine(Microsoft.Extensions.Options.Options.Create(options),
-            [new LeastBusyPolicy(), new RoundRobinPolicy(), new LongestIdlePolicy()]);
+            [new LeastBusyPolicy(), new RoundRobinPolicy(), new LongestIdlePolicy()], NullLogger<RoutingEngine>.Instance);
         foreach (var skill in new[] { "general", "fraud" })
         {
             // Per skill: b is the least busy, c has been idle longest.

@@ -13,6 +13,8 @@ internal sealed class RoutedItems(WaitingQueues queues, AgentIndex agents)
 
     public bool Contains(string handoffId) => _entries.ContainsKey(handoffId);
 
+    public int Count => _entries.Count;
+
     /// <summary>A new entry for <paramref name="item"/>, in the catalogue but not yet waiting nor handed to anyone.</summary>
     public Entry Track(WaitingItem item)
     {

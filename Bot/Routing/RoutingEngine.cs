@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Routing;
@@ -25,20 +26,28 @@ internal sealed class RoutingEngine : IRoutingEngine
     private readonly WaitEstimator _estimates;
     private readonly AssignmentMatcher _matcher;
     private readonly RoutedItems _items;
+    private readonly ILogger _logger;
 
-    public RoutingEngine(IOptions<RoutingOptions> options, IEnumerable<IRoutingPolicy> policies)
-        : this(options.Value, new RoutingPolicySet(options.Value, policies))
+    public RoutingEngine(IOptions<RoutingOptions> options, IEnumerable<IRoutingPolicy> policies, ILogger<RoutingEngine> logger)
+        : this(options.Value, new RoutingPolicySet(options.Value, policies), logger)
     {
+        var defaultPolicy = _policies.Default.Name;
+        foreach (var queue in options.Value.Queues.Keys.Order(StringComparer.OrdinalIgnoreCase))
+        {
+            var policy = _policies.For(queue).Name;
+            RoutingLog.QueuePolicy(logger, queue, policy, defaultPolicy);
+        }
     }
 
     /// <summary>One policy for every queue that does not name its own (tests, benchmarks); a queue may only name this one.</summary>
     internal RoutingEngine(RoutingOptions options, IRoutingPolicy policy)
-        : this(options, new RoutingPolicySet(options, [policy], policy))
+        : this(options, new RoutingPolicySet(options, [policy], policy), NullLogger.Instance)
     {
     }
 
-    private RoutingEngine(RoutingOptions options, RoutingPolicySet policies)
+    private RoutingEngine(RoutingOptions options, RoutingPolicySet policies, ILogger logger)
     {
+        _logger = logger;
         _options = options;
         _policies = policies;
         _agents = new AgentIndex(string.IsNullOrWhiteSpace(options.FallbackSkill) ? null : options.FallbackSkill);
@@ -65,6 +74,7 @@ internal sealed class RoutingEngine : IRoutingEngine
     {
         lock (_gate)
         {
+            RoutingLog.Reset(_logger, _agents.All.Count, _items.Count);
             _items.Clear();
             _queues.Clear();
             _agents.Clear();
@@ -173,9 +183,17 @@ internal sealed class RoutingEngine : IRoutingEngine
         ArgumentNullException.ThrowIfNull(item);
         lock (_gate)
         {
-            if (!_items.Contains(item.Request.HandoffId) && _agents.TryGet(agent, out var state))
+            if (_items.Contains(item.Request.HandoffId))
+            {
+                RoutingLog.AlreadyRouted(_logger, item.Request.HandoffId, RoutedItemState.Accepted);
+            }
+            else if (_agents.TryGet(agent, out var state))
             {
                 _items.HandTo(state, _items.Track(item), RoutedItemState.Accepted, acceptedAt);
+            }
+            else
+            {
+                RoutingLog.AcceptedByUnknownAgent(_logger, item.Request.HandoffId, agent);
             }
         }
     }
@@ -187,6 +205,7 @@ internal sealed class RoutingEngine : IRoutingEngine
         {
             if (_items.Contains(item.Request.HandoffId))
             {
+                RoutingLog.AlreadyRouted(_logger, item.Request.HandoffId, RoutedItemState.Offered);
                 return;
             }
             var entry = _items.Track(item);
@@ -196,7 +215,8 @@ internal sealed class RoutingEngine : IRoutingEngine
             }
             else
             {
-                _queues.Enqueue(entry); // the agent left the roster: the item waits for someone else
+                RoutingLog.OfferForUnknownAgent(_logger, item.Request.HandoffId, agent);
+                _queues.Enqueue(entry);
             }
         }
     }

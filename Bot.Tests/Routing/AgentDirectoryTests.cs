@@ -80,8 +80,18 @@ public sealed class AgentDirectoryTests
         Assert.Equal("LongestIdle", Assert.IsType<RoutingEngine>(engine).PolicyName);
     }
 
+    [Fact]
+    public async Task AQueueTakesItsPolicyFromConfiguration()
+    {
+        await using var factory = new BotFactory().With("Routing:Queues:fraud:Policy", "RoundRobin");
+        var engine = Assert.IsType<RoutingEngine>(factory.Services.GetRequiredService<IRoutingEngine>());
+
+        Assert.Equal(("RoundRobin", "LeastBusy"), (engine.PolicyFor("fraud"), engine.PolicyFor("billing")));
+    }
+
     [Theory]
     [InlineData("Routing:Policy", "Fastest", "Routing:Policy 'Fastest' is not a known routing policy. Known policies: LeastBusy, LongestIdle, RoundRobin.")]
+    [InlineData("Routing:Queues:fraud:Policy", "Fastest", "Routing:Queues:fraud:Policy 'Fastest' is not a known routing policy. Known policies: LeastBusy, LongestIdle, RoundRobin.")]
     [InlineData("Routing:AgingStep", "00:00:00", "Routing:AgingStep must be a positive duration")]
     [InlineData("Routing:Agents:0:Skills:billing", "7", "Routing:Agents:0:Skills:billing must be a proficiency from 1 to 5, not 7.")]
     [InlineData("Routing:Agents:1:WorkingHours:TimeZone", "Mars/Olympus", "Routing:Agents:1:WorkingHours:TimeZone 'Mars/Olympus' is not a known IANA time zone id")]

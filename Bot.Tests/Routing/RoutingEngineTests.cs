@@ -427,4 +427,24 @@ public sealed class RoutingEngineTests
         Assert.Null(engine.GetAgent(Id("alex")));
         Assert.Empty(engine.Assign(T0));
     }
+
+    [Fact]
+    public void AnAgentWhoGainedRoomStillGetsTheirItemWhenABetterOneGoesToSomeoneElse()
+    {
+        var engine = Engine();
+        engine.UpsertAgent(Agent("yan", "fraud:3", capacity: 1));
+        engine.UpsertAgent(Agent("xia", "billing:3", capacity: 1));
+        engine.RestoreAccepted(Item("y-busy", "fraud"), Id("yan"), T0.AddMinutes(-10));
+        engine.RestoreAccepted(Item("x-busy", "billing"), Id("xia"), T0.AddMinutes(-10));
+        engine.AddWaiting(Item("urgent", "fraud", priority: 3, enqueuedAt: T0));
+        engine.AddWaiting(Item("routine", "billing", priority: 0, enqueuedAt: T0));
+        Assert.Empty(engine.Assign(T0));
+
+        // yan frees up first, then xia: the fraud item is better than anything xia can take, but xia's item is still theirs.
+        engine.Complete("y-busy", T0.AddMinutes(1));
+        engine.Complete("x-busy", T0.AddMinutes(1));
+        var assignments = engine.Assign(T0.AddMinutes(1));
+
+        Assert.Equal([("urgent", Id("yan")), ("routine", Id("xia"))], assignments.Select(a => (a.HandoffId, a.Agent)));
+    }
 }

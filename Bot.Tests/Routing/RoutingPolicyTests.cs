@@ -1,4 +1,5 @@
 using HandoffBot.Routing;
+using Microsoft.Extensions.Logging.Abstractions;
 using static HandoffBot.Tests.Routing.RoutingFixture;
 
 namespace HandoffBot.Tests.Routing;
@@ -88,6 +89,28 @@ public sealed class RoutingPolicyTests
 
         Assert.Equal(Id(expected), assignment.Agent);
         Assert.Equal(policy, assignment.Policy);
+    }
+
+    [Fact]
+    public void AQueuesOwnPolicyOverridesTheDefaultForThatQueueOnly()
+    {
+        var options = Options(o => o.Queues["fraud"].Policy = "LongestIdle");
+        var engine = new RoutingEngine(Microsoft.Extensions.Options.Options.Create(options),
+            [new LeastBusyPolicy(), new RoundRobinPolicy(), new LongestIdlePolicy()], NullLogger<RoutingEngine>.Instance);
+        foreach (var skill in new[] { "general", "fraud" })
+        {
+            // Per skill: b is the least busy, c has been idle longest.
+            engine.UpsertAgent(Agent($"b-{skill}", $"{skill}:3", capacity: 5, active: 0, lastAssignedAt: T0.AddMinutes(-10)));
+            engine.UpsertAgent(Agent($"c-{skill}", $"{skill}:3", capacity: 5, active: 1, lastAssignedAt: T0.AddHours(-2)));
+        }
+        engine.AddWaiting(Item("g1", "general"));
+        engine.AddWaiting(Item("f1", "fraud"));
+
+        var assignments = engine.Assign(T0).OrderBy(a => a.HandoffId, StringComparer.Ordinal).ToList();
+
+        Assert.Equal([("f1", Id("c-fraud"), "LongestIdle"), ("g1", Id("b-general"), "LeastBusy")],
+            assignments.Select(a => (a.HandoffId, a.Agent, a.Policy)));
+        Assert.Equal(("LongestIdle", "LeastBusy", "LeastBusy"), (engine.PolicyFor("FRAUD"), engine.PolicyFor("general"), engine.PolicyName));
     }
 
     [Fact]

@@ -175,6 +175,21 @@ public interface IRoutingEngine
     /// <summary>The estimate a new item would get if it were added now (nothing changes): what the customer is told in their turn.</summary>
     WaitEstimate? Preview(HandoffRequest request, DateTimeOffset now);
 
+    /// <summary>
+    /// The estimate <paramref name="item"/> would get if it were added now (nothing changes), with its
+    /// <see cref="WaitingItem.RequiredProficiency"/>: equal to the <see cref="Estimate"/> it gets once added.
+    /// </summary>
+    WaitEstimate? Preview(WaitingItem item, DateTimeOffset now);
+
+    /// <summary>
+    /// Empties the engine: agents, waiting / offered / accepted items, handling times and last-served customers. The
+    /// engine is a projection of the store; after a reset the coordinator rebuilds it from the facts (at start-up, or
+    /// when this instance takes over routing ownership) with <see cref="UpsertAgent"/>, <see cref="AddWaiting"/>,
+    /// <see cref="RestoreOffered"/>, <see cref="RestoreAccepted"/>, <see cref="RecordHandlingTime"/> and
+    /// <see cref="RecordServed"/>.
+    /// </summary>
+    void Reset();
+
     /// <summary>The agent as the engine holds them now (ActiveConversations counts offers and accepted conversations), or null.</summary>
     RoutableAgent? GetAgent(AgentId agent);
 

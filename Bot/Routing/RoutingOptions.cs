@@ -47,6 +47,9 @@ public sealed class RoutingQueueOptions
     public string Skill { get; set; } = "";
 
     public int Priority { get; set; }
+
+    /// <summary>The assignment policy of this queue by name; empty: <see cref="RoutingOptions.Policy"/>.</summary>
+    public string? Policy { get; set; }
 }
 
 public sealed class RoutingAgentOptions

@@ -8,11 +8,8 @@ internal sealed class RoutingOptionsValidator(IEnumerable<IRoutingPolicy> polici
     public ValidateOptionsResult Validate(string? name, RoutingOptions options)
     {
         var errors = new List<string>();
-        var known = policies.Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
-        if (!known.Contains(options.Policy, StringComparer.OrdinalIgnoreCase))
-        {
-            errors.Add($"Routing:Policy '{options.Policy}' is not a known routing policy. Known policies: {string.Join(", ", known)}.");
-        }
+        var known = policies.Select(p => p.Name).ToList();
+        KnownPolicy(errors, known, "Routing:Policy", options.Policy);
         Positive(errors, "AgingStep", options.AgingStep);
         if (options.AgingStep > TimeSpan.FromDays(1))
         {
@@ -44,6 +41,10 @@ internal sealed class RoutingOptionsValidator(IEnumerable<IRoutingPolicy> polici
             if (settings.Priority is < -100 or > 100)
             {
                 errors.Add($"Routing:Queues:{queue}:Priority must be between -100 and 100.");
+            }
+            if (!string.IsNullOrWhiteSpace(settings.Policy))
+            {
+                KnownPolicy(errors, known, $"Routing:Queues:{queue}:Policy", settings.Policy);
             }
         }
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -104,6 +105,14 @@ internal sealed class RoutingOptionsValidator(IEnumerable<IRoutingPolicy> polici
             {
                 errors.Add($"{key}:WorkingHours:Days must list at least one day (e.g. Monday).");
             }
+        }
+    }
+
+    private static void KnownPolicy(List<string> errors, List<string> known, string key, string name)
+    {
+        if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add(RoutingPolicySet.UnknownPolicy(key, name, known));
         }
     }
 

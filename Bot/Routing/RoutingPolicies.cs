@@ -102,3 +102,40 @@ internal static class RoutingPolicyOrder
         return byLoad != 0 ? byLoad : string.CompareOrdinal(a.Id.Value, b.Id.Value);
     }
 }
+
+/// <summary>
+/// The policy of each queue: <c>Routing:Queues:&lt;name&gt;:Policy</c> when set, else <c>Routing:Policy</c>. Names are
+/// resolved once, at construction; an unknown name throws with the list of known ones (the options validator reports
+/// the same at start-up).
+/// </summary>
+internal sealed class RoutingPolicySet
+{
+    private readonly Dictionary<string, IRoutingPolicy> _perQueue = new(StringComparer.OrdinalIgnoreCase);
+
+    public RoutingPolicySet(RoutingOptions options, IEnumerable<IRoutingPolicy> policies, IRoutingPolicy? defaultPolicy = null)
+    {
+        var all = policies.ToList();
+        Default = defaultPolicy ?? Select(options.Policy, all, "Routing:Policy");
+        foreach (var (queue, settings) in options.Queues)
+        {
+            if (!string.IsNullOrWhiteSpace(settings.Policy))
+            {
+                _perQueue[queue] = Select(settings.Policy, all, $"Routing:Queues:{queue}:Policy");
+            }
+        }
+    }
+
+    public IRoutingPolicy Default { get; }
+
+    public IRoutingPolicy For(string queue) =>
+        _perQueue.Count != 0 && _perQueue.TryGetValue(queue, out var policy) ? policy : Default;
+
+    /// <summary>The policy named <paramref name="name"/>; unknown names throw naming <paramref name="key"/> and the known policies.</summary>
+    public static IRoutingPolicy Select(string name, IReadOnlyCollection<IRoutingPolicy> policies, string key = "Routing:Policy") =>
+        policies.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidOperationException(UnknownPolicy(key, name, policies.Select(p => p.Name)));
+
+    /// <summary>The one wording of an unknown policy name (the validator and <see cref="Select"/> both use it).</summary>
+    public static string UnknownPolicy(string key, string name, IEnumerable<string> known) =>
+        $"{key} '{name}' is not a known routing policy. Known policies: {string.Join(", ", known.Order(StringComparer.Ordinal))}.";
+}

@@ -1,11 +1,14 @@
+using HandoffBot.Resources;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Assistant;
 
 public static class AssistantServiceCollectionExtensions
 {
+    /// <summary>The knowledge-base assistant, its options (validated at start-up) and the copy it speaks in.</summary>
     public static IServiceCollection AddAssistant(this IServiceCollection services)
     {
+        services.AddCopy();
         services.AddOptions<AssistantOptions>().BindConfiguration(AssistantOptions.Section).ValidateDataAnnotations()
             .Validate(o => File.Exists(Path.GetFullPath(o.KnowledgeBasePath, AppContext.BaseDirectory)),
                 "Assistant:KnowledgeBasePath does not name an existing file.")

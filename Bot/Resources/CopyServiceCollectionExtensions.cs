@@ -13,6 +13,13 @@ public static class CopyServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>The shipped lexicons (<c>Resources/Lexicons/*.json</c>), read by the features that own them at start-up.</summary>
+    public static IServiceCollection AddLexicons(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new LexiconFolder(Path.Combine(ResourceRoot(sp), "Lexicons")));
+        return services;
+    }
+
     /// <summary>
     /// The folder the shipped resources are in: <c>Resources</c> under the content root when there is a host, else
     /// beside the application (the evaluation, the benchmarks and the CLI build a service collection of their own).

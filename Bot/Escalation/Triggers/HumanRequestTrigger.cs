@@ -49,7 +49,7 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
         var negated = default(Finding);
         for (var n = 0; n < text.Count; n++)
         {
-            var strength = NounStrength(text, n, w);
+            var strength = w.NounStrength(text, n);
             if (strength == 0 || IsSomebodyElses(text, n, w) || IsIdentityQuestion(text, n, w))
             {
                 continue;
@@ -86,135 +86,6 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
         return null;
     }
 
-    /// <summary>0 when the word is not a person noun, 1 for someone/anyone-like nouns, 2 for human/agent-like nouns.</summary>
-    private static int NounStrength(TokenizedText text, int index, HumanRequestLexicon w)
-    {
-        var word = text.Word(index);
-        if (w.StrongNouns.Contains(word))
-        {
-            return 2;
-        }
-        if (w.WeakNouns.Contains(word))
-        {
-            return w.OneNouns.Contains(word) ? (IsRealOne(text, index, w) ? 2 : 0) : 1;
-        }
-        if (word.Length < 4 || w.NotNouns.Contains(word) || w.ContactVerbs.Contains(word) || w.Links.Contains(word))
-        {
-            return 0;
-        }
-        var fuzzy = FuzzyNoun(word, w);
-        if (fuzzy is null && word.Length > 5)
-        {
-            // Glued words: "tosomebody", "anagent".
-            foreach (var glue in w.GluedPrefixes)
-            {
-                if (word.StartsWith(glue, StringComparison.OrdinalIgnoreCase) && !w.NotNouns.Contains(word[glue.Length..]))
-                {
-                    fuzzy = w.StrongNouns.Contains(word[glue.Length..]) || w.WeakNouns.Contains(word[glue.Length..]) ? "glued" : FuzzyNoun(word[glue.Length..], w);
-                    if (fuzzy is not null)
-                    {
-                        break;
-                    }
-                }
-            }
-        }
-        return fuzzy is null ? 0 : 1;
-    }
-
-    /// <summary>"a real one", "a live one": only with a modifier that says human.</summary>
-    private static bool IsRealOne(TokenizedText text, int index, HumanRequestLexicon w) =>
-        index > 0 && w.OneModifiers.Contains(text.Word(index - 1));
-
-    private static string? FuzzyNoun(ReadOnlySpan<char> word, HumanRequestLexicon w)
-    {
-        foreach (var target in w.FuzzyNouns)
-        {
-            if (SameStart(word, target) && Fuzzy.IsNear(word, target))
-            {
-                // "assistanec" is "assistance" misspelt, not "assistant": the nearer word wins.
-                var distance = Fuzzy.Distance(word, target, 2);
-                foreach (var other in w.NotNouns.Words)
-                {
-                    if (other[0] == target[0] && Math.Abs(other.Length - word.Length) <= distance && Fuzzy.Distance(word, other, distance) < distance)
-                    {
-                        return null;
-                    }
-                }
-                return target;
-            }
-        }
-        return null;
-    }
-
-    /// <summary>A link word typed with one slip ("wiht", "wth") still links verb and noun.</summary>
-    private static bool IsLink(ReadOnlySpan<char> word, HumanRequestLexicon w)
-    {
-        if (w.Links.Contains(word))
-        {
-            return true;
-        }
-        foreach (var link in w.FuzzyLinks)
-        {
-            if (word.Length >= 3 && Math.Abs(word.Length - link.Length) <= 1 && char.ToLowerInvariant(word[0]) == link[0] && Fuzzy.Distance(word, link, 1) <= 1)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /// <summary>A short verb typed with one slip right before a link ("talkk to", "chay with", "taok to").</summary>
-    private static bool IsSlippedShortVerb(TokenizedText text, int index, HumanRequestLexicon w)
-    {
-        if (index + 1 >= text.Count || !IsLink(text.Word(index + 1), w) || w.SlipNotBefore.Contains(text.Word(index + 1)))
-        {
-            return false;
-        }
-        var word = text.Word(index);
-        if (word.Length is < 3 or > 5 || w.Links.Contains(word))
-        {
-            return false;
-        }
-        foreach (var verb in w.SlipVerbs)
-        {
-            if (Fuzzy.Distance(word, verb, 1) <= 1)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static bool SameStart(ReadOnlySpan<char> word, string target) =>
-        char.ToLowerInvariant(word[0]) == target[0]
-        || (word.Length > 1 && char.ToLowerInvariant(word[1]) == target[0] && char.ToLowerInvariant(word[0]) == target[1]);
-
-    private static bool IsContactVerb(ReadOnlySpan<char> word, HumanRequestLexicon w)
-    {
-        if (w.ContactVerbs.Contains(word))
-        {
-            return true;
-        }
-        foreach (var prefix in w.VerbPrefixes)
-        {
-            if (word.Length > prefix.Length + 3 && word.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && w.ContactVerbs.Contains(word[prefix.Length..]))
-            {
-                return true;
-            }
-        }
-        if (word.Length < 5 || w.Links.Contains(word) || w.NotNouns.Contains(word))
-        {
-            return false;
-        }
-        foreach (var target in w.FuzzyVerbs)
-        {
-            if (SameStart(word, target) && Fuzzy.IsNear(word, target))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /// <summary>"my travel agent", "my own manager": a person who is not ours to give.</summary>
     private static bool IsSomebodyElses(TokenizedText text, int n, HumanRequestLexicon w)
@@ -251,14 +122,14 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
         for (var k = n - 1; k >= 1 && k >= n - 6 && text[k].Clause == clause; k--)
         {
             if (w.IdentitySubjects.Contains(text.Word(k)) && w.IdentityVerbs.Contains(text.Word(k - 1))
-                && text[k - 1].Clause == clause && (k - 1 == 0 || text[k - 2].Clause != clause || !IsContactVerb(text.Word(k - 2), w)))
+                && text[k - 1].Clause == clause && (k - 1 == 0 || text[k - 2].Clause != clause || !w.IsContactVerb(text.Word(k - 2))))
             {
                 // "are you able to connect me to a human" is a request: the clause goes on with a contact verb
                 // (after the noun too where the verb comes last: "ist es möglich, mit einem Menschen zu sprechen").
                 var end = w.VerbFinal ? ClauseEnd(text, n) : n;
                 for (var j = k + 1; j < end; j++)
                 {
-                    if (j != n && IsContactVerb(text.Word(j), w) && !IsProgressive(text.Word(j), w))
+                    if (j != n && w.IsContactVerb(text.Word(j)) && !w.IsProgressive(text.Word(j)))
                     {
                         return false;
                     }
@@ -279,13 +150,13 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
         for (var k = n - 1; k >= 0 && k >= n - MaxLink && text[k].Clause == clause; k--)
         {
             var word = text.Word(k);
-            if (IsContactVerb(word, w) || IsSlippedShortVerb(text, k, w))
+            if (w.IsContactVerb(word) || w.IsSlippedShortVerb(text, k))
             {
                 // Keep going back through chained verbs ("want to talk to"), anchoring negation on the first.
                 var first = k;
                 for (var j = k - 1; j >= 0 && j >= k - 3 && text[j].Clause == clause; j--)
                 {
-                    if (IsContactVerb(text.Word(j), w))
+                    if (w.IsContactVerb(text.Word(j)))
                     {
                         first = j;
                     }
@@ -296,7 +167,7 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
                 }
                 return new Finding(nounScore, first, n, first);
             }
-            if (!IsLink(word, w))
+            if (!w.IsLink(word))
             {
                 break;
             }
@@ -386,7 +257,7 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
     {
         for (var k = n + 1; k < text.Count && k <= n + MaxLink && text[k].Clause == text[n].Clause; k++)
         {
-            if (IsContactVerb(text.Word(k), w))
+            if (w.IsContactVerb(text.Word(k)))
             {
                 return k;
             }
@@ -407,9 +278,6 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
         }
         return end;
     }
-
-    private static bool IsProgressive(ReadOnlySpan<char> word, HumanRequestLexicon w) =>
-        w.ProgressiveSuffix.Length > 0 && word.EndsWith(w.ProgressiveSuffix, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>"please escalate this": asking to escalate is asking for a person.</summary>
     private static Finding Escalate(TokenizedText text, HumanRequestLexicon w)

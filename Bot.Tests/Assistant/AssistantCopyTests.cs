@@ -35,4 +35,14 @@ public sealed class AssistantCopyTests : IClassFixture<BotFactory>
         Assert.Contains("Assistent", _copy.Get("de-DE", "assistant.welcome"), StringComparison.Ordinal);
         Assert.Contains("nicht sicher", _copy.Get("de-DE", "assistant.notSure"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AKnowledgeBasePathThatDoesNotExistStopsStartUpNamingTheSetting()
+    {
+        using var broken = new BotFactory().With("Assistant:KnowledgeBasePath", "Knowledge/missing.json");
+
+        var error = Assert.IsType<Microsoft.Extensions.Options.OptionsValidationException>(broken.StartupFailure());
+
+        Assert.Contains("Assistant:KnowledgeBasePath", error.Message, StringComparison.Ordinal);
+    }
 }

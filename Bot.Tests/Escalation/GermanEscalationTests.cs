@@ -15,9 +15,6 @@ public sealed class GermanEscalationTests(BotFactory factory) : IClassFixture<Bo
             new TurnSnapshot(new Activity { Type = ActivityTypes.Message, Text = text, Locale = locale }, text, null, null, EscalationHistory.Empty),
             CancellationToken.None).AsTask();
 
-    private static EscalationSignal? Fired(EscalationDecision decision, string trigger) =>
-        decision.Signals.FirstOrDefault(s => s.Fired && s.Trigger == trigger);
-
     [Theory]
     [InlineData("Ich möchte mit einem Mitarbeiter sprechen", "möchte mit einem Mitarbeiter")]
     [InlineData("Kann ich bitte mit einem echten Menschen reden?", "bitte mit einem echten Menschen")]
@@ -32,25 +29,31 @@ public sealed class GermanEscalationTests(BotFactory factory) : IClassFixture<Bo
     {
         var decision = await DecideAsync(text);
 
-        var signal = Fired(decision, TriggerNames.HumanRequest);
+        var signal = decision.FiredSignal(TriggerNames.HumanRequest);
         Assert.NotNull(signal);
         Assert.Equal(evidence, signal.Evidence[0].Text);
         Assert.True(decision.Escalate);
     }
 
     [Theory]
-    [InlineData("Ich möchte nicht mit einem Mitarbeiter sprechen, nur die Öffnungszeiten wissen")]
-    [InlineData("Ich brauche keinen Menschen, danke")]
-    [InlineData("Mein Berater hat gesagt, die Lieferung kommt morgen")]
-    [InlineData("Der Mitarbeiter im Laden war sehr freundlich")]
-    [InlineData("Bist du ein Mensch?")]
-    [InlineData("Ist das ein Bot oder ein Mensch?")]
-    [InlineData("Ich bin kein Anwalt, aber das klingt seltsam")]
-    public async Task GermanMentionsOfPeopleDoNotFire(string text)
+    [InlineData("Ich möchte nicht mit einem Mitarbeiter sprechen, nur die Öffnungszeiten wissen", TriggerNames.HumanRequest)]
+    [InlineData("Ich brauche keinen Menschen, danke", TriggerNames.HumanRequest)]
+    [InlineData("Mein Berater hat gesagt, die Lieferung kommt morgen", TriggerNames.HumanRequest)]
+    [InlineData("Der Mitarbeiter im Laden war sehr freundlich", TriggerNames.HumanRequest)]
+    [InlineData("Bist du ein Mensch?", TriggerNames.HumanRequest)]
+    [InlineData("Ist das ein Bot oder ein Mensch?", TriggerNames.HumanRequest)]
+    [InlineData("Ich bin kein Anwalt, aber das klingt seltsam", TriggerNames.HumanRequest)]
+    [InlineData("Keine Eile, wann kommt meine Bestellung?", TriggerNames.Urgency)]
+    [InlineData("Das ist nicht dringend, nur eine Frage zur Rechnungsadresse", TriggerNames.Urgency)]
+    [InlineData("Es ist kein Notfall", TriggerNames.Urgency)]
+    [InlineData("Ich bin kein Anwalt", TriggerNames.Category)]
+    [InlineData("Das ist kein Betrug, ich habe nur eine Frage", TriggerNames.Category)]
+    public async Task GermanHardNegativesDoNotFireTheirTrigger(string text, string trigger)
     {
         var decision = await DecideAsync(text);
 
-        Assert.Null(Fired(decision, TriggerNames.HumanRequest));
+        Assert.Null(decision.FiredSignal(trigger));
+        Assert.False(decision.Escalate);
     }
 
     [Theory]
@@ -61,21 +64,10 @@ public sealed class GermanEscalationTests(BotFactory factory) : IClassFixture<Bo
     {
         var decision = await DecideAsync(text);
 
-        var signal = Fired(decision, TriggerNames.Urgency);
+        var signal = decision.FiredSignal(TriggerNames.Urgency);
         Assert.NotNull(signal);
         Assert.Equal(evidence, signal.Evidence[0].Text);
         Assert.True(decision.Priority >= EscalationPriority.High);
-    }
-
-    [Theory]
-    [InlineData("Keine Eile, wann kommt meine Bestellung?")]
-    [InlineData("Das ist nicht dringend, nur eine Frage zur Rechnungsadresse")]
-    [InlineData("Es ist kein Notfall")]
-    public async Task GermanMessagesSayingThereIsNoUrgencyDoNotFire(string text)
-    {
-        var decision = await DecideAsync(text);
-
-        Assert.Null(Fired(decision, TriggerNames.Urgency));
     }
 
     [Theory]
@@ -88,7 +80,7 @@ public sealed class GermanEscalationTests(BotFactory factory) : IClassFixture<Bo
     {
         var decision = await DecideAsync(text);
 
-        Assert.Equal(category, Fired(decision, TriggerNames.Category)?.Category);
+        Assert.Equal(category, decision.FiredSignal(TriggerNames.Category)?.Category);
         Assert.Equal(category, decision.Category);
     }
 
@@ -103,23 +95,12 @@ public sealed class GermanEscalationTests(BotFactory factory) : IClassFixture<Bo
     }
 
     [Theory]
-    [InlineData("Ich bin kein Anwalt")]
-    [InlineData("Das ist kein Betrug, ich habe nur eine Frage")]
-    public async Task NegatedGermanCategoryWordsDoNotFire(string text)
-    {
-        var decision = await DecideAsync(text);
-
-        Assert.Null(Fired(decision, TriggerNames.Category));
-        Assert.False(decision.Escalate);
-    }
-
-    [Theory]
     [InlineData("de")]
     [InlineData("DE")]
     [InlineData("de-AT")]
     public async Task AnyGermanLocaleUsesTheGermanLexicon(string locale)
     {
-        Assert.NotNull(Fired(await DecideAsync("Ich möchte mit einem Mitarbeiter sprechen", locale), TriggerNames.HumanRequest));
+        Assert.NotNull((await DecideAsync("Ich möchte mit einem Mitarbeiter sprechen", locale)).FiredSignal(TriggerNames.HumanRequest));
     }
 
     [Theory]
@@ -127,7 +108,7 @@ public sealed class GermanEscalationTests(BotFactory factory) : IClassFixture<Bo
     [InlineData(null)]
     public async Task ALanguageWithoutALexiconIsReadWithTheEnglishOne(string? locale)
     {
-        Assert.NotNull(Fired(await DecideAsync("I want to talk to a human", locale), TriggerNames.HumanRequest));
-        Assert.Null(Fired(await DecideAsync("Ich möchte mit einem Mitarbeiter sprechen", locale), TriggerNames.HumanRequest));
+        Assert.NotNull((await DecideAsync("I want to talk to a human", locale)).FiredSignal(TriggerNames.HumanRequest));
+        Assert.Null((await DecideAsync("Ich möchte mit einem Mitarbeiter sprechen", locale)).FiredSignal(TriggerNames.HumanRequest));
     }
 }

@@ -1,4 +1,5 @@
 using HandoffBot.Resources;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Assistant;
@@ -14,7 +15,8 @@ public static class AssistantServiceCollectionExtensions
                 "Assistant:KnowledgeBasePath does not name an existing file.")
             .ValidateOnStart();
         services.AddSingleton(sp => KnowledgeBase.Load(Path.GetFullPath(sp.GetRequiredService<IOptions<AssistantOptions>>().Value.KnowledgeBasePath, AppContext.BaseDirectory)));
-        services.AddSingleton<IAnswerEngine>(sp => new ClassifierAnswerEngine(sp.GetRequiredService<KnowledgeBase>()));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IAnswerEngine>(sp => ClassifierAnswerEngine.Train(sp.GetRequiredService<KnowledgeBase>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<AnswerEngineWarmup>();
         return services;
     }

@@ -29,7 +29,7 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
     {
         var settings = options.Value.Triggers.HumanRequest;
         _threshold = settings.Threshold;
-        _lexicons = lexicons.Load(LexiconName, LexiconJsonContext.Default.HumanRequestLexiconFile, file => new HumanRequestLexicon(file, settings));
+        _lexicons = lexicons.Load(LexiconName, LexiconJsonContext.Default.HumanRequestLexicon, lexicon => lexicon.With(settings));
     }
 
     /// <summary>The word lists, <c>Resources/Lexicons/human-request.{language}.json</c>.</summary>

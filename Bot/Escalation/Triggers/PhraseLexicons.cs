@@ -10,8 +10,8 @@ internal sealed class UrgencyLexiconFile
 {
     public required List<string> Phrases { get; init; }
     public required List<string> NegatedBy { get; init; }
-    public required List<string> NegationCues { get; init; }
-    public required List<string> NegationBridge { get; init; }
+    public required WordSet NegationCues { get; init; }
+    public required WordSet NegationBridge { get; init; }
 }
 
 /// <summary>
@@ -21,8 +21,8 @@ internal sealed class UrgencyLexiconFile
 internal sealed class CategoryLexiconFile
 {
     public required Dictionary<string, List<string>> Categories { get; init; }
-    public required List<string> NegationCues { get; init; }
-    public required List<string> NegationBridge { get; init; }
+    public required WordSet NegationCues { get; init; }
+    public required WordSet NegationBridge { get; init; }
 }
 
 /// <summary>An urgency lexicon compiled, with the configured phrases (Escalation:Triggers:Urgency) added to every language.</summary>
@@ -30,8 +30,8 @@ internal sealed class UrgencyLexicon(UrgencyLexiconFile file, UrgencyTriggerOpti
 {
     public PhraseMatcher Phrases { get; } = PhraseLexicon.Matcher(file.Phrases, options.Phrases, "phrases", required: true);
     public PhraseMatcher NegatedBy { get; } = PhraseLexicon.Matcher(file.NegatedBy, options.NegatedBy, "negatedBy", required: false);
-    public WordSet NegationCues { get; } = PhraseLexicon.Words(file.NegationCues, "negationCues");
-    public WordSet NegationBridge { get; } = PhraseLexicon.Words(file.NegationBridge, "negationBridge");
+    public WordSet NegationCues { get; } = file.NegationCues;
+    public WordSet NegationBridge { get; } = file.NegationBridge;
 }
 
 /// <summary>
@@ -68,8 +68,8 @@ internal sealed class CategoryLexicon
         }
         Matcher = new PhraseMatcher(phrases);
         CategoryOfPhrase = [.. owners];
-        NegationCues = PhraseLexicon.Words(file.NegationCues, "negationCues");
-        NegationBridge = PhraseLexicon.Words(file.NegationBridge, "negationBridge");
+        NegationCues = file.NegationCues;
+        NegationBridge = file.NegationBridge;
     }
 
     public PhraseMatcher Matcher { get; }
@@ -98,17 +98,5 @@ internal static class PhraseLexicon
             }
         }
         return new PhraseMatcher(phrases);
-    }
-
-    public static WordSet Words(IReadOnlyList<string> words, string list)
-    {
-        foreach (var word in words)
-        {
-            if (string.IsNullOrWhiteSpace(word) || word.Contains(' ', StringComparison.Ordinal))
-            {
-                throw new InvalidDataException($"{list}: '{word}' is not one word");
-            }
-        }
-        return new WordSet(words);
     }
 }

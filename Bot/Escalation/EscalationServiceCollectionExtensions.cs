@@ -48,6 +48,6 @@ internal sealed partial class EscalationLexiconCheck(EscalationDetector detector
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Escalation triggers built from the lexicons in {Folder} (post-answer triggers: {NeedsAnswer})")]
+    [LoggerMessage(EventId = 3900, Level = LogLevel.Information, Message = "Escalation triggers built from the lexicons in {Folder} (post-answer triggers: {NeedsAnswer})")]
     private static partial void LogLoaded(ILogger logger, string folder, bool needsAnswer);
 }

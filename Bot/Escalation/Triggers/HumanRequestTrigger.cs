@@ -35,9 +35,6 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
     /// <summary>The word lists, <c>Resources/Lexicons/human-request.{language}.json</c>.</summary>
     public const string LexiconName = "human-request";
 
-    /// <summary>The languages with a lexicon of their own, English first.</summary>
-    public IReadOnlyList<string> Languages => _lexicons.Languages;
-
     public string Name => TriggerNames.HumanRequest;
 
     public ValueTask<EscalationSignal?> EvaluateAsync(TurnSnapshot turn, CancellationToken cancellationToken) =>

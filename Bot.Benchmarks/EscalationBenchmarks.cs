@@ -8,8 +8,8 @@ namespace HandoffBot.Benchmarks;
 
 /// <summary>
 /// The whole escalation detection for one typical customer message: sentiment with the local analyzer, then every
-/// trigger (human request, urgency, categories, sentiment, confidence) and the combined decision. Bar: median at most
-/// 20 µs and at most 2 KB allocated.
+/// trigger (human request, urgency, categories, sentiment, confidence) and the combined decision, with the lexicons
+/// of the message's language (two English messages, one German). Bar: median at most 20 µs and at most 2 KB allocated.
 /// </summary>
 [MemoryDiagnoser]
 public class EscalationBenchmarks
@@ -21,10 +21,15 @@ public class EscalationBenchmarks
     private ISentimentAnalyzer _sentiment = null!;
     private EscalationHistory _history = null!;
 
-    [Params(
-        "Hi, my order #4411 still hasn't arrived and it's been two weeks, can you check where it is?",
-        "this is ridiculous, I was charged twice and nobody answers. get me a real person asap!!")]
-    public string Text { get; set; } = string.Empty;
+    [ParamsSource(nameof(Messages))]
+    public Message Input { get; set; } = null!;
+
+    public static IEnumerable<Message> Messages { get; } =
+    [
+        new("en", "Hi, my order #4411 still hasn't arrived and it's been two weeks, can you check where it is?"),
+        new("en", "this is ridiculous, I was charged twice and nobody answers. get me a real person asap!!"),
+        new("de-DE", "Das ist doch lächerlich, mir wurde doppelt abgebucht. Ich möchte sofort mit einem Mitarbeiter sprechen!"),
+    ];
 
     [GlobalSetup]
     public void Setup()
@@ -49,7 +54,17 @@ public class EscalationBenchmarks
     [Benchmark]
     public async ValueTask<EscalationDecision> DetectOneMessage()
     {
-        var sentiment = await _sentiment.AnalyzeAsync(Text, "en", CancellationToken.None);
-        return await _detector.EvaluateAsync(new TurnSnapshot(Turn, Text, sentiment, 0.72, _history), CancellationToken.None);
+        var sentiment = await _sentiment.AnalyzeAsync(Input.Text, "en", CancellationToken.None);
+        return await _detector.EvaluateAsync(new TurnSnapshot(Input.Turn, Input.Text, sentiment, 0.72, _history), CancellationToken.None);
+    }
+
+    /// <summary>One customer message and its locale (shown as <c>locale: first words</c>).</summary>
+    public sealed class Message(string locale, string text)
+    {
+        public string Text => text;
+
+        internal Activity Turn { get; } = EscalationBenchmarks.Turn with { Text = text, Locale = locale };
+
+        public override string ToString() => $"{Turn.Locale}: {Text[..24]}";
     }
 }

@@ -22,9 +22,6 @@ public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture
     private static EscalationTurn PastTurn(double compound, double? confidence = null) =>
         new(DateTimeOffset.UnixEpoch, "earlier", compound <= -0.05 ? SentimentLabels.Negative : SentimentLabels.Neutral, compound, confidence, false, []);
 
-    private static EscalationSignal? FiredSignal(EscalationDecision decision, string trigger) =>
-        decision.Signals.FirstOrDefault(s => s.Fired && s.Trigger == trigger);
-
     [Theory]
     [InlineData("agent pls", "agent")]
     [InlineData("get me a real person", "get me a real person")]
@@ -45,7 +42,7 @@ public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture
     {
         var decision = await Detector.EvaluateAsync(Turn(text), CancellationToken.None);
 
-        var signal = FiredSignal(decision, TriggerNames.HumanRequest);
+        var signal = decision.FiredSignal(TriggerNames.HumanRequest);
         Assert.NotNull(signal);
         Assert.Equal(evidence, signal.Evidence[0].Text);
         Assert.True(decision.Escalate);
@@ -71,7 +68,7 @@ public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture
     {
         var decision = await Detector.EvaluateAsync(Turn(text), CancellationToken.None);
 
-        Assert.Null(FiredSignal(decision, TriggerNames.HumanRequest));
+        Assert.Null(decision.FiredSignal(TriggerNames.HumanRequest));
     }
 
     [Theory]
@@ -85,7 +82,7 @@ public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture
     {
         var decision = await Detector.EvaluateAsync(Turn(text), CancellationToken.None);
 
-        Assert.Equal(urgent, FiredSignal(decision, TriggerNames.Urgency) is not null);
+        Assert.Equal(urgent, decision.FiredSignal(TriggerNames.Urgency) is not null);
         if (urgent)
         {
             Assert.True(decision.Priority >= EscalationPriority.High);
@@ -98,8 +95,8 @@ public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture
         var decision = await Detector.EvaluateAsync(Turn("someone is using my card right now"), CancellationToken.None);
 
         Assert.True(decision.Escalate);
-        Assert.NotNull(FiredSignal(decision, TriggerNames.Urgency));
-        var category = FiredSignal(decision, TriggerNames.Category);
+        Assert.NotNull(decision.FiredSignal(TriggerNames.Urgency));
+        var category = decision.FiredSignal(TriggerNames.Category);
         Assert.NotNull(category);
         Assert.Equal("fraud", category.Category);
         Assert.Contains(category.Evidence, e => e.Text.Contains("using my card", StringComparison.Ordinal));
@@ -123,7 +120,7 @@ public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture
     {
         var decision = await Detector.EvaluateAsync(Turn("this is the worst service ever", Mood(-0.8)), CancellationToken.None);
 
-        Assert.NotNull(FiredSignal(decision, TriggerNames.Sentiment));
+        Assert.NotNull(decision.FiredSignal(TriggerNames.Sentiment));
         Assert.True(decision.Escalate);
     }
 
@@ -134,8 +131,8 @@ public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture
         var history = EscalationHistory.Empty with { Turns = [PastTurn(-0.3)] };
         var twice = await Detector.EvaluateAsync(Turn("still not great", Mood(-0.3), history: history), CancellationToken.None);
 
-        Assert.Null(FiredSignal(once, TriggerNames.Sentiment));
-        var signal = FiredSignal(twice, TriggerNames.Sentiment);
+        Assert.Null(once.FiredSignal(TriggerNames.Sentiment));
+        var signal = twice.FiredSignal(TriggerNames.Sentiment);
         Assert.NotNull(signal);
         Assert.Contains("2 negative turns in a row", signal.Reason, StringComparison.Ordinal);
     }
@@ -147,7 +144,7 @@ public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture
 
         var decision = await Detector.EvaluateAsync(Turn("hmm that is not what I wanted", Mood(-0.2), history: history), CancellationToken.None);
 
-        Assert.Contains("dropped sharply", FiredSignal(decision, TriggerNames.Sentiment)?.Reason, StringComparison.Ordinal);
+        Assert.Contains("dropped sharply", decision.FiredSignal(TriggerNames.Sentiment)?.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -161,7 +158,7 @@ public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture
         Assert.False(first.Escalate);
         Assert.Contains(first.Signals, s => s.Trigger == TriggerNames.Confidence && !s.Fired);
         Assert.True(second.Escalate);
-        Assert.NotNull(FiredSignal(second, TriggerNames.Confidence));
+        Assert.NotNull(second.FiredSignal(TriggerNames.Confidence));
         Assert.False(confident.Escalate);
     }
 

@@ -48,6 +48,19 @@ internal sealed class ClassifierAnswerEngine : IAnswerEngine
 
     public int ExampleCount { get; }
 
+    /// <summary>How long training took (when built by <see cref="Train"/>), for the start-up log.</summary>
+    public TimeSpan TrainingTime { get; private set; }
+
+    /// <summary>Trains on <paramref name="knowledge"/>, timing it with <paramref name="time"/>.</summary>
+    public static ClassifierAnswerEngine Train(KnowledgeBase knowledge, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var started = time.GetTimestamp();
+        var engine = new ClassifierAnswerEngine(knowledge);
+        engine.TrainingTime = time.GetElapsedTime(started);
+        return engine;
+    }
+
     public AnswerResult Answer(string question)
     {
         if (!HasWord(question))

@@ -1,14 +1,16 @@
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
+using HandoffBot.Resources;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Assistant;
 
 /// <summary>
 /// The end of the pipeline: welcomes new members, answers questions from the knowledge base, and says honestly
-/// when it is not sure. The answer and its confidence are left on the turn for the escalation middleware.
+/// when it is not sure. The answer and its confidence are left on the turn for the escalation middleware. Its own
+/// sentences are copy (<c>assistant.*</c>) in the activity's language; the answers are the knowledge base's content.
 /// </summary>
-public sealed class AssistantBot(IAnswerEngine engine, IOptions<AssistantOptions> options, TimeProvider time) : IBot
+public sealed class AssistantBot(IAnswerEngine engine, IOptions<AssistantOptions> options, ICopy copy, TimeProvider time) : IBot
 {
     public async Task OnTurnAsync(ITurnContext turn, CancellationToken cancellationToken)
     {
@@ -37,7 +39,7 @@ public sealed class AssistantBot(IAnswerEngine engine, IOptions<AssistantOptions
         {
             return;
         }
-        await turn.SendActivityAsync(activity.CreateReply(options.Value.WelcomeText) with { InputHint = InputHints.ExpectingInput }, cancellationToken);
+        await turn.SendActivityAsync(activity.CreateReply(copy.Get(activity.Locale, "assistant.welcome")) with { InputHint = InputHints.ExpectingInput }, cancellationToken);
         state?.Set(state.Get<AssistantState>() with { Welcomed = true });
     }
 
@@ -46,7 +48,7 @@ public sealed class AssistantBot(IAnswerEngine engine, IOptions<AssistantOptions
         var result = engine.Answer(text);
         var answered = result.Entry is not null && result.Confidence >= options.Value.ConfidenceThreshold;
         turn.Features.Set(result);
-        var reply = answered ? result.Entry!.Answer : options.Value.NotSureText;
+        var reply = answered ? result.Entry!.Answer : copy.Get(turn.Activity.Locale, "assistant.notSure");
         await turn.SendActivityAsync(turn.Activity.CreateReply(reply) with { InputHint = InputHints.AcceptingInput }, cancellationToken);
         if (turn.Features.Get<ConversationState>() is { } state)
         {

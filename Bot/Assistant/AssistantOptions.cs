@@ -20,10 +20,4 @@ public sealed class AssistantOptions
     public double ConfidenceThreshold { get; set; } = DefaultConfidenceThreshold;
 
     public const double DefaultConfidenceThreshold = 0.65;
-
-    [Required]
-    public string WelcomeText { get; set; } = "Hi! I'm the HandoffBot assistant. Ask me about orders, delivery, returns, refunds, payments or your account, and I'll bring in a person whenever you need one.";
-
-    [Required]
-    public string NotSureText { get; set; } = "I'm not sure I understood that. Could you rephrase it, for example with the order or product it's about?";
 }

@@ -70,14 +70,18 @@ public sealed class HumanRequestTriggerOptions
     public List<string> ExcludedModifiers { get; set; } = [];
 }
 
-/// <summary>Urgency phrases, unless negated ("not urgent", "no rush").</summary>
+/// <summary>
+/// Urgency phrases, unless negated ("not urgent", "no rush"). The shipped phrases are the lexicons
+/// (<c>Resources/Lexicons/urgency.{language}.json</c>); these add a deployment's own to every language.
+/// </summary>
 public sealed class UrgencyTriggerOptions
 {
     public bool Enabled { get; set; } = true;
 
+    /// <summary>More urgency phrases, besides the lexicon's.</summary>
     public List<string> Phrases { get; set; } = [];
 
-    /// <summary>Phrases that say there is no urgency; they cancel the trigger for the message.</summary>
+    /// <summary>More phrases that say there is no urgency (they cancel the trigger for the message), besides the lexicon's.</summary>
     public List<string> NegatedBy { get; set; } = [];
 }
 
@@ -114,7 +118,10 @@ public sealed class ConfidenceTriggerOptions
     public int RepeatTurns { get; set; } = 2;
 }
 
-/// <summary>Rule-based categories: phrases per category, each mapped to a queue, skill and priority.</summary>
+/// <summary>
+/// Rule-based categories, each mapped to a queue, skill and priority. The shipped phrases per category are the lexicons
+/// (<c>Resources/Lexicons/category.{language}.json</c>); a category needs phrases there or in its <c>Phrases</c>.
+/// </summary>
 public sealed class CategoryTriggerOptions
 {
     public bool Enabled { get; set; } = true;
@@ -130,6 +137,7 @@ public sealed class CategoryRuleOptions
 
     public EscalationPriority Priority { get; set; } = EscalationPriority.Normal;
 
+    /// <summary>More phrases for the category in every language, besides the lexicon's (a category of the deployment's own needs them).</summary>
     public List<string> Phrases { get; set; } = [];
 }
 
@@ -186,10 +194,6 @@ internal sealed class EscalationOptionsValidator : IValidateOptions<EscalationOp
         Probability(errors, "HumanRequest:Threshold", t.HumanRequest.Threshold);
         Words(errors, "HumanRequest:ExtraNouns", t.HumanRequest.ExtraNouns);
         Words(errors, "HumanRequest:ExcludedModifiers", t.HumanRequest.ExcludedModifiers);
-        if (t.Urgency.Enabled && t.Urgency.Phrases.Count == 0)
-        {
-            errors.Add("Escalation:Triggers:Urgency:Phrases is empty; list urgency phrases or set Enabled to false.");
-        }
         Phrases(errors, "Urgency:Phrases", t.Urgency.Phrases);
         Phrases(errors, "Urgency:NegatedBy", t.Urgency.NegatedBy);
         if (t.Sentiment.CompoundAtOrBelow is < -1 or > 1)
@@ -228,10 +232,6 @@ internal sealed class EscalationOptionsValidator : IValidateOptions<EscalationOp
             if (!Enum.IsDefined(rule.Priority))
             {
                 errors.Add($"Escalation:Triggers:{key}:Priority must be one of {string.Join(", ", Enum.GetNames<EscalationPriority>())}.");
-            }
-            if (rule.Phrases.Count == 0)
-            {
-                errors.Add($"Escalation:Triggers:{key}:Phrases is empty.");
             }
             Phrases(errors, $"{key}:Phrases", rule.Phrases);
         }

@@ -1,5 +1,6 @@
 using HandoffBot.Escalation.Sentiment;
 using HandoffBot.Escalation.Triggers;
+using HandoffBot.Resources;
 using HandoffBot.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,8 @@ public static class EscalationServiceCollectionExtensions
 {
     /// <summary>
     /// The escalation triggers (configured under <c>Escalation:Triggers</c>, validated at start-up), the detector,
-    /// the middleware, the audit store, the sentiment analyzer it uses and the <c>analyze</c> command.
+    /// the middleware, the audit store, the sentiment analyzer it uses and the <c>analyze</c> command. The triggers'
+    /// word lists are the lexicons (<c>Resources/Lexicons</c>), compiled once at start-up: a malformed one stops it.
     /// </summary>
     public static IServiceCollection AddEscalation(this IServiceCollection services)
     {
@@ -25,10 +27,27 @@ public static class EscalationServiceCollectionExtensions
         services.AddSingleton<IEscalationTrigger, SentimentTrigger>();
         services.AddSingleton<IEscalationTrigger, ConfidenceTrigger>();
         services.TryAddSingleton<EscalationDetector>();
+        services.AddLexicons();
+        services.AddHostedService<EscalationLexiconCheck>();
 
         services.AddSingleton<ISqliteSchema, SqliteEscalationAuditStore.Schema>();
         services.TryAddSingleton<IEscalationAuditStore, SqliteEscalationAuditStore>();
         services.AddSentimentAnalysis();
         return services;
     }
+}
+
+/// <summary>Builds the triggers while the host starts, so a malformed lexicon stops start-up instead of the first turn.</summary>
+internal sealed partial class EscalationLexiconCheck(EscalationDetector detector, LexiconFolder lexicons, ILogger<EscalationLexiconCheck> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        LogLoaded(logger, lexicons.Path, detector.NeedsAnswer);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 3900, Level = LogLevel.Information, Message = "Escalation triggers built from the lexicons in {Folder} (post-answer triggers: {NeedsAnswer})")]
+    private static partial void LogLoaded(ILogger logger, string folder, bool needsAnswer);
 }

@@ -1,9 +1,3 @@
-using System.Collections.Frozen;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-
 namespace HandoffBot.Resources;
 
 /// <summary>A named value for a placeholder <c>{name}</c> in a copy string.</summary>
@@ -24,6 +18,8 @@ public interface ICopy
     IReadOnlyList<string> Languages { get; }
 
     /// <summary>The text of <paramref name="key"/> for <paramref name="locale"/> with its placeholders filled in.</summary>
+    /// <exception cref="KeyNotFoundException">No language has the key (not even English).</exception>
+    /// <exception cref="ArgumentException">The text has a placeholder <paramref name="args"/> gives no value for (names the key).</exception>
     string Get(string? locale, string key, params ReadOnlySpan<CopyArg> args);
 
     /// <summary>The language <paramref name="locale"/> is answered in (<c>en</c> when none of its own is shipped).</summary>
@@ -33,149 +29,34 @@ public interface ICopy
 /// <summary>What <see cref="JsonCopy"/> found wrong with the shipped files (reported at start-up).</summary>
 public sealed record CopyProblem(string Language, string Key, string Problem);
 
-/// <summary>The <see cref="ICopy"/> over the JSON files in a folder (<c>{area}.{language}.json</c>); English is required.</summary>
-public sealed partial class JsonCopy : ICopy
+/// <summary>Renderings every feature shares, built from copy keys so each language words them its own way.</summary>
+public static class CopyExtensions
 {
-    public const string Fallback = "en";
-
-    private readonly FrozenDictionary<string, FrozenDictionary<string, string>> _languages;
-
-    public JsonCopy(string folder)
+    /// <summary>
+    /// A duration as a customer or agent reads it: "less than a minute", "1 minute", "5 minutes", "2 hours",
+    /// "1 hour 20 minutes" (German: "weniger als eine Minute", "5 Minuten", "1 Stunde 20 Minuten"). Rounded to the
+    /// nearest minute; negative durations read as "less than a minute".
+    /// </summary>
+    public static string Duration(this ICopy copy, string? locale, TimeSpan duration)
     {
-        var languages = new Dictionary<string, Dictionary<string, string>>(StringComparer.OrdinalIgnoreCase);
-        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        ArgumentNullException.ThrowIfNull(copy);
+        if (duration < TimeSpan.FromMinutes(1))
         {
-            var name = Path.GetFileNameWithoutExtension(file);
-            var language = name[(name.LastIndexOf('.') + 1)..];
-            using var stream = File.OpenRead(file);
-            var entries = JsonSerializer.Deserialize(stream, CopyJsonContext.Default.DictionaryStringString)
-                ?? throw new InvalidDataException($"{file} is not a JSON object of key -> text.");
-            if (!languages.TryGetValue(language, out var all))
-            {
-                languages[language] = all = new Dictionary<string, string>(StringComparer.Ordinal);
-            }
-            foreach (var (key, text) in entries)
-            {
-                if (!all.TryAdd(key, text))
-                {
-                    throw new InvalidDataException($"{file}: the key '{key}' is also in another {language} file.");
-                }
-            }
+            return copy.Get(locale, "duration.lessThanAMinute");
         }
-        if (!languages.ContainsKey(Fallback))
+        var total = (long)Math.Round(duration.TotalMinutes, MidpointRounding.AwayFromZero);
+        var (hours, minutes) = (total / 60, total % 60);
+        if (hours == 0)
         {
-            throw new InvalidDataException($"{folder} has no English copy (*.{Fallback}.json): English is the fallback of every language.");
+            return Count(copy, locale, "duration.minutes", minutes);
         }
-        _languages = languages.ToFrozenDictionary(l => l.Key, l => l.Value.ToFrozenDictionary(StringComparer.Ordinal), StringComparer.OrdinalIgnoreCase);
-        Languages = [Fallback, .. languages.Keys.Where(l => !l.Equals(Fallback, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)];
-        Problems = [.. FindProblems()];
+        var hoursText = Count(copy, locale, "duration.hours", hours);
+        return minutes == 0
+            ? hoursText
+            : copy.Get(locale, "duration.hoursAndMinutes", ("hours", hoursText), ("minutes", Count(copy, locale, "duration.minutes", minutes)));
     }
 
-    public IReadOnlyList<string> Languages { get; }
-
-    /// <summary>Keys a language lacks (English is used for them), keys English lacks, and placeholders that differ.</summary>
-    public IReadOnlyList<CopyProblem> Problems { get; }
-
-    public string LanguageOf(string? locale)
-    {
-        if (string.IsNullOrWhiteSpace(locale))
-        {
-            return Fallback;
-        }
-        if (_languages.ContainsKey(locale))
-        {
-            return locale;
-        }
-        var dash = locale.IndexOfAny(['-', '_']);
-        return dash > 0 && _languages.ContainsKey(locale[..dash]) ? locale[..dash] : Fallback;
-    }
-
-    public string Get(string? locale, string key, params ReadOnlySpan<CopyArg> args)
-    {
-        var language = LanguageOf(locale);
-        if (!_languages[language].TryGetValue(key, out var text) && !_languages[Fallback].TryGetValue(key, out text))
-        {
-            throw new KeyNotFoundException($"There is no copy '{key}' in the English files.");
-        }
-        return args.Length == 0 && text.IndexOf('{', StringComparison.Ordinal) < 0 ? text : Fill(text, CultureFor(language), args);
-    }
-
-    private static CultureInfo CultureFor(string language)
-    {
-        try
-        {
-            return CultureInfo.GetCultureInfo(language);
-        }
-        catch (CultureNotFoundException)
-        {
-            return CultureInfo.InvariantCulture;
-        }
-    }
-
-    private static string Fill(string text, CultureInfo culture, ReadOnlySpan<CopyArg> args)
-    {
-        var result = new StringBuilder(text.Length + 32);
-        var at = 0;
-        while (at < text.Length)
-        {
-            var open = text.IndexOf('{', at);
-            var close = open < 0 ? -1 : text.IndexOf('}', open + 1);
-            if (open < 0 || close < 0)
-            {
-                result.Append(text, at, text.Length - at);
-                break;
-            }
-            result.Append(text, at, open - at);
-            var name = text.AsSpan(open + 1, close - open - 1);
-            var found = false;
-            foreach (var arg in args)
-            {
-                if (name.Equals(arg.Name, StringComparison.Ordinal))
-                {
-                    result.Append(arg.Value is IFormattable formattable ? formattable.ToString(null, culture) : arg.Value?.ToString());
-                    found = true;
-                    break;
-                }
-            }
-            if (!found)
-            {
-                throw new ArgumentException($"The copy '{text}' needs a value for {{{name}}}.", nameof(args));
-            }
-            at = close + 1;
-        }
-        return result.ToString();
-    }
-
-    private IEnumerable<CopyProblem> FindProblems()
-    {
-        var english = _languages[Fallback];
-        foreach (var language in Languages.Skip(1))
-        {
-            var entries = _languages[language];
-            foreach (var (key, text) in english)
-            {
-                if (!entries.TryGetValue(key, out var translated))
-                {
-                    yield return new CopyProblem(language, key, "missing: the English text is used");
-                }
-                else if (!Placeholders(text).SetEquals(Placeholders(translated)))
-                {
-                    yield return new CopyProblem(language, key, $"placeholders differ from English ({string.Join(", ", Placeholders(text))})");
-                }
-            }
-            foreach (var key in entries.Keys.Where(k => !english.ContainsKey(k)))
-            {
-                yield return new CopyProblem(language, key, "not in the English files: never used");
-            }
-        }
-    }
-
-    private static HashSet<string> Placeholders(string text) =>
-        [.. PlaceholderPattern().Matches(text).Select(m => m.Groups[1].Value)];
-
-    [GeneratedRegex(@"\{([A-Za-z][A-Za-z0-9]*)\}")]
-    private static partial Regex PlaceholderPattern();
+    /// <summary><c>{key}.one</c> for 1, <c>{key}.other</c> with <c>{count}</c> otherwise (the plural rule of English and German).</summary>
+    private static string Count(ICopy copy, string? locale, string key, long count) =>
+        count == 1 ? copy.Get(locale, key + ".one") : copy.Get(locale, key + ".other", ("count", count));
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
-internal sealed partial class CopyJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

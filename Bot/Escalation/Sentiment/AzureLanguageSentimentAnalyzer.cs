@@ -219,13 +219,13 @@ internal sealed partial class AzureLanguageSentimentAnalyzer(
 
     private sealed record Part(int Text, int Offset, string Content);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Azure AI Language failed for {Count} document(s) ({Error}: {Detail}); the local analyzer answered.")]
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Azure AI Language failed for {Count} document(s) ({Error}: {Detail}); the local analyzer answered.")]
     private static partial void LogServiceFailed(ILogger logger, int count, string error, string detail);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Azure AI Language refused the key (HTTP {Status}); not retried, the local analyzer answered. Check Sentiment:Azure:Key.")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "Azure AI Language refused the key (HTTP {Status}); not retried, the local analyzer answered. Check Sentiment:Azure:Key.")]
     private static partial void LogUnauthorized(ILogger logger, int status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Azure AI Language could not analyze document {Id} ({Code}: {Detail}); the local analyzer answered.")]
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Azure AI Language could not analyze document {Id} ({Code}: {Detail}); the local analyzer answered.")]
     private static partial void LogDocumentError(ILogger logger, string id, string code, string detail);
 }
 

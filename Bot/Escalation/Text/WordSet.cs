@@ -1,4 +1,6 @@
 using System.Collections.Frozen;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace HandoffBot.Escalation.Text;
 
@@ -17,6 +19,55 @@ internal sealed class WordSet
     public FrozenSet<string> Words { get; }
 
     public bool Contains(ReadOnlySpan<char> word) => _lookup.Contains(word);
+
+    /// <summary>This set with <paramref name="more"/> words (this one when there are none).</summary>
+    public WordSet With(IReadOnlyCollection<string> more) => more.Count == 0 ? this : new WordSet(Words.Concat(more));
+}
+
+/// <summary>A JSON array of single words (letters, digits) as a <see cref="WordSet"/>; anything else is an error naming the entry.</summary>
+internal sealed class WordSetJsonConverter : JsonConverter<WordSet>
+{
+    public override WordSet Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(ReadWords(ref reader));
+
+    public override void Write(Utf8JsonWriter writer, WordSet value, JsonSerializerOptions options) => WriteWords(writer, value.Words);
+
+    internal static List<string> ReadWords(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("expected an array of words");
+        }
+        var words = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            var word = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            if (string.IsNullOrEmpty(word) || !word.All(char.IsLetterOrDigit))
+            {
+                throw new JsonException($"'{word}' is not one word of letters or digits");
+            }
+            words.Add(word);
+        }
+        return words;
+    }
+
+    internal static void WriteWords(Utf8JsonWriter writer, IEnumerable<string> words)
+    {
+        writer.WriteStartArray();
+        foreach (var word in words)
+        {
+            writer.WriteStringValue(word);
+        }
+        writer.WriteEndArray();
+    }
+}
+
+/// <summary>A JSON array of single words as lower-case strings in their order (misspelling targets: the first that matches wins).</summary>
+internal sealed class LowerCaseWordsJsonConverter : JsonConverter<string[]>
+{
+    public override string[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        [.. WordSetJsonConverter.ReadWords(ref reader).Select(w => w.ToLowerInvariant()).Distinct(StringComparer.Ordinal)];
+
+    public override void Write(Utf8JsonWriter writer, string[] value, JsonSerializerOptions options) => WordSetJsonConverter.WriteWords(writer, value);
 }
 
 /// <summary>Misspelling tolerance: optimal string alignment distance (Damerau-Levenshtein with adjacent swaps).</summary>

@@ -1,55 +1,69 @@
 using HandoffBot.Escalation.Text;
+using HandoffBot.Resources;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Escalation.Triggers;
 
 /// <summary>
-/// Rule-based categories: each configured category's phrases are matched; the category with the most matches wins
-/// (ties go to the higher priority). The signal carries the category and the phrases matched as evidence.
+/// Rule-based categories: each configured category's phrases, from the lexicon of the activity's language
+/// (<c>Resources/Lexicons/category.{language}.json</c>) and from configuration, are matched; the category with the
+/// most matches wins (ties go to the higher priority). A phrase right after a negation cue of the language ("kein
+/// Anwalt") does not count. The signal carries the category and the phrases matched as evidence.
 /// </summary>
 internal sealed class CategoryTrigger : IEscalationTrigger
 {
-    private readonly PhraseMatcher _matcher;
-    private readonly string[] _categoryOfPhrase;
+    /// <summary>The phrase lists, <c>Resources/Lexicons/category.{language}.json</c>.</summary>
+    public const string LexiconName = "category";
+
+    private const int NegationWindow = 3;
+
     private readonly string[] _categories;
     private readonly EscalationPriority[] _priorities;
+    private readonly Lexicon<CategoryLexicon> _lexicons;
 
-    public CategoryTrigger(IOptions<EscalationOptions> options)
+    public CategoryTrigger(IOptions<EscalationOptions> options, LexiconFolder lexicons)
     {
-        var phrases = new List<string>();
-        var owners = new List<string>();
-        var rules = options.Value.Triggers.Category.Categories;
-        _categories = [.. rules.Keys.Order(StringComparer.Ordinal)];
-        _priorities = [.. _categories.Select(c => rules[c].Priority)];
-        foreach (var category in _categories)
+        var settings = options.Value.Triggers.Category;
+        _categories = [.. settings.Categories.Keys.Order(StringComparer.Ordinal)];
+        _priorities = [.. _categories.Select(c => settings.Categories[c].Priority)];
+        _lexicons = lexicons.Load(LexiconName, LexiconJsonContext.Default.CategoryLexiconFile, file => new CategoryLexicon(file, _categories, settings));
+        if (settings.Enabled)
         {
-            foreach (var phrase in rules[category].Phrases)
+            foreach (var (category, index) in _categories.Select((c, i) => (c, i)))
             {
-                phrases.Add(phrase);
-                owners.Add(category);
+                if (!_lexicons.English.CategoryOfPhrase.Contains(index))
+                {
+                    throw new InvalidDataException(
+                        $"Escalation:Triggers:Category:Categories:{category} has no phrases: add them to Resources/Lexicons/{LexiconName}.en.json or to its Phrases.");
+                }
             }
         }
-        _matcher = new PhraseMatcher(phrases);
-        _categoryOfPhrase = [.. owners];
     }
 
     public string Name => TriggerNames.Category;
 
     public ValueTask<EscalationSignal?> EvaluateAsync(TurnSnapshot turn, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Evaluate(turn.Tokens));
+        ValueTask.FromResult(Evaluate(turn.Tokens, _lexicons.For(turn.Activity.Locale)));
 
-    internal EscalationSignal? Evaluate(TokenizedText text)
+    internal EscalationSignal? Evaluate(TokenizedText text, CategoryLexicon lexicon)
     {
         Span<PhraseMatch> matches = stackalloc PhraseMatch[16];
-        var count = _matcher.FindAll(text, matches);
+        var count = lexicon.Matcher.FindAll(text, matches);
         if (count == 0)
         {
             return null;
         }
         Span<int> votes = stackalloc int[_categories.Length];
+        Evidence? negated = null;
         for (var m = 0; m < count; m++)
         {
-            votes[Array.IndexOf(_categories, _categoryOfPhrase[matches[m].Phrase])]++;
+            if (lexicon.NegationCues.Words.Count > 0 && text.IsNegatedBefore(matches[m].First, NegationWindow, lexicon.NegationCues, lexicon.NegationBridge))
+            {
+                negated ??= text.Evidence(Math.Max(0, matches[m].First - 1), matches[m].Last, "phrase");
+                matches[m] = matches[m] with { Phrase = -1 };
+                continue;
+            }
+            votes[lexicon.CategoryOfPhrase[matches[m].Phrase]]++;
         }
         var winner = 0;
         for (var c = 1; c < _categories.Length; c++)
@@ -59,11 +73,15 @@ internal sealed class CategoryTrigger : IEscalationTrigger
                 winner = c;
             }
         }
+        if (votes[winner] == 0)
+        {
+            return new EscalationSignal(Name, 0, false, $"Category words, but negated: \"{negated!.Text}\".", [negated]);
+        }
         var category = _categories[winner];
         var evidence = new List<Evidence>(votes[winner]);
         for (var m = 0; m < count; m++)
         {
-            if (ReferenceEquals(_categoryOfPhrase[matches[m].Phrase], category))
+            if (matches[m].Phrase >= 0 && lexicon.CategoryOfPhrase[matches[m].Phrase] == winner)
             {
                 evidence.Add(text.Evidence(matches[m].First, matches[m].Last, "phrase"));
             }

@@ -1,36 +1,37 @@
 using HandoffBot.Escalation.Text;
+using HandoffBot.Resources;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Escalation.Triggers;
 
 /// <summary>
 /// Urgency phrases ("urgent", "asap", "right now", "emergency"), unless the message says there is none ("no rush",
-/// "not urgent"): a phrase preceded by a negation in its clause, or any configured negating phrase, cancels it.
+/// "not urgent"): a phrase preceded by a negation in its clause (up to four words before it, "not really urgent"), or
+/// any negating phrase, cancels it. The phrases and cues are the lexicon of the activity's language.
 /// </summary>
-internal sealed class UrgencyTrigger(IOptions<EscalationOptions> options) : IEscalationTrigger
+internal sealed class UrgencyTrigger(IOptions<EscalationOptions> options, LexiconFolder lexicons) : IEscalationTrigger
 {
-    private static readonly WordSet NegationCues = new(["not", "no", "isnt", "nothing", "never", "without", "arent", "wasnt", "dont", "doesnt"]);
+    /// <summary>The phrase lists, <c>Resources/Lexicons/urgency.{language}.json</c>.</summary>
+    public const string LexiconName = "urgency";
 
-    private static readonly WordSet NegationBridge = new(["an", "a", "really", "that", "so", "very", "too", "super", "at", "all", "urgent", "big", "real", "is", "it", "need", "to", "be"]);
-
-    private readonly PhraseMatcher _phrases = new(options.Value.Triggers.Urgency.Phrases);
-    private readonly PhraseMatcher _negatedBy = new(options.Value.Triggers.Urgency.NegatedBy);
+    private readonly Lexicon<UrgencyLexicon> _lexicons = lexicons.Load(
+        LexiconName, LexiconJsonContext.Default.UrgencyLexiconFile, file => new UrgencyLexicon(file, options.Value.Triggers.Urgency));
 
     public string Name => TriggerNames.Urgency;
 
     public ValueTask<EscalationSignal?> EvaluateAsync(TurnSnapshot turn, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Evaluate(turn.Tokens));
+        ValueTask.FromResult(Evaluate(turn.Tokens, _lexicons.For(turn.Activity.Locale)));
 
-    internal EscalationSignal? Evaluate(TokenizedText text)
+    internal EscalationSignal? Evaluate(TokenizedText text, UrgencyLexicon lexicon)
     {
         Span<PhraseMatch> matches = stackalloc PhraseMatch[8];
-        var count = _phrases.FindAll(text, matches);
+        var count = lexicon.Phrases.FindAll(text, matches);
         if (count == 0)
         {
             return null;
         }
         Span<PhraseMatch> negations = stackalloc PhraseMatch[4];
-        if (_negatedBy.FindAll(text, negations) > 0)
+        if (lexicon.NegatedBy.FindAll(text, negations) > 0)
         {
             var said = text.Evidence(negations[0].First, negations[0].Last, "phrase");
             return new EscalationSignal(Name, 0, false, $"Urgency words, but the customer said \"{said.Text}\".", [said]);
@@ -40,7 +41,7 @@ internal sealed class UrgencyTrigger(IOptions<EscalationOptions> options) : IEsc
         for (var m = 0; m < count; m++)
         {
             var match = matches[m];
-            if (IsNegated(text, match.First))
+            if (text.IsNegatedBefore(match.First, 4, lexicon.NegationCues, lexicon.NegationBridge))
             {
                 negated ??= text.Evidence(Math.Max(0, match.First - 1), match.Last, "phrase");
                 continue;
@@ -55,7 +56,4 @@ internal sealed class UrgencyTrigger(IOptions<EscalationOptions> options) : IEsc
         var score = Math.Min(1.0, 0.8 + (0.1 * (evidence.Count - 1)));
         return new EscalationSignal(Name, score, true, $"The customer says it is urgent: \"{evidence[0].Text}\".", evidence);
     }
-
-    /// <summary>A negation up to four words before the phrase, in its clause ("not really urgent").</summary>
-    private static bool IsNegated(TokenizedText text, int first) => text.IsNegatedBefore(first, 4, NegationCues, NegationBridge);
 }

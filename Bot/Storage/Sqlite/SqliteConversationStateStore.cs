@@ -11,7 +11,7 @@ internal sealed class SqliteConversationStateStore(SqliteDatabase database, Time
                 key        TEXT PRIMARY KEY,
                 json       TEXT NOT NULL,
                 version    INTEGER NOT NULL,
-                updated_at TEXT NOT NULL
+                updated_at INTEGER NOT NULL
             );
             """];
     }
@@ -39,7 +39,7 @@ internal sealed class SqliteConversationStateStore(SqliteDatabase database, Time
         var rows = command
             .With("$key", key)
             .With("$json", json)
-            .With("$now", now.ToString("O", System.Globalization.CultureInfo.InvariantCulture))
+            .With("$now", SqliteTime.ToDb(now))
             .ExecuteNonQuery();
         return rows == 1 ? (expectedVersion ?? 0) + 1 : throw new StateConflictException(key, expectedVersion);
     }

@@ -17,8 +17,8 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
                 conversation_id TEXT NOT NULL,
                 activity_id     TEXT,
                 json            TEXT NOT NULL,
-                received_at     TEXT NOT NULL,
-                done_at         TEXT
+                received_at     INTEGER NOT NULL,
+                done_at         INTEGER
             );
             CREATE UNIQUE INDEX IF NOT EXISTS ux_inbox_activity ON inbox (channel_id, conversation_id, activity_id);
             CREATE INDEX IF NOT EXISTS ix_inbox_pending ON inbox (id) WHERE done_at IS NULL;
@@ -28,7 +28,7 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
     public Task<InboxItem?> AddAsync(Activity activity, CancellationToken cancellationToken)
     {
         var json = JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity);
-        var now = Timestamp(time.GetUtcNow());
+        var now = SqliteTime.ToDb(time.GetUtcNow());
         return database.WriteAsync(session =>
         {
             var id = session.Command("""
@@ -62,8 +62,6 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
     internal static void Complete(SqliteSession session, long id, DateTimeOffset now) =>
         session.Command("UPDATE inbox SET done_at = $now WHERE id = $id AND done_at IS NULL")
             .With("$id", id)
-            .With("$now", Timestamp(now))
+            .With("$now", SqliteTime.ToDb(now))
             .ExecuteNonQuery();
-
-    private static string Timestamp(DateTimeOffset value) => value.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -171,7 +171,9 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
         var notJson = await SendAsync(HttpMethod.Post, $"/v3/directline/conversations/{conversation.Id}/activities", conversation.Token, "not json");
         var noType = await SendAsync(HttpMethod.Post, $"/v3/directline/conversations/{conversation.Id}/activities", conversation.Token, """{"text":"hi"}""");
         var badWatermark = await SendAsync(HttpMethod.Get, $"/v3/directline/conversations/{conversation.Id}/activities?watermark=abc", conversation.Token);
+        var loneSurrogate = await SendAsync(HttpMethod.Post, $"/v3/directline/conversations/{conversation.Id}/activities", conversation.Token, """{"type":"message","text":"\ud800"}""");
 
+        Assert.Equal(HttpStatusCode.BadRequest, loneSurrogate.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, noType.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badWatermark.StatusCode);
@@ -220,6 +222,23 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
         var response = await _client.SendAsync(upload);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.DoesNotContain((await GetActivitiesAsync(conversation, null)).GetProperty("activities").EnumerateArray(), a => a.TryGetProperty("attachments", out _));
+    }
+
+    [Fact]
+    public async Task AnUploadWithAnInvalidActivityPartGets400AndNothingIsStored()
+    {
+        var conversation = await StartAsync();
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent([1, 2, 3]), "file", "note.bin");
+        form.Add(new StringContent("""{"type":"message","attachments":[null]}""", Encoding.UTF8), "activity", "blob");
+        using var upload = new HttpRequestMessage(HttpMethod.Post, $"/v3/directline/conversations/{conversation.Id}/upload") { Content = form };
+        upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", conversation.Token);
+
+        var response = await _client.SendAsync(upload);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'attachments'", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain((await GetActivitiesAsync(conversation, null)).GetProperty("activities").EnumerateArray(), a => a.TryGetProperty("attachments", out _));
     }
 

@@ -13,6 +13,7 @@ public static class DirectLineServiceCollectionExtensions
     {
         services.AddOptions<DirectLineOptions>().BindConfiguration(DirectLineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DirectLineTokens>();
+        services.AddScoped<DirectLineAccess>();
         services.AddSingleton<ISqliteSchema, SqliteDirectLineStore.Schema>();
         services.AddSingleton<IDirectLineStore, SqliteDirectLineStore>();
         services.AddSingleton<DirectLineHub>();

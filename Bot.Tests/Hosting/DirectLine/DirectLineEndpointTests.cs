@@ -243,6 +243,25 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABrowserOverTheRateLimitGetsThe429WithCorsHeadersSoThePageCanReadIt()
+    {
+        await using var limited = new BotFactory().With("DirectLine:Secret", Secret).With("DirectLine:RequestsPerWindow", "1");
+        using var client = limited.CreateClient();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v3/directline/tokens/generate");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Secret);
+            request.Headers.Add("Origin", "https://shop.example");
+            last = await client.SendAsync(request);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, last!.StatusCode);
+        Assert.Equal("*", last.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Retry-After", string.Join(",", last.Headers.GetValues("Access-Control-Expose-Headers")), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task CorsPreflightAllowsTheAuthorizationAndBotAgentHeaders()
     {
         using var preflight = new HttpRequestMessage(HttpMethod.Options, "/v3/directline/conversations");

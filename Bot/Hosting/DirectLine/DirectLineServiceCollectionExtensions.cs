@@ -32,7 +32,7 @@ public static class DirectLineServiceCollectionExtensions
 
     /// <summary>
     /// The customer page (Web Chat at <c>/</c>, with its security headers) and the Direct Line endpoints with their
-    /// WebSockets and CORS middleware (Program.cs calls UseRateLimiter once for every endpoint).
+    /// WebSockets middleware. Program.cs calls UseCors (the endpoints' policy) before UseRateLimiter, once for every endpoint.
     /// </summary>
     public static WebApplication MapDirectLine(this WebApplication app)
     {
@@ -43,7 +43,6 @@ public static class DirectLineServiceCollectionExtensions
             ContentTypeProvider = new FileExtensionContentTypeProvider(),
         });
         app.UseWebSockets();
-        app.UseCors();
         app.MapDirectLineEndpoints();
         return app;
     }

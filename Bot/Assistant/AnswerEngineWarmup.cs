@@ -17,6 +17,6 @@ internal sealed partial class AnswerEngineWarmup(IServiceProvider services, Know
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Assistant trained on '{KnowledgeBase}': {Entries} entries, {Examples} examples in {Elapsed}, calibration temperature {Temperature}")]
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Assistant trained on '{KnowledgeBase}': {Entries} entries, {Examples} examples in {Elapsed}, calibration temperature {Temperature}")]
     private static partial void LogTrained(ILogger logger, string knowledgeBase, int entries, int examples, TimeSpan elapsed, double temperature);
 }

@@ -1,8 +1,6 @@
-using HandoffBot.Storage;
 using HandoffBot.Storage.Sqlite;
+using HandoffBot.Tests.Storage.Contracts;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Hosting.Internal;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HandoffBot.Tests.Storage;
@@ -20,18 +18,12 @@ public sealed class SqliteMigratorTests : IDisposable
     }
 
     /// <summary>Version 1 creates a table and adds one row; any later migrations given run after it.</summary>
-    private sealed class CountingSchema(params string[] later) : ISqliteSchema
-    {
-        public string Name => "counting";
-
-        public IReadOnlyList<string> Migrations =>
-            ["CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, migration INTEGER NOT NULL); INSERT INTO runs (migration) VALUES (1);", .. later];
-    }
+    private sealed class CountingSchema(params string[] later) : SqliteSchema("counting",
+        ["CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, migration INTEGER NOT NULL); INSERT INTO runs (migration) VALUES (1);", .. later]);
 
     private async Task StartAsync(ISqliteSchema schema)
     {
-        await using var database = new SqliteDatabase(Options.Create(new StorageOptions { DataFolder = _folder }), [schema],
-            new HostingEnvironment { ContentRootPath = _folder }, _time);
+        await using var database = SqliteTestDatabase.OnFile(_folder, _time, schema);
         await database.InitialiseAsync(CancellationToken.None);
     }
 

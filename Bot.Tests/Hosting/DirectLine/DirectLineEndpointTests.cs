@@ -245,18 +245,9 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
     [Fact]
     public async Task ABrowserOverTheRateLimitGetsThe429WithCorsHeadersSoThePageCanReadIt()
     {
-        await using var limited = new BotFactory().With("DirectLine:Secret", Secret).With("DirectLine:RequestsPerWindow", "1");
-        using var client = limited.CreateClient();
-        HttpResponseMessage? last = null;
-        for (var i = 0; i < 2; i++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v3/directline/tokens/generate");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Secret);
-            request.Headers.Add("Origin", "https://shop.example");
-            last = await client.SendAsync(request);
-        }
+        var last = await SendOnePastTheLimitAsync(limit: 1, origin: "https://shop.example");
 
-        Assert.Equal(HttpStatusCode.TooManyRequests, last!.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, last.StatusCode);
         Assert.Equal("*", last.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Contains("Retry-After", string.Join(",", last.Headers.GetValues("Access-Control-Expose-Headers")), StringComparison.OrdinalIgnoreCase);
     }
@@ -301,18 +292,30 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
     [Fact]
     public async Task OverTheRateLimitRequestsGet429WithRetryAfter()
     {
-        await using var limited = new BotFactory().With("DirectLine:Secret", Secret).With("DirectLine:RequestsPerWindow", "3");
+        var last = await SendOnePastTheLimitAsync(limit: 3, origin: null);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, last.StatusCode);
+        Assert.True(last.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+    }
+
+    /// <summary>Sends tokens/generate <paramref name="limit"/> + 1 times to a bot allowing <paramref name="limit"/> per window; the last response.</summary>
+    private static async Task<HttpResponseMessage> SendOnePastTheLimitAsync(int limit, string? origin)
+    {
+        await using var limited = new BotFactory().With("DirectLine:Secret", Secret).With("DirectLine:RequestsPerWindow", limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var client = limited.CreateClient();
         HttpResponseMessage? last = null;
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i <= limit; i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/v3/directline/tokens/generate");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Secret);
+            if (origin is not null)
+            {
+                request.Headers.Add("Origin", origin);
+            }
+            last?.Dispose();
             last = await client.SendAsync(request);
         }
-
-        Assert.Equal(HttpStatusCode.TooManyRequests, last!.StatusCode);
-        Assert.True(last.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        return last!;
     }
 
     private sealed record Conversation(string Id, string Token, string UserId, string StreamUrl);

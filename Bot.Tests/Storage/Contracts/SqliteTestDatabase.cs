@@ -7,7 +7,7 @@ namespace HandoffBot.Tests.Storage.Contracts;
 
 /// <summary>
 /// One test's SQLite database: a named shared in-memory database (kept alive by <see cref="SqliteDatabase"/>) with the
-/// given schemas, migrated on first use by the real migrator, on the test's clock.
+/// given schemas, migrated on first use by the real migrator, on the test's clock; or (<see cref="OnFile"/>) a file one.
 /// </summary>
 public sealed class SqliteTestDatabase : IAsyncDisposable
 {
@@ -15,11 +15,15 @@ public sealed class SqliteTestDatabase : IAsyncDisposable
 
     public SqliteDatabase Database { get; }
 
-    public static SqliteTestDatabase Create(TimeProvider time, params ISqliteSchema[] schemas)
-    {
-        var options = Options.Create(new StorageOptions { SqliteConnectionString = $"Data Source=contract-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" });
-        return new(new SqliteDatabase(options, schemas, new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory }, time));
-    }
+    public static SqliteTestDatabase Create(TimeProvider time, params ISqliteSchema[] schemas) =>
+        new(Open(new StorageOptions { SqliteConnectionString = $"Data Source=contract-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" }, AppContext.BaseDirectory, time, schemas));
+
+    /// <summary>The bot's file database (WAL) in <paramref name="folder"/>, as a start-up of the bot opens it.</summary>
+    public static SqliteDatabase OnFile(string folder, TimeProvider time, params ISqliteSchema[] schemas) =>
+        Open(new StorageOptions { DataFolder = folder }, folder, time, schemas);
+
+    private static SqliteDatabase Open(StorageOptions options, string contentRoot, TimeProvider time, ISqliteSchema[] schemas) =>
+        new(Options.Create(options), schemas, new HostingEnvironment { ContentRootPath = contentRoot }, time);
 
     public ValueTask DisposeAsync() => Database.DisposeAsync();
 }

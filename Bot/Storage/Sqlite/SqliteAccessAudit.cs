@@ -8,23 +8,18 @@ internal sealed class SqliteAccessAudit(SqliteDatabase database, TimeProvider ti
 {
     private const string Columns = "SELECT at, principal, role, action, resource, allowed FROM access_audit";
 
-    internal sealed class Schema : ISqliteSchema
-    {
-        public string Name => "access_audit";
-
-        public IReadOnlyList<string> Migrations => ["""
-            CREATE TABLE IF NOT EXISTS access_audit (
-                seq       INTEGER PRIMARY KEY AUTOINCREMENT,
-                at        INTEGER NOT NULL,
-                principal TEXT NOT NULL,
-                role      TEXT NOT NULL,
-                action    TEXT NOT NULL,
-                resource  TEXT NOT NULL,
-                allowed   INTEGER NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_access_audit_at ON access_audit (at);
-            """];
-    }
+    internal sealed class Schema() : SqliteSchema("access_audit", """
+        CREATE TABLE IF NOT EXISTS access_audit (
+            seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+            at        INTEGER NOT NULL,
+            principal TEXT NOT NULL,
+            role      TEXT NOT NULL,
+            action    TEXT NOT NULL,
+            resource  TEXT NOT NULL,
+            allowed   INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_access_audit_at ON access_audit (at);
+        """);
 
     public Task RecordAsync(ClaimsPrincipal user, string action, string resource, bool allowed, CancellationToken cancellationToken)
     {

@@ -10,19 +10,14 @@ internal sealed class SqliteCustomerProfileStore(SqliteDatabase database, IOptio
 {
     private readonly AsyncOnce _seeding = new();
 
-    internal sealed class Schema : ISqliteSchema
-    {
-        public string Name => "customer_profile";
-
-        public IReadOnlyList<string> Migrations => ["""
-            CREATE TABLE IF NOT EXISTS customer_profile (
-                channel_id TEXT NOT NULL,
-                user_id    TEXT NOT NULL,
-                json       TEXT NOT NULL,
-                PRIMARY KEY (channel_id, user_id)
-            );
-            """];
-    }
+    internal sealed class Schema() : SqliteSchema("customer_profile", """
+        CREATE TABLE IF NOT EXISTS customer_profile (
+            channel_id TEXT NOT NULL,
+            user_id    TEXT NOT NULL,
+            json       TEXT NOT NULL,
+            PRIMARY KEY (channel_id, user_id)
+        );
+        """);
 
     public void Dispose() => _seeding.Dispose();
 

@@ -21,7 +21,7 @@ public sealed class SqliteCheckpointTests : IDisposable
     public async Task TheWalStaysBoundedWhileFarMoreThanItsLimitIsWritten()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
-        var database = SqliteTestDatabase.OnFile(_folder, time, new BlobSchema());
+        var database = SqliteTestDatabase.OnFile(_folder, time, null, new BlobSchema());
         var body = new byte[8 * 1024];
         var wal = Path.Combine(_folder, "handoffbot.db-wal");
         long largest = 0;

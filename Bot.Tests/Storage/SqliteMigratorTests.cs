@@ -1,6 +1,7 @@
 using HandoffBot.Storage.Sqlite;
 using HandoffBot.Tests.Storage.Contracts;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HandoffBot.Tests.Storage;
@@ -21,9 +22,31 @@ public sealed class SqliteMigratorTests : IDisposable
     private sealed class CountingSchema(params string[] later) : SqliteSchema("counting",
         ["CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, migration INTEGER NOT NULL); INSERT INTO runs (migration) VALUES (1);", .. later]);
 
+    private readonly MigrationLog _log = new();
+
+    /// <summary>The migrations a start-up reported (EventId 6000): schema, from, to.</summary>
+    private sealed class MigrationLog : ILogger<SqliteDatabase>
+    {
+        public List<(string Schema, int From, int To)> Migrated { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == 6000 && state is IReadOnlyList<KeyValuePair<string, object?>> values)
+            {
+                var value = values.ToDictionary(v => v.Key, v => v.Value);
+                Migrated.Add(((string)value["Schema"]!, (int)value["From"]!, (int)value["To"]!));
+            }
+        }
+    }
+
     private async Task StartAsync(ISqliteSchema schema)
     {
-        await using var database = SqliteTestDatabase.OnFile(_folder, _time, schema);
+        await using var database = SqliteTestDatabase.OnFile(_folder, _time, _log, schema);
         await database.InitialiseAsync(CancellationToken.None);
     }
 
@@ -46,6 +69,7 @@ public sealed class SqliteMigratorTests : IDisposable
 
         Assert.Equal(1, Query<long>("SELECT count(*) FROM runs"));
         Assert.Equal(1, Version());
+        Assert.Equal([("counting", 0, 1)], _log.Migrated);
     }
 
     [Fact]
@@ -59,6 +83,7 @@ public sealed class SqliteMigratorTests : IDisposable
         Assert.Equal("1,2", Query<string>("SELECT group_concat(migration, ',') FROM (SELECT migration FROM runs ORDER BY id)"));
         Assert.Equal(2, Version());
         Assert.Equal(SqliteTime.ToDb(_time.GetUtcNow()), Query<long>("SELECT applied_at FROM schema_version WHERE name = 'counting'"));
+        Assert.Equal([("counting", 0, 1), ("counting", 1, 2)], _log.Migrated);
     }
 
     [Fact]

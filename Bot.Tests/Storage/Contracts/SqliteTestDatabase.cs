@@ -1,6 +1,7 @@
 using HandoffBot.Storage;
 using HandoffBot.Storage.Sqlite;
 using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Tests.Storage.Contracts;
@@ -16,14 +17,14 @@ public sealed class SqliteTestDatabase : IAsyncDisposable
     public SqliteDatabase Database { get; }
 
     public static SqliteTestDatabase Create(TimeProvider time, params ISqliteSchema[] schemas) =>
-        new(Open(new StorageOptions { SqliteConnectionString = $"Data Source=contract-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" }, AppContext.BaseDirectory, time, schemas));
+        new(Open(new StorageOptions { SqliteConnectionString = $"Data Source=contract-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" }, AppContext.BaseDirectory, time, null, schemas));
 
     /// <summary>The bot's file database (WAL) in <paramref name="folder"/>, as a start-up of the bot opens it.</summary>
-    public static SqliteDatabase OnFile(string folder, TimeProvider time, params ISqliteSchema[] schemas) =>
-        Open(new StorageOptions { DataFolder = folder }, folder, time, schemas);
+    public static SqliteDatabase OnFile(string folder, TimeProvider time, ILogger<SqliteDatabase>? logger, params ISqliteSchema[] schemas) =>
+        Open(new StorageOptions { DataFolder = folder }, folder, time, logger, schemas);
 
-    private static SqliteDatabase Open(StorageOptions options, string contentRoot, TimeProvider time, ISqliteSchema[] schemas) =>
-        new(Options.Create(options), schemas, new HostingEnvironment { ContentRootPath = contentRoot }, time);
+    private static SqliteDatabase Open(StorageOptions options, string contentRoot, TimeProvider time, ILogger<SqliteDatabase>? logger, ISqliteSchema[] schemas) =>
+        new(Options.Create(options), schemas, new HostingEnvironment { ContentRootPath = contentRoot }, time, logger);
 
     public ValueTask DisposeAsync() => Database.DisposeAsync();
 }

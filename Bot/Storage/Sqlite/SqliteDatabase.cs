@@ -48,10 +48,15 @@ public sealed partial class SqliteDatabase : IStorageHealth, IDisposable, IAsync
     private long _lastCheckpoint;
     private int _walFrames;
 
-    public SqliteDatabase(IOptions<StorageOptions> options, IEnumerable<ISqliteSchema> schemas, Microsoft.Extensions.Hosting.IHostEnvironment environment, TimeProvider time)
+    private readonly ILogger _logger;
+
+    public SqliteDatabase(
+        IOptions<StorageOptions> options, IEnumerable<ISqliteSchema> schemas, Microsoft.Extensions.Hosting.IHostEnvironment environment, TimeProvider time,
+        ILogger<SqliteDatabase>? logger = null)
     {
         _schemas = schemas;
         _time = time;
+        _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         var configured = options.Value.SqliteConnectionString;
         if (!string.IsNullOrWhiteSpace(configured))
         {
@@ -194,7 +199,10 @@ public sealed partial class SqliteDatabase : IStorageHealth, IDisposable, IAsync
                     wal.CommandText = "PRAGMA journal_mode=WAL;";
                     wal.ExecuteNonQuery();
                 }
-                SqliteMigrator.Migrate(connection, _schemas, _time.GetUtcNow());
+                foreach (var applied in SqliteMigrator.Migrate(connection, _schemas, _time.GetUtcNow()))
+                {
+                    LogMigrated(_logger, applied.Name, applied.From, applied.To);
+                }
             }
             catch
             {
@@ -360,4 +368,7 @@ public sealed partial class SqliteDatabase : IStorageHealth, IDisposable, IAsync
         _keepAlive?.Dispose();
         _initLock.Dispose();
     }
+
+    [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Storage schema '{Schema}' migrated from version {From} to {To}")]
+    private static partial void LogMigrated(ILogger logger, string schema, int from, int to);
 }

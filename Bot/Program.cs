@@ -49,6 +49,8 @@ builder.Services.AddTurnPipeline(pipeline => pipeline
 var app = builder.Build();
 
 app.UseStatusCodePages();
+// CORS first: a 429 or 401 to a browser must carry the CORS headers, or the page cannot read it.
+app.UseCors();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -1,7 +1,5 @@
-using HandoffBot.Storage;
 using HandoffBot.Storage.Sqlite;
-using Microsoft.Extensions.Hosting.Internal;
-using Microsoft.Extensions.Options;
+using HandoffBot.Tests.Storage.Contracts;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HandoffBot.Tests.Storage;
@@ -17,19 +15,13 @@ public sealed class SqliteCheckpointTests : IDisposable
         Directory.Delete(_folder, recursive: true);
     }
 
-    private sealed class BlobSchema : ISqliteSchema
-    {
-        public string Name => "blob";
-
-        public IReadOnlyList<string> Migrations => ["CREATE TABLE IF NOT EXISTS blob (id INTEGER PRIMARY KEY, body BLOB NOT NULL);"];
-    }
+    private sealed class BlobSchema() : SqliteSchema("blob", "CREATE TABLE IF NOT EXISTS blob (id INTEGER PRIMARY KEY, body BLOB NOT NULL);");
 
     [Fact]
     public async Task TheWalStaysBoundedWhileFarMoreThanItsLimitIsWritten()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
-        var database = new SqliteDatabase(Options.Create(new StorageOptions { DataFolder = _folder }), [new BlobSchema()],
-            new HostingEnvironment { ContentRootPath = _folder }, time);
+        var database = SqliteTestDatabase.OnFile(_folder, time, null, new BlobSchema());
         var body = new byte[8 * 1024];
         var wal = Path.Combine(_folder, "handoffbot.db-wal");
         long largest = 0;

@@ -11,10 +11,27 @@ public static class AdminEndpoints
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var admin = endpoints.MapGroup("/api/admin").RequireAuthorization(AccessPolicies.Admin);
-        admin.MapGet("/audit", async (IAccessAudit audit, CancellationToken cancellationToken, int? limit) =>
-            TypedResults.Ok(await audit.ReadAsync(Math.Clamp(limit ?? 100, 1, 1000), cancellationToken)));
+        admin.MapGet("/audit", ReadAuditAsync);
         admin.MapGet("/configuration", (IConfiguration configuration) => TypedResults.Ok(Redacted(configuration)));
         return endpoints;
+    }
+
+    // GET /api/admin/audit?limit=&from=&until=: the newest entries, optionally only those in [from, until).
+    private static async Task<Results<Ok<IReadOnlyList<AccessAuditEntry>>, ProblemHttpResult>> ReadAuditAsync(
+        IAccessAudit audit, int? limit, DateTimeOffset? from, DateTimeOffset? until, CancellationToken cancellationToken)
+    {
+        var count = Math.Clamp(limit ?? 100, 1, 1000);
+        if (from is null && until is null)
+        {
+            return TypedResults.Ok(await audit.ReadAsync(count, cancellationToken));
+        }
+        var start = from ?? DateTimeOffset.MinValue;
+        var end = until ?? DateTimeOffset.MaxValue;
+        if (start >= end)
+        {
+            return MessagesEndpoint.Problem(StatusCodes.Status400BadRequest, "Invalid range", "'from' must be before 'until'.");
+        }
+        return TypedResults.Ok(await audit.ReadRangeAsync(start, end, count, cancellationToken));
     }
 
     /// <summary>Every configuration value the bot reads, with anything that looks like a secret replaced.</summary>

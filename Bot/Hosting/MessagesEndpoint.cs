@@ -100,7 +100,15 @@ public static class ActivityParser
 {
     public readonly record struct Result(Activity? Activity, string? Error);
 
-    public static Result Parse(ReadOnlySpan<byte> body)
+    public static Result Parse(ReadOnlySpan<byte> body) => Parse(body, fromChannel: true);
+
+    /// <summary>
+    /// An activity from a Direct Line client: the same JSON checks, but neither type nor the fields the channel fills
+    /// in (channelId, conversation, serviceUrl) are required.
+    /// </summary>
+    public static Result ParseFromClient(ReadOnlySpan<byte> body) => Parse(body, fromChannel: false);
+
+    private static Result Parse(ReadOnlySpan<byte> body, bool fromChannel)
     {
         if (body.IsEmpty)
         {
@@ -120,7 +128,7 @@ public static class ActivityParser
         try
         {
             var activity = JsonSerializer.Deserialize(body, ProtocolJsonContext.Default.Activity);
-            return activity is null ? new Result(null, "The body must be a JSON object.") : Validate(activity);
+            return activity is null ? new Result(null, "The body must be a JSON object.") : fromChannel ? Validate(activity) : ValidateEntries(activity);
         }
         catch (JsonException exception)
         {
@@ -213,9 +221,9 @@ public static class ActivityParser
         {
             return new Result(null, "The activity has no 'conversation.id'.");
         }
-        if (FirstNullEntry(activity) is { } field)
+        if (ValidateEntries(activity) is { Error: not null } entries)
         {
-            return new Result(null, $"The activity's '{field}' contains a null entry.");
+            return entries;
         }
         var expectReplies = string.Equals(activity.DeliveryMode, DeliveryModes.ExpectReplies, StringComparison.OrdinalIgnoreCase);
         if (activity.ServiceUrl is null ? !expectReplies : !IsHttpUrl(activity.ServiceUrl))
@@ -226,6 +234,9 @@ public static class ActivityParser
         }
         return new Result(activity with { InputHint = InputHints.Normalize(activity.InputHint) }, null);
     }
+
+    private static Result ValidateEntries(Activity activity) =>
+        FirstNullEntry(activity) is { } field ? new Result(null, $"The activity's '{field}' contains a null entry.") : new Result(activity, null);
 
     private static string? FirstNullEntry(Activity activity) =>
         HasNull(activity.MembersAdded) ? "membersAdded"

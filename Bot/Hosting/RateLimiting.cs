@@ -38,16 +38,30 @@ public static class RateLimitPolicies
                 await MessagesEndpoint.Problem(StatusCodes.Status429TooManyRequests, "Too many requests", "The rate limit was reached; retry after the time in Retry-After.")
                     .ExecuteAsync(context.HttpContext);
             };
-            options.AddPolicy(RateLimitPolicies.Messages, context => RateLimitPartition.GetFixedWindowLimiter(ClientKey(context),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = Limits(context).MessagesPerSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = 0 }));
-            options.AddPolicy(RateLimitPolicies.Tokens, context => RateLimitPartition.GetFixedWindowLimiter(ClientKey(context),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = Limits(context).TokensPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            options.AddPolicy<string, MessagesPolicy>(RateLimitPolicies.Messages);
+            options.AddPolicy<string, TokensPolicy>(RateLimitPolicies.Tokens);
         });
         return services;
     }
 
-    private static RateLimitOptions Limits(HttpContext context) => context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-
     /// <summary>The client's address: the partition key of per-client limits.</summary>
     public static string ClientKey(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+}
+
+/// <summary>/api/messages: <see cref="RateLimitOptions.MessagesPerSecond"/> per client address.</summary>
+internal sealed class MessagesPolicy(IOptions<RateLimitOptions> options) : IRateLimiterPolicy<string>
+{
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null; // the shared 429 answer
+
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext) => RateLimitPartition.GetFixedWindowLimiter(RateLimitPolicies.ClientKey(httpContext),
+        _ => new FixedWindowRateLimiterOptions { PermitLimit = options.Value.MessagesPerSecond, Window = TimeSpan.FromSeconds(1), QueueLimit = 0 });
+}
+
+/// <summary>Token endpoints: <see cref="RateLimitOptions.TokensPerMinute"/> per client address.</summary>
+internal sealed class TokensPolicy(IOptions<RateLimitOptions> options) : IRateLimiterPolicy<string>
+{
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null; // the shared 429 answer
+
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext) => RateLimitPartition.GetFixedWindowLimiter(RateLimitPolicies.ClientKey(httpContext),
+        _ => new FixedWindowRateLimiterOptions { PermitLimit = options.Value.TokensPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
 }

@@ -175,10 +175,10 @@ internal sealed partial class ClientCredentialsTokenProvider(
 
     public void Dispose() => _gate.Dispose();
 
-    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Outbound token acquired, expires {ExpiresAt}")]
+    [LoggerMessage(EventId = 1220, Level = LogLevel.Information, Message = "Outbound token acquired, expires {ExpiresAt}")]
     private static partial void LogTokenAcquired(ILogger logger, DateTimeOffset expiresAt);
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Early outbound token refresh failed ({Status} {Error}); the current token is still valid")]
+    [LoggerMessage(EventId = 1221, Level = LogLevel.Warning, Message = "Early outbound token refresh failed ({Status} {Error}); the current token is still valid")]
     private static partial void LogEarlyRefreshFailed(ILogger logger, Exception exception, int status, string? error);
 }
 

@@ -171,7 +171,9 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
         var notJson = await SendAsync(HttpMethod.Post, $"/v3/directline/conversations/{conversation.Id}/activities", conversation.Token, "not json");
         var noType = await SendAsync(HttpMethod.Post, $"/v3/directline/conversations/{conversation.Id}/activities", conversation.Token, """{"text":"hi"}""");
         var badWatermark = await SendAsync(HttpMethod.Get, $"/v3/directline/conversations/{conversation.Id}/activities?watermark=abc", conversation.Token);
+        var loneSurrogate = await SendAsync(HttpMethod.Post, $"/v3/directline/conversations/{conversation.Id}/activities", conversation.Token, """{"type":"message","text":"\ud800"}""");
 
+        Assert.Equal(HttpStatusCode.BadRequest, loneSurrogate.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, noType.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badWatermark.StatusCode);
@@ -224,6 +226,33 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnUploadWithAnInvalidActivityPartGets400AndNothingIsStored()
+    {
+        var conversation = await StartAsync();
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent([1, 2, 3]), "file", "note.bin");
+        form.Add(new StringContent("""{"type":"message","attachments":[null]}""", Encoding.UTF8), "activity", "blob");
+        using var upload = new HttpRequestMessage(HttpMethod.Post, $"/v3/directline/conversations/{conversation.Id}/upload") { Content = form };
+        upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", conversation.Token);
+
+        var response = await _client.SendAsync(upload);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'attachments'", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain((await GetActivitiesAsync(conversation, null)).GetProperty("activities").EnumerateArray(), a => a.TryGetProperty("attachments", out _));
+    }
+
+    [Fact]
+    public async Task ABrowserOverTheRateLimitGetsThe429WithCorsHeadersSoThePageCanReadIt()
+    {
+        var last = await SendOnePastTheLimitAsync(limit: 1, origin: "https://shop.example");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, last.StatusCode);
+        Assert.Equal("*", last.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Retry-After", string.Join(",", last.Headers.GetValues("Access-Control-Expose-Headers")), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task CorsPreflightAllowsTheAuthorizationAndBotAgentHeaders()
     {
         using var preflight = new HttpRequestMessage(HttpMethod.Options, "/v3/directline/conversations");
@@ -263,18 +292,30 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
     [Fact]
     public async Task OverTheRateLimitRequestsGet429WithRetryAfter()
     {
-        await using var limited = new BotFactory().With("DirectLine:Secret", Secret).With("DirectLine:RequestsPerWindow", "3");
+        var last = await SendOnePastTheLimitAsync(limit: 3, origin: null);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, last.StatusCode);
+        Assert.True(last.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+    }
+
+    /// <summary>Sends tokens/generate <paramref name="limit"/> + 1 times to a bot allowing <paramref name="limit"/> per window; the last response.</summary>
+    private static async Task<HttpResponseMessage> SendOnePastTheLimitAsync(int limit, string? origin)
+    {
+        await using var limited = new BotFactory().With("DirectLine:Secret", Secret).With("DirectLine:RequestsPerWindow", limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var client = limited.CreateClient();
         HttpResponseMessage? last = null;
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i <= limit; i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/v3/directline/tokens/generate");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Secret);
+            if (origin is not null)
+            {
+                request.Headers.Add("Origin", origin);
+            }
+            last?.Dispose();
             last = await client.SendAsync(request);
         }
-
-        Assert.Equal(HttpStatusCode.TooManyRequests, last!.StatusCode);
-        Assert.True(last.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        return last!;
     }
 
     private sealed record Conversation(string Id, string Token, string UserId, string StreamUrl);

@@ -282,16 +282,16 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
         public void Dispose() => _send.Dispose();
     }
 
-    [LoggerMessage(EventId = 5200, Level = LogLevel.Debug, Message = "Direct Line stream opened for {ConversationId} from watermark {Watermark}")]
+    [LoggerMessage(EventId = 1310, Level = LogLevel.Debug, Message = "Direct Line stream opened for {ConversationId} from watermark {Watermark}")]
     private static partial void LogStreamOpened(ILogger logger, string conversationId, long watermark);
 
-    [LoggerMessage(EventId = 5201, Level = LogLevel.Debug, Message = "Direct Line stream closed for {ConversationId}")]
+    [LoggerMessage(EventId = 1311, Level = LogLevel.Debug, Message = "Direct Line stream closed for {ConversationId}")]
     private static partial void LogStreamClosed(ILogger logger, string conversationId);
 
-    [LoggerMessage(EventId = 5202, Level = LogLevel.Information, Message = "Direct Line stream for {ConversationId} replaced by a newer connection")]
+    [LoggerMessage(EventId = 1312, Level = LogLevel.Information, Message = "Direct Line stream for {ConversationId} replaced by a newer connection")]
     private static partial void LogStreamReplaced(ILogger logger, string conversationId);
 
-    [LoggerMessage(EventId = 5203, Level = LogLevel.Information, Message = "Direct Line push to {ConversationId} failed; the client gets it by reconnecting with its watermark")]
+    [LoggerMessage(EventId = 1313, Level = LogLevel.Information, Message = "Direct Line push to {ConversationId} failed; the client gets it by reconnecting with its watermark")]
     private static partial void LogPushFailed(ILogger logger, string conversationId);
 }
 

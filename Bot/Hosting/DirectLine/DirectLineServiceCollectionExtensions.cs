@@ -13,6 +13,7 @@ public static class DirectLineServiceCollectionExtensions
     {
         services.AddOptions<DirectLineOptions>().BindConfiguration(DirectLineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DirectLineTokens>();
+        services.AddScoped<DirectLineAccess>();
         services.AddSingleton<ISqliteSchema, SqliteDirectLineStore.Schema>();
         services.AddSingleton<IDirectLineStore, SqliteDirectLineStore>();
         services.AddSingleton<DirectLineHub>();
@@ -25,42 +26,30 @@ public static class DirectLineServiceCollectionExtensions
             .WithExposedHeaders("Retry-After")));
         // The 429 answer (Retry-After + ProblemDetails) and the page token endpoint's per-address policy come from
         // AddHandoffRateLimiting; Direct Line adds its per-token policy.
-        services.AddRateLimiter(limiter => limiter.AddPolicy(DirectLineEndpoints.RateLimitPolicy, Window));
+        services.AddRateLimiter(limiter => limiter.AddPolicy<string, DirectLineRateLimitPolicy>(DirectLineEndpoints.RateLimitPolicy));
         return services;
     }
 
     /// <summary>
     /// The customer page (Web Chat at <c>/</c>, with its security headers) and the Direct Line endpoints with their
-    /// WebSockets and CORS middleware (Program.cs calls UseRateLimiter once for every endpoint).
+    /// WebSockets middleware. Program.cs calls UseCors (the endpoints' policy) before UseRateLimiter, once for every endpoint.
     /// </summary>
     public static WebApplication MapDirectLine(this WebApplication app)
     {
+        var frameAncestors = app.Services.GetRequiredService<IOptions<DirectLineOptions>>().Value.PageFrameAncestors;
         app.UseDefaultFiles();
         app.UseStaticFiles(new StaticFileOptions
         {
-            OnPrepareResponse = file => WebChatPage.AddSecurityHeaders(file.Context, file.File.Name),
+            OnPrepareResponse = file => WebChatPage.AddSecurityHeaders(file.Context, file.File.Name, frameAncestors),
             ContentTypeProvider = new FileExtensionContentTypeProvider(),
         });
         app.UseWebSockets();
-        app.UseCors();
         app.MapDirectLineEndpoints();
         return app;
     }
 
-    private static RateLimitPartition<string> Window(HttpContext context)
-    {
-        var options = context.RequestServices.GetRequiredService<IOptions<DirectLineOptions>>().Value;
-        return RateLimitPartition.GetFixedWindowLimiter(CallerKey(context), _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = options.RequestsPerWindow,
-            Window = options.RateLimitWindow,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
-    }
-
     /// <summary>Per token (each conversation has its own budget), or per client address without one.</summary>
-    private static string CallerKey(HttpContext context)
+    internal static string CallerKey(HttpContext context)
     {
         var token = context.Request.Query["t"].ToString();
         if (token.Length == 0)
@@ -69,4 +58,19 @@ public static class DirectLineServiceCollectionExtensions
         }
         return token.Length is > 0 and <= 4096 ? "token:" + token : "address:" + RateLimitPolicies.ClientKey(context);
     }
+}
+
+/// <summary><see cref="DirectLineOptions.RequestsPerWindow"/> per token (or per address without one); the shared 429 answer.</summary>
+internal sealed class DirectLineRateLimitPolicy(IOptions<DirectLineOptions> options) : IRateLimiterPolicy<string>
+{
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
+
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
+        RateLimitPartition.GetFixedWindowLimiter(DirectLineServiceCollectionExtensions.CallerKey(httpContext), _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = options.Value.RequestsPerWindow,
+            Window = options.Value.RateLimitWindow,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
 }

@@ -110,6 +110,6 @@ public sealed partial class DirectLineTokens
     public static string NewId(string prefix) =>
         prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 
-    [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "DirectLine:Secret is not set: Direct Line tokens are signed with a random key and stop working when the process restarts; only /api/directline/token issues them.")]
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "DirectLine:Secret is not set: Direct Line tokens are signed with a random key and stop working when the process restarts; only /api/directline/token issues them.")]
     private static partial void LogNoSecret(ILogger logger);
 }

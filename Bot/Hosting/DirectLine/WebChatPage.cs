@@ -1,11 +1,10 @@
-using Microsoft.Extensions.Options;
-
 namespace HandoffBot.Hosting.DirectLine;
 
 /// <summary>Security headers for the customer page and its assets (served from wwwroot).</summary>
 internal static class WebChatPage
 {
-    public static void AddSecurityHeaders(HttpContext context, string fileName)
+    /// <summary>Adds the headers; <paramref name="frameAncestors"/> is <see cref="DirectLineOptions.PageFrameAncestors"/>.</summary>
+    public static void AddSecurityHeaders(HttpContext context, string fileName, string frameAncestors)
     {
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
@@ -14,7 +13,6 @@ internal static class WebChatPage
         {
             return;
         }
-        var ancestors = context.RequestServices.GetRequiredService<IOptions<DirectLineOptions>>().Value.PageFrameAncestors;
         // Web Chat injects its styles at run time (style-src 'unsafe-inline'); scripts only from this origin.
         headers.ContentSecurityPolicy = string.Join("; ",
             "default-src 'self'",
@@ -27,7 +25,7 @@ internal static class WebChatPage
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
-            $"frame-ancestors {ancestors}");
+            $"frame-ancestors {frameAncestors}");
         headers.CacheControl = "no-cache";
     }
 }

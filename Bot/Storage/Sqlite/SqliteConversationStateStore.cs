@@ -2,19 +2,14 @@ namespace HandoffBot.Storage.Sqlite;
 
 internal sealed class SqliteConversationStateStore(SqliteDatabase database, TimeProvider time) : IConversationStateStore
 {
-    internal sealed class Schema : ISqliteSchema
-    {
-        public string Name => "conversation_state";
-
-        public IReadOnlyList<string> Migrations => ["""
-            CREATE TABLE IF NOT EXISTS conversation_state (
-                key        TEXT PRIMARY KEY,
-                json       TEXT NOT NULL,
-                version    INTEGER NOT NULL,
-                updated_at TEXT NOT NULL
-            );
-            """];
-    }
+    internal sealed class Schema() : SqliteSchema("conversation_state", """
+        CREATE TABLE IF NOT EXISTS conversation_state (
+            key        TEXT PRIMARY KEY,
+            json       TEXT NOT NULL,
+            version    INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        """);
 
     public Task<StateDocument?> ReadAsync(string key, CancellationToken cancellationToken) =>
         database.ReadAsync(session =>
@@ -39,7 +34,7 @@ internal sealed class SqliteConversationStateStore(SqliteDatabase database, Time
         var rows = command
             .With("$key", key)
             .With("$json", json)
-            .With("$now", now.ToString("O", System.Globalization.CultureInfo.InvariantCulture))
+            .With("$now", SqliteTime.ToDb(now))
             .ExecuteNonQuery();
         return rows == 1 ? (expectedVersion ?? 0) + 1 : throw new StateConflictException(key, expectedVersion);
     }

@@ -6,20 +6,6 @@ using Microsoft.Extensions.Options;
 namespace HandoffBot.Storage.Sqlite;
 
 /// <summary>
-/// A store's tables as numbered migrations: <see cref="Migrations"/>[0] is version 1, and so on. At start-up every
-/// migration newer than the version recorded in <c>schema_version</c> under <see cref="Name"/> runs once, in order, in
-/// one transaction with the version update (see <see cref="SqliteMigrator"/>). Migrations are never edited once
-/// shipped: a change is a new entry at the end. Version 1 scripts keep <c>IF NOT EXISTS</c> so databases created
-/// before versioning are adopted as version 1.
-/// </summary>
-public interface ISqliteSchema
-{
-    string Name { get; }
-
-    IReadOnlyList<string> Migrations { get; }
-}
-
-/// <summary>
 /// The embedded database: one file in the data folder (WAL), or a named shared in-memory database kept alive
 /// for the process (tests).
 /// <para>
@@ -30,7 +16,7 @@ public interface ISqliteSchema
 /// connections nor parses SQL. <see cref="OpenAsync"/> hands out a plain connection for anything else.
 /// </para>
 /// </summary>
-public sealed class SqliteDatabase : IStorageHealth, IDisposable, IAsyncDisposable
+public sealed partial class SqliteDatabase : IStorageHealth, IDisposable, IAsyncDisposable
 {
     private const int MaxBatch = 512;
     private const int BusyTimeoutMilliseconds = 5000;
@@ -62,10 +48,15 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable, IAsyncDisposab
     private long _lastCheckpoint;
     private int _walFrames;
 
-    public SqliteDatabase(IOptions<StorageOptions> options, IEnumerable<ISqliteSchema> schemas, Microsoft.Extensions.Hosting.IHostEnvironment environment, TimeProvider time)
+    private readonly ILogger _logger;
+
+    public SqliteDatabase(
+        IOptions<StorageOptions> options, IEnumerable<ISqliteSchema> schemas, Microsoft.Extensions.Hosting.IHostEnvironment environment, TimeProvider time,
+        ILogger<SqliteDatabase>? logger = null)
     {
         _schemas = schemas;
         _time = time;
+        _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         var configured = options.Value.SqliteConnectionString;
         if (!string.IsNullOrWhiteSpace(configured))
         {
@@ -208,7 +199,10 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable, IAsyncDisposab
                     wal.CommandText = "PRAGMA journal_mode=WAL;";
                     wal.ExecuteNonQuery();
                 }
-                SqliteMigrator.Migrate(connection, _schemas, _time.GetUtcNow());
+                foreach (var applied in SqliteMigrator.Migrate(connection, _schemas, _time.GetUtcNow()))
+                {
+                    LogMigrated(_logger, applied.Name, applied.From, applied.To);
+                }
             }
             catch
             {
@@ -375,125 +369,6 @@ public sealed class SqliteDatabase : IStorageHealth, IDisposable, IAsyncDisposab
         _initLock.Dispose();
     }
 
-    private abstract class PendingWrite
-    {
-        public abstract bool IsCancelled { get; }
-
-        /// <summary>Runs the write; false when it threw (its savepoint is then rolled back).</summary>
-        public abstract bool Run(SqliteSession session);
-
-        public abstract void Complete();
-
-        public abstract void Fail(Exception exception);
-    }
-
-    private sealed class PendingWrite<T>(Func<SqliteSession, T> write, CancellationToken cancellationToken) : PendingWrite
-    {
-        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private T _result = default!;
-        private Exception? _error;
-
-        public Task<T> Task => _completion.Task;
-
-        public override bool IsCancelled
-        {
-            get
-            {
-                if (!cancellationToken.IsCancellationRequested)
-                {
-                    return false;
-                }
-                _completion.TrySetCanceled(cancellationToken);
-                return true;
-            }
-        }
-
-        public override bool Run(SqliteSession session)
-        {
-            try
-            {
-                _result = write(session);
-                return true;
-            }
-            catch (Exception exception)
-            {
-                _error = exception;
-                return false;
-            }
-        }
-
-        public override void Complete()
-        {
-            if (_error is null)
-            {
-                _completion.TrySetResult(_result);
-            }
-            else
-            {
-                _completion.TrySetException(_error);
-            }
-        }
-
-        public override void Fail(Exception exception) => _completion.TrySetException(_error ?? exception);
-    }
-}
-
-/// <summary>
-/// An open connection with its prepared commands cached by SQL text. Handed to the delegates of
-/// <see cref="SqliteDatabase.WriteAsync{T}"/> and <see cref="SqliteDatabase.ReadAsync{T}"/>; only valid inside them.
-/// </summary>
-public sealed class SqliteSession : IDisposable
-{
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
-
-    internal SqliteSession(SqliteConnection connection) => Connection = connection;
-
-    public SqliteConnection Connection { get; }
-
-    /// <summary>The cached command for <paramref name="sql"/> (prepared on first use); set its parameters with <see cref="SqliteCommandExtensions.With"/>.</summary>
-    public SqliteCommand Command(string sql)
-    {
-        if (!_commands.TryGetValue(sql, out var command))
-        {
-            command = Connection.CreateCommand();
-            command.CommandText = sql;
-            _commands[sql] = command;
-        }
-        return command;
-    }
-
-    internal void Execute(string sql) => Command(sql).ExecuteNonQuery();
-
-    public void Dispose()
-    {
-        foreach (var command in _commands.Values)
-        {
-            command.Dispose();
-        }
-        _commands.Clear();
-        Connection.Dispose();
-    }
-}
-
-public static class SqliteCommandExtensions
-{
-    /// <summary>Sets (or adds) a parameter of a reused command; null becomes SQL NULL.</summary>
-    public static SqliteCommand With(this SqliteCommand command, string name, object? value)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        var parameters = command.Parameters;
-        var index = parameters.IndexOf(name);
-        if (index >= 0)
-        {
-            parameters[index].Value = value ?? DBNull.Value;
-        }
-        else
-        {
-            parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        return command;
-    }
-
-    internal static bool AutoCommit(this SqliteConnection connection) =>
-        SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0;
+    [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Storage schema '{Schema}' migrated from version {From} to {To}")]
+    private static partial void LogMigrated(ILogger logger, string schema, int from, int to);
 }

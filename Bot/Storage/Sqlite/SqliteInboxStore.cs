@@ -1,34 +1,29 @@
-using System.Text.Json;
 using HandoffBot.Protocol;
 
 namespace HandoffBot.Storage.Sqlite;
 
+/// <summary>The durable inbox in SQLite: unique per (channel, conversation, activity id); done when its turn commits.</summary>
 internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider time) : IInboxStore
 {
-    internal sealed class Schema : ISqliteSchema
-    {
-        public string Name => "inbox";
-
-        // activity_id may be NULL (an activity without id): such rows never count as redeliveries.
-        public IReadOnlyList<string> Migrations => ["""
-            CREATE TABLE IF NOT EXISTS inbox (
-                id              INTEGER PRIMARY KEY AUTOINCREMENT,
-                channel_id      TEXT NOT NULL,
-                conversation_id TEXT NOT NULL,
-                activity_id     TEXT,
-                json            TEXT NOT NULL,
-                received_at     TEXT NOT NULL,
-                done_at         TEXT
-            );
-            CREATE UNIQUE INDEX IF NOT EXISTS ux_inbox_activity ON inbox (channel_id, conversation_id, activity_id);
-            CREATE INDEX IF NOT EXISTS ix_inbox_pending ON inbox (id) WHERE done_at IS NULL;
-            """];
-    }
+    // activity_id may be NULL (an activity without id): such rows never count as redeliveries.
+    internal sealed class Schema() : SqliteSchema("inbox", """
+        CREATE TABLE IF NOT EXISTS inbox (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel_id      TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            activity_id     TEXT,
+            json            TEXT NOT NULL,
+            received_at     INTEGER NOT NULL,
+            done_at         INTEGER
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_inbox_activity ON inbox (channel_id, conversation_id, activity_id);
+        CREATE INDEX IF NOT EXISTS ix_inbox_pending ON inbox (id) WHERE done_at IS NULL;
+        """);
 
     public Task<InboxItem?> AddAsync(Activity activity, CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity);
-        var now = Timestamp(time.GetUtcNow());
+        var json = SqliteActivityJson.Serialize(activity);
+        var now = SqliteTime.ToDb(time.GetUtcNow());
         return database.WriteAsync(session =>
         {
             var id = session.Command("""
@@ -53,7 +48,7 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
             using var reader = session.Command("SELECT id, json FROM inbox WHERE done_at IS NULL ORDER BY id").ExecuteReader();
             while (reader.Read())
             {
-                items.Add(new InboxItem(reader.GetInt64(0), JsonSerializer.Deserialize(reader.GetString(1), ProtocolJsonContext.Default.Activity)!));
+                items.Add(new InboxItem(reader.GetInt64(0), reader.GetActivity(1)));
             }
             return items;
         }, cancellationToken);
@@ -62,8 +57,6 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
     internal static void Complete(SqliteSession session, long id, DateTimeOffset now) =>
         session.Command("UPDATE inbox SET done_at = $now WHERE id = $id AND done_at IS NULL")
             .With("$id", id)
-            .With("$now", Timestamp(now))
+            .With("$now", SqliteTime.ToDb(now))
             .ExecuteNonQuery();
-
-    private static string Timestamp(DateTimeOffset value) => value.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -9,6 +9,9 @@ namespace HandoffBot.Storage.Sqlite;
 /// </summary>
 internal static class SqliteMigrator
 {
+    /// <summary>A schema brought from one version to a newer one by a start-up.</summary>
+    public readonly record struct Applied(string Name, int From, int To);
+
     private const string VersionTable = """
         CREATE TABLE IF NOT EXISTS schema_version (
             name       TEXT PRIMARY KEY,
@@ -17,8 +20,10 @@ internal static class SqliteMigrator
         );
         """;
 
-    public static void Migrate(SqliteConnection connection, IEnumerable<ISqliteSchema> schemas, DateTimeOffset now)
+    /// <summary>Runs what is missing; returns the schemas migrated (none when the database was up to date).</summary>
+    public static IReadOnlyList<Applied> Migrate(SqliteConnection connection, IEnumerable<ISqliteSchema> schemas, DateTimeOffset now)
     {
+        var applied = new List<Applied>();
         using var transaction = connection.BeginTransaction(deferred: false);
         Execute(connection, VersionTable);
         foreach (var schema in schemas.DistinctBy(s => s.Name, StringComparer.Ordinal))
@@ -51,9 +56,11 @@ internal static class SqliteMigrator
                 record.Parameters.AddWithValue("$version", schema.Migrations.Count);
                 record.Parameters.AddWithValue("$at", SqliteTime.ToDb(now));
                 record.ExecuteNonQuery();
+                applied.Add(new Applied(schema.Name, current, schema.Migrations.Count));
             }
         }
         transaction.Commit();
+        return applied;
     }
 
     /// <summary>The recorded version of <paramref name="name"/>; 0 when it has never been migrated.</summary>

@@ -7,7 +7,12 @@ namespace HandoffBot.Storage.Sqlite;
 /// </summary>
 public static class SqliteTime
 {
-    public static long ToDb(DateTimeOffset at) => (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+    /// <summary>The instant in microseconds, rounded down (also before 1970), so stored values order as the instants do.</summary>
+    public static long ToDb(DateTimeOffset at)
+    {
+        var microseconds = Math.DivRem(at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks, TimeSpan.TicksPerMicrosecond, out var remainder);
+        return remainder < 0 ? microseconds - 1 : microseconds;
+    }
 
     public static DateTimeOffset FromDb(long microseconds) =>
         new(DateTimeOffset.UnixEpoch.UtcTicks + (microseconds * TimeSpan.TicksPerMicrosecond), TimeSpan.Zero);

@@ -1,24 +1,19 @@
-using System.Text.Json;
 using HandoffBot.Protocol;
 
 namespace HandoffBot.Storage.Sqlite;
 
+/// <summary>The transcript in SQLite: one row per activity, ordered by an ever-increasing sequence number.</summary>
 internal sealed class SqliteTranscriptStore(SqliteDatabase database) : ITranscriptStore
 {
-    internal sealed class Schema : ISqliteSchema
-    {
-        public string Name => "transcript";
-
-        public IReadOnlyList<string> Migrations => ["""
-            CREATE TABLE IF NOT EXISTS transcript (
-                seq             INTEGER PRIMARY KEY AUTOINCREMENT,
-                channel_id      TEXT NOT NULL,
-                conversation_id TEXT NOT NULL,
-                json            TEXT NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_transcript_conversation ON transcript (conversation_id, channel_id, seq);
-            """];
-    }
+    internal sealed class Schema() : SqliteSchema("transcript", """
+        CREATE TABLE IF NOT EXISTS transcript (
+            seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel_id      TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            json            TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_transcript_conversation ON transcript (conversation_id, channel_id, seq);
+        """);
 
     public Task AppendAsync(IReadOnlyList<Activity> activities, CancellationToken cancellationToken)
     {
@@ -38,7 +33,7 @@ internal sealed class SqliteTranscriptStore(SqliteDatabase database) : ITranscri
         {
             var activity = activities[i];
             rows[i] = new TranscriptRow(activity.ChannelId ?? string.Empty, activity.Conversation?.Id ?? string.Empty,
-                JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity));
+                SqliteActivityJson.Serialize(activity));
         }
         return rows;
     }
@@ -72,7 +67,7 @@ internal sealed class SqliteTranscriptStore(SqliteDatabase database) : ITranscri
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                result.Add(JsonSerializer.Deserialize(reader.GetString(0), ProtocolJsonContext.Default.Activity)!);
+                result.Add(reader.GetActivity(0));
             }
             return result;
         }, cancellationToken);

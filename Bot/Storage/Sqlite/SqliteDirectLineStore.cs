@@ -1,70 +1,37 @@
-using System.Text.Json;
+using HandoffBot.Hosting.DirectLine;
 using HandoffBot.Protocol;
-using HandoffBot.Storage.Sqlite;
 
-namespace HandoffBot.Hosting.DirectLine;
+namespace HandoffBot.Storage.Sqlite;
 
-/// <summary>An uploaded file: served back at /v3/directline/attachments/{Id}.</summary>
-public sealed record StoredAttachment(string Id, string ConversationId, string ContentType, string? Name, long Length);
-
-/// <summary>Direct Line conversations and their activity log; the watermark is an activity's position in its conversation.</summary>
-public interface IDirectLineStore
-{
-    /// <summary>Records a conversation; false when it already existed.</summary>
-    Task<bool> CreateConversationAsync(string conversationId, string userId, DateTimeOffset createdAt, CancellationToken cancellationToken);
-
-    /// <summary>The user bound to the conversation, or null when there is no such conversation.</summary>
-    Task<string?> FindConversationAsync(string conversationId, CancellationToken cancellationToken);
-
-    /// <summary>The highest position written in the conversation (0 when none).</summary>
-    Task<long> LastPositionAsync(string conversationId, CancellationToken cancellationToken);
-
-    Task AppendAsync(string conversationId, long position, Activity activity, CancellationToken cancellationToken);
-
-    /// <summary>Replaces the stored activity with the same id; false when there is none.</summary>
-    Task<bool> ReplaceAsync(string conversationId, Activity activity, CancellationToken cancellationToken);
-
-    /// <summary>Activities after <paramref name="watermark"/>, oldest first, at most <paramref name="limit"/>, with their positions.</summary>
-    Task<IReadOnlyList<(long Position, Activity Activity)>> ReadAfterAsync(string conversationId, long watermark, int limit, CancellationToken cancellationToken);
-
-    Task SaveAttachmentAsync(StoredAttachment attachment, CancellationToken cancellationToken);
-
-    Task<StoredAttachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken);
-}
-
+/// <summary>Direct Line conversations, their activity log (position = watermark) and uploads, in SQLite.</summary>
 internal sealed class SqliteDirectLineStore(SqliteDatabase database) : IDirectLineStore
 {
-    internal sealed class Schema : ISqliteSchema
-    {
-        public string Name => "directline";
-
-        public IReadOnlyList<string> Migrations => ["""
-            CREATE TABLE IF NOT EXISTS directline_conversation (
-                conversation_id TEXT PRIMARY KEY,
-                user_id         TEXT NOT NULL,
-                created_at      TEXT NOT NULL
-            );
-            CREATE TABLE IF NOT EXISTS directline_activity (
-                conversation_id TEXT NOT NULL,
-                position        INTEGER NOT NULL,
-                activity_id     TEXT NOT NULL,
-                json            TEXT NOT NULL,
-                PRIMARY KEY (conversation_id, position)
-            );
-            CREATE INDEX IF NOT EXISTS ix_directline_activity_id ON directline_activity (conversation_id, activity_id);
-            CREATE TABLE IF NOT EXISTS directline_attachment (
-                attachment_id   TEXT PRIMARY KEY,
-                conversation_id TEXT NOT NULL,
-                content_type    TEXT NOT NULL,
-                name            TEXT,
-                length          INTEGER NOT NULL
-            );
-            """];
-    }
+    internal sealed class Schema() : SqliteSchema("directline", """
+        CREATE TABLE IF NOT EXISTS directline_conversation (
+            conversation_id TEXT PRIMARY KEY,
+            user_id         TEXT NOT NULL,
+            created_at      INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS directline_activity (
+            conversation_id TEXT NOT NULL,
+            position        INTEGER NOT NULL,
+            activity_id     TEXT NOT NULL,
+            json            TEXT NOT NULL,
+            PRIMARY KEY (conversation_id, position)
+        );
+        CREATE INDEX IF NOT EXISTS ix_directline_activity_id ON directline_activity (conversation_id, activity_id);
+        CREATE TABLE IF NOT EXISTS directline_attachment (
+            attachment_id   TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL,
+            content_type    TEXT NOT NULL,
+            name            TEXT,
+            length          INTEGER NOT NULL
+        );
+        """);
 
     public Task<bool> CreateConversationAsync(string conversationId, string userId, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
-        var at = createdAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var at = SqliteTime.ToDb(createdAt);
         return database.WriteAsync(session => session.Command("INSERT OR IGNORE INTO directline_conversation (conversation_id, user_id, created_at) VALUES ($id, $user, $at)")
             .With("$id", conversationId).With("$user", userId).With("$at", at).ExecuteNonQuery() == 1, cancellationToken);
     }
@@ -79,14 +46,14 @@ internal sealed class SqliteDirectLineStore(SqliteDatabase database) : IDirectLi
 
     public Task AppendAsync(string conversationId, long position, Activity activity, CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity);
+        var json = SqliteActivityJson.Serialize(activity);
         return database.WriteAsync(session => session.Command("INSERT INTO directline_activity (conversation_id, position, activity_id, json) VALUES ($conversation, $position, $id, $json)")
             .With("$conversation", conversationId).With("$position", position).With("$id", activity.Id ?? string.Empty).With("$json", json).ExecuteNonQuery(), cancellationToken);
     }
 
     public Task<bool> ReplaceAsync(string conversationId, Activity activity, CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity);
+        var json = SqliteActivityJson.Serialize(activity);
         return database.WriteAsync(session => session.Command("UPDATE directline_activity SET json = $json WHERE conversation_id = $conversation AND activity_id = $id")
             .With("$conversation", conversationId).With("$id", activity.Id ?? string.Empty).With("$json", json).ExecuteNonQuery() > 0, cancellationToken);
     }
@@ -100,7 +67,7 @@ internal sealed class SqliteDirectLineStore(SqliteDatabase database) : IDirectLi
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                result.Add((reader.GetInt64(0), JsonSerializer.Deserialize(reader.GetString(1), ProtocolJsonContext.Default.Activity)!));
+                result.Add((reader.GetInt64(0), reader.GetActivity(1)));
             }
             return result;
         }, cancellationToken);

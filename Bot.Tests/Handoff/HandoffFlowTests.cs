@@ -73,6 +73,7 @@ public sealed class HandoffFlowTests
 
         await bot.PostAsync(bot.CustomerMessage("4"));
         await bot.CustomerReceivedAsync("Thank you for your feedback");
+        await bot.TurnsCommittedAsync();
         var handoff = await ActiveHandoffAsync(bot);
         Assert.Equal(HandoffStatus.Bot, handoff.Status);
         Assert.Equal(4, await bot.Service<IHandoffFeedbackStore>().GetSatisfactionAsync(handoff.Id, CancellationToken.None));
@@ -164,6 +165,7 @@ public sealed class HandoffFlowTests
         await bot.CustomerReceivedAsync("Please type your message");
         await bot.PostAsync(bot.CustomerMessage("Please call me back about the entanglement warranty, card 4111 1111 1111 1111"));
         await bot.CustomerReceivedAsync("passed your message on");
+        await bot.TurnsCommittedAsync();
 
         var left = Assert.Single(await bot.Service<IHandoffFeedbackStore>().ListFollowUpsAsync(CancellationToken.None));
         Assert.Equal("Please call me back about the entanglement warranty, card [card ****1111]", left.Text);

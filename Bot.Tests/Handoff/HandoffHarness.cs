@@ -3,6 +3,7 @@ using System.Text.Json;
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
 using HandoffBot.Handoff;
+using HandoffBot.Hosting;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
@@ -142,6 +143,9 @@ public sealed class HandoffHarness : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Waits until every queued turn so far has committed (replies leave before their turn's commit).</summary>
+    public Task TurnsCommittedAsync() => Service<TurnQueue>().WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
     public Task<Activity> CustomerReceivedAsync(string fragment) =>
         ReceivedAsync(Customer, a => a.Text?.Contains(fragment, StringComparison.OrdinalIgnoreCase) == true, $"a customer message containing '{fragment}'");

@@ -55,11 +55,8 @@ public sealed partial class HandoffCoordinator(
         var now = time.GetUtcNow();
         var id = Guid.NewGuid().ToString("N");
         IReadOnlyList<Activity> transcript = await transcripts.ReadAsync(activity.ChannelId!, activity.Conversation!.Id!, cancellationToken);
-        if (TurnWrites.Pending(turn) is { } pending)
-        {
-            // This turn's own activities are committed when the turn ends; the packet needs them now.
-            transcript = [.. transcript, .. pending.Transcript];
-        }
+        // This turn's own activities are committed when the turn ends; the packet needs them now.
+        transcript = [.. transcript, .. TurnWrites.Of(turn).Transcript];
         var history = state.Get<EscalationHistory>();
         var packet = await packets.BuildAsync(new PacketSources(id, activity, decision, history, state.Get<AssistantState>(), transcript, now), cancellationToken);
         var draft = new HandoffRecord

@@ -18,7 +18,6 @@ public sealed class HandoffMiddleware(
     AgentHubHandler agentHub,
     HubNotifier hub,
     IHandoffStore store,
-    IHandoffFeedbackStore feedback,
     IOptions<HandoffOptions> options,
     TimeProvider time) : HandoffBot.Pipeline.IMiddleware
 {
@@ -147,7 +146,7 @@ public sealed class HandoffMiddleware(
         switch (section.Prompt)
         {
             case CustomerPrompt.Satisfaction when Score(text) is { } score:
-                await feedback.SaveSatisfactionAsync(handoff.Id, handoff.CustomerKey, handoff.AgentId, score, time.GetUtcNow(), cancellationToken);
+                TurnWrites.Of(turn).Add(new SatisfactionScore(handoff.Id, handoff.CustomerKey, handoff.AgentId, score, time.GetUtcNow()));
                 await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Thank you for your feedback! Is there anything else I can help with?"), cancellationToken);
                 return true;
             case CustomerPrompt.Alternatives when ChannelFormatting.Choice(text, HandoffCoordinator.Alternatives) == 0:
@@ -158,8 +157,8 @@ public sealed class HandoffMiddleware(
                 await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Sure, I'm here. What can I help you with?"), cancellationToken);
                 return true;
             case CustomerPrompt.FollowUpMessage when text.Length > 0:
-                await feedback.SaveFollowUpAsync(new FollowUpMessage(handoff.Id, handoff.CustomerKey, activity.ChannelId!, activity.From?.Id ?? string.Empty,
-                    SensitiveDataMasker.Mask(text), time.GetUtcNow()), cancellationToken);
+                TurnWrites.Of(turn).Add(new FollowUpMessage(handoff.Id, handoff.CustomerKey, activity.ChannelId!, activity.From?.Id ?? string.Empty,
+                    SensitiveDataMasker.Mask(text), time.GetUtcNow()));
                 await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Thanks, I've passed your message on. Someone will follow up with you. Anything else I can help with meanwhile?"), cancellationToken);
                 return true;
             default:

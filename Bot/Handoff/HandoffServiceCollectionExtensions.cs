@@ -26,6 +26,8 @@ public static class HandoffServiceCollectionExtensions
         services.TryAddSingleton<IHandoffOutbox, SqliteHandoffOutbox>();
         services.TryAddSingleton<ICustomerProfileStore, SqliteCustomerProfileStore>();
         services.TryAddSingleton<IHandoffFeedbackStore, SqliteHandoffFeedbackStore>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteSatisfactionWriter>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteFollowUpWriter>();
         services.TryAddSingleton<ExtractiveSummarizer>();
         services.TryAddSingleton<IHandoffSummarizer>(sp => sp.GetService<IChatClient>() is { } chat
             ? new ChatClientSummarizer(chat, sp.GetRequiredService<ILogger<ChatClientSummarizer>>())

@@ -18,6 +18,7 @@ public sealed class HandoffMiddleware(
     AgentHubHandler agentHub,
     HubNotifier hub,
     IHandoffStore store,
+    OutboxSignal signal,
     IOptions<HandoffOptions> options,
     TimeProvider time) : HandoffBot.Pipeline.IMiddleware
 {
@@ -93,7 +94,7 @@ public sealed class HandoffMiddleware(
                     return;
                 }
             }
-            await hub.RelayToAgentAsync(handoff, activity, text, cancellationToken);
+            signal.AddTo(TurnWrites.Of(turn), hub.RelayToAgent(handoff, activity, text));
             await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(
                 $"Thanks, the agent will see that. {coordinator.DescribeWaitFor(handoff.Id)} Type \"cancel\" to go back to the assistant."), cancellationToken);
             return;
@@ -107,11 +108,7 @@ public sealed class HandoffMiddleware(
             }
             return;
         }
-        var relayed = await hub.RelayToAgentAsync(handoff, activity, text, cancellationToken);
-        if (!relayed.Delivered && !relayed.Duplicate)
-        {
-            await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Your message is taking a moment to reach the agent; it will be delivered, no need to send it again."), cancellationToken);
-        }
+        signal.AddTo(TurnWrites.Of(turn), hub.RelayToAgent(handoff, activity, text));
     }
 
     /// <summary>Applies a finished handoff to the customer's state once: reasons released, cool-down set, the right prompt.</summary>

@@ -24,6 +24,12 @@ public static class HandoffServiceCollectionExtensions
         services.TryAddSingleton<IHandoffStore>(sp => sp.GetRequiredService<SqliteHandoffStore>());
         services.AddSingleton<IConversationAssignments>(sp => sp.GetRequiredService<SqliteHandoffStore>());
         services.TryAddSingleton<IHandoffOutbox, SqliteHandoffOutbox>();
+        services.TryAddSingleton<OutboxSignal>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteOutboxWriter>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteHandoffOpenedWriter>();
+        services.TryAddSingleton<HandoffIntakeQueue>();
+        services.AddHostedService<HandoffIntakeWorker>();
+        services.AddHostedService<OutboxDispatcher>();
         services.TryAddSingleton<ICustomerProfileStore, SqliteCustomerProfileStore>();
         services.TryAddSingleton<IHandoffFeedbackStore, SqliteHandoffFeedbackStore>();
         services.AddSingleton<ISqliteTurnRecordWriter, SqliteSatisfactionWriter>();

@@ -51,6 +51,20 @@ public interface IHandoffStore
     Task<IReadOnlyList<HandoffAuditEntry>> ReadAuditAsync(string handoffId, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A handoff opened in a customer's turn (<c>Bot -> Queued</c>, or straight to Unassigned), with its audit line: a
+/// record of that turn's commit. If the customer already has an active handoff the commit fails with a state conflict.
+/// </summary>
+public sealed record HandoffOpened(HandoffRecord Record, HandoffAuditEntry Audit) : HandoffBot.Storage.ITurnRecord
+{
+    /// <summary>The record (at version 1) and audit line of a successful opening transition.</summary>
+    public static HandoffOpened From(Transition opened, HandoffActor actor)
+    {
+        var record = (opened.Value ?? throw new ArgumentException("Only a successful transition can be stored.", nameof(opened))) with { Version = 1 };
+        return new HandoffOpened(record, new HandoffAuditEntry(record.Id, record.UpdatedAt, actor, opened.Action, HandoffStatus.Bot, record.Status, opened.Reason));
+    }
+}
+
 public static class HandoffStoreExtensions
 {
     /// <summary>Atomic accept: exactly one of many concurrent claims succeeds; the others get <see cref="HandoffError.AlreadyAccepted"/> naming the winner.</summary>
@@ -98,22 +112,32 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
 
     public Task<Transition> CreateAsync(Transition opened, HandoffActor actor, CancellationToken cancellationToken)
     {
-        var record = opened.Value ?? throw new ArgumentException("Only a successful transition can be stored.", nameof(opened));
-        var stored = record with { Version = 1 };
-        var json = JsonSerializer.Serialize(stored, HandoffJsonContext.Default.HandoffRecord);
-        var audit = new HandoffAuditEntry(record.Id, record.UpdatedAt, actor, opened.Action, HandoffStatus.Bot, record.Status, opened.Reason);
-        return database.WriteAsync(session =>
+        var record = HandoffOpened.From(opened, actor);
+        var insert = PrepareInsert(record);
+        return database.WriteAsync(session => insert(session)
+            ? opened with { Value = record.Record }
+            : new Transition(null, new HandoffError(HandoffError.Conflict, "This conversation already has a handoff under way."), opened.Action, opened.Reason),
+            cancellationToken);
+    }
+
+    /// <summary>The insert of a newly opened handoff and its audit line; false (nothing written) when the customer already has an active one.</summary>
+    internal static Func<SqliteSession, bool> PrepareInsert(HandoffOpened opened)
+    {
+        var record = opened.Record;
+        var json = JsonSerializer.Serialize(record, HandoffJsonContext.Default.HandoffRecord);
+        return session =>
         {
             try
             {
                 session.Command("""
                     INSERT INTO handoff (id, customer_key, status, active, version, hub_conversation, created_at, updated_at, json)
-                    VALUES ($id, $customer, $status, $active, 1, $hub, $now, $now, $json)
+                    VALUES ($id, $customer, $status, $active, $version, $hub, $now, $now, $json)
                     """)
                     .With("$id", record.Id)
                     .With("$customer", record.CustomerKey)
                     .With("$status", record.Status.ToString())
                     .With("$active", record.IsActive ? 1 : 0)
+                    .With("$version", record.Version)
                     .With("$hub", record.HubThread?.Conversation?.Id)
                     .With("$now", Format(record.UpdatedAt))
                     .With("$json", json)
@@ -121,11 +145,11 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
             }
             catch (SqliteException exception) when (exception.SqliteErrorCode == 19)
             {
-                return new Transition(null, new HandoffError(HandoffError.Conflict, "This conversation already has a handoff under way."), opened.Action, opened.Reason);
+                return false;
             }
-            AppendAudit(session, audit);
-            return opened with { Value = stored };
-        }, cancellationToken);
+            AppendAudit(session, opened.Audit);
+            return true;
+        };
     }
 
     public async Task<HandoffRecord?> GetAsync(string id, CancellationToken cancellationToken) =>
@@ -250,7 +274,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
             .With("$json", JsonSerializer.Serialize(stored, HandoffJsonContext.Default.HandoffRecord))
             .ExecuteNonQuery() == 1;
 
-    private static void AppendAudit(SqliteSession session, HandoffAuditEntry entry) =>
+    internal static void AppendAudit(SqliteSession session, HandoffAuditEntry entry) =>
         session.Command("""
             INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason)
             VALUES ($id, $at, $kind, $actor, $name, $action, $from, $to, $reason)

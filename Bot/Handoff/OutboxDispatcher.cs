@@ -1,0 +1,129 @@
+using HandoffBot.Hosting;
+using HandoffBot.Pipeline;
+using HandoffBot.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace HandoffBot.Handoff;
+
+/// <summary>
+/// Delivers the outbox after the commits that stored it, off every turn: woken by <see cref="OutboxSignal"/> after
+/// each such commit, and by a periodic scan (<see cref="HandoffOptions.SweepInterval"/>) for retries and for rows a
+/// crash left behind. Each round claims the oldest undelivered row of every destination (so one destination's
+/// messages go out in order, and a failing row holds the later ones), sends them in parallel across destinations
+/// through the adapter's proactive path, and marks each sent in one commit with its customer-transcript entries
+/// (stamped like a turn's replies). Failures are retried with back-off honouring Retry-After; permanent ones (403,
+/// a bad request) and the last attempt are marked failed and logged.
+/// </summary>
+public sealed partial class OutboxDispatcher(
+    IHandoffOutbox outbox,
+    OutboxSignal signal,
+    ChannelAdapter adapter,
+    IOptions<HandoffOptions> options,
+    TimeProvider time,
+    ILogger<OutboxDispatcher> logger) : BackgroundService
+{
+    private const int RoundSize = 64;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var scan = ScanAsync(stoppingToken);
+        try
+        {
+            signal.Notify(); // rows left by the previous process
+            await foreach (var _ in signal.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await DeliverDueAsync(stoppingToken);
+                }
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogRoundFailed(logger, exception);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down: claimed rows are taken again once stale
+        }
+        await scan;
+    }
+
+    private async Task ScanAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                signal.Notify();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
+    }
+
+    /// <summary>Delivers rounds of due rows until nothing is due.</summary>
+    internal async Task DeliverDueAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var due = await outbox.ClaimDueAsync(time.GetUtcNow(), RoundSize, cancellationToken);
+            if (due.Count == 0)
+            {
+                return;
+            }
+            var delivered = await Task.WhenAll(due.Select(d => DeliverAsync(d, cancellationToken)));
+            if (!delivered.Any(d => d))
+            {
+                return; // everything due failed: the scan tries again when the back-off is over
+            }
+        }
+    }
+
+    private async Task<bool> DeliverAsync(OutboxDelivery delivery, CancellationToken cancellationToken)
+    {
+        var (message, activity) = (delivery.Message, delivery.Message.Activity);
+        var reference = new ConversationReference
+        {
+            ChannelId = activity.ChannelId,
+            ServiceUrl = activity.ServiceUrl,
+            Conversation = activity.Conversation,
+            Bot = activity.From,
+            User = activity.Recipient,
+        };
+        try
+        {
+            IReadOnlyList<ResourceResponse> responses = [];
+            var parts = message.ToCustomer ? ChannelFormatting.ForChannel(activity) : [activity];
+            await adapter.ContinueConversationAsync(reference, async (turn, ct) => responses = await turn.SendActivitiesAsync(parts, ct), cancellationToken);
+            var transcript = message.ToCustomer ? TranscriptMiddleware.StampSent(parts, responses, time.GetUtcNow()) : [];
+            await outbox.MarkSentAsync(delivery, responses.Count > 0 ? responses[0].Id : null, transcript, CancellationToken.None);
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var attempt = delivery.Attempts + 1;
+            var permanent = exception is ConnectorException { IsForbidden: true } or ConnectorException { StatusCode: System.Net.HttpStatusCode.BadRequest } or ArgumentException;
+            var givenUp = permanent || attempt >= options.Value.OutboxMaxAttempts;
+            var delay = exception is ConnectorException { RetryAfter: { } retryAfter } ? retryAfter : Backoff(attempt);
+            LogDeliveryFailed(logger, exception, message.Key, attempt, givenUp);
+            await outbox.MarkUndeliveredAsync(delivery, time.GetUtcNow() + delay, exception.Message, givenUp, CancellationToken.None);
+            return false;
+        }
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var delay = options.Value.OutboxRetryDelay * Math.Pow(2, Math.Min(attempt - 1, 10));
+        return delay > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : delay;
+    }
+
+    [LoggerMessage(EventId = 4200, Level = LogLevel.Warning, Message = "Handoff delivery {Key} failed (attempt {Attempt}, given up: {GivenUp})")]
+    private static partial void LogDeliveryFailed(ILogger logger, Exception exception, string key, int attempt, bool givenUp);
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Error, Message = "An outbox delivery round failed; the next signal or scan tries again")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception);
+}

@@ -10,8 +10,12 @@ namespace HandoffBot.Tests.Handoff;
 
 public sealed class HandoffFlowTests
 {
-    private static async Task<HandoffRecord> ActiveHandoffAsync(HandoffHarness bot, string conversation = "customer-conversation", string channel = "emulator") =>
-        (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(StateKeys.Conversation(channel, conversation), CancellationToken.None))!;
+    /// <summary>The customer's latest handoff once every queued turn so far committed (a turn's replies leave before its commit).</summary>
+    private static async Task<HandoffRecord> ActiveHandoffAsync(HandoffHarness bot, string conversation = "customer-conversation", string channel = "emulator")
+    {
+        await bot.TurnsCommittedAsync();
+        return (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(StateKeys.Conversation(channel, conversation), CancellationToken.None))!;
+    }
 
     [Fact]
     public async Task TheWholeStoryFromTriggerToHubToAgentAndBackEndsWithAStoredSatisfactionScore()

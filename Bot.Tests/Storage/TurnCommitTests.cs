@@ -109,13 +109,7 @@ public sealed class TurnCommitTests : IClassFixture<BotFactory>
     public async Task ATurnThatLosesARaceBeforeAnsweringRunsAgainOnceFromTheFreshStateAndStoresOneCopy()
     {
         var store = Get<IConversationStateStore>();
-        var quiet = new CountsAndStaysQuiet();
-        var pipeline = new TurnPipeline(
-            [Get<TranscriptMiddleware>(), Get<ConversationStateMiddleware>(), new OtherInstanceSavesFirst(store, times: 1)],
-            quiet,
-            Get<ITurnStore>(),
-            Get<ILogger<TurnPipeline>>());
-        var adapter = new TestAdapter(pipeline, _factory.Time) { ConversationId = $"retry-{Guid.NewGuid():N}" };
+        var (quiet, adapter) = QuietBotLosingRaces(times: 1);
         var key = StateKeys.Conversation(adapter.ChannelId, adapter.ConversationId);
 
         await adapter.ProcessAsync(adapter.MakeMessage("hello"));
@@ -132,13 +126,7 @@ public sealed class TurnCommitTests : IClassFixture<BotFactory>
     public async Task ATurnThatLosesTheRaceTwiceFailsLoudlyAndStoresNoStateOfItsOwn()
     {
         var store = Get<IConversationStateStore>();
-        var quiet = new CountsAndStaysQuiet();
-        var pipeline = new TurnPipeline(
-            [Get<TranscriptMiddleware>(), Get<ConversationStateMiddleware>(), new OtherInstanceSavesFirst(store, times: 2)],
-            quiet,
-            Get<ITurnStore>(),
-            Get<ILogger<TurnPipeline>>());
-        var adapter = new TestAdapter(pipeline, _factory.Time) { ConversationId = $"retry2-{Guid.NewGuid():N}" };
+        var (quiet, adapter) = QuietBotLosingRaces(times: 2);
         var key = StateKeys.Conversation(adapter.ChannelId, adapter.ConversationId);
 
         await Assert.ThrowsAsync<StateConflictException>(() => adapter.ProcessAsync(adapter.MakeMessage("hello")));
@@ -147,6 +135,18 @@ public sealed class TurnCommitTests : IClassFixture<BotFactory>
         Assert.Equal("""{"other":"instance","n":2}""", (await store.ReadAsync(key, CancellationToken.None))!.Json);
         var transcript = await Get<ITranscriptStore>().ReadAsync(adapter.ChannelId, adapter.ConversationId, CancellationToken.None);
         Assert.Equal([RoleTypes.User], transcript.Select(a => a.From?.Role));
+    }
+
+    /// <summary>A quiet bot behind transcript and state, with another instance saving first in its first <paramref name="times"/> attempts.</summary>
+    private (CountsAndStaysQuiet Bot, TestAdapter Adapter) QuietBotLosingRaces(int times)
+    {
+        var quiet = new CountsAndStaysQuiet();
+        var pipeline = new TurnPipeline(
+            [Get<TranscriptMiddleware>(), Get<ConversationStateMiddleware>(), new OtherInstanceSavesFirst(Get<IConversationStateStore>(), times)],
+            quiet,
+            Get<ITurnStore>(),
+            Get<ILogger<TurnPipeline>>());
+        return (quiet, new TestAdapter(pipeline, _factory.Time) { ConversationId = $"retry-{Guid.NewGuid():N}" });
     }
 
     /// <summary>A bot that counts its turns in state and answers nothing.</summary>

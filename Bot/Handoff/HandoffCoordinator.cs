@@ -129,14 +129,16 @@ public sealed partial class HandoffCoordinator(
     /// The slow part of intake, after the customer's turn committed the handoff: the routing engine takes the item, the
     /// hub is told (the announcement carries the packet and the committed transcript), and the router offers.
     /// </summary>
-    internal async Task OnOpenedAsync(string handoffId, CancellationToken cancellationToken)
+    internal async Task OnOpenedAsync(IReadOnlyList<string> handoffIds, CancellationToken cancellationToken)
     {
-        if (await store.GetAsync(handoffId, cancellationToken) is not { Status: HandoffStatus.Queued } handoff)
+        var handoffs = await Task.WhenAll(handoffIds.Select(id => store.GetAsync(id, cancellationToken)));
+        // Cancelled meanwhile: nothing to route or announce.
+        var queued = handoffs.OfType<HandoffRecord>().Where(h => h.Status == HandoffStatus.Queued).ToList();
+        foreach (var handoff in queued)
         {
-            return; // cancelled meanwhile, or restored and routed already
+            routing.AddWaiting(new WaitingItem(RequestOf(handoff)));
         }
-        routing.AddWaiting(new WaitingItem(RequestOf(handoff)));
-        await hub.AnnounceAsync(handoff, cancellationToken);
+        await Task.WhenAll(queued.Select(h => hub.AnnounceAsync(h, cancellationToken)));
         await DispatchAsync(cancellationToken);
     }
 
@@ -173,13 +175,14 @@ public sealed partial class HandoffCoordinator(
             _dispatchLock.Release();
         }
         // Telling the agents is messages only (through the outbox): no lock, so a slow hub never holds up the next dispatch.
-        foreach (var (assignment, handoff) in offers)
+        await Task.WhenAll(offers.Select(async o =>
         {
+            var (assignment, handoff) = o;
             LogOffered(logger, handoff.Id, assignment.Agent.Value, assignment.Policy);
             var record = await agents.GetAsync(assignment.Agent, cancellationToken);
             await hub.OfferAsync(handoff, assignment.Agent, record?.Name ?? routing.GetAgent(assignment.Agent)?.Name ?? assignment.Agent.Value, record?.HubUserId,
                 OfferTimeout, handoff.Declined.Count, cancellationToken);
-        }
+        }));
     }
 
     /// <summary>Atomic accept: exactly one agent wins; the others are told who did.</summary>

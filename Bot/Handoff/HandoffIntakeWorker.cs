@@ -28,16 +28,24 @@ internal sealed partial class HandoffIntakeWorker(HandoffIntakeQueue queue, Hand
     {
         try
         {
-            await foreach (var handoffId in queue.Reader.ReadAllAsync(stoppingToken))
+            var reader = queue.Reader;
+            var batch = new List<string>(MaxBatch);
+            while (await reader.WaitToReadAsync(stoppingToken))
             {
+                // Everything opened meanwhile in one go: announcements written together, one routing round for all.
+                while (batch.Count < MaxBatch && reader.TryRead(out var handoffId))
+                {
+                    batch.Add(handoffId);
+                }
                 try
                 {
-                    await coordinator.OnOpenedAsync(handoffId, stoppingToken);
+                    await coordinator.OnOpenedAsync(batch, stoppingToken);
                 }
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
                 {
-                    LogIntakeFailed(logger, exception, handoffId);
+                    LogIntakeFailed(logger, exception, batch.Count);
                 }
+                batch.Clear();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -46,6 +54,8 @@ internal sealed partial class HandoffIntakeWorker(HandoffIntakeQueue queue, Hand
         }
     }
 
-    [LoggerMessage(EventId = 4401, Level = LogLevel.Error, Message = "The after-commit intake of handoff {HandoffId} failed; the sweep announces it and the next start routes it")]
-    private static partial void LogIntakeFailed(ILogger logger, Exception exception, string handoffId);
+    private const int MaxBatch = 256;
+
+    [LoggerMessage(EventId = 4401, Level = LogLevel.Error, Message = "The after-commit intake of {Count} handoff(s) failed; the sweep announces them and the next start routes them")]
+    private static partial void LogIntakeFailed(ILogger logger, Exception exception, int count);
 }

@@ -40,11 +40,15 @@ public interface IHandoffOutbox
     Task<bool> EnqueueAsync(OutboxMessage message, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Claims (marks sending) up to <paramref name="max"/> rows due at <paramref name="now"/>: the oldest undelivered
-    /// row of each destination only, so a failing row holds the later rows of its destination. Claims left by a
-    /// process that died mid-send are taken again once stale.
+    /// Claims (marks sending) up to <paramref name="max"/> rows due at <paramref name="now"/>, in order per destination:
+    /// from the oldest undelivered row of each destination, at most <paramref name="perDestination"/>, stopping at the
+    /// first row that is in flight or waiting for its retry (so a failing row holds the later rows of its destination).
+    /// Claims left by a process that died mid-send are taken again once stale.
     /// </summary>
-    Task<IReadOnlyList<OutboxDelivery>> ClaimDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
+    Task<IReadOnlyList<OutboxDelivery>> ClaimDueAsync(DateTimeOffset now, int max, int perDestination, CancellationToken cancellationToken);
+
+    /// <summary>Gives claimed rows back unsent (a row before them in their destination failed).</summary>
+    Task ReleaseAsync(IReadOnlyList<OutboxDelivery> deliveries, CancellationToken cancellationToken);
 
     /// <summary>Marks the row sent, in one commit with the customer-transcript entries of what was sent.</summary>
     Task MarkSentAsync(OutboxDelivery delivery, string? activityId, IReadOnlyList<Activity> transcript, CancellationToken cancellationToken);

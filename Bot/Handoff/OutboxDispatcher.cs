@@ -22,7 +22,8 @@ public sealed partial class OutboxDispatcher(
     TimeProvider time,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
-    private const int RoundSize = 64;
+    private const int RoundSize = 512;
+    private const int PerDestination = 32;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,7 +35,7 @@ public sealed partial class OutboxDispatcher(
             {
                 try
                 {
-                    await DeliverDueAsync(stoppingToken);
+                    await StartDueAsync(stoppingToken);
                 }
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -46,8 +47,17 @@ public sealed partial class OutboxDispatcher(
         {
             // shutting down: claimed rows are taken again once stale
         }
-        await scan;
+        try
+        {
+            await Task.WhenAll([scan, .. _inFlight.Keys]);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // senders stopped mid-send: their rows are taken again once stale
+        }
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, bool> _inFlight = new();
 
     private async Task ScanAsync(CancellationToken stoppingToken)
     {
@@ -65,25 +75,51 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
-    /// <summary>Delivers rounds of due rows until nothing is due.</summary>
-    internal async Task DeliverDueAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims what is due and starts one sender per destination without waiting for them: a slow or held destination
+    /// (the hub) never delays another (a customer). Its claimed rows keep later rows of the destination out of the
+    /// next claims; when a sender finishes it wakes the dispatcher for what came meanwhile.
+    /// </summary>
+    private async Task StartDueAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        var due = await outbox.ClaimDueAsync(time.GetUtcNow(), RoundSize, PerDestination, cancellationToken);
+        foreach (var destination in due.GroupBy(d => d.Message.Destination, StringComparer.Ordinal))
         {
-            var due = await outbox.ClaimDueAsync(time.GetUtcNow(), RoundSize, cancellationToken);
-            if (due.Count == 0)
-            {
-                return;
-            }
-            var delivered = await Task.WhenAll(due.Select(d => DeliverAsync(d, cancellationToken)));
-            if (!delivered.Any(d => d))
-            {
-                return; // everything due failed: the scan tries again when the back-off is over
-            }
+            var sender = SendInOrderAsync([.. destination], cancellationToken);
+            _inFlight[sender] = true;
+            _ = sender.ContinueWith(t => _inFlight.TryRemove(t, out var _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
-    private async Task<bool> DeliverAsync(OutboxDelivery delivery, CancellationToken cancellationToken)
+    /// <summary>One destination's claimed rows, one after the other; the first failure gives the rest back unsent.</summary>
+    private async Task SendInOrderAsync(IReadOnlyList<OutboxDelivery> rows, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var marks = new List<Task>(rows.Count);
+        try
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (await DeliverAsync(rows[i], marks, cancellationToken) is false)
+                {
+                    await outbox.ReleaseAsync([.. rows.Skip(i + 1)], CancellationToken.None);
+                    return;
+                }
+            }
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogRoundFailed(logger, exception);
+        }
+        finally
+        {
+            await Task.WhenAll(marks);
+        }
+        signal.Notify();
+    }
+
+    /// <summary>Sends one row; its "sent" commit (with the transcript entries) is added to <paramref name="marks"/>, not awaited before the next send.</summary>
+    private async Task<bool> DeliverAsync(OutboxDelivery delivery, List<Task> marks, CancellationToken cancellationToken)
     {
         var (message, activity) = (delivery.Message, delivery.Message.Activity);
         var reference = new ConversationReference
@@ -100,7 +136,7 @@ public sealed partial class OutboxDispatcher(
             var parts = message.ToCustomer ? ChannelFormatting.ForChannel(activity) : [activity];
             await adapter.ContinueConversationAsync(reference, async (turn, ct) => responses = await turn.SendActivitiesAsync(parts, ct), cancellationToken);
             var transcript = message.ToCustomer ? TranscriptMiddleware.StampSent(parts, responses, time.GetUtcNow()) : [];
-            await outbox.MarkSentAsync(delivery, responses.Count > 0 ? responses[0].Id : null, transcript, CancellationToken.None);
+            marks.Add(outbox.MarkSentAsync(delivery, responses.Count > 0 ? responses[0].Id : null, transcript, CancellationToken.None));
             return true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -28,12 +28,9 @@ internal sealed class SqliteFollowUpWriter : SqliteTurnRecordWriter<FollowUpMess
     {
         var at = SqliteTime.ToDb(record.At);
         return session => session.Command("INSERT INTO handoff_followup (handoff_id, customer_key, channel_id, user_id, text, at) VALUES ($id, $customer, $channel, $user, $text, $at)")
-            .With("$id", record.HandoffId)
-            .With("$customer", record.CustomerKey)
-            .With("$channel", record.ChannelId)
-            .With("$user", record.UserId)
-            .With("$text", record.Text)
-            .With("$at", at)
+            .With("$id", record.HandoffId).With("$customer", record.CustomerKey)
+            .With("$channel", record.ChannelId).With("$user", record.UserId)
+            .With("$text", record.Text).With("$at", at)
             .ExecuteNonQuery();
     }
 }

@@ -63,25 +63,37 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
         return inserted;
     }
 
-    public Task<IReadOnlyList<OutboxDelivery>> ClaimDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<OutboxDelivery>> ClaimDueAsync(DateTimeOffset now, int max, int perDestination, CancellationToken cancellationToken) =>
         database.WriteAsync<IReadOnlyList<OutboxDelivery>>(session =>
         {
             var due = new List<OutboxDelivery>();
+            var nowDb = SqliteTime.ToDb(now);
+            var staleDb = SqliteTime.ToDb(now - StaleClaim);
             using (var reader = session.Command("""
-                    SELECT o.seq, o.key, o.handoff_id, o.activity_json, o.to_customer, o.attempts FROM handoff_outbox o
-                    WHERE o.status IN ('pending', 'sending')
-                      AND ((o.status = 'pending' AND o.next_attempt_at <= $now) OR (o.status = 'sending' AND o.next_attempt_at <= $stale))
-                      AND NOT EXISTS (SELECT 1 FROM handoff_outbox p
-                                      WHERE p.destination = o.destination AND p.seq < o.seq AND p.status IN ('pending', 'sending'))
-                    ORDER BY o.seq LIMIT $max
-                    """)
-                .With("$now", SqliteTime.ToDb(now))
-                .With("$stale", SqliteTime.ToDb(now - StaleClaim))
-                .With("$max", max)
-                .ExecuteReader())
+                    SELECT seq, key, handoff_id, activity_json, to_customer, attempts, destination, status, next_attempt_at FROM handoff_outbox
+                    WHERE status IN ('pending', 'sending') ORDER BY destination, seq LIMIT 4096
+                    """).ExecuteReader())
             {
-                while (reader.Read())
+                // Per destination, in order: the claimable rows from its oldest open row on, up to the first that is not
+                // (in flight, or waiting for its retry): a failing row holds the later rows of its destination.
+                string? destination = null;
+                var taken = 0;
+                var blocked = false;
+                while (reader.Read() && due.Count < max)
                 {
+                    var rowDestination = reader.GetString(6);
+                    if (!string.Equals(rowDestination, destination, StringComparison.Ordinal))
+                    {
+                        (destination, taken, blocked) = (rowDestination, 0, false);
+                    }
+                    var at = reader.GetInt64(8);
+                    var claimable = reader.GetString(7) == "pending" ? at <= nowDb : at <= staleDb;
+                    if (blocked || !claimable || taken == perDestination)
+                    {
+                        blocked = true;
+                        continue;
+                    }
+                    taken++;
                     var activity = JsonSerializer.Deserialize(reader.GetString(3), ProtocolJsonContext.Default.Activity)!;
                     due.Add(new OutboxDelivery(reader.GetInt64(0), new OutboxMessage(reader.GetString(1), reader.GetString(2), activity, reader.GetInt64(4) == 1), reader.GetInt32(5)));
                 }
@@ -90,11 +102,24 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
             {
                 session.Command("UPDATE handoff_outbox SET status = 'sending', next_attempt_at = $now WHERE seq = $seq")
                     .With("$seq", delivery.Seq)
-                    .With("$now", SqliteTime.ToDb(now))
+                    .With("$now", nowDb)
                     .ExecuteNonQuery();
             }
             return due;
         }, cancellationToken);
+
+    public Task ReleaseAsync(IReadOnlyList<OutboxDelivery> deliveries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deliveries);
+        return deliveries.Count == 0 ? Task.CompletedTask : database.WriteAsync(session =>
+        {
+            foreach (var delivery in deliveries)
+            {
+                session.Command("UPDATE handoff_outbox SET status = 'pending' WHERE seq = $seq AND status = 'sending'").With("$seq", delivery.Seq).ExecuteNonQuery();
+            }
+            return true;
+        }, cancellationToken);
+    }
 
     public Task MarkSentAsync(OutboxDelivery delivery, string? activityId, IReadOnlyList<Activity> transcript, CancellationToken cancellationToken)
     {

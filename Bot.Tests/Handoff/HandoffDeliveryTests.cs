@@ -88,6 +88,30 @@ public sealed class HandoffDeliveryTests
         var audit = await store.ReadAuditAsync(id, CancellationToken.None);
         Assert.Equal(["open", "offer", "expire"], audit.Take(3).Select(a => a.Action));
     }
+
+    [Fact]
+    public async Task TheWaitEstimateIsTheSameAfterARestart()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"handoff-estimate-{Guid.NewGuid():N}.db");
+        var first = await HandoffHarness.StartAsync(configure: f => f.With("Storage:SqliteConnectionString", $"Data Source={file}"));
+        await first.PostAsync(first.CustomerMessage("let me talk to a person"));
+        var offeredTo = await first.OfferedToAsync(1);
+        await first.PostAsync(first.AgentMessage("accept", offeredTo, "Agent"));
+        await first.CustomerReceivedAsync("You're now chatting with");
+        first.Factory.Time.Advance(TimeSpan.FromMinutes(7));
+        await first.PostAsync(first.AgentMessage("end", offeredTo, "Agent"));
+        await first.CustomerReceivedAsync("How satisfied were you");
+        var handled = (await first.Service<IHandoffStore>().GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!;
+        var now = first.Factory.Time.GetUtcNow();
+        var probe = new HandoffBot.Routing.HandoffRequest("probe", handled.Queue, handled.Skill, handled.Priority, now, "emulator/conversations/probe", "emulator",
+            new HashSet<HandoffBot.Routing.AgentId>());
+        var before = first.Service<HandoffBot.Routing.IRoutingEngine>().Preview(probe, now);
+
+        await using var bot = await first.RestartAsync();
+
+        Assert.Equal(1, before!.SampleSize);
+        Assert.Equal(before, bot.Service<HandoffBot.Routing.IRoutingEngine>().Preview(probe, now));
+    }
 }
 
 /// <summary>Wraps the registered <see cref="ITurnStore"/> and notes every commit, with the customer's handoff as stored just before it.</summary>

@@ -409,6 +409,7 @@ public sealed partial class HandoffCoordinator(
         {
             routing.UpsertAgent(agent.ToRoutable());
         }
+        await RestoreHistoryAsync(now, cancellationToken);
         foreach (var handoff in await store.ListActiveWithoutPacketsAsync(cancellationToken))
         {
             var item = new WaitingItem(RequestOf(handoff));
@@ -424,6 +425,40 @@ public sealed partial class HandoffCoordinator(
                 continue;
             }
             routing.AddWaiting(item);
+        }
+    }
+
+    /// <summary>
+    /// Handling times (accept to end) of handoffs ended within <c>Routing:EstimateWindow</c>, at most
+    /// <c>EstimateMaxSamples</c> per queue, the most recent ones, and the last agent of each customer within
+    /// <c>Routing:PreferLastAgentWithin</c>: the estimates and the last-agent preference are the same after a restart.
+    /// </summary>
+    private async Task RestoreHistoryAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var window = times.Value.EstimateWindow;
+        var prefer = times.Value.PreferLastAgentWithin;
+        var ended = await store.ListEndedSinceAsync(now - (window > prefer ? window : prefer), cancellationToken);
+        var samples = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var handled = new List<HandoffRecord>();
+        for (var i = ended.Count - 1; i >= 0; i--)
+        {
+            if (ended[i] is { AgentId: not null, AcceptedAt: not null, EndedAt: { } at } handoff && at >= now - window
+                && samples.GetValueOrDefault(handoff.Queue) < times.Value.EstimateMaxSamples)
+            {
+                samples[handoff.Queue] = samples.GetValueOrDefault(handoff.Queue) + 1;
+                handled.Add(handoff);
+            }
+        }
+        for (var i = handled.Count - 1; i >= 0; i--)
+        {
+            routing.RecordHandlingTime(handled[i].Queue, handled[i].EndedAt!.Value - handled[i].AcceptedAt!.Value, handled[i].EndedAt!.Value);
+        }
+        foreach (var handoff in ended)
+        {
+            if (handoff is { AgentId: { } agent, AcceptedAt: { } accepted } && accepted >= now - prefer)
+            {
+                routing.RecordServed(handoff.CustomerKey, new AgentId(agent), accepted);
+            }
         }
     }
 

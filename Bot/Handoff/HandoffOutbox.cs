@@ -20,8 +20,14 @@ public enum OutboxStatus
 /// </summary>
 public sealed record OutboxMessage(string Key, string HandoffId, Activity Activity, bool ToCustomer) : ITurnRecord
 {
-    /// <summary>Messages to one destination conversation are delivered in the order they were stored.</summary>
-    public string Destination => $"{Activity.ChannelId}/{Activity.Conversation?.Id}";
+    /// <summary>
+    /// Messages to one destination are delivered in the order they were stored. For a customer the destination is their
+    /// conversation; in the agent hub it is the handoff within the hub conversation (one hub conversation carries every
+    /// handoff: one handoff's initiate, offer and status stay in order, different handoffs do not wait for each other).
+    /// </summary>
+    public string Destination => ToCustomer
+        ? $"{Activity.ChannelId}/{Activity.Conversation?.Id}"
+        : $"{Activity.ChannelId}/{Activity.Conversation?.Id}#{HandoffId}";
 }
 
 /// <summary>A claimed outbox row on its way out.</summary>

@@ -36,6 +36,9 @@ public interface IHandoffStore
     /// </summary>
     Task<IReadOnlyList<HandoffRecord>> ListForSweepAsync(DateTimeOffset offeredBy, CancellationToken cancellationToken);
 
+    /// <summary>Handoffs no longer active whose last change was at or after <paramref name="since"/>, without packets, oldest first (the restore of handling times and last agents).</summary>
+    Task<IReadOnlyList<HandoffRecord>> ListEndedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken);
+
     /// <summary>The active handoff worked in this hub conversation (a Teams thread), or null.</summary>
     Task<HandoffRecord?> FindActiveByHubConversationAsync(string conversationId, CancellationToken cancellationToken);
 
@@ -175,6 +178,9 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
                 UNION SELECT rowid FROM handoff WHERE active = 1 AND status = 'Offered' AND json_extract(json, '$.offeredAt') <= $p)
             ORDER BY created_at, rowid
             """, Format(offeredBy), cancellationToken);
+
+    public Task<IReadOnlyList<HandoffRecord>> ListEndedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        QueryAsync("SELECT json_remove(json, '$.packet') FROM handoff WHERE active = 0 AND updated_at >= $p ORDER BY updated_at, rowid", Format(since), cancellationToken);
 
     public async Task<HandoffRecord?> FindActiveByHubConversationAsync(string conversationId, CancellationToken cancellationToken) =>
         First(await QueryAsync("SELECT json FROM handoff WHERE active = 1 AND hub_conversation = $p LIMIT 1", conversationId, cancellationToken));

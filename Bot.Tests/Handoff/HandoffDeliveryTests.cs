@@ -46,13 +46,19 @@ public sealed class HandoffDeliveryTests
         }
     }
 
+    /// <summary>A bot on a new SQLite file whose customer asked for a person and whose offer reached the hub; whom it was offered to.</summary>
+    private static async Task<(HandoffHarness Bot, string OfferedTo)> OfferedOnAFileAsync()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"handoff-restart-{Guid.NewGuid():N}.db");
+        var bot = await HandoffHarness.StartAsync(configure: f => f.With("Storage:SqliteConnectionString", $"Data Source={file}"));
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        return (bot, await bot.OfferedToAsync(1));
+    }
+
     [Fact]
     public async Task AnOfferOutstandingAtARestartCanStillBeAcceptedAfterIt()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"handoff-restart-{Guid.NewGuid():N}.db");
-        var first = await HandoffHarness.StartAsync(configure: f => f.With("Storage:SqliteConnectionString", $"Data Source={file}"));
-        await first.PostAsync(first.CustomerMessage("let me talk to a person"));
-        var offeredTo = await first.OfferedToAsync(1);
+        var (first, offeredTo) = await OfferedOnAFileAsync();
         first.Factory.Time.Advance(TimeSpan.FromSeconds(30));
 
         await using var bot = await first.RestartAsync();
@@ -68,10 +74,7 @@ public sealed class HandoffDeliveryTests
     [Fact]
     public async Task AnOfferOutstandingAtARestartStillExpiresAtItsOriginalTime()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"handoff-restart-{Guid.NewGuid():N}.db");
-        var first = await HandoffHarness.StartAsync(configure: f => f.With("Storage:SqliteConnectionString", $"Data Source={file}"));
-        await first.PostAsync(first.CustomerMessage("let me talk to a person"));
-        await first.OfferedToAsync(1);
+        var (first, _) = await OfferedOnAFileAsync();
         first.Factory.Time.Advance(TimeSpan.FromSeconds(30));
 
         await using var bot = await first.RestartAsync();
@@ -92,10 +95,7 @@ public sealed class HandoffDeliveryTests
     [Fact]
     public async Task TheWaitEstimateIsTheSameAfterARestart()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"handoff-estimate-{Guid.NewGuid():N}.db");
-        var first = await HandoffHarness.StartAsync(configure: f => f.With("Storage:SqliteConnectionString", $"Data Source={file}"));
-        await first.PostAsync(first.CustomerMessage("let me talk to a person"));
-        var offeredTo = await first.OfferedToAsync(1);
+        var (first, offeredTo) = await OfferedOnAFileAsync();
         await first.PostAsync(first.AgentMessage("accept", offeredTo, "Agent"));
         await first.CustomerReceivedAsync("You're now chatting with");
         first.Factory.Time.Advance(TimeSpan.FromMinutes(7));

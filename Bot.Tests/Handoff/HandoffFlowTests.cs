@@ -10,8 +10,12 @@ namespace HandoffBot.Tests.Handoff;
 
 public sealed class HandoffFlowTests
 {
-    private static async Task<HandoffRecord> ActiveHandoffAsync(HandoffHarness bot, string conversation = "customer-conversation", string channel = "emulator") =>
-        (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(StateKeys.Conversation(channel, conversation), CancellationToken.None))!;
+    /// <summary>The customer's latest handoff once every queued turn so far committed (a turn's replies leave before its commit).</summary>
+    private static async Task<HandoffRecord> ActiveHandoffAsync(HandoffHarness bot, string conversation = "customer-conversation", string channel = "emulator")
+    {
+        await bot.TurnsCommittedAsync();
+        return (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(StateKeys.Conversation(channel, conversation), CancellationToken.None))!;
+    }
 
     [Fact]
     public async Task TheWholeStoryFromTriggerToHubToAgentAndBackEndsWithAStoredSatisfactionScore()
@@ -73,6 +77,7 @@ public sealed class HandoffFlowTests
 
         await bot.PostAsync(bot.CustomerMessage("4"));
         await bot.CustomerReceivedAsync("Thank you for your feedback");
+        await bot.TurnsCommittedAsync();
         var handoff = await ActiveHandoffAsync(bot);
         Assert.Equal(HandoffStatus.Bot, handoff.Status);
         Assert.Equal(4, await bot.Service<IHandoffFeedbackStore>().GetSatisfactionAsync(handoff.Id, CancellationToken.None));
@@ -164,6 +169,7 @@ public sealed class HandoffFlowTests
         await bot.CustomerReceivedAsync("Please type your message");
         await bot.PostAsync(bot.CustomerMessage("Please call me back about the entanglement warranty, card 4111 1111 1111 1111"));
         await bot.CustomerReceivedAsync("passed your message on");
+        await bot.TurnsCommittedAsync();
 
         var left = Assert.Single(await bot.Service<IHandoffFeedbackStore>().ListFollowUpsAsync(CancellationToken.None));
         Assert.Equal("Please call me back about the entanglement warranty, card [card ****1111]", left.Text);

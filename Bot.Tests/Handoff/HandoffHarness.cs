@@ -3,6 +3,7 @@ using System.Text.Json;
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
 using HandoffBot.Handoff;
+using HandoffBot.Hosting;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
@@ -22,6 +23,9 @@ public sealed class HandoffHarness : IAsyncDisposable
     public const string Tenant = "tenant-1";
 
     private int _ids;
+    private string _hubChannel = "emulator";
+    private Action<BotFactory>? _configure;
+    private bool _restarted;
 
     private HandoffHarness(FakeConnector customer, FakeConnector hub, BotFactory factory)
     {
@@ -46,10 +50,25 @@ public sealed class HandoffHarness : IAsyncDisposable
     /// (<c>emulator</c>: events; <c>msteams</c>: cards in a Teams channel) and the default roster (Alex, Sam, Priya).
     /// One extra category: anything "quantum" needs a skill nobody on the roster has.
     /// </summary>
-    public static async Task<HandoffHarness> StartAsync(string hubChannel = "emulator", Action<BotFactory>? configure = null)
+    public static async Task<HandoffHarness> StartAsync(string hubChannel = "emulator", Action<BotFactory>? configure = null) =>
+        await StartOnAsync(await FakeConnector.StartAsync(), await FakeConnector.StartAsync(), hubChannel, configure, now: null);
+
+    /// <summary>
+    /// Stops this bot without draining anything (as a crash would) and starts a new one with the same configuration, the
+    /// same fake Connectors and the clock where this one's was: with a SQLite file (<c>Storage:SqliteConnectionString</c>
+    /// set by the configure callback) it sees everything this one committed. Dispose the returned harness, not this one.
+    /// </summary>
+    public async Task<HandoffHarness> RestartAsync()
     {
-        var customer = await FakeConnector.StartAsync();
-        var hub = await FakeConnector.StartAsync();
+        var now = Factory.Time.GetUtcNow();
+        _restarted = true;
+        Client.Dispose();
+        await Factory.DisposeAsync();
+        return await StartOnAsync(Customer, Hub, _hubChannel, _configure, now);
+    }
+
+    private static async Task<HandoffHarness> StartOnAsync(FakeConnector customer, FakeConnector hub, string hubChannel, Action<BotFactory>? configure, DateTimeOffset? now)
+    {
         var factory = new BotFactory()
             .With("Handoff:Hub:ChannelId", hubChannel)
             .With("Handoff:Hub:ServiceUrl", hub.Url)
@@ -71,7 +90,11 @@ public sealed class HandoffHarness : IAsyncDisposable
             factory.With("Handoff:Hub:ConversationId", HubConversation);
         }
         configure?.Invoke(factory);
-        var harness = new HandoffHarness(customer, hub, factory);
+        if (now is { } at)
+        {
+            factory.Time.SetUtcNow(at);
+        }
+        var harness = new HandoffHarness(customer, hub, factory) { _hubChannel = hubChannel, _configure = configure };
         await harness.Service<HandoffCoordinator>().SweepAsync(CancellationToken.None); // roster loaded before the first turn
         return harness;
     }
@@ -143,6 +166,9 @@ public sealed class HandoffHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until every queued turn so far has committed (replies leave before their turn's commit).</summary>
+    public Task TurnsCommittedAsync() => Service<TurnQueue>().WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
     public Task<Activity> CustomerReceivedAsync(string fragment) =>
         ReceivedAsync(Customer, a => a.Text?.Contains(fragment, StringComparison.OrdinalIgnoreCase) == true, $"a customer message containing '{fragment}'");
 
@@ -186,6 +212,10 @@ public sealed class HandoffHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_restarted)
+        {
+            return;
+        }
         Client.Dispose();
         await Factory.DisposeAsync();
         await Customer.DisposeAsync();

@@ -2,12 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HandoffBot.Assistant;
+using HandoffBot.Escalation;
 using HandoffBot.Hosting;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
 using HandoffBot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace HandoffBot.Tests.Storage;
 
@@ -91,7 +93,8 @@ public sealed class TurnCommitTests : IClassFixture<BotFactory>
         var pipeline = new TurnPipeline(
             [Get<TranscriptMiddleware>(), Get<ConversationStateMiddleware>(), new OtherInstanceSavesFirst(store)],
             Get<AssistantBot>(),
-            Get<ITurnStore>());
+            Get<ITurnStore>(),
+            Get<ILogger<TurnPipeline>>());
         var adapter = new TestAdapter(pipeline, _factory.Time) { ConversationId = $"other-{Guid.NewGuid():N}" };
         var key = StateKeys.Conversation(adapter.ChannelId, adapter.ConversationId);
 
@@ -102,13 +105,78 @@ public sealed class TurnCommitTests : IClassFixture<BotFactory>
         Assert.Equal([RoleTypes.User, RoleTypes.Bot], transcript.Select(a => a.From?.Role));
     }
 
-    /// <summary>Saves the conversation's state behind the turn's back, as a second bot instance would.</summary>
-    private sealed class OtherInstanceSavesFirst(IConversationStateStore store) : IMiddleware
+    [Fact]
+    public async Task ATurnThatLosesARaceBeforeAnsweringRunsAgainOnceFromTheFreshStateAndStoresOneCopy()
     {
+        var store = Get<IConversationStateStore>();
+        var (quiet, adapter) = QuietBotLosingRaces(times: 1);
+        var key = StateKeys.Conversation(adapter.ChannelId, adapter.ConversationId);
+
+        await adapter.ProcessAsync(adapter.MakeMessage("hello"));
+
+        Assert.Equal(2, quiet.Turns);
+        var state = JsonDocument.Parse((await store.ReadAsync(key, CancellationToken.None))!.Json).RootElement;
+        Assert.Equal("instance", state.GetProperty("other").GetString());
+        Assert.Equal("turn-2", Assert.Single(state.GetProperty("escalation").GetProperty("cooldownReasons").EnumerateArray()).GetString());
+        var transcript = await Get<ITranscriptStore>().ReadAsync(adapter.ChannelId, adapter.ConversationId, CancellationToken.None);
+        Assert.Equal([RoleTypes.User], transcript.Select(a => a.From?.Role));
+    }
+
+    [Fact]
+    public async Task ATurnThatLosesTheRaceTwiceFailsLoudlyAndStoresNoStateOfItsOwn()
+    {
+        var store = Get<IConversationStateStore>();
+        var (quiet, adapter) = QuietBotLosingRaces(times: 2);
+        var key = StateKeys.Conversation(adapter.ChannelId, adapter.ConversationId);
+
+        await Assert.ThrowsAsync<StateConflictException>(() => adapter.ProcessAsync(adapter.MakeMessage("hello")));
+
+        Assert.Equal(2, quiet.Turns);
+        Assert.Equal("""{"other":"instance","n":2}""", (await store.ReadAsync(key, CancellationToken.None))!.Json);
+        var transcript = await Get<ITranscriptStore>().ReadAsync(adapter.ChannelId, adapter.ConversationId, CancellationToken.None);
+        Assert.Equal([RoleTypes.User], transcript.Select(a => a.From?.Role));
+    }
+
+    /// <summary>A quiet bot behind transcript and state, with another instance saving first in its first <paramref name="times"/> attempts.</summary>
+    private (CountsAndStaysQuiet Bot, TestAdapter Adapter) QuietBotLosingRaces(int times)
+    {
+        var quiet = new CountsAndStaysQuiet();
+        var pipeline = new TurnPipeline(
+            [Get<TranscriptMiddleware>(), Get<ConversationStateMiddleware>(), new OtherInstanceSavesFirst(Get<IConversationStateStore>(), times)],
+            quiet,
+            Get<ITurnStore>(),
+            Get<ILogger<TurnPipeline>>());
+        return (quiet, new TestAdapter(pipeline, _factory.Time) { ConversationId = $"retry-{Guid.NewGuid():N}" });
+    }
+
+    /// <summary>A bot that counts its turns in state and answers nothing.</summary>
+    private sealed class CountsAndStaysQuiet : IBot
+    {
+        public int Turns { get; private set; }
+
+        public Task OnTurnAsync(ITurnContext turn, CancellationToken cancellationToken)
+        {
+            Turns++;
+            var state = turn.Features.GetRequired<ConversationState>();
+            state.Set(state.Get<EscalationHistory>() with { CooldownReasons = [$"turn-{Turns}"] });
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Saves the conversation's state behind the turn's back (the first <paramref name="times"/> attempts), as a second bot instance would.</summary>
+    private sealed class OtherInstanceSavesFirst(IConversationStateStore store, int times = 1) : IMiddleware
+    {
+        private int _saved;
+
         public async Task OnTurnAsync(ITurnContext turn, NextDelegate next, CancellationToken cancellationToken)
         {
-            var key = StateKeys.Conversation(turn.Activity.ChannelId!, turn.Activity.Conversation!.Id!);
-            await store.WriteAsync(key, """{"other":"instance"}""", null, cancellationToken);
+            if (_saved < times)
+            {
+                _saved++;
+                var key = StateKeys.Conversation(turn.Activity.ChannelId!, turn.Activity.Conversation!.Id!);
+                var current = await store.ReadAsync(key, cancellationToken);
+                await store.WriteAsync(key, _saved == 1 ? """{"other":"instance"}""" : """{"other":"instance","n":2}""", current?.Version, cancellationToken);
+            }
             await next(cancellationToken);
         }
     }

@@ -55,7 +55,7 @@ public sealed class AgentHubHandler(
     HandoffCoordinator coordinator,
     IHandoffStore store,
     IRoutingEngine routing,
-    IHandoffOutbox outbox,
+    OutboxSignal signal,
     HubNotifier hub,
     IServiceProvider services,
     TimeProvider time)
@@ -218,11 +218,8 @@ public sealed class AgentHubHandler(
         }.ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
         message = message with { From = (message.From ?? new ChannelAccount()) with { Name = name } };
         var key = $"to-customer:{handoff.Id}:{activity.Id ?? Guid.NewGuid().ToString("N")}";
-        var result = await outbox.SendAsync(key, handoff.Id, message, toCustomer: true, cancellationToken);
-        if (!result.Delivered && !result.Duplicate)
-        {
-            await ReplyAsync(turn, "Delivery to the customer failed for now; it is kept and will be retried.", cancellationToken);
-        }
+        // Delivered after this hub turn's commit (the dispatcher retries a failing Connector; nothing is sent twice).
+        signal.AddTo(TurnWrites.Of(turn), new OutboxMessage(key, handoff.Id, message, ToCustomer: true));
     }
 
     private async Task TypingToCustomerAsync(HandoffRecord handoff, CancellationToken cancellationToken)

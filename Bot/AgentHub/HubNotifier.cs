@@ -93,8 +93,9 @@ public sealed partial class HubNotifier(
             ? await InitiateEventAsync(handoff, hub, transcript, cancellationToken)
             : Message(hub, $"Customer waiting: {HandoffCard.CustomerName(handoff)} ({handoff.Queue}). Reply \"accept {HandoffCard.ShortId(handoff.Id)}\" or use the card.")
                 with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now))] };
-        var result = await outbox.SendAsync($"hub:{handoff.Id}:announce", handoff.Id, announcement, toCustomer: false, cancellationToken);
-        return await store.UpdateAsync(handoff.Id, h => h with { HubThread = hub, HubActivityId = result.ActivityId }, cancellationToken) ?? handoff;
+        await outbox.EnqueueAsync(new OutboxMessage(AnnounceKey(handoff), handoff.Id, announcement, ToCustomer: false), cancellationToken);
+        // The card's activity id is known once the dispatcher delivered it (ReplaceCardAsync looks it up).
+        return await store.UpdateAsync(handoff.Id, h => h with { HubThread = hub }, cancellationToken) ?? handoff;
     }
 
     /// <summary>Tells the chosen agent (by @mention) that the handoff is offered to them.</summary>
@@ -108,7 +109,7 @@ public sealed partial class HubNotifier(
         var text = $"{mentionText}, {HandoffCard.CustomerName(handoff)} is offered to you ({handoff.Queue}, {handoff.Reason}). " +
                    $"Reply \"accept {HandoffCard.ShortId(handoff.Id)}\" or \"decline {HandoffCard.ShortId(handoff.Id)}\" within {HandoffCard.Humanize(timeout)}.";
         var offer = Message(thread, text) with { Entities = [mention] };
-        return outbox.SendAsync($"hub:{handoff.Id}:offer:{agent.Value}:{attempt}", handoff.Id, offer, toCustomer: false, cancellationToken);
+        return outbox.EnqueueAsync(new OutboxMessage($"hub:{handoff.Id}:offer:{agent.Value}:{attempt}", handoff.Id, offer, ToCustomer: false), cancellationToken);
     }
 
     /// <summary><c>handoff.status</c> to event hubs; a plain message in the thread elsewhere.</summary>
@@ -135,13 +136,14 @@ public sealed partial class HubNotifier(
         {
             activity = Message(thread, message);
         }
-        return outbox.SendAsync($"hub:{handoff.Id}:status:{state}:{handoff.Version}", handoff.Id, activity, toCustomer: false, cancellationToken);
+        return outbox.EnqueueAsync(new OutboxMessage($"hub:{handoff.Id}:status:{state}:{handoff.Version}", handoff.Id, activity, ToCustomer: false), cancellationToken);
     }
 
     /// <summary>Replaces the handoff's card in message hubs (the invoke path replaces it through the invoke response instead).</summary>
     public async Task ReplaceCardAsync(HandoffRecord handoff, JsonElement card, CancellationToken cancellationToken)
     {
-        if (AcceptsEvents || handoff.HubThread is not { } thread || handoff.HubActivityId is not { } cardId)
+        if (AcceptsEvents || handoff.HubThread is not { } thread
+            || (handoff.HubActivityId ?? await outbox.DeliveredIdAsync(AnnounceKey(handoff), cancellationToken)) is not { } cardId)
         {
             return;
         }
@@ -155,14 +157,19 @@ public sealed partial class HubNotifier(
         }
     }
 
-    /// <summary>A customer's message (text and attachments) to the agent's thread, idempotent by the customer's activity id.</summary>
-    public Task<OutboxResult> RelayToAgentAsync(HandoffRecord handoff, Activity customerMessage, string text, CancellationToken cancellationToken)
+    /// <summary>
+    /// A customer's message (text and attachments) to the agent's thread, idempotent by the customer's activity id:
+    /// an outbox record for the customer's turn, delivered after its commit.
+    /// </summary>
+    public OutboxMessage RelayToAgent(HandoffRecord handoff, Activity customerMessage, string text)
     {
+        ArgumentNullException.ThrowIfNull(handoff);
+        ArgumentNullException.ThrowIfNull(customerMessage);
         var thread = handoff.HubThread ?? HubReference;
         var who = HandoffCard.CustomerName(handoff);
         var relayed = Message(thread, string.IsNullOrEmpty(text) ? $"{who} sent:" : $"{who}: {text}") with { Attachments = customerMessage.Attachments };
         var key = $"to-agent:{handoff.Id}:{customerMessage.Id ?? Guid.NewGuid().ToString("N")}";
-        return outbox.SendAsync(key, handoff.Id, relayed, toCustomer: false, cancellationToken);
+        return new OutboxMessage(key, handoff.Id, relayed, ToCustomer: false);
     }
 
     /// <summary>Passes the customer's typing indicator on (best effort: typing is never queued for retry).</summary>
@@ -184,7 +191,9 @@ public sealed partial class HubNotifier(
 
     /// <summary>A plain message into a hub conversation (command answers that must go out of a turn).</summary>
     public Task SayAsync(HandoffRecord handoff, string key, string text, CancellationToken cancellationToken) =>
-        outbox.SendAsync(key, handoff.Id, Message(handoff.HubThread ?? HubReference, text), toCustomer: false, cancellationToken);
+        outbox.EnqueueAsync(new OutboxMessage(key, handoff.Id, Message(handoff.HubThread ?? HubReference, text), ToCustomer: false), cancellationToken);
+
+    private static string AnnounceKey(HandoffRecord handoff) => $"hub:{handoff.Id}:announce";
 
     private async Task<HandoffRecord> OpenTeamsThreadAsync(HandoffRecord handoff, DateTimeOffset now, CancellationToken cancellationToken)
     {

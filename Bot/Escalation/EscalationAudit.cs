@@ -5,18 +5,15 @@ using HandoffBot.Storage.Sqlite;
 
 namespace HandoffBot.Escalation;
 
-/// <summary>One stored escalation decision: which turn, when, and the decision as JSON.</summary>
-public sealed record EscalationAuditEntry(string ConversationKey, string? ActivityId, DateTimeOffset At, bool Escalated, EscalationDecision Decision);
+/// <summary>
+/// One stored escalation decision: which turn, when, and the decision. A record of its turn's commit
+/// (<see cref="TurnWrites.Add"/>): written with the turn, or not at all.
+/// </summary>
+public sealed record EscalationAuditEntry(string ConversationKey, string? ActivityId, DateTimeOffset At, bool Escalated, EscalationDecision Decision) : ITurnRecord;
 
-/// <summary>Every escalation decision, kept with its turn for audit.</summary>
+/// <summary>Every escalation decision, kept with its turn for audit (written through the turn's commit only).</summary>
 public interface IEscalationAuditStore
 {
-    /// <summary>The entry as a row of its turn's commit (<see cref="TurnWrites.AddRecord"/>): written with the turn, or not at all.</summary>
-    ITurnRecord Record(EscalationAuditEntry entry);
-
-    /// <summary>Writes the entry on its own (outside a turn's commit).</summary>
-    Task AppendAsync(EscalationAuditEntry entry, CancellationToken cancellationToken);
-
     Task<IReadOnlyList<EscalationAuditEntry>> ReadAsync(string conversationKey, CancellationToken cancellationToken);
 }
 
@@ -31,44 +28,12 @@ internal sealed class SqliteEscalationAuditStore(SqliteDatabase database) : IEsc
                 seq              INTEGER PRIMARY KEY AUTOINCREMENT,
                 conversation_key TEXT NOT NULL,
                 activity_id      TEXT,
-                at               TEXT NOT NULL,
+                at               INTEGER NOT NULL,
                 escalated        INTEGER NOT NULL,
                 decision_json    TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS ix_escalation_audit_conversation ON escalation_audit (conversation_key, seq);
             """];
-    }
-
-    public ITurnRecord Record(EscalationAuditEntry entry) => new AuditRow(
-        entry.ConversationKey,
-        entry.ActivityId,
-        entry.At.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-        entry.Escalated ? 1 : 0,
-        JsonSerializer.Serialize(entry.Decision, EscalationJsonContext.Default.EscalationDecision));
-
-    public Task AppendAsync(EscalationAuditEntry entry, CancellationToken cancellationToken)
-    {
-        var row = Record(entry);
-        return database.WriteAsync(session =>
-        {
-            row.WriteTo(session);
-            return true;
-        }, cancellationToken);
-    }
-
-    private sealed record AuditRow(string ConversationKey, string? ActivityId, string At, int Escalated, string DecisionJson) : ITurnRecord
-    {
-        public void WriteTo(SqliteSession session) => session
-            .Command("""
-                INSERT INTO escalation_audit (conversation_key, activity_id, at, escalated, decision_json)
-                VALUES ($conversation, $activity, $at, $escalated, $json)
-                """)
-            .With("$conversation", ConversationKey)
-            .With("$activity", ActivityId)
-            .With("$at", At)
-            .With("$escalated", Escalated)
-            .With("$json", DecisionJson)
-            .ExecuteNonQuery();
     }
 
     public Task<IReadOnlyList<EscalationAuditEntry>> ReadAsync(string conversationKey, CancellationToken cancellationToken) =>
@@ -85,7 +50,7 @@ internal sealed class SqliteEscalationAuditStore(SqliteDatabase database) : IEsc
                 entries.Add(new EscalationAuditEntry(
                     conversationKey,
                     reader.IsDBNull(0) ? null : reader.GetString(0),
-                    DateTimeOffset.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture),
+                    SqliteTime.FromDb(reader.GetInt64(1)),
                     reader.GetInt64(2) != 0,
                     decision));
             }

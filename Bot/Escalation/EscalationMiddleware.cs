@@ -14,7 +14,6 @@ namespace HandoffBot.Escalation;
 public sealed partial class EscalationMiddleware(
     EscalationDetector detector,
     ISentimentAnalyzer sentiment,
-    IEscalationAuditStore audit,
     IOptions<EscalationOptions> options,
     TimeProvider time,
     ILogger<EscalationMiddleware> logger) : HandoffBot.Pipeline.IMiddleware
@@ -65,15 +64,7 @@ public sealed partial class EscalationMiddleware(
         // Re-read: the assistant or handoff code may have changed the section while the turn ran.
         var latest = state.Get<EscalationHistory>();
         state.Set(latest with { Turns = [.. latest.Turns.Skip(Math.Max(0, latest.Turns.Count - keep + 1)), record] });
-        var entry = new EscalationAuditEntry(state.Key, activity.Id, now, decision.Escalate, decision);
-        if (TurnWrites.Pending(turn) is { } writes)
-        {
-            writes.AddRecord(audit.Record(entry));
-        }
-        else
-        {
-            await audit.AppendAsync(entry, cancellationToken);
-        }
+        TurnWrites.Of(turn).Add(new EscalationAuditEntry(state.Key, activity.Id, now, decision.Escalate, decision));
         if (decision.Escalate)
         {
             LogEscalation(logger, activity.Conversation?.Id, decision.Category, decision.Priority, decision.Reason);

@@ -32,6 +32,7 @@ public static class EscalationServiceCollectionExtensions
 
         services.AddSingleton<ISqliteSchema, SqliteEscalationAuditStore.Schema>();
         services.TryAddSingleton<IEscalationAuditStore, SqliteEscalationAuditStore>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteEscalationAuditWriter>();
         services.AddSentimentAnalysis();
         return services;
     }

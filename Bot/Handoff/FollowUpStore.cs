@@ -1,19 +1,40 @@
+using HandoffBot.Pipeline;
+using HandoffBot.Storage;
 using HandoffBot.Storage.Sqlite;
 
 namespace HandoffBot.Handoff;
 
-/// <summary>A message a customer left for follow-up when no agent was available.</summary>
-public sealed record FollowUpMessage(string HandoffId, string CustomerKey, string ChannelId, string UserId, string Text, DateTimeOffset At);
+/// <summary>A message a customer left for follow-up when no agent was available; a record of that customer's turn.</summary>
+public sealed record FollowUpMessage(string HandoffId, string CustomerKey, string ChannelId, string UserId, string Text, DateTimeOffset At) : ITurnRecord;
 
-/// <summary>Satisfaction scores (1-5) given after a handoff, and messages left for follow-up.</summary>
+/// <summary>The customer's score (1-5) for a handoff, given in a turn; a second answer replaces the first.</summary>
+public sealed record SatisfactionScore : ITurnRecord
+{
+    public SatisfactionScore(string handoffId, string customerKey, string? agentId, int score, DateTimeOffset at)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(score, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(score, 5);
+        (HandoffId, CustomerKey, AgentId, Score, At) = (handoffId, customerKey, agentId, score, at);
+    }
+
+    public string HandoffId { get; }
+
+    public string CustomerKey { get; }
+
+    public string? AgentId { get; }
+
+    public int Score { get; }
+
+    public DateTimeOffset At { get; }
+}
+
+/// <summary>
+/// Satisfaction scores given after a handoff, and messages left for follow-up. Both are written as records of the
+/// customer's turn (<see cref="TurnWrites.Add"/>); this store reads them.
+/// </summary>
 public interface IHandoffFeedbackStore
 {
-    /// <summary>Stores the customer's score for a handoff; a second answer replaces the first.</summary>
-    Task SaveSatisfactionAsync(string handoffId, string customerKey, string? agentId, int score, DateTimeOffset at, CancellationToken cancellationToken);
-
     Task<int?> GetSatisfactionAsync(string handoffId, CancellationToken cancellationToken);
-
-    Task SaveFollowUpAsync(FollowUpMessage message, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<FollowUpMessage>> ListFollowUpsAsync(CancellationToken cancellationToken);
 }
@@ -30,7 +51,7 @@ internal sealed class SqliteHandoffFeedbackStore(SqliteDatabase database) : IHan
                 customer_key TEXT NOT NULL,
                 agent_id     TEXT,
                 score        INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
-                at           TEXT NOT NULL
+                at           INTEGER NOT NULL
             );
             CREATE TABLE IF NOT EXISTS handoff_followup (
                 seq          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,41 +60,15 @@ internal sealed class SqliteHandoffFeedbackStore(SqliteDatabase database) : IHan
                 channel_id   TEXT NOT NULL,
                 user_id      TEXT NOT NULL,
                 text         TEXT NOT NULL,
-                at           TEXT NOT NULL
+                at           INTEGER NOT NULL
             );
             """];
-    }
-
-    public Task SaveSatisfactionAsync(string handoffId, string customerKey, string? agentId, int score, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(score, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(score, 5);
-        return database.WriteAsync(session => session.Command("""
-                INSERT INTO handoff_csat (handoff_id, customer_key, agent_id, score, at) VALUES ($id, $customer, $agent, $score, $at)
-                ON CONFLICT(handoff_id) DO UPDATE SET score = excluded.score, at = excluded.at
-                """)
-            .With("$id", handoffId)
-            .With("$customer", customerKey)
-            .With("$agent", agentId)
-            .With("$score", score)
-            .With("$at", SqliteHandoffStore.Format(at))
-            .ExecuteNonQuery(), cancellationToken);
     }
 
     public Task<int?> GetSatisfactionAsync(string handoffId, CancellationToken cancellationToken) =>
         database.ReadAsync(session => session.Command("SELECT score FROM handoff_csat WHERE handoff_id = $id")
             .With("$id", handoffId)
             .ExecuteScalar() is long score ? (int?)score : null, cancellationToken);
-
-    public Task SaveFollowUpAsync(FollowUpMessage message, CancellationToken cancellationToken) =>
-        database.WriteAsync(session => session.Command("INSERT INTO handoff_followup (handoff_id, customer_key, channel_id, user_id, text, at) VALUES ($id, $customer, $channel, $user, $text, $at)")
-            .With("$id", message.HandoffId)
-            .With("$customer", message.CustomerKey)
-            .With("$channel", message.ChannelId)
-            .With("$user", message.UserId)
-            .With("$text", message.Text)
-            .With("$at", SqliteHandoffStore.Format(message.At))
-            .ExecuteNonQuery(), cancellationToken);
 
     public Task<IReadOnlyList<FollowUpMessage>> ListFollowUpsAsync(CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<FollowUpMessage>>(session =>
@@ -83,7 +78,7 @@ internal sealed class SqliteHandoffFeedbackStore(SqliteDatabase database) : IHan
             while (reader.Read())
             {
                 messages.Add(new FollowUpMessage(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    DateTimeOffset.Parse(reader.GetString(5), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)));
+                    SqliteTime.FromDb(reader.GetInt64(5))));
             }
             return messages;
         }, cancellationToken);

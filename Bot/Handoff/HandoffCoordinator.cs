@@ -23,6 +23,7 @@ public sealed partial class HandoffCoordinator(
     IRoutingEngine routing,
     HubNotifier hub,
     IHandoffOutbox outbox,
+    HandoffIntakeQueue intake,
     HandoffPacketBuilder packets,
     ITranscriptStore transcripts,
     IAgentDirectory agents,
@@ -55,11 +56,8 @@ public sealed partial class HandoffCoordinator(
         var now = time.GetUtcNow();
         var id = Guid.NewGuid().ToString("N");
         IReadOnlyList<Activity> transcript = await transcripts.ReadAsync(activity.ChannelId!, activity.Conversation!.Id!, cancellationToken);
-        if (TurnWrites.Pending(turn) is { } pending)
-        {
-            // This turn's own activities are committed when the turn ends; the packet needs them now.
-            transcript = [.. transcript, .. pending.Transcript];
-        }
+        // This turn's own activities are committed when the turn ends; the packet needs them now.
+        transcript = [.. transcript, .. TurnWrites.Of(turn).Transcript];
         var history = state.Get<EscalationHistory>();
         var packet = await packets.BuildAsync(new PacketSources(id, activity, decision, history, state.Get<AssistantState>(), transcript, now), cancellationToken);
         var draft = new HandoffRecord
@@ -79,43 +77,74 @@ public sealed partial class HandoffCoordinator(
             : !routing.HasQualifiedAgent(decision.Skill, activity.ChannelId!, now, times.Value.MaxWait)
                 ? $"no agent qualified for '{decision.Skill}' within {HandoffCard.Humanize(times.Value.MaxWait)}"
                 : null;
+        var writes = TurnWrites.Of(turn);
+        var actor = CustomerActor(activity);
         if (unreachable is not null)
         {
-            var unassigned = await store.CreateAsync(HandoffRecord.OpenUnassigned(draft, now, unreachable), CustomerActor(activity), cancellationToken);
+            var unassigned = HandoffRecord.OpenUnassigned(draft, now, unreachable);
             if (unassigned.Value is null)
             {
                 return null;
             }
+            var stored = HandoffOpened.From(unassigned, actor);
+            writes.Add(stored);
             LogUnassigned(logger, id, unreachable);
             state.Set(new HandoffConversationState(id, Closed: true, CustomerPrompt.Alternatives));
             var menu = ChannelFormatting.WithChoices(activity.CreateReply(
                 "I'd like to bring in a person, but nobody who can help with this is available right now. What would you like to do?"), Alternatives);
             await SendInTurnAsync(turn, menu, cancellationToken);
-            return unassigned.Value;
+            return stored.Record;
         }
 
-        var opened = await store.CreateAsync(HandoffRecord.Open(draft, now), CustomerActor(activity), cancellationToken);
-        if (opened.Value is not { } created)
+        // Intake in the turn, in its one commit: the handoff and its audit line, the state, the customer's notice.
+        // Routing, the hub's announcement and the first offer follow the commit (OnOpenedAsync), off the turn.
+        var queued = HandoffRecord.Open(draft, now);
+        if (queued.Value is null)
         {
             return null;
         }
-        routing.AddWaiting(new WaitingItem(new HandoffRequest(id, created.Queue, created.Skill, created.Priority, now, created.CustomerKey,
-            activity.ChannelId!, new HashSet<AgentId>())));
+        var opened = HandoffOpened.From(queued, actor);
+        var created = opened.Record;
+        writes.Add(opened);
         state.Set(history with { ActiveReasons = [.. history.ActiveReasons.Union(ReasonsOf(packet), StringComparer.OrdinalIgnoreCase)] });
         state.Set(new HandoffConversationState(id, Closed: false, CustomerPrompt.None));
         LogOpened(logger, id, created.Queue, created.Priority);
 
-        var announced = await hub.AnnounceAsync(created, cancellationToken, transcript);
-        var estimate = routing.Estimate(id, now);
+        var estimate = routing.Preview(RequestOf(created), now);
         var waiting = activity.CreateReply($"I'm connecting you with a person who can help. {DescribeWait(estimate)} Type \"cancel\" at any time to go back to the assistant.");
         await SendInTurnAsync(turn, ChannelFormatting.WithChoices(waiting, ["Cancel"]), cancellationToken);
         if (estimate is not null)
         {
             _positionsTold[id] = (estimate.Position, now);
         }
-        await DispatchAsync(cancellationToken);
-        return announced;
+        writes.AfterCommit(_ =>
+        {
+            intake.Post(id);
+            return Task.CompletedTask;
+        });
+        return created;
     }
+
+    /// <summary>
+    /// The slow part of intake, after the customer's turn committed the handoff: the routing engine takes the item, the
+    /// hub is told (the announcement carries the packet and the committed transcript), and the router offers.
+    /// </summary>
+    internal async Task OnOpenedAsync(IReadOnlyList<string> handoffIds, CancellationToken cancellationToken)
+    {
+        var handoffs = await Task.WhenAll(handoffIds.Select(id => store.GetAsync(id, cancellationToken)));
+        // Cancelled meanwhile: nothing to route or announce.
+        var queued = handoffs.OfType<HandoffRecord>().Where(h => h.Status == HandoffStatus.Queued).ToList();
+        foreach (var handoff in queued)
+        {
+            routing.AddWaiting(new WaitingItem(RequestOf(handoff)));
+        }
+        await Task.WhenAll(queued.Select(h => hub.AnnounceAsync(h, cancellationToken)));
+        await DispatchAsync(cancellationToken);
+    }
+
+    private static HandoffRequest RequestOf(HandoffRecord handoff) =>
+        new(handoff.Id, handoff.Queue, handoff.Skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey, handoff.Customer.ChannelId!,
+            handoff.Declined.Select(d => new AgentId(d)).ToHashSet());
 
     /// <summary>Offers every item the routing engine can assign now to its chosen agent.</summary>
     public async Task DispatchAsync(CancellationToken cancellationToken)
@@ -146,13 +175,14 @@ public sealed partial class HandoffCoordinator(
             _dispatchLock.Release();
         }
         // Telling the agents is messages only (through the outbox): no lock, so a slow hub never holds up the next dispatch.
-        foreach (var (assignment, handoff) in offers)
+        await Task.WhenAll(offers.Select(async o =>
         {
+            var (assignment, handoff) = o;
             LogOffered(logger, handoff.Id, assignment.Agent.Value, assignment.Policy);
             var record = await agents.GetAsync(assignment.Agent, cancellationToken);
             await hub.OfferAsync(handoff, assignment.Agent, record?.Name ?? routing.GetAgent(assignment.Agent)?.Name ?? assignment.Agent.Value, record?.HubUserId,
                 OfferTimeout, handoff.Declined.Count, cancellationToken);
-        }
+        }));
     }
 
     /// <summary>Atomic accept: exactly one agent wins; the others are told who did.</summary>
@@ -197,7 +227,7 @@ public sealed partial class HandoffCoordinator(
         var who = by.Kind == "customer" ? "You've ended the chat" : $"{handoff.AgentName} has ended the chat";
         var prompt = new Activity { Type = ActivityTypes.Message, Text = $"{who}. You're back with the assistant. How satisfied were you with the help you got, from 1 (not at all) to 5 (very)?" }
             .ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
-        await outbox.SendAsync($"customer:{handoffId}:ended", handoffId, ChannelFormatting.WithChoices(prompt, SatisfactionChoices), toCustomer: true, cancellationToken);
+        await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoffId}:ended", handoffId, ChannelFormatting.WithChoices(prompt, SatisfactionChoices), ToCustomer: true), cancellationToken);
         await hub.StatusAsync(handoff, "completed", $"The conversation with {HandoffCard.CustomerName(handoff)} has ended ({by.Kind}).", cancellationToken);
         await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, $"Completed by {handoff.AgentName}"), cancellationToken);
         await DispatchAsync(cancellationToken);
@@ -293,7 +323,6 @@ public sealed partial class HandoffCoordinator(
             }
         }
         await DispatchAsync(cancellationToken);
-        await outbox.RetryDueAsync(now, cancellationToken);
     }
 
     /// <summary>Where a waiting handoff stands now, in words.</summary>
@@ -351,7 +380,7 @@ public sealed partial class HandoffCoordinator(
                 routing.RemoveWaiting(handoff.Id);
                 var menu = new Activity { Type = ActivityTypes.Message, Text = "I'm sorry: nobody who can help with this has become available. What would you like to do?" }
                     .ApplyConversationReference(unassigned.Customer) with { ReplyToId = null };
-                await outbox.SendAsync($"customer:{handoff.Id}:unassigned", handoff.Id, ChannelFormatting.WithChoices(menu, Alternatives), toCustomer: true, cancellationToken);
+                await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoff.Id}:unassigned", handoff.Id, ChannelFormatting.WithChoices(menu, Alternatives), ToCustomer: true), cancellationToken);
                 await hub.StatusAsync(unassigned, "failed", "No qualified agent became available in time.", cancellationToken);
             }
             return;
@@ -380,28 +409,64 @@ public sealed partial class HandoffCoordinator(
         {
             routing.UpsertAgent(agent.ToRoutable());
         }
+        await RestoreHistoryAsync(now, cancellationToken);
         foreach (var handoff in await store.ListActiveWithoutPacketsAsync(cancellationToken))
         {
-            var item = new WaitingItem(new HandoffRequest(handoff.Id, handoff.Queue, handoff.Skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,
-                handoff.Customer.ChannelId!, handoff.Declined.Select(d => new AgentId(d)).ToHashSet()));
+            var item = new WaitingItem(RequestOf(handoff));
             if (handoff.Status == HandoffStatus.WithAgent && handoff.AgentId is { } agent)
             {
                 routing.RestoreAccepted(item, new AgentId(agent), handoff.AcceptedAt ?? now);
                 continue;
             }
-            if (handoff.Status == HandoffStatus.Offered)
+            if (handoff.Status == HandoffStatus.Offered && handoff.OfferedTo is { } offeredTo && handoff.OfferedAt is { } offeredAt)
             {
-                await store.TryTransitionAsync(handoff.Id, h => h.Withdraw(now, "restart: offered again"), HandoffActor.System, cancellationToken);
+                // The offer survives the restart with its original time: the agent can still accept it, and it expires as before.
+                routing.RestoreOffered(item, new AgentId(offeredTo), offeredAt);
+                continue;
             }
             routing.AddWaiting(item);
         }
     }
 
-    private Task<OutboxResult> ToCustomerAsync(HandoffRecord handoff, string purpose, string text, CancellationToken cancellationToken)
+    /// <summary>
+    /// Handling times (accept to end) of handoffs ended within <c>Routing:EstimateWindow</c>, at most
+    /// <c>EstimateMaxSamples</c> per queue, the most recent ones, and the last agent of each customer within
+    /// <c>Routing:PreferLastAgentWithin</c>: the estimates and the last-agent preference are the same after a restart.
+    /// </summary>
+    private async Task RestoreHistoryAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var window = times.Value.EstimateWindow;
+        var prefer = times.Value.PreferLastAgentWithin;
+        var ended = await store.ListEndedSinceAsync(now - (window > prefer ? window : prefer), cancellationToken);
+        var samples = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var handled = new List<HandoffRecord>();
+        for (var i = ended.Count - 1; i >= 0; i--)
+        {
+            if (ended[i] is { AgentId: not null, AcceptedAt: not null, EndedAt: { } at } handoff && at >= now - window
+                && samples.GetValueOrDefault(handoff.Queue) < times.Value.EstimateMaxSamples)
+            {
+                samples[handoff.Queue] = samples.GetValueOrDefault(handoff.Queue) + 1;
+                handled.Add(handoff);
+            }
+        }
+        for (var i = handled.Count - 1; i >= 0; i--)
+        {
+            routing.RecordHandlingTime(handled[i].Queue, handled[i].EndedAt!.Value - handled[i].AcceptedAt!.Value, handled[i].EndedAt!.Value);
+        }
+        foreach (var handoff in ended)
+        {
+            if (handoff is { AgentId: { } agent, AcceptedAt: { } accepted } && accepted >= now - prefer)
+            {
+                routing.RecordServed(handoff.CustomerKey, new AgentId(agent), accepted);
+            }
+        }
+    }
+
+    private Task<bool> ToCustomerAsync(HandoffRecord handoff, string purpose, string text, CancellationToken cancellationToken)
     {
         var message = new Activity { Type = ActivityTypes.Message, Text = text, TextFormat = "plain" }
             .ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
-        return outbox.SendAsync($"customer:{handoff.Id}:{purpose}", handoff.Id, message, toCustomer: true, cancellationToken);
+        return outbox.EnqueueAsync(new OutboxMessage($"customer:{handoff.Id}:{purpose}", handoff.Id, message, ToCustomer: true), cancellationToken);
     }
 
     internal static Task SendInTurnAsync(ITurnContext turn, Activity activity, CancellationToken cancellationToken) =>

@@ -18,7 +18,7 @@ public sealed class HandoffMiddleware(
     AgentHubHandler agentHub,
     HubNotifier hub,
     IHandoffStore store,
-    IHandoffFeedbackStore feedback,
+    OutboxSignal signal,
     IOptions<HandoffOptions> options,
     TimeProvider time) : HandoffBot.Pipeline.IMiddleware
 {
@@ -94,7 +94,7 @@ public sealed class HandoffMiddleware(
                     return;
                 }
             }
-            await hub.RelayToAgentAsync(handoff, activity, text, cancellationToken);
+            signal.AddTo(TurnWrites.Of(turn), hub.RelayToAgent(handoff, activity, text));
             await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(
                 $"Thanks, the agent will see that. {coordinator.DescribeWaitFor(handoff.Id)} Type \"cancel\" to go back to the assistant."), cancellationToken);
             return;
@@ -108,11 +108,7 @@ public sealed class HandoffMiddleware(
             }
             return;
         }
-        var relayed = await hub.RelayToAgentAsync(handoff, activity, text, cancellationToken);
-        if (!relayed.Delivered && !relayed.Duplicate)
-        {
-            await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Your message is taking a moment to reach the agent; it will be delivered, no need to send it again."), cancellationToken);
-        }
+        signal.AddTo(TurnWrites.Of(turn), hub.RelayToAgent(handoff, activity, text));
     }
 
     /// <summary>Applies a finished handoff to the customer's state once: reasons released, cool-down set, the right prompt.</summary>
@@ -147,7 +143,7 @@ public sealed class HandoffMiddleware(
         switch (section.Prompt)
         {
             case CustomerPrompt.Satisfaction when Score(text) is { } score:
-                await feedback.SaveSatisfactionAsync(handoff.Id, handoff.CustomerKey, handoff.AgentId, score, time.GetUtcNow(), cancellationToken);
+                TurnWrites.Of(turn).Add(new SatisfactionScore(handoff.Id, handoff.CustomerKey, handoff.AgentId, score, time.GetUtcNow()));
                 await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Thank you for your feedback! Is there anything else I can help with?"), cancellationToken);
                 return true;
             case CustomerPrompt.Alternatives when ChannelFormatting.Choice(text, HandoffCoordinator.Alternatives) == 0:
@@ -158,8 +154,8 @@ public sealed class HandoffMiddleware(
                 await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Sure, I'm here. What can I help you with?"), cancellationToken);
                 return true;
             case CustomerPrompt.FollowUpMessage when text.Length > 0:
-                await feedback.SaveFollowUpAsync(new FollowUpMessage(handoff.Id, handoff.CustomerKey, activity.ChannelId!, activity.From?.Id ?? string.Empty,
-                    SensitiveDataMasker.Mask(text), time.GetUtcNow()), cancellationToken);
+                TurnWrites.Of(turn).Add(new FollowUpMessage(handoff.Id, handoff.CustomerKey, activity.ChannelId!, activity.From?.Id ?? string.Empty,
+                    SensitiveDataMasker.Mask(text), time.GetUtcNow()));
                 await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Thanks, I've passed your message on. Someone will follow up with you. Anything else I can help with meanwhile?"), cancellationToken);
                 return true;
             default:

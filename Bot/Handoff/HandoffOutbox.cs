@@ -1,207 +1,97 @@
-using System.Globalization;
-using System.Text.Json;
-using HandoffBot.Hosting;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
-using HandoffBot.Storage.Sqlite;
-using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Handoff;
 
+public enum OutboxStatus
+{
+    Pending = 0,
+    Sending = 1,
+    Sent = 2,
+    Failed = 3,
+}
+
 /// <summary>
-/// Everything the handoff sends outside a turn (agent messages to customers, customer messages to agents, hub
-/// notices) is first written here under an idempotency key (e.g. the source activity id), then delivered; a failed
-/// delivery stays and is retried with back-off; after the last attempt it is kept, marked failed and logged. Nothing
-/// is dropped silently.
+/// A message the handoff sends outside a turn's replies (a relay to the customer or the agent, a hub notice), stored
+/// under an idempotency key (e.g. the source activity id) in the same commit as what caused it: a record of the
+/// turn (<see cref="TurnWrites.Add"/>) or <see cref="IHandoffOutbox.EnqueueAsync"/> for background work. The
+/// <see cref="OutboxDispatcher"/> delivers it after the commit.
+/// </summary>
+public sealed record OutboxMessage(string Key, string HandoffId, Activity Activity, bool ToCustomer) : ITurnRecord
+{
+    /// <summary>
+    /// Messages to one destination are delivered in the order they were stored. For a customer the destination is their
+    /// conversation; in the agent hub it is the handoff within the hub conversation (one hub conversation carries every
+    /// handoff: one handoff's initiate, offer and status stay in order, different handoffs do not wait for each other).
+    /// </summary>
+    public string Destination => ToCustomer
+        ? $"{Activity.ChannelId}/{Activity.Conversation?.Id}"
+        : $"{Activity.ChannelId}/{Activity.Conversation?.Id}#{HandoffId}";
+}
+
+/// <summary>A claimed outbox row on its way out.</summary>
+public sealed record OutboxDelivery(long Seq, OutboxMessage Message, int Attempts);
+
+public sealed record OutboxItem(string Key, string HandoffId, OutboxStatus Status, int Attempts, string? LastError);
+
+/// <summary>
+/// The durable outbox: nothing the handoff sends is dropped silently. Rows are delivered in order per destination;
+/// a failed delivery stays and is retried with back-off; after the last attempt (or a permanent failure) it is kept,
+/// marked failed and logged.
 /// </summary>
 public interface IHandoffOutbox
 {
-    /// <summary>Stores and delivers <paramref name="activity"/> (already addressed). False when delivery failed for now (it will be retried).</summary>
-    Task<OutboxResult> SendAsync(string key, string handoffId, Activity activity, bool toCustomer, CancellationToken cancellationToken);
+    /// <summary>Stores <paramref name="message"/> in its own commit (background work) and wakes the dispatcher. False: the key is stored already.</summary>
+    Task<bool> EnqueueAsync(OutboxMessage message, CancellationToken cancellationToken);
 
-    /// <summary>Delivers what is due at <paramref name="now"/>.</summary>
-    Task RetryDueAsync(DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Claims (marks sending) up to <paramref name="max"/> rows due at <paramref name="now"/>, in order per destination:
+    /// from the oldest undelivered row of each destination, at most <paramref name="perDestination"/>, stopping at the
+    /// first row that is in flight or waiting for its retry (so a failing row holds the later rows of its destination).
+    /// Claims left by a process that died mid-send are taken again once stale.
+    /// </summary>
+    Task<IReadOnlyList<OutboxDelivery>> ClaimDueAsync(DateTimeOffset now, int max, int perDestination, CancellationToken cancellationToken);
 
-    /// <summary>Items not delivered yet (pending or failed), oldest first.</summary>
+    /// <summary>Gives claimed rows back unsent (a row before them in their destination failed).</summary>
+    Task ReleaseAsync(IReadOnlyList<OutboxDelivery> deliveries, CancellationToken cancellationToken);
+
+    /// <summary>Marks the row sent, in one commit with the customer-transcript entries of what was sent.</summary>
+    Task MarkSentAsync(OutboxDelivery delivery, string? activityId, IReadOnlyList<Activity> transcript, CancellationToken cancellationToken);
+
+    /// <summary>Puts the row back for a retry at <paramref name="next"/>, or marks it failed for good.</summary>
+    Task MarkUndeliveredAsync(OutboxDelivery delivery, DateTimeOffset next, string error, bool givenUp, CancellationToken cancellationToken);
+
+    /// <summary>The channel's id for the delivered message under <paramref name="key"/> (to update a card later), or null.</summary>
+    Task<string?> DeliveredIdAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Items not delivered yet (pending, sending or failed), oldest first.</summary>
     Task<IReadOnlyList<OutboxItem>> UndeliveredAsync(CancellationToken cancellationToken);
 }
 
-public sealed record OutboxResult(bool Delivered, bool Duplicate, string? ActivityId);
-
-public sealed record OutboxItem(string Key, string HandoffId, string Status, int Attempts, string? LastError);
-
-internal sealed partial class SqliteHandoffOutbox(
-    SqliteDatabase database,
-    IServiceProvider services,
-    ITranscriptStore transcripts,
-    TimeProvider time,
-    IOptions<HandoffOptions> options,
-    ILogger<SqliteHandoffOutbox> logger) : IHandoffOutbox
+/// <summary>Wakes the <see cref="OutboxDispatcher"/> after a commit that stored outbox rows (a signal, no data: the dispatcher reads the store).</summary>
+public sealed class OutboxSignal
 {
-    private static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(1);
+    private readonly System.Threading.Channels.Channel<bool> _signals =
+        System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1)
+        {
+            FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
+        });
 
-    // Resolved on first use: the adapter's pipeline contains the handoff middleware, which uses this outbox.
-    private ChannelAdapter Adapter => services.GetRequiredService<ChannelAdapter>();
+    public void Notify() => _signals.Writer.TryWrite(true);
 
-    internal sealed class Schema : ISqliteSchema
+    /// <summary>Adds <paramref name="message"/> to the turn's commit and wakes the dispatcher once that commit is done.</summary>
+    public void AddTo(TurnWrites writes, OutboxMessage message)
     {
-        public string Name => "handoff_outbox";
-
-        public IReadOnlyList<string> Migrations => ["""
-            CREATE TABLE IF NOT EXISTS handoff_outbox (
-                key             TEXT PRIMARY KEY,
-                handoff_id      TEXT NOT NULL,
-                to_customer     INTEGER NOT NULL,
-                activity_json   TEXT NOT NULL,
-                status          TEXT NOT NULL,
-                attempts        INTEGER NOT NULL,
-                next_attempt_at TEXT NOT NULL,
-                last_error      TEXT,
-                delivered_id    TEXT,
-                created_at      TEXT NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_handoff_outbox_due ON handoff_outbox (status, next_attempt_at);
-            """];
+        ArgumentNullException.ThrowIfNull(writes);
+        writes.Add(message);
+        writes.AfterCommit(_ =>
+        {
+            Notify();
+            return Task.CompletedTask;
+        });
     }
 
-    public async Task<OutboxResult> SendAsync(string key, string handoffId, Activity activity, bool toCustomer, CancellationToken cancellationToken)
-    {
-        var now = SqliteHandoffStore.Format(time.GetUtcNow());
-        var json = JsonSerializer.Serialize(activity, ProtocolJsonContext.Default.Activity);
-        var inserted = await database.WriteAsync(session => session.Command("""
-                INSERT INTO handoff_outbox (key, handoff_id, to_customer, activity_json, status, attempts, next_attempt_at, created_at)
-                VALUES ($key, $handoff, $customer, $json, 'sending', 0, $now, $now) ON CONFLICT(key) DO NOTHING
-                """)
-            .With("$key", key)
-            .With("$handoff", handoffId)
-            .With("$customer", toCustomer ? 1 : 0)
-            .With("$json", json)
-            .With("$now", now)
-            .ExecuteNonQuery(), cancellationToken);
-        if (inserted == 0)
-        {
-            return new OutboxResult(false, true, null); // already stored: a redelivered activity is not sent twice
-        }
-        return await DeliverAsync(key, activity, toCustomer, attempts: 0, cancellationToken);
-    }
-
-    public async Task RetryDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var due = await database.ReadAsync(session =>
-        {
-            var items = new List<(string Key, Activity Activity, bool ToCustomer, int Attempts)>();
-            using var reader = session.Command("""
-                    SELECT key, activity_json, to_customer, attempts FROM handoff_outbox
-                    WHERE (status = 'pending' AND next_attempt_at <= $now) OR (status = 'sending' AND next_attempt_at <= $stale)
-                    ORDER BY created_at LIMIT 100
-                    """)
-                .With("$now", SqliteHandoffStore.Format(now))
-                .With("$stale", SqliteHandoffStore.Format(now - StaleClaim))
-                .ExecuteReader();
-            while (reader.Read())
-            {
-                items.Add((reader.GetString(0), JsonSerializer.Deserialize(reader.GetString(1), ProtocolJsonContext.Default.Activity)!, reader.GetInt32(2) == 1, reader.GetInt32(3)));
-            }
-            return items;
-        }, cancellationToken);
-        foreach (var item in due)
-        {
-            if (await ClaimAsync(item.Key, now, cancellationToken))
-            {
-                await DeliverAsync(item.Key, item.Activity, item.ToCustomer, item.Attempts, cancellationToken);
-            }
-        }
-    }
-
-    public Task<IReadOnlyList<OutboxItem>> UndeliveredAsync(CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<OutboxItem>>(session =>
-        {
-            var items = new List<OutboxItem>();
-            using var reader = session.Command("SELECT key, handoff_id, status, attempts, last_error FROM handoff_outbox WHERE status <> 'sent' ORDER BY created_at").ExecuteReader();
-            while (reader.Read())
-            {
-                items.Add(new OutboxItem(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
-            }
-            return items;
-        }, cancellationToken);
-
-    private async Task<bool> ClaimAsync(string key, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await database.WriteAsync(session => session.Command("UPDATE handoff_outbox SET status = 'sending', next_attempt_at = $now WHERE key = $key AND status IN ('pending', 'sending')")
-            .With("$key", key)
-            .With("$now", SqliteHandoffStore.Format(now))
-            .ExecuteNonQuery(), cancellationToken) == 1;
-
-    private async Task<OutboxResult> DeliverAsync(string key, Activity activity, bool toCustomer, int attempts, CancellationToken cancellationToken)
-    {
-        var reference = new ConversationReference
-        {
-            ChannelId = activity.ChannelId,
-            ServiceUrl = activity.ServiceUrl,
-            Conversation = activity.Conversation,
-            Bot = activity.From,
-            User = activity.Recipient,
-        };
-        try
-        {
-            string? id = null;
-            var parts = toCustomer ? ChannelFormatting.ForChannel(activity) : [activity];
-            await Adapter.ContinueConversationAsync(reference, async (turn, ct) =>
-            {
-                var responses = await turn.SendActivitiesAsync(parts, ct);
-                id = responses.Count > 0 ? responses[0].Id : null;
-            }, cancellationToken);
-            await MarkAsync(key, "sent", attempts + 1, null, null, id, cancellationToken);
-            if (toCustomer)
-            {
-                await RecordAsync(parts, id, cancellationToken);
-            }
-            return new OutboxResult(true, false, id);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            var attempt = attempts + 1;
-            var permanent = exception is ConnectorException { IsForbidden: true } || exception is ArgumentException;
-            var failed = permanent || attempt >= options.Value.OutboxMaxAttempts;
-            var delay = exception is ConnectorException { RetryAfter: { } retryAfter } ? retryAfter : Backoff(attempt);
-            LogDeliveryFailed(logger, exception, key, attempt, failed);
-            await MarkAsync(key, failed ? "failed" : "pending", attempt, time.GetUtcNow() + delay, exception.Message, null, CancellationToken.None);
-            return new OutboxResult(false, false, null);
-        }
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var delay = options.Value.OutboxRetryDelay * Math.Pow(2, Math.Min(attempt - 1, 10));
-        return delay > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : delay;
-    }
-
-    private async Task RecordAsync(IReadOnlyList<Activity> parts, string? id, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        await transcripts.AppendAsync([.. parts.Select(p => p with
-        {
-            Id = p.Id ?? id,
-            Timestamp = now,
-            From = (p.From ?? new ChannelAccount()) with { Role = p.From?.Role ?? RoleTypes.Bot },
-            Recipient = (p.Recipient ?? new ChannelAccount()) with { Role = RoleTypes.User },
-        })], cancellationToken);
-    }
-
-    private Task<int> MarkAsync(string key, string status, int attempts, DateTimeOffset? next, string? error, string? deliveredId, CancellationToken cancellationToken) =>
-        database.WriteAsync(session => session.Command("""
-                UPDATE handoff_outbox SET status = $status, attempts = $attempts, last_error = $error, delivered_id = $delivered,
-                    next_attempt_at = COALESCE($next, next_attempt_at)
-                WHERE key = $key
-                """)
-            .With("$key", key)
-            .With("$status", status)
-            .With("$attempts", attempts)
-            .With("$error", error)
-            .With("$delivered", deliveredId)
-            .With("$next", next is { } n ? SqliteHandoffStore.Format(n) : null)
-            .ExecuteNonQuery(), cancellationToken);
-
-    [LoggerMessage(EventId = 4200, Level = LogLevel.Warning, Message = "Handoff delivery {Key} failed (attempt {Attempt}, given up: {GivenUp})")]
-    private static partial void LogDeliveryFailed(ILogger logger, Exception exception, string key, int attempt, bool givenUp);
+    internal System.Threading.Channels.ChannelReader<bool> Reader => _signals.Reader;
 }

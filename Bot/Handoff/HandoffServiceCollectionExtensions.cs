@@ -24,8 +24,16 @@ public static class HandoffServiceCollectionExtensions
         services.TryAddSingleton<IHandoffStore>(sp => sp.GetRequiredService<SqliteHandoffStore>());
         services.AddSingleton<IConversationAssignments>(sp => sp.GetRequiredService<SqliteHandoffStore>());
         services.TryAddSingleton<IHandoffOutbox, SqliteHandoffOutbox>();
+        services.TryAddSingleton<OutboxSignal>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteOutboxWriter>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteHandoffOpenedWriter>();
+        services.TryAddSingleton<HandoffIntakeQueue>();
+        services.AddHostedService<HandoffIntakeWorker>();
+        services.AddHostedService<OutboxDispatcher>();
         services.TryAddSingleton<ICustomerProfileStore, SqliteCustomerProfileStore>();
         services.TryAddSingleton<IHandoffFeedbackStore, SqliteHandoffFeedbackStore>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteSatisfactionWriter>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteFollowUpWriter>();
         services.TryAddSingleton<ExtractiveSummarizer>();
         services.TryAddSingleton<IHandoffSummarizer>(sp => sp.GetService<IChatClient>() is { } chat
             ? new ChatClientSummarizer(chat, sp.GetRequiredService<ILogger<ChatClientSummarizer>>())

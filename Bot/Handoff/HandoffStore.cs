@@ -36,6 +36,9 @@ public interface IHandoffStore
     /// </summary>
     Task<IReadOnlyList<HandoffRecord>> ListForSweepAsync(DateTimeOffset offeredBy, CancellationToken cancellationToken);
 
+    /// <summary>Handoffs no longer active whose last change was at or after <paramref name="since"/>, without packets, oldest first (the restore of handling times and last agents).</summary>
+    Task<IReadOnlyList<HandoffRecord>> ListEndedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken);
+
     /// <summary>The active handoff worked in this hub conversation (a Teams thread), or null.</summary>
     Task<HandoffRecord?> FindActiveByHubConversationAsync(string conversationId, CancellationToken cancellationToken);
 
@@ -49,6 +52,20 @@ public interface IHandoffStore
     Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<HandoffAuditEntry>> ReadAuditAsync(string handoffId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A handoff opened in a customer's turn (<c>Bot -> Queued</c>, or straight to Unassigned), with its audit line: a
+/// record of that turn's commit. If the customer already has an active handoff the commit fails with a state conflict.
+/// </summary>
+public sealed record HandoffOpened(HandoffRecord Record, HandoffAuditEntry Audit) : HandoffBot.Storage.ITurnRecord
+{
+    /// <summary>The record (at version 1) and audit line of a successful opening transition.</summary>
+    public static HandoffOpened From(Transition opened, HandoffActor actor)
+    {
+        var record = (opened.Value ?? throw new ArgumentException("Only a successful transition can be stored.", nameof(opened))) with { Version = 1 };
+        return new HandoffOpened(record, new HandoffAuditEntry(record.Id, record.UpdatedAt, actor, opened.Action, HandoffStatus.Bot, record.Status, opened.Reason));
+    }
 }
 
 public static class HandoffStoreExtensions
@@ -98,22 +115,32 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
 
     public Task<Transition> CreateAsync(Transition opened, HandoffActor actor, CancellationToken cancellationToken)
     {
-        var record = opened.Value ?? throw new ArgumentException("Only a successful transition can be stored.", nameof(opened));
-        var stored = record with { Version = 1 };
-        var json = JsonSerializer.Serialize(stored, HandoffJsonContext.Default.HandoffRecord);
-        var audit = new HandoffAuditEntry(record.Id, record.UpdatedAt, actor, opened.Action, HandoffStatus.Bot, record.Status, opened.Reason);
-        return database.WriteAsync(session =>
+        var record = HandoffOpened.From(opened, actor);
+        var insert = PrepareInsert(record);
+        return database.WriteAsync(session => insert(session)
+            ? opened with { Value = record.Record }
+            : new Transition(null, new HandoffError(HandoffError.Conflict, "This conversation already has a handoff under way."), opened.Action, opened.Reason),
+            cancellationToken);
+    }
+
+    /// <summary>The insert of a newly opened handoff and its audit line; false (nothing written) when the customer already has an active one.</summary>
+    internal static Func<SqliteSession, bool> PrepareInsert(HandoffOpened opened)
+    {
+        var record = opened.Record;
+        var json = JsonSerializer.Serialize(record, HandoffJsonContext.Default.HandoffRecord);
+        return session =>
         {
             try
             {
                 session.Command("""
                     INSERT INTO handoff (id, customer_key, status, active, version, hub_conversation, created_at, updated_at, json)
-                    VALUES ($id, $customer, $status, $active, 1, $hub, $now, $now, $json)
+                    VALUES ($id, $customer, $status, $active, $version, $hub, $now, $now, $json)
                     """)
                     .With("$id", record.Id)
                     .With("$customer", record.CustomerKey)
                     .With("$status", record.Status.ToString())
                     .With("$active", record.IsActive ? 1 : 0)
+                    .With("$version", record.Version)
                     .With("$hub", record.HubThread?.Conversation?.Id)
                     .With("$now", Format(record.UpdatedAt))
                     .With("$json", json)
@@ -121,11 +148,11 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
             }
             catch (SqliteException exception) when (exception.SqliteErrorCode == 19)
             {
-                return new Transition(null, new HandoffError(HandoffError.Conflict, "This conversation already has a handoff under way."), opened.Action, opened.Reason);
+                return false;
             }
-            AppendAudit(session, audit);
-            return opened with { Value = stored };
-        }, cancellationToken);
+            AppendAudit(session, opened.Audit);
+            return true;
+        };
     }
 
     public async Task<HandoffRecord?> GetAsync(string id, CancellationToken cancellationToken) =>
@@ -151,6 +178,9 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
                 UNION SELECT rowid FROM handoff WHERE active = 1 AND status = 'Offered' AND json_extract(json, '$.offeredAt') <= $p)
             ORDER BY created_at, rowid
             """, Format(offeredBy), cancellationToken);
+
+    public Task<IReadOnlyList<HandoffRecord>> ListEndedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        QueryAsync("SELECT json_remove(json, '$.packet') FROM handoff WHERE active = 0 AND updated_at >= $p ORDER BY updated_at, rowid", Format(since), cancellationToken);
 
     public async Task<HandoffRecord?> FindActiveByHubConversationAsync(string conversationId, CancellationToken cancellationToken) =>
         First(await QueryAsync("SELECT json FROM handoff WHERE active = 1 AND hub_conversation = $p LIMIT 1", conversationId, cancellationToken));
@@ -250,7 +280,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
             .With("$json", JsonSerializer.Serialize(stored, HandoffJsonContext.Default.HandoffRecord))
             .ExecuteNonQuery() == 1;
 
-    private static void AppendAudit(SqliteSession session, HandoffAuditEntry entry) =>
+    internal static void AppendAudit(SqliteSession session, HandoffAuditEntry entry) =>
         session.Command("""
             INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason)
             VALUES ($id, $at, $kind, $actor, $name, $action, $from, $to, $reason)

@@ -17,6 +17,40 @@ public sealed partial class TurnQueue(IServiceProvider services, IInboxStore inb
         .Select(_ => Channel.CreateBounded<InboxItem>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }))];
 
     private List<InboxItem>[] _recovered = [];
+    private readonly Lock _idleGate = new();
+    private int _outstanding;
+    private TaskCompletionSource? _idle;
+
+    /// <summary>
+    /// Completes when every turn queued so far has run and committed (nothing waiting, nothing running): for a graceful
+    /// drain, and for tests that read the store after a reply (the reply leaves before its turn's commit).
+    /// </summary>
+    public Task WhenIdleAsync(CancellationToken cancellationToken)
+    {
+        lock (_idleGate)
+        {
+            if (_outstanding == 0)
+            {
+                return Task.CompletedTask;
+            }
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idle.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    private void Track(int delta)
+    {
+        TaskCompletionSource? idle = null;
+        lock (_idleGate)
+        {
+            _outstanding += delta;
+            if (_outstanding == 0)
+            {
+                (idle, _idle) = (_idle, null);
+            }
+        }
+        idle?.TrySetResult();
+    }
 
     /// <summary>
     /// Stores <paramref name="activity"/> in the inbox and queues its turn. Completes once the activity is durable;
@@ -31,6 +65,7 @@ public sealed partial class TurnQueue(IServiceProvider services, IInboxStore inb
             return;
         }
         // The item is durable now: queue it even if the channel gives up on its request.
+        Track(1);
         await _partitions[PartitionOf(activity)].Writer.WriteAsync(item, CancellationToken.None);
     }
 
@@ -38,6 +73,7 @@ public sealed partial class TurnQueue(IServiceProvider services, IInboxStore inb
     {
         var pending = await inbox.ReadPendingAsync(cancellationToken);
         _recovered = [.. _partitions.Select(_ => new List<InboxItem>())];
+        Track(pending.Count);
         foreach (var item in pending)
         {
             _recovered[PartitionOf(item.Activity)].Add(item);
@@ -92,6 +128,13 @@ public sealed partial class TurnQueue(IServiceProvider services, IInboxStore inb
         catch (Exception exception)
         {
             LogQueuedTurnFailed(logger, exception, item.Activity.Conversation?.Id);
+        }
+        finally
+        {
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                Track(-1);
+            }
         }
         return true;
     }

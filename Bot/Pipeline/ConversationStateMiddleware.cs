@@ -5,7 +5,7 @@ namespace HandoffBot.Pipeline;
 /// <summary>
 /// Loads the conversation's state before the turn and saves it after, with optimistic concurrency:
 /// if another turn saved first, the save fails loudly with <see cref="StateConflictException"/> (never a lost update).
-/// In a pipeline with a turn store the save is part of the turn's single commit (<see cref="TurnWrites"/>).
+/// The save is part of the turn's single commit (<see cref="TurnWrites"/>).
 /// </summary>
 public sealed class ConversationStateMiddleware(IConversationStateStore store) : IMiddleware
 {
@@ -21,14 +21,7 @@ public sealed class ConversationStateMiddleware(IConversationStateStore store) :
 
         if (state.HasChanges)
         {
-            if (TurnWrites.Pending(turn) is { } writes)
-            {
-                writes.SetState(new StateWrite(key, state.ToJson(), state.Version));
-            }
-            else
-            {
-                await store.WriteAsync(key, state.ToJson(), state.Version, cancellationToken);
-            }
+            TurnWrites.Of(turn).SetState(new StateWrite(key, state.ToJson(), state.Version));
         }
     }
 }

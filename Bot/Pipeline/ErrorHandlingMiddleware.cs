@@ -40,9 +40,9 @@ public sealed partial class ErrorHandlingMiddleware(ILogger<ErrorHandlingMiddlew
         }
     }
 
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Turn failed: {Type} on {ChannelId} conversation {ConversationId}")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Turn failed: {Type} on {ChannelId} conversation {ConversationId}")]
     private static partial void LogTurnFailed(ILogger logger, Exception exception, string? type, string? channelId, string? conversationId);
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Could not tell conversation {ConversationId} that its turn failed")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Could not tell conversation {ConversationId} that its turn failed")]
     private static partial void LogApologyFailed(ILogger logger, Exception exception, string? conversationId);
 }

@@ -1,53 +1,52 @@
 using HandoffBot.Protocol;
-using HandoffBot.Storage;
 
 namespace HandoffBot.Pipeline;
 
 /// <summary>
 /// Records the inbound activity and everything the turn sends, in order, each with from.role, recipient.role
-/// and a UTC timestamp, so the conversation can be exported as an Emulator <c>.transcript</c>.
-/// In a pipeline with a turn store the entries are part of the turn's single commit (<see cref="TurnWrites"/>).
+/// and a UTC timestamp, so the conversation can be exported as an Emulator <c>.transcript</c>. The entries are part
+/// of the turn's single commit (<see cref="TurnWrites"/>). Proactive sends (the outbox) stamp with the same
+/// <see cref="StampSent"/>, so a relayed message reads exactly like a reply.
 /// </summary>
-public sealed class TranscriptMiddleware(ITranscriptStore store, TimeProvider time) : IMiddleware
+public sealed class TranscriptMiddleware(TimeProvider time) : IMiddleware
 {
     public async Task OnTurnAsync(ITurnContext turn, NextDelegate next, CancellationToken cancellationToken)
     {
-        await RecordAsync(turn, [Stamp(turn.Activity, RoleTypes.User, RoleTypes.Bot)], cancellationToken);
+        var writes = TurnWrites.Of(turn);
+        writes.AddTranscript([Stamp(turn.Activity, RoleTypes.User, RoleTypes.Bot, time.GetUtcNow())]);
 
         turn.OnSendActivities(async (context, activities, sendNext) =>
         {
             var responses = await sendNext(activities);
-            var recorded = new List<Activity>(activities.Count);
-            for (var i = 0; i < activities.Count; i++)
-            {
-                var activity = activities[i];
-                if (activity.IsType(ActivityTypes.Trace))
-                {
-                    continue;
-                }
-                var id = i < responses.Count ? responses[i].Id : null;
-                recorded.Add(Stamp(activity with { Id = activity.Id ?? id }, RoleTypes.Bot, RoleTypes.User));
-            }
-            await RecordAsync(context, recorded, cancellationToken);
+            TurnWrites.Of(context).AddTranscript(StampSent(activities, responses, time.GetUtcNow()));
             return responses;
         });
 
         await next(cancellationToken);
     }
 
-    private Task RecordAsync(ITurnContext turn, IReadOnlyList<Activity> activities, CancellationToken cancellationToken)
+    /// <summary>The transcript entries of activities the bot sent (traces left out), with the ids the channel gave them.</summary>
+    public static IReadOnlyList<Activity> StampSent(IReadOnlyList<Activity> activities, IReadOnlyList<ResourceResponse> responses, DateTimeOffset now)
     {
-        if (TurnWrites.Pending(turn) is { } writes)
+        ArgumentNullException.ThrowIfNull(activities);
+        ArgumentNullException.ThrowIfNull(responses);
+        var recorded = new List<Activity>(activities.Count);
+        for (var i = 0; i < activities.Count; i++)
         {
-            writes.AddTranscript(activities);
-            return Task.CompletedTask;
+            var activity = activities[i];
+            if (activity.IsType(ActivityTypes.Trace))
+            {
+                continue;
+            }
+            var id = i < responses.Count ? responses[i].Id : null;
+            recorded.Add(Stamp(activity with { Id = activity.Id ?? id }, RoleTypes.Bot, RoleTypes.User, now));
         }
-        return store.AppendAsync(activities, cancellationToken);
+        return recorded;
     }
 
-    private Activity Stamp(Activity activity, string fromRole, string recipientRole) => activity with
+    private static Activity Stamp(Activity activity, string fromRole, string recipientRole, DateTimeOffset now) => activity with
     {
-        Timestamp = activity.Timestamp ?? time.GetUtcNow(),
+        Timestamp = activity.Timestamp ?? now,
         From = WithRole(activity.From, fromRole),
         Recipient = WithRole(activity.Recipient, recipientRole),
     };

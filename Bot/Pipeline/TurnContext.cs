@@ -20,7 +20,15 @@ public sealed class TurnContext(Activity activity, IActivitySink sink) : ITurnCo
 
     public bool Responded { get; private set; }
 
-    public TurnFeatures Features { get; } = new();
+    public TurnFeatures Features { get; private set; } = new();
+
+    /// <summary>Forgets everything the turn's first attempt set up (features, send hooks), so it can run again from the start.</summary>
+    internal void ResetForRetry()
+    {
+        Features = new TurnFeatures();
+        _sendHandlers.Clear();
+        Responded = false;
+    }
 
     public void OnSendActivities(SendActivitiesHandler handler) => _sendHandlers.Add(handler);
 

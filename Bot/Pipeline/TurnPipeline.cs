@@ -4,52 +4,62 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HandoffBot.Pipeline;
 
 /// <summary>
-/// The middleware in order, then the bot. Built once at start-up. With a <see cref="ITurnStore"/>, each turn's
-/// writes (<see cref="TurnWrites"/>) are committed together when the turn ends; a cancelled turn commits nothing.
+/// The middleware in order, then the bot. Built once at start-up. Every turn collects its writes in
+/// <see cref="TurnWrites"/> and commits them in ONE transaction when it ends (<see cref="ITurnStore"/>); a cancelled
+/// turn commits nothing. When the commit finds that the state (or a handoff) changed since the turn read it
+/// (<see cref="StateConflictException"/>, another instance won a race), a turn that has sent nothing yet runs again
+/// once from the fresh state, its first attempt discarded; a turn that has already answered cannot be taken back, so
+/// it keeps its transcript (what was received and sent did happen), drops its state and records, and fails loudly.
 /// </summary>
-public sealed class TurnPipeline(IReadOnlyList<IMiddleware> middleware, IBot bot, ITurnStore? turnStore = null)
+public sealed partial class TurnPipeline(IReadOnlyList<IMiddleware> middleware, IBot bot, ITurnStore turnStore, ILogger<TurnPipeline> logger)
 {
     public IReadOnlyList<IMiddleware> Middleware { get; } = middleware;
 
     public async Task RunAsync(ITurnContext turn, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(turn);
-        if (turnStore is null)
+        var inboxItem = turn.Features.Get<TurnWrites>()?.CompletesInboxItem;
+        for (var attempt = 1; ; attempt++)
         {
-            await RunFrom(0, turn, cancellationToken);
-            return;
-        }
-        var writes = turn.Features.Get<TurnWrites>();
-        if (writes is null)
-        {
-            writes = new TurnWrites();
+            var writes = new TurnWrites(inboxItem);
             turn.Features.Set(writes);
-        }
-        try
-        {
-            await RunFrom(0, turn, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch
-        {
-            // The turn failed past the error handler: keep what it received and sent, not its state.
-            await turnStore.CommitAsync(writes.Seal(includeState: false), CancellationToken.None);
-            throw;
-        }
-        // The turn has happened (replies may be out): commit even if the caller gives up now.
-        var commit = writes.Seal(includeState: true);
-        try
-        {
-            await turnStore.CommitAsync(commit, CancellationToken.None);
-        }
-        catch (StateConflictException) when (commit.State is not null)
-        {
-            // Another instance saved this conversation first: keep the transcript, fail the turn loudly.
-            await turnStore.CommitAsync(commit with { State = null }, CancellationToken.None);
-            throw;
+            try
+            {
+                await RunFrom(0, turn, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch
+            {
+                // The turn failed past the error handler: keep what it received and sent, not its state or records.
+                await turnStore.CommitAsync(writes.Seal(complete: false), CancellationToken.None);
+                throw;
+            }
+            // The turn has happened (replies may be out): commit even if the caller gives up now.
+            var commit = writes.Seal(complete: true);
+            try
+            {
+                await turnStore.CommitAsync(commit, CancellationToken.None);
+            }
+            catch (StateConflictException conflict) when (attempt == 1 && !turn.Responded && turn is TurnContext retryable)
+            {
+                LogTurnRetried(logger, conflict.Key, turn.Activity.Conversation?.Id);
+                retryable.ResetForRetry();
+                continue;
+            }
+            catch (StateConflictException)
+            {
+                // Another instance saved this conversation first: keep the transcript, fail the turn loudly.
+                await turnStore.CommitAsync(writes.Seal(complete: false), CancellationToken.None);
+                throw;
+            }
+            foreach (var action in writes.AfterCommitActions)
+            {
+                await action(CancellationToken.None);
+            }
+            return;
         }
     }
 
@@ -57,6 +67,9 @@ public sealed class TurnPipeline(IReadOnlyList<IMiddleware> middleware, IBot bot
         index == Middleware.Count
             ? bot.OnTurnAsync(turn, cancellationToken)
             : Middleware[index].OnTurnAsync(turn, ct => RunFrom(index + 1, turn, ct), cancellationToken);
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Warning, Message = "The commit of a turn of conversation {ConversationId} lost a race on {Key}; running the turn again from the fresh state")]
+    private static partial void LogTurnRetried(ILogger logger, string key, string? conversationId);
 }
 
 /// <summary>Declares the pipeline order in one readable place (Program.cs).</summary>
@@ -96,7 +109,8 @@ public static class TurnPipelineServiceCollectionExtensions
         services.AddSingleton(sp => new TurnPipeline(
             [.. builder.MiddlewareTypes.Select(t => (IMiddleware)sp.GetRequiredService(t))],
             (IBot)sp.GetRequiredService(botType),
-            sp.GetService<ITurnStore>()));
+            sp.GetRequiredService<ITurnStore>(),
+            sp.GetRequiredService<ILogger<TurnPipeline>>()));
         return services;
     }
 }

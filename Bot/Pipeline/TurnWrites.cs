@@ -5,14 +5,17 @@ namespace HandoffBot.Pipeline;
 
 /// <summary>
 /// What a turn writes, collected during the turn and committed by <see cref="TurnPipeline"/> in one transaction
-/// when it ends (see <see cref="ITurnStore"/>): one write per turn instead of several, and a turn that never
-/// commits leaves no trace, so a replayed turn cannot duplicate its transcript. Until then the turn's own
-/// activities are in <see cref="Transcript"/>, not yet in <see cref="ITranscriptStore"/>.
+/// when it ends (see <see cref="ITurnStore"/>): one commit per turn, always, and a turn that never commits leaves no
+/// trace, so a replayed turn cannot duplicate its transcript. Until then the turn's own activities are in
+/// <see cref="Transcript"/>, not yet in <see cref="ITranscriptStore"/>. Features add their facts as data
+/// (<see cref="Add"/>); only the storage provider knows how they are stored.
 /// </summary>
 public sealed class TurnWrites
 {
+    private readonly Lock _gate = new();
     private readonly List<Activity> _transcript = [];
     private readonly List<ITurnRecord> _records = [];
+    private readonly List<Func<CancellationToken, Task>> _afterCommit = [];
 
     /// <param name="completesInboxItem">The inbox item this turn runs, marked done in the same commit.</param>
     public TurnWrites(long? completesInboxItem = null) => CompletesInboxItem = completesInboxItem;
@@ -20,56 +23,104 @@ public sealed class TurnWrites
     public long? CompletesInboxItem { get; }
 
     /// <summary>This turn's transcript entries so far, in order.</summary>
-    public IReadOnlyList<Activity> Transcript => _transcript;
+    public IReadOnlyList<Activity> Transcript
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _transcript];
+            }
+        }
+    }
+
+    /// <summary>This turn's records so far, in order.</summary>
+    public IReadOnlyList<ITurnRecord> Records
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _records];
+            }
+        }
+    }
 
     public StateWrite? State { get; private set; }
 
-    /// <summary>True once committed; later writes go straight to the stores.</summary>
-    public bool IsCommitted { get; private set; }
+    /// <summary>True once sealed for the commit; later writes are a bug (they would be lost) and throw.</summary>
+    public bool IsSealed { get; private set; }
+
+    /// <summary>The turn's writes (every turn of a <see cref="TurnPipeline"/> has them).</summary>
+    public static TurnWrites Of(ITurnContext turn)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        return turn.Features.GetRequired<TurnWrites>();
+    }
 
     public void AddTranscript(IReadOnlyList<Activity> activities)
     {
-        lock (_transcript)
+        lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(IsCommitted, this);
+            ObjectDisposedException.ThrowIf(IsSealed, this);
             _transcript.AddRange(activities);
         }
     }
 
-    /// <summary>Adds a feature's row (an audit entry, say) to this turn's commit.</summary>
-    public void AddRecord(ITurnRecord record)
+    /// <summary>Adds a feature's record (an audit entry, a score, a handoff transition...) to this turn's commit.</summary>
+    public void Add(ITurnRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        lock (_transcript)
+        lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(IsCommitted, this);
+            ObjectDisposedException.ThrowIf(IsSealed, this);
             _records.Add(record);
         }
     }
 
-    /// <summary>The turn's writes while they can still join its commit; null outside a turn store or once committed.</summary>
-    public static TurnWrites? Pending(ITurnContext turn)
-    {
-        ArgumentNullException.ThrowIfNull(turn);
-        return turn.Features.Get<TurnWrites>() is { IsCommitted: false } writes ? writes : null;
-    }
-
     public void SetState(StateWrite state)
     {
-        lock (_transcript)
+        lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(IsCommitted, this);
+            ObjectDisposedException.ThrowIf(IsSealed, this);
             State = state;
         }
     }
 
-    /// <summary>Closes the turn's writes; a failed turn keeps what it received, sent and recorded, not its state.</summary>
-    internal TurnCommit Seal(bool includeState)
+    /// <summary>
+    /// Work that must follow this turn's commit, never precede it (signal the outbox dispatcher, publish the events of
+    /// the records). Runs once the commit succeeded, after the turn (off the customer's reply path); not at all if it failed.
+    /// </summary>
+    public void AfterCommit(Func<CancellationToken, Task> action)
     {
-        lock (_transcript)
+        ArgumentNullException.ThrowIfNull(action);
+        lock (_gate)
         {
-            IsCommitted = true;
-            return new TurnCommit([.. _transcript], includeState ? State : null, CompletesInboxItem, [.. _records]);
+            ObjectDisposedException.ThrowIf(IsSealed, this);
+            _afterCommit.Add(action);
+        }
+    }
+
+    internal IReadOnlyList<Func<CancellationToken, Task>> AfterCommitActions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _afterCommit];
+            }
+        }
+    }
+
+    /// <summary>Closes the turn's writes; a failed turn keeps what it received and sent, not its state or records.</summary>
+    internal TurnCommit Seal(bool complete)
+    {
+        lock (_gate)
+        {
+            IsSealed = true;
+            return complete
+                ? new TurnCommit([.. _transcript], State, CompletesInboxItem, [.. _records])
+                : new TurnCommit([.. _transcript], null, CompletesInboxItem, []);
         }
     }
 }

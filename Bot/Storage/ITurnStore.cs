@@ -1,5 +1,4 @@
 using HandoffBot.Protocol;
-using HandoffBot.Storage.Sqlite;
 
 namespace HandoffBot.Storage;
 
@@ -7,18 +6,16 @@ namespace HandoffBot.Storage;
 public sealed record StateWrite(string Key, string Json, long? ExpectedVersion);
 
 /// <summary>
-/// A row a feature adds to its turn's commit (an escalation audit entry, say), written in the same transaction as
-/// the turn's transcript and state: all of them or none, and no write transaction of its own per turn.
+/// A fact a feature adds to its turn's commit (an escalation audit entry, a satisfaction score, a handoff transition,
+/// an outbox message): plain provider-neutral data. Each storage provider maps every record type to its own writes
+/// (SQLite: one <c>ISqliteTurnRecordWriter</c> per type); a record type no writer knows fails the commit before
+/// anything is written.
 /// </summary>
-public interface ITurnRecord
-{
-    /// <summary>Writes the row inside the turn's SQLite transaction; prepared (serialised) before, so this only inserts.</summary>
-    void WriteTo(SqliteSession session);
-}
+public interface ITurnRecord;
 
 /// <summary>
 /// Everything one turn writes: its transcript entries in order, its state, the inbox item it finishes, and the
-/// rows features added (<see cref="ITurnRecord"/>).
+/// records features added (<see cref="ITurnRecord"/>).
 /// </summary>
 public sealed record TurnCommit(IReadOnlyList<Activity> Transcript, StateWrite? State, long? CompletesInboxItem, IReadOnlyList<ITurnRecord> Records)
 {
@@ -30,7 +27,7 @@ public interface ITurnStore
 {
     /// <summary>
     /// Writes <paramref name="commit"/> atomically. Throws <see cref="StateConflictException"/> (and writes nothing)
-    /// when the state changed since it was read.
+    /// when the state, or a versioned record (a handoff transition), changed since it was read.
     /// </summary>
     Task CommitAsync(TurnCommit commit, CancellationToken cancellationToken);
 }

@@ -1,0 +1,139 @@
+using HandoffBot.Handoff;
+using HandoffBot.Storage;
+using HandoffBot.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HandoffBot.Tests.Handoff;
+
+/// <summary>The escalating turn's single commit, delivery after it, and what survives a restart (real bot over HTTP, fake Connectors on loopback).</summary>
+public sealed class HandoffDeliveryTests
+{
+    private static readonly string CustomerKey = StateKeys.Conversation("emulator", "customer-conversation");
+
+    [Fact]
+    public async Task TheEscalatingTurnCommitsOnceAndTheCustomerIsToldBeforeTheHubAnswersAnything()
+    {
+        var commits = new List<CountingTurnStore.Commit>();
+        await using var bot = await HandoffHarness.StartAsync(configure: f => f.WithServices(s => CountingTurnStore.Decorate(s, commits)));
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ids = 0;
+        bot.Hub.Otherwise = _ => ScriptedResponse.Ok($$"""{"id":"hub-{{Interlocked.Increment(ref ids)}}"}""") with { Until = release.Task };
+
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        await bot.CustomerReceivedAsync("connecting you with a person");
+        await bot.TurnsCommittedAsync();
+
+        // One commit for the whole turn, holding the handoff (which did not exist before it), its state and transcript.
+        CountingTurnStore.Commit turn;
+        lock (commits)
+        {
+            turn = Assert.Single(commits, c => c.StateKey == CustomerKey);
+        }
+        Assert.Null(turn.HandoffBefore);
+        var opened = Assert.IsType<HandoffOpened>(Assert.Single(turn.Records, r => r is HandoffOpened));
+        Assert.Equal(HandoffStatus.Queued, opened.Record.Status);
+        Assert.Equal(2, turn.TranscriptEntries); // the customer's message and the waiting notice
+        Assert.Equal(0, bot.CountHub(a => a.Text?.Contains("is offered to you", StringComparison.Ordinal) == true));
+
+        release.SetResult();
+        await bot.OfferedToAsync(1);
+        var hub = bot.Hub.Requests.Where(r => r.Method == "POST" && r.Body.Length > 0).Select(r => r.Activity).ToList();
+        Assert.Equal(1, hub.Count(a => a.Name == "handoff.initiate"));
+        Assert.True(hub.FindIndex(a => a.Name == "handoff.initiate") < hub.FindIndex(a => a.Text?.Contains("is offered to you", StringComparison.Ordinal) == true));
+        lock (commits)
+        {
+            Assert.Single(commits, c => c.StateKey == CustomerKey);
+        }
+    }
+
+    /// <summary>A bot on a new SQLite file whose customer asked for a person and whose offer reached the hub; whom it was offered to.</summary>
+    private static async Task<(HandoffHarness Bot, string OfferedTo)> OfferedOnAFileAsync()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"handoff-restart-{Guid.NewGuid():N}.db");
+        var bot = await HandoffHarness.StartAsync(configure: f => f.With("Storage:SqliteConnectionString", $"Data Source={file}"));
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        return (bot, await bot.OfferedToAsync(1));
+    }
+
+    [Fact]
+    public async Task AnOfferOutstandingAtARestartCanStillBeAcceptedAfterIt()
+    {
+        var (first, offeredTo) = await OfferedOnAFileAsync();
+        first.Factory.Time.Advance(TimeSpan.FromSeconds(30));
+
+        await using var bot = await first.RestartAsync();
+
+        var handoff = (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!;
+        Assert.Equal((HandoffStatus.Offered, HandoffHarness.AgentIdOf(offeredTo)), (handoff.Status, handoff.OfferedTo));
+        await bot.PostAsync(bot.AgentMessage("accept", offeredTo, "Agent"));
+        await bot.HubEventAsync("handoff.status", "accepted");
+        var audit = await bot.Service<IHandoffStore>().ReadAuditAsync(handoff.Id, CancellationToken.None);
+        Assert.Equal(["open", "offer", "accept"], audit.Select(a => a.Action));
+    }
+
+    [Fact]
+    public async Task AnOfferOutstandingAtARestartStillExpiresAtItsOriginalTime()
+    {
+        var (first, _) = await OfferedOnAFileAsync();
+        first.Factory.Time.Advance(TimeSpan.FromSeconds(30));
+
+        await using var bot = await first.RestartAsync();
+        var coordinator = bot.Service<HandoffCoordinator>();
+        var store = bot.Service<IHandoffStore>();
+        var id = (await store.GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!.Id;
+
+        bot.Factory.Time.Advance(TimeSpan.FromSeconds(14)); // 44 s after the offer (Routing:OfferTimeout is 45 s)
+        await coordinator.SweepAsync(CancellationToken.None);
+        Assert.DoesNotContain(await store.ReadAuditAsync(id, CancellationToken.None), a => a.Action is "expire" or "withdraw");
+
+        bot.Factory.Time.Advance(TimeSpan.FromSeconds(2));
+        await coordinator.SweepAsync(CancellationToken.None);
+        var audit = await store.ReadAuditAsync(id, CancellationToken.None);
+        Assert.Equal(["open", "offer", "expire"], audit.Take(3).Select(a => a.Action));
+    }
+
+    [Fact]
+    public async Task TheWaitEstimateIsTheSameAfterARestart()
+    {
+        var (first, offeredTo) = await OfferedOnAFileAsync();
+        await first.PostAsync(first.AgentMessage("accept", offeredTo, "Agent"));
+        await first.CustomerReceivedAsync("You're now chatting with");
+        first.Factory.Time.Advance(TimeSpan.FromMinutes(7));
+        await first.PostAsync(first.AgentMessage("end", offeredTo, "Agent"));
+        await first.CustomerReceivedAsync("How satisfied were you");
+        var handled = (await first.Service<IHandoffStore>().GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!;
+        var now = first.Factory.Time.GetUtcNow();
+        var probe = new HandoffBot.Routing.HandoffRequest("probe", handled.Queue, handled.Skill, handled.Priority, now, "emulator/conversations/probe", "emulator",
+            new HashSet<HandoffBot.Routing.AgentId>());
+        var before = first.Service<HandoffBot.Routing.IRoutingEngine>().Preview(probe, now);
+
+        await using var bot = await first.RestartAsync();
+
+        Assert.Equal(1, before!.SampleSize);
+        Assert.Equal(before, bot.Service<HandoffBot.Routing.IRoutingEngine>().Preview(probe, now));
+    }
+}
+
+/// <summary>Wraps the registered <see cref="ITurnStore"/> and notes every commit, with the customer's handoff as stored just before it.</summary>
+internal sealed class CountingTurnStore(ITurnStore inner, IHandoffStore handoffs, List<CountingTurnStore.Commit> log) : ITurnStore
+{
+    public sealed record Commit(string? StateKey, IReadOnlyList<ITurnRecord> Records, int TranscriptEntries, HandoffRecord? HandoffBefore);
+
+    public static void Decorate(IServiceCollection services, List<Commit> log)
+    {
+        var registered = services.Last(d => d.ServiceType == typeof(ITurnStore));
+        services.Remove(registered);
+        services.AddSingleton<ITurnStore>(sp => new CountingTurnStore(
+            (ITurnStore)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!), sp.GetRequiredService<IHandoffStore>(), log));
+    }
+
+    public async Task CommitAsync(TurnCommit commit, CancellationToken cancellationToken)
+    {
+        var before = commit.State is { } state ? await handoffs.GetLatestForCustomerAsync(state.Key, cancellationToken) : null;
+        await inner.CommitAsync(commit, cancellationToken);
+        lock (log)
+        {
+            log.Add(new Commit(commit.State?.Key, commit.Records, commit.Transcript.Count, before));
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using HandoffBot.Hosting;
+using HandoffBot.Pipeline;
+using HandoffBot.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace HandoffBot.Handoff;
+
+/// <summary>
+/// Delivers the outbox after the commits that stored it, off every turn: woken by <see cref="OutboxSignal"/> after
+/// each such commit, and by a periodic scan (<see cref="HandoffOptions.SweepInterval"/>) for retries and for rows a
+/// crash left behind. Each round claims the oldest undelivered row of every destination (so one destination's
+/// messages go out in order, and a failing row holds the later ones), sends them in parallel across destinations
+/// through the adapter's proactive path, and marks each sent in one commit with its customer-transcript entries
+/// (stamped like a turn's replies). Failures are retried with back-off honouring Retry-After; permanent ones (403,
+/// a bad request) and the last attempt are marked failed and logged.
+/// </summary>
+public sealed partial class OutboxDispatcher(
+    IHandoffOutbox outbox,
+    OutboxSignal signal,
+    ChannelAdapter adapter,
+    IOptions<HandoffOptions> options,
+    TimeProvider time,
+    ILogger<OutboxDispatcher> logger) : BackgroundService
+{
+    private const int RoundSize = 512;
+    private const int PerDestination = 32;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var scan = ScanAsync(stoppingToken);
+        try
+        {
+            signal.Notify(); // rows left by the previous process
+            await foreach (var _ in signal.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await StartDueAsync(stoppingToken);
+                }
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogRoundFailed(logger, exception);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down: claimed rows are taken again once stale
+        }
+        try
+        {
+            await Task.WhenAll([scan, .. _inFlight.Keys]);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // senders stopped mid-send: their rows are taken again once stale
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, bool> _inFlight = new();
+
+    private async Task ScanAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                signal.Notify();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
+    }
+
+    /// <summary>
+    /// Claims what is due and starts one sender per destination without waiting for them: a slow or held destination
+    /// (the hub) never delays another (a customer). Its claimed rows keep later rows of the destination out of the
+    /// next claims; when a sender finishes it wakes the dispatcher for what came meanwhile.
+    /// </summary>
+    private async Task StartDueAsync(CancellationToken cancellationToken)
+    {
+        var due = await outbox.ClaimDueAsync(time.GetUtcNow(), RoundSize, PerDestination, cancellationToken);
+        foreach (var destination in due.GroupBy(d => d.Message.Destination, StringComparer.Ordinal))
+        {
+            var sender = SendInOrderAsync([.. destination], cancellationToken);
+            _inFlight[sender] = true;
+            _ = sender.ContinueWith(t => _inFlight.TryRemove(t, out var _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>One destination's claimed rows, one after the other; the first failure gives the rest back unsent.</summary>
+    private async Task SendInOrderAsync(IReadOnlyList<OutboxDelivery> rows, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var marks = new List<Task>(rows.Count);
+        try
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (await DeliverAsync(rows[i], marks, cancellationToken) is false)
+                {
+                    await outbox.ReleaseAsync([.. rows.Skip(i + 1)], CancellationToken.None);
+                    return;
+                }
+            }
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogRoundFailed(logger, exception);
+        }
+        finally
+        {
+            await Task.WhenAll(marks);
+        }
+        signal.Notify();
+    }
+
+    /// <summary>Sends one row; its "sent" commit (with the transcript entries) is added to <paramref name="marks"/>, not awaited before the next send.</summary>
+    private async Task<bool> DeliverAsync(OutboxDelivery delivery, List<Task> marks, CancellationToken cancellationToken)
+    {
+        var (message, activity) = (delivery.Message, delivery.Message.Activity);
+        var reference = new ConversationReference
+        {
+            ChannelId = activity.ChannelId,
+            ServiceUrl = activity.ServiceUrl,
+            Conversation = activity.Conversation,
+            Bot = activity.From,
+            User = activity.Recipient,
+        };
+        try
+        {
+            IReadOnlyList<ResourceResponse> responses = [];
+            var parts = message.ToCustomer ? ChannelFormatting.ForChannel(activity) : [activity];
+            await adapter.ContinueConversationAsync(reference, async (turn, ct) => responses = await turn.SendActivitiesAsync(parts, ct), cancellationToken);
+            var transcript = message.ToCustomer ? TranscriptMiddleware.StampSent(parts, responses, time.GetUtcNow()) : [];
+            marks.Add(outbox.MarkSentAsync(delivery, responses.Count > 0 ? responses[0].Id : null, transcript, CancellationToken.None));
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var attempt = delivery.Attempts + 1;
+            var permanent = exception is ConnectorException { IsForbidden: true } or ConnectorException { StatusCode: System.Net.HttpStatusCode.BadRequest } or ArgumentException;
+            var givenUp = permanent || attempt >= options.Value.OutboxMaxAttempts;
+            var delay = exception is ConnectorException { RetryAfter: { } retryAfter } ? retryAfter : Backoff(attempt);
+            LogDeliveryFailed(logger, exception, message.Key, attempt, givenUp);
+            await outbox.MarkUndeliveredAsync(delivery, time.GetUtcNow() + delay, exception.Message, givenUp, CancellationToken.None);
+            return false;
+        }
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var delay = options.Value.OutboxRetryDelay * Math.Pow(2, Math.Min(attempt - 1, 10));
+        return delay > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : delay;
+    }
+
+    [LoggerMessage(EventId = 4200, Level = LogLevel.Warning, Message = "Handoff delivery {Key} failed (attempt {Attempt}, given up: {GivenUp})")]
+    private static partial void LogDeliveryFailed(ILogger logger, Exception exception, string key, int attempt, bool givenUp);
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Error, Message = "An outbox delivery round failed; the next signal or scan tries again")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,22 @@
+using HandoffBot.Handoff;
+
+namespace HandoffBot.Storage.Sqlite;
+
+/// <summary>
+/// Writes a <see cref="HandoffOpened"/> of a turn's commit. A second active handoff for the same customer (another
+/// turn or instance opened one first) is a conflict: the whole turn is not stored and runs again or fails.
+/// </summary>
+internal sealed class SqliteHandoffOpenedWriter : SqliteTurnRecordWriter<HandoffOpened>
+{
+    protected override Action<SqliteSession> Prepare(HandoffOpened record)
+    {
+        var insert = SqliteHandoffStore.PrepareInsert(record);
+        return session =>
+        {
+            if (!insert(session))
+            {
+                throw new StateConflictException(record.Record.CustomerKey, null);
+            }
+        };
+    }
+}

@@ -1,0 +1,179 @@
+using System.Text.Json;
+using HandoffBot.Handoff;
+using HandoffBot.Protocol;
+
+namespace HandoffBot.Storage.Sqlite;
+
+/// <summary>The outbox in SQLite: <c>handoff_outbox</c>, ordered by <c>seq</c> per destination; times are <see cref="SqliteTime"/>.</summary>
+internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal signal, TimeProvider time) : IHandoffOutbox
+{
+    private static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(1);
+
+    internal sealed class Schema : ISqliteSchema
+    {
+        public string Name => "handoff_outbox";
+
+        public IReadOnlyList<string> Migrations => ["""
+            CREATE TABLE IF NOT EXISTS handoff_outbox (
+                seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+                key             TEXT NOT NULL UNIQUE,
+                handoff_id      TEXT NOT NULL,
+                destination     TEXT NOT NULL,
+                to_customer     INTEGER NOT NULL,
+                activity_json   TEXT NOT NULL,
+                status          TEXT NOT NULL,
+                attempts        INTEGER NOT NULL,
+                next_attempt_at INTEGER NOT NULL,
+                last_error      TEXT,
+                delivered_id    TEXT,
+                created_at      INTEGER NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS ix_handoff_outbox_open ON handoff_outbox (destination, seq) WHERE status IN ('pending', 'sending');
+            CREATE INDEX IF NOT EXISTS ix_handoff_outbox_due ON handoff_outbox (next_attempt_at) WHERE status IN ('pending', 'sending');
+            """];
+    }
+
+    /// <summary>The insert of one message (nothing when its key is stored already); prepared outside the writer.</summary>
+    internal static Func<SqliteSession, bool> PrepareInsert(OutboxMessage message, DateTimeOffset now)
+    {
+        var json = JsonSerializer.Serialize(message.Activity, ProtocolJsonContext.Default.Activity);
+        var at = SqliteTime.ToDb(now);
+        return session => session.Command("""
+                INSERT INTO handoff_outbox (key, handoff_id, destination, to_customer, activity_json, status, attempts, next_attempt_at, created_at)
+                VALUES ($key, $handoff, $destination, $customer, $json, 'pending', 0, $now, $now) ON CONFLICT(key) DO NOTHING
+                """)
+            .With("$key", message.Key)
+            .With("$handoff", message.HandoffId)
+            .With("$destination", message.Destination)
+            .With("$customer", message.ToCustomer ? 1 : 0)
+            .With("$json", json)
+            .With("$now", at)
+            .ExecuteNonQuery() == 1;
+    }
+
+    public async Task<bool> EnqueueAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var insert = PrepareInsert(message, time.GetUtcNow());
+        var inserted = await database.WriteAsync(insert, cancellationToken);
+        if (inserted)
+        {
+            signal.Notify();
+        }
+        return inserted;
+    }
+
+    public Task<IReadOnlyList<OutboxDelivery>> ClaimDueAsync(DateTimeOffset now, int max, int perDestination, CancellationToken cancellationToken) =>
+        database.WriteAsync<IReadOnlyList<OutboxDelivery>>(session =>
+        {
+            var due = new List<OutboxDelivery>();
+            var nowDb = SqliteTime.ToDb(now);
+            var staleDb = SqliteTime.ToDb(now - StaleClaim);
+            using (var reader = session.Command("""
+                    SELECT seq, key, handoff_id, activity_json, to_customer, attempts, destination, status, next_attempt_at FROM handoff_outbox
+                    WHERE status IN ('pending', 'sending') ORDER BY destination, seq LIMIT 4096
+                    """).ExecuteReader())
+            {
+                // Per destination, in order: the claimable rows from its oldest open row on, up to the first that is not
+                // (in flight, or waiting for its retry): a failing row holds the later rows of its destination.
+                string? destination = null;
+                var taken = 0;
+                var blocked = false;
+                while (reader.Read() && due.Count < max)
+                {
+                    var rowDestination = reader.GetString(6);
+                    if (!string.Equals(rowDestination, destination, StringComparison.Ordinal))
+                    {
+                        (destination, taken, blocked) = (rowDestination, 0, false);
+                    }
+                    var at = reader.GetInt64(8);
+                    var claimable = reader.GetString(7) == "pending" ? at <= nowDb : at <= staleDb;
+                    if (blocked || !claimable || taken == perDestination)
+                    {
+                        blocked = true;
+                        continue;
+                    }
+                    taken++;
+                    var activity = JsonSerializer.Deserialize(reader.GetString(3), ProtocolJsonContext.Default.Activity)!;
+                    due.Add(new OutboxDelivery(reader.GetInt64(0), new OutboxMessage(reader.GetString(1), reader.GetString(2), activity, reader.GetInt64(4) == 1), reader.GetInt32(5)));
+                }
+            }
+            foreach (var delivery in due)
+            {
+                session.Command("UPDATE handoff_outbox SET status = 'sending', next_attempt_at = $now WHERE seq = $seq")
+                    .With("$seq", delivery.Seq)
+                    .With("$now", nowDb)
+                    .ExecuteNonQuery();
+            }
+            return due;
+        }, cancellationToken);
+
+    public Task ReleaseAsync(IReadOnlyList<OutboxDelivery> deliveries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deliveries);
+        return deliveries.Count == 0 ? Task.CompletedTask : database.WriteAsync(session =>
+        {
+            foreach (var delivery in deliveries)
+            {
+                session.Command("UPDATE handoff_outbox SET status = 'pending' WHERE seq = $seq AND status = 'sending'").With("$seq", delivery.Seq).ExecuteNonQuery();
+            }
+            return true;
+        }, cancellationToken);
+    }
+
+    public Task MarkSentAsync(OutboxDelivery delivery, string? activityId, IReadOnlyList<Activity> transcript, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var rows = SqliteTranscriptStore.Serialize(transcript);
+        return database.WriteAsync(session =>
+        {
+            session.Command("UPDATE handoff_outbox SET status = 'sent', attempts = attempts + 1, last_error = NULL, delivered_id = $delivered WHERE seq = $seq")
+                .With("$seq", delivery.Seq)
+                .With("$delivered", activityId)
+                .ExecuteNonQuery();
+            SqliteTranscriptStore.Insert(session, rows);
+            return true;
+        }, cancellationToken);
+    }
+
+    public Task MarkUndeliveredAsync(OutboxDelivery delivery, DateTimeOffset next, string error, bool givenUp, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return database.WriteAsync(session => session.Command("""
+                UPDATE handoff_outbox SET status = $status, attempts = attempts + 1, last_error = $error, next_attempt_at = $next WHERE seq = $seq
+                """)
+            .With("$seq", delivery.Seq)
+            .With("$status", givenUp ? "failed" : "pending")
+            .With("$error", error)
+            .With("$next", SqliteTime.ToDb(next))
+            .ExecuteNonQuery(), cancellationToken);
+    }
+
+    public Task<string?> DeliveredIdAsync(string key, CancellationToken cancellationToken) =>
+        database.ReadAsync(session => session.Command("SELECT delivered_id FROM handoff_outbox WHERE key = $key AND status = 'sent'")
+            .With("$key", key)
+            .ExecuteScalar() as string, cancellationToken);
+
+    public Task<IReadOnlyList<OutboxItem>> UndeliveredAsync(CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<OutboxItem>>(session =>
+        {
+            var items = new List<OutboxItem>();
+            using var reader = session.Command("SELECT key, handoff_id, status, attempts, last_error FROM handoff_outbox WHERE status <> 'sent' ORDER BY seq").ExecuteReader();
+            while (reader.Read())
+            {
+                items.Add(new OutboxItem(reader.GetString(0), reader.GetString(1), Enum.Parse<OutboxStatus>(reader.GetString(2), ignoreCase: true), reader.GetInt32(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4)));
+            }
+            return items;
+        }, cancellationToken);
+}
+
+/// <summary>Writes an <see cref="OutboxMessage"/> of a turn's commit (a key stored already is not stored twice).</summary>
+internal sealed class SqliteOutboxWriter(TimeProvider time) : SqliteTurnRecordWriter<OutboxMessage>
+{
+    protected override Action<SqliteSession> Prepare(OutboxMessage record)
+    {
+        var insert = SqliteHandoffOutbox.PrepareInsert(record, time.GetUtcNow());
+        return session => insert(session);
+    }
+}

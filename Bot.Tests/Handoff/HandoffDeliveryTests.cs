@@ -46,6 +46,27 @@ public sealed class HandoffDeliveryTests
         }
     }
 
+    [Fact]
+    public async Task AHubMessageInFlightWhenTheBotDiesIsDeliveredAfterTheRestart()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"handoff-crash-{Guid.NewGuid():N}.db");
+        var first = await HandoffHarness.StartAsync(configure: f => f.With("Storage:SqliteConnectionString", $"Data Source={file}"));
+        var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        first.Hub.Otherwise = _ => ScriptedResponse.Ok("""{"id":"hub-held"}""") with { Until = never.Task };
+        await first.PostAsync(first.CustomerMessage("let me talk to a person"));
+        await first.HubEventAsync("handoff.initiate"); // sent, never answered: the process dies with the row claimed
+
+        first.Hub.Otherwise = null;
+        var restart = first.RestartAsync();
+        never.SetResult();
+        await using var bot = await restart;
+        await bot.OfferedToAsync(1);
+
+        // Delivered again after the restart (the hub may have had the first copy: the one at-least-once case), then the offer.
+        Assert.Equal(2, bot.CountHub(a => a.Name == "handoff.initiate"));
+        Assert.DoesNotContain(await bot.Service<IHandoffOutbox>().UndeliveredAsync(CancellationToken.None), i => i.Status == OutboxStatus.Failed);
+    }
+
     /// <summary>A bot on a new SQLite file whose customer asked for a person and whose offer reached the hub; whom it was offered to.</summary>
     private static async Task<(HandoffHarness Bot, string OfferedTo)> OfferedOnAFileAsync()
     {
@@ -98,6 +119,8 @@ public sealed class HandoffDeliveryTests
         var (first, offeredTo) = await OfferedOnAFileAsync();
         await first.PostAsync(first.AgentMessage("accept", offeredTo, "Agent"));
         await first.CustomerReceivedAsync("You're now chatting with");
+        // Time moves only once that message is marked sent: an attempt timeout on the fake clock would retry it.
+        await first.Service<OutboxDispatcher>().WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
         first.Factory.Time.Advance(TimeSpan.FromMinutes(7));
         await first.PostAsync(first.AgentMessage("end", offeredTo, "Agent"));
         await first.CustomerReceivedAsync("How satisfied were you");

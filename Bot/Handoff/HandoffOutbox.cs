@@ -49,9 +49,15 @@ public interface IHandoffOutbox
     /// Claims (marks sending) up to <paramref name="max"/> rows due at <paramref name="now"/>, in order per destination:
     /// from the oldest undelivered row of each destination, at most <paramref name="perDestination"/>, stopping at the
     /// first row that is in flight or waiting for its retry (so a failing row holds the later rows of its destination).
-    /// Claims left by a process that died mid-send are taken again once stale.
+    /// A row this process is sending is never claimed again, however long the send takes (see <see cref="RecoverAbandonedAsync"/>).
     /// </summary>
     Task<IReadOnlyList<OutboxDelivery>> ClaimDueAsync(DateTimeOffset now, int max, int perDestination, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// At start-up, before the first claim: rows the previous process had claimed but not marked (it died mid-send) are
+    /// due again. Such a row may have reached its channel already; it is the one at-least-once case, logged by the caller.
+    /// </summary>
+    Task<int> RecoverAbandonedAsync(CancellationToken cancellationToken);
 
     /// <summary>Gives claimed rows back unsent (a row before them in their destination failed).</summary>
     Task ReleaseAsync(IReadOnlyList<OutboxDelivery> deliveries, CancellationToken cancellationToken);

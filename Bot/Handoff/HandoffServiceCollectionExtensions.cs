@@ -29,7 +29,8 @@ public static class HandoffServiceCollectionExtensions
         services.AddSingleton<ISqliteTurnRecordWriter, SqliteHandoffOpenedWriter>();
         services.TryAddSingleton<HandoffIntakeQueue>();
         services.AddHostedService<HandoffIntakeWorker>();
-        services.AddHostedService<OutboxDispatcher>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         services.TryAddSingleton<ICustomerProfileStore, SqliteCustomerProfileStore>();
         services.TryAddSingleton<IHandoffFeedbackStore, SqliteHandoffFeedbackStore>();
         services.AddSingleton<ISqliteTurnRecordWriter, SqliteSatisfactionWriter>();

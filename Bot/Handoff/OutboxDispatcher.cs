@@ -27,6 +27,11 @@ public sealed partial class OutboxDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var recovered = await outbox.RecoverAbandonedAsync(stoppingToken);
+        if (recovered > 0)
+        {
+            LogRecovered(logger, recovered);
+        }
         var scan = ScanAsync(stoppingToken);
         try
         {
@@ -58,6 +63,15 @@ public sealed partial class OutboxDispatcher(
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, bool> _inFlight = new();
+
+    /// <summary>Completes once no delivery is in flight (what was sending has been marked sent or undelivered).</summary>
+    public async Task WhenIdleAsync(CancellationToken cancellationToken)
+    {
+        while (!_inFlight.IsEmpty)
+        {
+            await Task.WhenAll(_inFlight.Keys).WaitAsync(cancellationToken);
+        }
+    }
 
     private async Task ScanAsync(CancellationToken stoppingToken)
     {
@@ -159,6 +173,9 @@ public sealed partial class OutboxDispatcher(
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Warning, Message = "Handoff delivery {Key} failed (attempt {Attempt}, given up: {GivenUp})")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, string key, int attempt, bool givenUp);
+
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "{Count} outbox deliveries were in flight when the last process stopped; they are sent again (their channel may have them already)")]
+    private static partial void LogRecovered(ILogger logger, int count);
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Error, Message = "An outbox delivery round failed; the next signal or scan tries again")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);

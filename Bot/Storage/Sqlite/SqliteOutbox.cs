@@ -7,7 +7,6 @@ namespace HandoffBot.Storage.Sqlite;
 /// <summary>The outbox in SQLite: <c>handoff_outbox</c>, ordered by <c>seq</c> per destination; times are <see cref="SqliteTime"/>.</summary>
 internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal signal, TimeProvider time) : IHandoffOutbox
 {
-    private static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(1);
 
     internal sealed class Schema : ISqliteSchema
     {
@@ -68,7 +67,6 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
         {
             var due = new List<OutboxDelivery>();
             var nowDb = SqliteTime.ToDb(now);
-            var staleDb = SqliteTime.ToDb(now - StaleClaim);
             using (var reader = session.Command("""
                     SELECT seq, key, handoff_id, activity_json, to_customer, attempts, destination, status, next_attempt_at FROM handoff_outbox
                     WHERE status IN ('pending', 'sending') ORDER BY destination, seq LIMIT 4096
@@ -87,7 +85,7 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
                         (destination, taken, blocked) = (rowDestination, 0, false);
                     }
                     var at = reader.GetInt64(8);
-                    var claimable = reader.GetString(7) == "pending" ? at <= nowDb : at <= staleDb;
+                    var claimable = reader.GetString(7) == "pending" && at <= nowDb; // "sending": in flight in this process
                     if (blocked || !claimable || taken == perDestination)
                     {
                         blocked = true;
@@ -107,6 +105,9 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
             }
             return due;
         }, cancellationToken);
+
+    public Task<int> RecoverAbandonedAsync(CancellationToken cancellationToken) =>
+        database.WriteAsync(session => session.Command("UPDATE handoff_outbox SET status = 'pending' WHERE status = 'sending'").ExecuteNonQuery(), cancellationToken);
 
     public Task ReleaseAsync(IReadOnlyList<OutboxDelivery> deliveries, CancellationToken cancellationToken)
     {

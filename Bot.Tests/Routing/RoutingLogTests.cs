@@ -1,4 +1,3 @@
-using System.Reflection;
 using HandoffBot.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,22 +7,6 @@ namespace HandoffBot.Tests.Routing;
 
 public sealed class RoutingLogTests
 {
-    [Fact]
-    public void RoutingEventIdsAreUniqueAndInTheRoutingRange()
-    {
-        var ids = typeof(RoutingEngine).Assembly.GetTypes()
-            .Where(t => t.Namespace == typeof(RoutingEngine).Namespace)
-            .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
-            .Select(m => m.GetCustomAttribute<LoggerMessageAttribute>())
-            .OfType<LoggerMessageAttribute>()
-            .Select(a => a.EventId)
-            .ToList();
-
-        Assert.NotEmpty(ids);
-        Assert.Equal(ids.Count, ids.Distinct().Count());
-        Assert.All(ids, id => Assert.InRange(id, 5000, 5099));
-    }
-
     [Fact]
     public void RestoringAConversationOfAnAgentWhoLeftTheRosterIsLoggedNotSilentlyDropped()
     {

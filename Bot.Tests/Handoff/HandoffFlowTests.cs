@@ -161,7 +161,7 @@ public sealed class HandoffFlowTests
 
         await bot.PostAsync(bot.CustomerMessage("I need a quantum expert person"));
         var menu = await bot.CustomerReceivedAsync("nobody who can help with this is available");
-        Assert.Equal(HandoffCoordinator.Alternatives, menu.SuggestedActions!.Actions!.Select(a => a.Title));
+        Assert.Equal(["Leave a message", "Keep chatting with the assistant"], menu.SuggestedActions!.Actions!.Select(a => a.Title));
         Assert.Equal(HandoffStatus.Unassigned, (await ActiveHandoffAsync(bot)).Status);
         Assert.Equal(0, bot.CountHub(a => a.Name == "handoff.initiate"));
 
@@ -183,7 +183,7 @@ public sealed class HandoffFlowTests
 
         await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
         var menu = await bot.CustomerReceivedAsync("nobody who can help with this is available");
-        Assert.Equal(HandoffCoordinator.Alternatives, menu.SuggestedActions!.Actions!.Select(a => a.Title));
+        Assert.Equal(["Leave a message", "Keep chatting with the assistant"], menu.SuggestedActions!.Actions!.Select(a => a.Title));
         Assert.Equal(0, bot.CountCustomer("connecting you with a person"));
         var handoff = await ActiveHandoffAsync(bot);
         Assert.Equal(HandoffStatus.Unassigned, handoff.Status);

@@ -6,7 +6,9 @@ using HandoffBot.Handoff;
 using HandoffBot.Hosting;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
+using HandoffBot.Resources;
 using HandoffBot.Routing;
+using Microsoft.Extensions.Options;
 
 namespace HandoffBot.AgentHub;
 
@@ -58,6 +60,8 @@ public sealed class AgentHubHandler(
     OutboxSignal signal,
     HubNotifier hub,
     IServiceProvider services,
+    ICopy copy,
+    IOptions<HandoffOptions> options,
     TimeProvider time)
 {
     public const string CardActionInvoke = "adaptiveCard/action";
@@ -104,7 +108,7 @@ public sealed class AgentHubHandler(
         var activity = turn.Activity;
         if (HandoffCard.ReadAction(activity) is not { HandoffId: { } handoffId } action)
         {
-            return InvokeMessage(400, "The card action has no verb or handoff id.");
+            return InvokeMessage(400, Say("hub.card.noAction"));
         }
         var (agent, name) = await coordinator.ResolveAgentAsync(activity.From, cancellationToken);
         var now = time.GetUtcNow();
@@ -118,12 +122,12 @@ public sealed class AgentHubHandler(
                 }
                 return await store.GetAsync(handoffId, cancellationToken) is { Status: HandoffStatus.WithAgent } theirs
                     ? InvokeCard(HandoffCard.Accepted(theirs, now))
-                    : InvokeMessage(200, accepted.Error?.Message ?? "This handoff can no longer be accepted.");
+                    : InvokeMessage(200, accepted.Error?.Message ?? Say("hub.card.cannotAccept"));
             case HandoffCard.DeclineVerb:
                 var declined = await coordinator.DeclineAsync(handoffId, agent, cancellationToken);
-                return InvokeMessage(200, declined.Succeeded ? "Declined: it goes to the next agent." : declined.Error!.Message);
+                return InvokeMessage(200, declined.Succeeded ? Say("hub.declined") : declined.Error!.Message);
             default:
-                return InvokeMessage(400, $"Unknown card action '{action.Verb}'.");
+                return InvokeMessage(400, Say("hub.card.unknownAction", ("verb", action.Verb)));
         }
     }
 
@@ -143,46 +147,46 @@ public sealed class AgentHubHandler(
             case AgentCommand.Accept:
                 if (await FindAsync(activity, command.Argument, agent, HandoffStatus.Offered, cancellationToken) is not { } toAccept)
                 {
-                    await ReplyAsync(turn, "There is nothing waiting to accept.", cancellationToken);
+                    await ReplyAsync(turn, Say("hub.nothingToAccept"), cancellationToken);
                     return;
                 }
                 var accepted = await coordinator.AcceptAsync(toAccept.Id, agent, name, cancellationToken);
                 if (accepted.Value is { } mine)
                 {
-                    await ReplyAsync(turn, $"You're now chatting with {HandoffCard.CustomerName(mine)}. Type to reply; \"end\" hands them back to the assistant.", cancellationToken);
+                    await ReplyAsync(turn, Say("hub.accepted", ("customer", HandoffCard.CustomerName(mine))), cancellationToken);
                     await hub.ReplaceCardAsync(mine, HandoffCard.Accepted(mine, now), cancellationToken);
                 }
                 else
                 {
-                    await ReplyAsync(turn, accepted.Error?.AcceptedBy is { } winner ? $"Already accepted by {winner}." : accepted.Error!.Message, cancellationToken);
+                    await ReplyAsync(turn, accepted.Error?.AcceptedBy is { } winner ? Say("hub.alreadyAccepted", ("agent", winner)) : accepted.Error!.Message, cancellationToken);
                 }
                 return;
             case AgentCommand.Decline:
                 if (await FindAsync(activity, command.Argument, agent, HandoffStatus.Offered, cancellationToken) is not { } toDecline)
                 {
-                    await ReplyAsync(turn, "Nothing is offered to you right now.", cancellationToken);
+                    await ReplyAsync(turn, Say("hub.nothingOffered"), cancellationToken);
                     return;
                 }
                 var declined = await coordinator.DeclineAsync(toDecline.Id, agent, cancellationToken);
-                await ReplyAsync(turn, declined.Succeeded ? "Declined: it goes to the next agent." : declined.Error!.Message, cancellationToken);
+                await ReplyAsync(turn, declined.Succeeded ? Say("hub.declined") : declined.Error!.Message, cancellationToken);
                 return;
             case AgentCommand.End:
                 if (await FindAsync(activity, command.Argument, agent, HandoffStatus.WithAgent, cancellationToken) is not { } toEnd)
                 {
-                    await ReplyAsync(turn, "You have no conversation to end.", cancellationToken);
+                    await ReplyAsync(turn, Say("hub.nothingToEnd"), cancellationToken);
                     return;
                 }
                 var ended = await coordinator.EndAsync(toEnd.Id, HandoffActor.Agent(agent.Value, name), cancellationToken);
-                await ReplyAsync(turn, ended.Succeeded ? $"Ended. {HandoffCard.CustomerName(toEnd)} is back with the assistant." : ended.Error!.Message, cancellationToken);
+                await ReplyAsync(turn, ended.Succeeded ? Say("hub.ended", ("customer", HandoffCard.CustomerName(toEnd))) : ended.Error!.Message, cancellationToken);
                 return;
             case AgentCommand.Transfer when command.Argument is { Length: > 0 } queue:
                 if (await FindAsync(activity, null, agent, HandoffStatus.WithAgent, cancellationToken) is not { } toTransfer)
                 {
-                    await ReplyAsync(turn, "You have no conversation to transfer.", cancellationToken);
+                    await ReplyAsync(turn, Say("hub.nothingToTransfer"), cancellationToken);
                     return;
                 }
                 var transferred = await coordinator.TransferAsync(toTransfer.Id, queue, agent, cancellationToken);
-                await ReplyAsync(turn, transferred.Succeeded ? $"Transferred to the {queue} queue." : transferred.Error!.Message, cancellationToken);
+                await ReplyAsync(turn, transferred.Succeeded ? Say("hub.transferred", ("queue", queue)) : transferred.Error!.Message, cancellationToken);
                 return;
             case AgentCommand.Queue:
                 await ReplyAsync(turn, await QueueTextAsync(now, cancellationToken), cancellationToken);
@@ -191,11 +195,11 @@ public sealed class AgentHubHandler(
                 var presence = command.Verb == AgentCommand.Available ? AgentPresence.Available : AgentPresence.Away;
                 var requeued = await coordinator.SetPresenceAsync(agent, presence, cancellationToken);
                 await ReplyAsync(turn, presence == AgentPresence.Available
-                    ? $"{name}, you're available."
-                    : $"{name}, you're away.{(requeued.Count > 0 ? $" {requeued.Count} offer(s) went back to the queue." : string.Empty)}", cancellationToken);
+                    ? Say("hub.available", ("agent", name))
+                    : (requeued.Count > 0 ? Say("hub.awayRequeued", ("agent", name), ("count", requeued.Count)) : Say("hub.away", ("agent", name))), cancellationToken);
                 return;
             default:
-                await ReplyAsync(turn, "Commands: accept [id], decline [id], end, transfer <queue>, queue, available, away. Anything else you type goes to your customer.", cancellationToken);
+                await ReplyAsync(turn, Say("hub.help"), cancellationToken);
                 return;
         }
     }
@@ -206,7 +210,7 @@ public sealed class AgentHubHandler(
         var (agent, name) = await coordinator.ResolveAgentAsync(activity.From, cancellationToken);
         if (await WorkedByAsync(activity, agent, cancellationToken) is not { } handoff)
         {
-            await ReplyAsync(turn, "You have no customer right now. Type \"queue\" to see who is waiting, or \"help\".", cancellationToken);
+            await ReplyAsync(turn, Say("hub.noCustomer"), cancellationToken);
             return;
         }
         var message = new Activity
@@ -278,18 +282,20 @@ public sealed class AgentHubHandler(
         var active = (await store.ListActiveAsync(cancellationToken)).ToDictionary(h => h.Id, StringComparer.Ordinal);
         if (waiting.Count == 0 && !active.Values.Any(h => h.Status == HandoffStatus.Offered))
         {
-            return "Nobody is waiting.";
+            return Say("hub.queue.empty");
         }
-        var text = new StringBuilder("Waiting:");
+        var text = new StringBuilder(Say("hub.queue.title"));
         var position = 0;
         foreach (var (item, waited) in waiting)
         {
             var who = active.TryGetValue(item.Request.HandoffId, out var h) ? HandoffCard.CustomerName(h) : item.Request.CustomerKey;
-            text.Append(CultureInfo.InvariantCulture, $"\n{++position}. {HandoffCard.ShortId(item.Request.HandoffId)} {who} · {item.Request.Queue} · waiting {HandoffCard.Humanize(waited)}");
+            text.Append('\n').Append(Say("hub.queue.waiting", ("position", ++position), ("id", HandoffCard.ShortId(item.Request.HandoffId)), ("customer", who),
+                ("queue", item.Request.Queue), ("duration", copy.Duration(options.Value.Hub.Locale, waited))));
         }
         foreach (var offered in active.Values.Where(h => h.Status == HandoffStatus.Offered))
         {
-            text.Append(CultureInfo.InvariantCulture, $"\n- {HandoffCard.ShortId(offered.Id)} {HandoffCard.CustomerName(offered)} · offered to {offered.OfferedTo} · waiting {HandoffCard.Wait(offered, now)}");
+            text.Append('\n').Append(Say("hub.queue.offered", ("id", HandoffCard.ShortId(offered.Id)), ("customer", HandoffCard.CustomerName(offered)),
+                ("agent", offered.OfferedTo), ("duration", copy.Duration(options.Value.Hub.Locale, now - offered.EnqueuedAt))));
         }
         return text.ToString();
     }
@@ -316,4 +322,7 @@ public sealed class AgentHubHandler(
             ["type"] = "application/vnd.microsoft.activity.message",
             ["value"] = message,
         }));
+
+    /// <summary>Hub copy <paramref name="key"/> in the hub's language (<c>Handoff:Hub:Locale</c>).</summary>
+    private string Say(string key, params ReadOnlySpan<CopyArg> args) => copy.Get(options.Value.Hub.Locale, key, args);
 }

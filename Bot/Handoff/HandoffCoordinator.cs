@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Json;
 using HandoffBot.AgentHub;
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
+using HandoffBot.Resources;
 using HandoffBot.Routing;
 using HandoffBot.Storage;
 using Microsoft.Extensions.Options;
@@ -27,12 +27,14 @@ public sealed partial class HandoffCoordinator(
     HandoffPacketBuilder packets,
     ITranscriptStore transcripts,
     IAgentDirectory agents,
+    ICopy copy,
     IOptions<HandoffOptions> options,
     IOptions<RoutingOptions> times,
     TimeProvider time,
     ILogger<HandoffCoordinator> logger) : IDisposable
 {
-    public static readonly IReadOnlyList<string> Alternatives = ["Leave a message", "Keep chatting with the assistant"];
+    /// <summary>The copy keys of the alternatives menu, in the order its choices are numbered.</summary>
+    public static readonly IReadOnlyList<string> AlternativeKeys = ["handoff.alternative.leaveMessage", "handoff.alternative.keepChatting"];
     public static readonly IReadOnlyList<string> SatisfactionChoices = ["1", "2", "3", "4", "5"];
 
     private readonly SemaphoreSlim _dispatchLock = new(1, 1);
@@ -70,12 +72,13 @@ public sealed partial class HandoffCoordinator(
             Priority = (int)decision.Priority,
             Reason = packet.Reason,
             Packet = packet,
+            Locale = activity.Locale,
         };
 
         // With no hub nobody can be reached, so promising a person would be a lie: the customer gets the alternatives.
         var unreachable = !hub.IsConfigured ? "no agent hub is configured (Handoff:Hub)"
             : !routing.HasQualifiedAgent(decision.Skill, activity.ChannelId!, now, times.Value.MaxWait)
-                ? $"no agent qualified for '{decision.Skill}' within {HandoffCard.Humanize(times.Value.MaxWait)}"
+                ? $"no agent qualified for '{decision.Skill}' within {copy.Duration(Locales.Fallback, times.Value.MaxWait)}"
                 : null;
         var writes = TurnWrites.Of(turn);
         var actor = CustomerActor(activity);
@@ -90,8 +93,7 @@ public sealed partial class HandoffCoordinator(
             writes.Add(stored);
             LogUnassigned(logger, id, unreachable);
             state.Set(new HandoffConversationState(id, Closed: true, CustomerPrompt.Alternatives));
-            var menu = ChannelFormatting.WithChoices(activity.CreateReply(
-                "I'd like to bring in a person, but nobody who can help with this is available right now. What would you like to do?"), Alternatives);
+            var menu = ChannelFormatting.WithChoices(activity.CreateReply(copy.Get(activity.Locale, "handoff.unavailable")), AlternativesIn(activity.Locale));
             await SendInTurnAsync(turn, menu, cancellationToken);
             return stored.Record;
         }
@@ -111,8 +113,8 @@ public sealed partial class HandoffCoordinator(
         LogOpened(logger, id, created.Queue, created.Priority);
 
         var estimate = routing.Preview(RequestOf(created), now);
-        var waiting = activity.CreateReply($"I'm connecting you with a person who can help. {DescribeWait(estimate)} Type \"cancel\" at any time to go back to the assistant.");
-        await SendInTurnAsync(turn, ChannelFormatting.WithChoices(waiting, ["Cancel"]), cancellationToken);
+        var waiting = activity.CreateReply(copy.Get(activity.Locale, "handoff.connecting", ("wait", DescribeWait(activity.Locale, estimate))));
+        await SendInTurnAsync(turn, ChannelFormatting.WithChoices(waiting, [copy.Get(activity.Locale, "handoff.choice.cancel")]), cancellationToken);
         if (estimate is not null)
         {
             _positionsTold[id] = (estimate.Position, now);
@@ -197,7 +199,7 @@ public sealed partial class HandoffCoordinator(
         routing.Accept(handoffId, agent, now);
         _positionsTold.TryRemove(handoffId, out _);
         LogAccepted(logger, handoffId, agent.Value);
-        await ToCustomerAsync(handoff, "accepted", $"You're now chatting with {agentName}.", cancellationToken);
+        await ToCustomerAsync(handoff, "accepted", copy.Get(handoff.Locale, "handoff.agentJoined", ("agent", agentName)), cancellationToken);
         await hub.StatusAsync(handoff, "accepted", $"Accepted by {agentName}.", cancellationToken);
         return claimed;
     }
@@ -224,8 +226,10 @@ public sealed partial class HandoffCoordinator(
             return ended;
         }
         routing.Complete(handoffId, now);
-        var who = by.Kind == "customer" ? "You've ended the chat" : $"{handoff.AgentName} has ended the chat";
-        var prompt = new Activity { Type = ActivityTypes.Message, Text = $"{who}. You're back with the assistant. How satisfied were you with the help you got, from 1 (not at all) to 5 (very)?" }
+        var text = by.Kind == "customer"
+            ? copy.Get(handoff.Locale, "handoff.endedByCustomer")
+            : copy.Get(handoff.Locale, "handoff.endedByAgent", ("agent", handoff.AgentName));
+        var prompt = new Activity { Type = ActivityTypes.Message, Text = text }
             .ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
         await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoffId}:ended", handoffId, ChannelFormatting.WithChoices(prompt, SatisfactionChoices), ToCustomer: true), cancellationToken);
         await hub.StatusAsync(handoff, "completed", $"The conversation with {HandoffCard.CustomerName(handoff)} has ended ({by.Kind}).", cancellationToken);
@@ -263,7 +267,7 @@ public sealed partial class HandoffCoordinator(
         routing.Complete(handoffId, now);
         routing.AddWaiting(new WaitingItem(new HandoffRequest(handoffId, queue, skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,
             handoff.Customer.ChannelId!, handoff.Declined.Select(d => new AgentId(d)).ToHashSet())));
-        await ToCustomerAsync(handoff, $"transfer:{handoff.Version}", $"I'm transferring you to the {queue} team. {DescribeWait(routing.Estimate(handoffId, now))}", cancellationToken);
+        await ToCustomerAsync(handoff, $"transfer:{handoff.Version}", copy.Get(handoff.Locale, "handoff.transfer", ("queue", queue), ("wait", DescribeWait(handoff.Locale, routing.Estimate(handoffId, now)))), cancellationToken);
         await DispatchAsync(cancellationToken);
         return transferred;
     }
@@ -326,21 +330,26 @@ public sealed partial class HandoffCoordinator(
     }
 
     /// <summary>Where a waiting handoff stands now, in words.</summary>
-    public string DescribeWaitFor(string handoffId) => DescribeWait(routing.Estimate(handoffId, time.GetUtcNow()));
+    public string DescribeWaitFor(string? locale, string handoffId) => DescribeWait(locale, routing.Estimate(handoffId, time.GetUtcNow()));
+
+    /// <summary>The alternatives menu's choice labels in <paramref name="locale"/>'s language.</summary>
+    public IReadOnlyList<string> AlternativesIn(string? locale) => [.. AlternativeKeys.Select(k => copy.Get(locale, k))];
 
     public void Dispose() => _dispatchLock.Dispose();
 
-    /// <summary>Honest words for a wait estimate.</summary>
-    public static string DescribeWait(WaitEstimate? estimate)
+    /// <summary>Honest words for a wait estimate, in <paramref name="locale"/>'s language.</summary>
+    public string DescribeWait(string? locale, WaitEstimate? estimate)
     {
         if (estimate is null)
         {
-            return "You're in the queue.";
+            return copy.Get(locale, "handoff.wait.inQueue");
         }
-        var position = estimate.Position <= 1 ? "You're next in the queue." : $"You're number {estimate.Position} in the queue.";
+        var position = estimate.Position <= 1
+            ? copy.Get(locale, "handoff.wait.next")
+            : copy.Get(locale, "handoff.wait.position", ("position", estimate.Position));
         return estimate.Estimate is { } wait
-            ? $"{position} Estimated wait: about {Minutes(wait)}."
-            : $"{position} I can't honestly estimate the wait yet ({Lower(estimate.Explanation.TrimEnd('.'))}).";
+            ? copy.Get(locale, "handoff.wait.estimate", ("position", position), ("duration", copy.Duration(locale, wait)))
+            : copy.Get(locale, "handoff.wait.noEstimate", ("position", position), ("why", Lower(estimate.Explanation.TrimEnd('.'))));
     }
 
     internal static ConversationReference CustomerReference(Activity activity)
@@ -378,9 +387,9 @@ public sealed partial class HandoffCoordinator(
             if (givenUp.Value is { } unassigned)
             {
                 routing.RemoveWaiting(handoff.Id);
-                var menu = new Activity { Type = ActivityTypes.Message, Text = "I'm sorry: nobody who can help with this has become available. What would you like to do?" }
+                var menu = new Activity { Type = ActivityTypes.Message, Text = copy.Get(unassigned.Locale, "handoff.unassigned") }
                     .ApplyConversationReference(unassigned.Customer) with { ReplyToId = null };
-                await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoff.Id}:unassigned", handoff.Id, ChannelFormatting.WithChoices(menu, Alternatives), ToCustomer: true), cancellationToken);
+                await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoff.Id}:unassigned", handoff.Id, ChannelFormatting.WithChoices(menu, AlternativesIn(unassigned.Locale)), ToCustomer: true), cancellationToken);
                 await hub.StatusAsync(unassigned, "failed", "No qualified agent became available in time.", cancellationToken);
             }
             return;
@@ -393,7 +402,7 @@ public sealed partial class HandoffCoordinator(
         if (estimate.Position < told.Position && now - told.At >= options.Value.PositionUpdateInterval)
         {
             _positionsTold[handoff.Id] = (estimate.Position, now);
-            await ToCustomerAsync(handoff, $"position:{estimate.Position}", $"Update: {DescribeWait(estimate)}", cancellationToken);
+            await ToCustomerAsync(handoff, $"position:{estimate.Position}", copy.Get(handoff.Locale, "handoff.wait.update", ("wait", DescribeWait(handoff.Locale, estimate))), cancellationToken);
         }
     }
 
@@ -483,11 +492,6 @@ public sealed partial class HandoffCoordinator(
         && tenant.ValueKind == JsonValueKind.Object && tenant.TryGetProperty("id", out var id) ? id.GetString() : null;
 
     private static string Lower(string text) => text.Length > 0 ? char.ToLowerInvariant(text[0]) + text[1..] : text;
-
-    private static string Minutes(TimeSpan wait) =>
-        wait < TimeSpan.FromMinutes(1) ? "less than a minute"
-        : wait < TimeSpan.FromMinutes(2) ? "1 minute"
-        : $"{Math.Round(wait.TotalMinutes).ToString(CultureInfo.InvariantCulture)} minutes";
 
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Handoff {HandoffId} queued in {Queue} with priority {Priority}")]
     private static partial void LogOpened(ILogger logger, string handoffId, string queue, int priority);

@@ -117,6 +117,9 @@ public sealed record HandoffRecord
 
     public HandoffPacket? Packet { get; init; }
 
+    /// <summary>The customer's locale when the handoff opened (e.g. <c>de-DE</c>): the language of what is sent outside their turn.</summary>
+    public string? Locale { get; init; }
+
     public bool IsActive => Status is HandoffStatus.Queued or HandoffStatus.Offered or HandoffStatus.WithAgent;
 
     public bool IsWaiting => Status is HandoffStatus.Queued or HandoffStatus.Offered;

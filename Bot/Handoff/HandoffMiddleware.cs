@@ -3,6 +3,7 @@ using HandoffBot.AgentHub;
 using HandoffBot.Escalation;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
+using HandoffBot.Resources;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Handoff;
@@ -19,11 +20,10 @@ public sealed class HandoffMiddleware(
     HubNotifier hub,
     IHandoffStore store,
     OutboxSignal signal,
+    ICopy copy,
     IOptions<HandoffOptions> options,
     TimeProvider time) : HandoffBot.Pipeline.IMiddleware
 {
-    private static readonly string[] CancelWords = ["cancel", "stop", "never mind", "nevermind", "cancel request", "stop waiting"];
-    private static readonly string[] EndWords = ["end", "end chat", "stop chat", "end conversation", "bye"];
 
     public async Task OnTurnAsync(ITurnContext turn, NextDelegate next, CancellationToken cancellationToken)
     {
@@ -83,23 +83,23 @@ public sealed class HandoffMiddleware(
         var state = turn.Features.GetRequired<ConversationState>();
         if (handoff.IsWaiting)
         {
-            if (Matches(text, CancelWords))
+            if (Matches(text, activity.Locale, "handoff.words.cancel"))
             {
                 var cancelled = await coordinator.CancelAsync(handoff.Id, HandoffActor.Customer(activity.From?.Id ?? "customer", activity.From?.Name), cancellationToken);
                 if (cancelled.Value is { } ended)
                 {
                     ApplyEnd(state, ended);
                     state.Set(state.Get<HandoffConversationState>() with { Prompt = CustomerPrompt.None });
-                    await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("OK, I've cancelled the request. You're back with the assistant: how can I help?"), cancellationToken);
+                    await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(copy.Get(activity.Locale, "handoff.cancelled")), cancellationToken);
                     return;
                 }
             }
             signal.AddTo(TurnWrites.Of(turn), hub.RelayToAgent(handoff, activity, text));
             await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(
-                $"Thanks, the agent will see that. {coordinator.DescribeWaitFor(handoff.Id)} Type \"cancel\" to go back to the assistant."), cancellationToken);
+                copy.Get(activity.Locale, "handoff.relayedWhileWaiting", ("wait", coordinator.DescribeWaitFor(activity.Locale, handoff.Id)))), cancellationToken);
             return;
         }
-        if (Matches(text, EndWords) && activity.Value is null)
+        if (Matches(text, activity.Locale, "handoff.words.end") && activity.Value is null)
         {
             var ended = await coordinator.EndAsync(handoff.Id, HandoffActor.Customer(activity.From?.Id ?? "customer", activity.From?.Name), cancellationToken);
             if (ended.Value is { } closed)
@@ -140,23 +140,24 @@ public sealed class HandoffMiddleware(
         var activity = turn.Activity;
         var text = MentionText.StripBotMention(activity);
         state.Set(section with { Prompt = CustomerPrompt.None });
+        var alternative = section.Prompt == CustomerPrompt.Alternatives ? AlternativeChosen(text, activity.Locale) : -1;
         switch (section.Prompt)
         {
             case CustomerPrompt.Satisfaction when Score(text) is { } score:
                 TurnWrites.Of(turn).Add(new SatisfactionScore(handoff.Id, handoff.CustomerKey, handoff.AgentId, score, time.GetUtcNow()));
-                await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Thank you for your feedback! Is there anything else I can help with?"), cancellationToken);
+                await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(copy.Get(activity.Locale, "handoff.thanksForFeedback")), cancellationToken);
                 return true;
-            case CustomerPrompt.Alternatives when ChannelFormatting.Choice(text, HandoffCoordinator.Alternatives) == 0:
+            case CustomerPrompt.Alternatives when alternative == 0:
                 state.Set(section with { Prompt = CustomerPrompt.FollowUpMessage });
-                await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Please type your message in one go, and someone will get back to you as soon as possible."), cancellationToken);
+                await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(copy.Get(activity.Locale, "handoff.followUp.prompt")), cancellationToken);
                 return true;
-            case CustomerPrompt.Alternatives when ChannelFormatting.Choice(text, HandoffCoordinator.Alternatives) == 1:
-                await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Sure, I'm here. What can I help you with?"), cancellationToken);
+            case CustomerPrompt.Alternatives when alternative == 1:
+                await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(copy.Get(activity.Locale, "handoff.followUp.keepChatting")), cancellationToken);
                 return true;
             case CustomerPrompt.FollowUpMessage when text.Length > 0:
                 TurnWrites.Of(turn).Add(new FollowUpMessage(handoff.Id, handoff.CustomerKey, activity.ChannelId!, activity.From?.Id ?? string.Empty,
                     SensitiveDataMasker.Mask(text), time.GetUtcNow()));
-                await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply("Thanks, I've passed your message on. Someone will follow up with you. Anything else I can help with meanwhile?"), cancellationToken);
+                await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(copy.Get(activity.Locale, "handoff.followUp.received")), cancellationToken);
                 return true;
             default:
                 return false;
@@ -171,6 +172,32 @@ public sealed class HandoffMiddleware(
             : null;
     }
 
-    private static bool Matches(string text, string[] words) =>
-        words.Any(w => string.Equals(text.Trim().TrimEnd('.', '!'), w, StringComparison.OrdinalIgnoreCase));
+    /// <summary>The alternative the customer chose: its number, or its label in their language or in English; -1 for none.</summary>
+    private int AlternativeChosen(string text, string? locale)
+    {
+        var chosen = ChannelFormatting.Choice(text, coordinator.AlternativesIn(locale));
+        return chosen >= 0 ? chosen : ChannelFormatting.Choice(text, coordinator.AlternativesIn(Locales.Fallback));
+    }
+
+    /// <summary>
+    /// Whether the message is one of the words of copy list <paramref name="key"/> ("a|b|c") in the customer's language or
+    /// in English (English words work in every language).
+    /// </summary>
+    private bool Matches(string text, string? locale, string key)
+    {
+        var said = text.Trim().TrimEnd('.', '!');
+        return IsListed(said, copy.Get(locale, key)) || IsListed(said, copy.Get(Locales.Fallback, key));
+    }
+
+    private static bool IsListed(string said, string list)
+    {
+        foreach (var word in list.AsSpan().Split('|'))
+        {
+            if (list.AsSpan()[word].Trim().Equals(said, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -79,6 +79,9 @@ public sealed class HubOptions
 
     public string BotName { get; set; } = "HandoffBot";
 
+    /// <summary>The language agents read the hub's replies, offers and cards in (<c>en</c>, <c>de</c>, ...).</summary>
+    public string Locale { get; set; } = "en";
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(ChannelId);
 
     public bool IsTeams => string.Equals(ChannelId, "msteams", StringComparison.OrdinalIgnoreCase);
@@ -90,6 +93,10 @@ public sealed class HubOptions
         if (!IsConfigured)
         {
             yield break;
+        }
+        if (string.IsNullOrWhiteSpace(Locale))
+        {
+            yield return new ValidationResult("Handoff:Hub:Locale must name a language (e.g. 'en' or 'de').");
         }
         if (!Uri.TryCreate(ServiceUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {

@@ -1,0 +1,64 @@
+using HandoffBot.Handoff;
+using HandoffBot.Pipeline;
+using HandoffBot.Protocol;
+using HandoffBot.Resources;
+using HandoffBot.Storage;
+
+namespace HandoffBot.Tests.Handoff;
+
+/// <summary>A German-speaking customer (<c>de-DE</c> on every activity) hears the whole handoff in German.</summary>
+public sealed class HandoffGermanTests
+{
+    private static Activity German(HandoffHarness bot, string text) => bot.CustomerMessage(text) with { Locale = "de-DE" };
+
+    [Fact]
+    public async Task AGermanCustomerGoesThroughAWholeHandoffInGermanAndEndsItWithBeenden()
+    {
+        await using var bot = await HandoffHarness.StartAsync();
+        var copy = bot.Service<ICopy>();
+
+        await bot.PostAsync(German(bot, "Ich habe eine doppelte Abbuchung für Bestellung 5512"));
+        var waiting = await bot.CustomerReceivedAsync("Ich verbinde Sie mit einer Person");
+        Assert.StartsWith("Ich verbinde Sie mit einer Person, die Ihnen helfen kann. Sie ", waiting.Text, StringComparison.Ordinal);
+        Assert.Contains("abbrechen", waiting.Text, StringComparison.Ordinal);
+        Assert.Equal([copy.Get("de", "handoff.choice.cancel")], waiting.SuggestedActions!.Actions!.Select(a => a.Title));
+        Assert.DoesNotContain("connecting you", waiting.Text, StringComparison.OrdinalIgnoreCase);
+
+        var offeredTo = await bot.OfferedToAsync();
+        var agentName = offeredTo switch { "agent-alex" => "Alex", "agent-sam" => "Sam", _ => "Priya" };
+        await bot.PostAsync(bot.AgentMessage("accept", offeredTo, agentName));
+        var joined = await bot.CustomerReceivedAsync(copy.Get("de", "handoff.agentJoined", ("agent", agentName)));
+        Assert.Equal("Sie schreiben jetzt mit " + agentName + ".", joined.Text);
+
+        await bot.PostAsync(German(bot, "Hallo, sind Sie da?"));
+        await bot.HubReceivedAsync("Hallo, sind Sie da?");
+        await bot.PostAsync(bot.AgentMessage("Guten Tag, ich erstatte die doppelte Abbuchung.", offeredTo, agentName));
+        await bot.CustomerReceivedAsync("ich erstatte die doppelte Abbuchung");
+
+        await bot.PostAsync(German(bot, "beenden"));
+        var csat = await bot.CustomerReceivedAsync(copy.Get("de", "handoff.endedByCustomer"));
+        Assert.Contains("Wie zufrieden waren Sie", csat.Text, StringComparison.Ordinal);
+        Assert.Equal(["1", "2", "3", "4", "5"], csat.SuggestedActions!.Actions!.Select(a => a.Title));
+        await bot.HubEventAsync("handoff.status", "completed");
+
+        await bot.PostAsync(German(bot, "5"));
+        await bot.CustomerReceivedAsync(copy.Get("de", "handoff.thanksForFeedback"));
+        Assert.Equal(0, bot.CountCustomer("How satisfied were you"));
+    }
+
+    [Fact]
+    public async Task AGermanCustomerWaitingCanCancelWithAbbrechen()
+    {
+        await using var bot = await HandoffHarness.StartAsync();
+        var copy = bot.Service<ICopy>();
+
+        await bot.PostAsync(German(bot, "Ich habe eine doppelte Abbuchung für Bestellung 5512"));
+        await bot.CustomerReceivedAsync("Ich verbinde Sie mit einer Person");
+        await bot.PostAsync(German(bot, "Abbrechen"));
+        await bot.CustomerReceivedAsync(copy.Get("de", "handoff.cancelled"));
+        await bot.TurnsCommittedAsync();
+        var handoff = await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(StateKeys.Conversation("emulator", "customer-conversation"), CancellationToken.None);
+        Assert.Equal(HandoffStatus.Cancelled, handoff!.Status);
+        Assert.Equal("de-DE", handoff.Locale);
+    }
+}

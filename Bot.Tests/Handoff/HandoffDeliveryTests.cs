@@ -80,7 +80,7 @@ public sealed class HandoffDeliveryTests
     public async Task AnOfferOutstandingAtARestartCanStillBeAcceptedAfterIt()
     {
         var (first, offeredTo) = await OfferedOnAFileAsync();
-        first.Factory.Time.Advance(TimeSpan.FromSeconds(30));
+        await first.AdvanceAsync(TimeSpan.FromSeconds(30));
 
         await using var bot = await first.RestartAsync();
 
@@ -96,18 +96,18 @@ public sealed class HandoffDeliveryTests
     public async Task AnOfferOutstandingAtARestartStillExpiresAtItsOriginalTime()
     {
         var (first, _) = await OfferedOnAFileAsync();
-        first.Factory.Time.Advance(TimeSpan.FromSeconds(30));
+        await first.AdvanceAsync(TimeSpan.FromSeconds(30));
 
         await using var bot = await first.RestartAsync();
         var coordinator = bot.Service<HandoffCoordinator>();
         var store = bot.Service<IHandoffStore>();
         var id = (await store.GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!.Id;
 
-        bot.Factory.Time.Advance(TimeSpan.FromSeconds(14)); // 44 s after the offer (Routing:OfferTimeout is 45 s)
+        await bot.AdvanceAsync(TimeSpan.FromSeconds(14)); // 44 s after the offer (Routing:OfferTimeout is 45 s)
         await coordinator.SweepAsync(CancellationToken.None);
         Assert.DoesNotContain(await store.ReadAuditAsync(id, CancellationToken.None), a => a.Action is "expire" or "withdraw");
 
-        bot.Factory.Time.Advance(TimeSpan.FromSeconds(2));
+        await bot.AdvanceAsync(TimeSpan.FromSeconds(2));
         await coordinator.SweepAsync(CancellationToken.None);
         var audit = await store.ReadAuditAsync(id, CancellationToken.None);
         Assert.Equal(["open", "offer", "expire"], audit.Take(3).Select(a => a.Action));
@@ -119,9 +119,7 @@ public sealed class HandoffDeliveryTests
         var (first, offeredTo) = await OfferedOnAFileAsync();
         await first.PostAsync(first.AgentMessage("accept", offeredTo, "Agent"));
         await first.CustomerReceivedAsync("You're now chatting with");
-        // Time moves only once that message is marked sent: an attempt timeout on the fake clock would retry it.
-        await first.Service<OutboxDispatcher>().WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-        first.Factory.Time.Advance(TimeSpan.FromMinutes(7));
+        await first.AdvanceAsync(TimeSpan.FromMinutes(7));
         await first.PostAsync(first.AgentMessage("end", offeredTo, "Agent"));
         await first.CustomerReceivedAsync("How satisfied were you");
         var handled = (await first.Service<IHandoffStore>().GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!;

@@ -119,13 +119,11 @@ public sealed class HandoffFlowTests
     public async Task AnOfferNobodyAnswersWithinTheOfferTimeoutGoesToTheNextAgent()
     {
         await using var bot = await HandoffHarness.StartAsync();
-        // expectReplies: the POST returns once the whole turn is over, the offer's delivery to the hub included. Time
-        // must not move while a Connector call is in flight: its attempt timeout runs on the same fake clock, and
-        // the retry after it would wait for time that never moves again (this test used to hang the test host so).
+        // Time moves only through AdvanceAsync: never while a Connector call (the offer's delivery) is in flight.
         await bot.PostAsync(bot.CustomerMessage("let me talk to a person") with { DeliveryMode = DeliveryModes.ExpectReplies });
         var first = await bot.OfferedToAsync(1);
 
-        bot.Factory.Time.Advance(TimeSpan.FromSeconds(46)); // Routing:OfferTimeout is 45 s in the harness
+        await bot.AdvanceAsync(TimeSpan.FromSeconds(46)); // Routing:OfferTimeout is 45 s in the harness
         // The background sweep's timer may not exist yet on a busy machine (then its first tick comes after this
         // advance), so the test runs the sweep itself; if the background one runs too, one of them expires the offer.
         await bot.Service<HandoffCoordinator>().SweepAsync(CancellationToken.None);

@@ -166,6 +166,18 @@ public sealed class HandoffHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Moves fake time once no turn is running and no delivery is in flight: a Connector call's attempt timeout runs on
+    /// the same clock, so moving time under it would retry it (a second copy) or leave a retry waiting for time that
+    /// never moves again.
+    /// </summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        await TurnsCommittedAsync();
+        await Service<OutboxDispatcher>().WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Factory.Time.Advance(by);
+    }
+
     /// <summary>Waits until every queued turn so far has committed (replies leave before their turn's commit).</summary>
     public Task TurnsCommittedAsync() => Service<TurnQueue>().WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 

@@ -1,3 +1,4 @@
+using HandoffBot.AgentConsole;
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
 using HandoffBot.Handoff;
@@ -36,6 +37,7 @@ builder.Services.AddEscalation();
 builder.Services.AddHandoffRouting();
 builder.Services.AddDirectLine();
 builder.Services.AddHandoff();
+builder.Services.AddAgentConsole();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline
@@ -59,6 +61,7 @@ app.MapBotMessages();
 app.MapTranscriptExport();
 app.MapAdminEndpoints();
 app.MapDirectLine();
+app.MapAgentConsole();
 
 app.Run();
 

@@ -58,8 +58,9 @@ public sealed class AgentHubHandler(
     IHandoffStore store,
     IRoutingEngine routing,
     OutboxSignal signal,
+    HandoffBot.Handoff.Events.HandoffEventSignal events,
     HubNotifier hub,
-    IServiceProvider services,
+    AgentCommands commands,
     ICopy copy,
     IOptions<HandoffOptions> options,
     TimeProvider time)
@@ -81,7 +82,7 @@ public sealed class AgentHubHandler(
         {
             if (await WorkedByAsync(activity, null, cancellationToken) is { } typingFor)
             {
-                await TypingToCustomerAsync(typingFor, cancellationToken);
+                await commands.TypingToCustomerAsync(typingFor, cancellationToken);
             }
             return;
         }
@@ -213,30 +214,19 @@ public sealed class AgentHubHandler(
             await ReplyAsync(turn, Say("hub.noCustomer"), cancellationToken);
             return;
         }
-        var message = new Activity
+        // Delivered after this hub turn's commit (the dispatcher retries a failing Connector; nothing is sent twice),
+        // and a line of the handoff's event log, so the console and the supervisors see what the agent said in Teams.
+        var writes = TurnWrites.Of(turn);
+        foreach (var record in AgentCommands.ReplyRecords(handoff, agent.Value, name, text, activity.Attachments, activity.Id ?? Guid.NewGuid().ToString("N"), time.GetUtcNow()))
         {
-            Type = ActivityTypes.Message,
-            Text = text,
-            TextFormat = "plain",
-            Attachments = activity.Attachments,
-        }.ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
-        message = message with { From = (message.From ?? new ChannelAccount()) with { Name = name } };
-        var key = $"to-customer:{handoff.Id}:{activity.Id ?? Guid.NewGuid().ToString("N")}";
-        // Delivered after this hub turn's commit (the dispatcher retries a failing Connector; nothing is sent twice).
-        signal.AddTo(TurnWrites.Of(turn), new OutboxMessage(key, handoff.Id, message, ToCustomer: true));
-    }
-
-    private async Task TypingToCustomerAsync(HandoffRecord handoff, CancellationToken cancellationToken)
-    {
-        var typing = new Activity { Type = ActivityTypes.Typing }.ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
-        try
-        {
-            await services.GetRequiredService<ChannelAdapter>().ContinueConversationAsync(handoff.Customer, (t, ct) => t.SendActivityAsync(typing, ct), cancellationToken);
+            writes.Add(record);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        writes.AfterCommit(_ =>
         {
-            _ = exception; // typing is a courtesy: never retried, never fatal
-        }
+            signal.Notify();
+            events.Notify();
+            return Task.CompletedTask;
+        });
     }
 
     /// <summary>The handoff this hub activity is about: the Teams thread's, else the agent's current one.</summary>

@@ -20,7 +20,7 @@ public sealed partial class HubNotifier(
     IHandoffStore store,
     ITranscriptStore transcripts,
     TimeProvider time,
-    ILogger<HubNotifier> logger)
+    ILogger<HubNotifier> logger) : IAgentChannel
 {
     public const string InitiateEvent = "handoff.initiate";
     public const string StatusEvent = "handoff.status";
@@ -28,6 +28,10 @@ public sealed partial class HubNotifier(
     private HubOptions Hub => options.Value.Hub;
 
     public bool IsConfigured => Hub.IsConfigured;
+
+    public string Name => "hub";
+
+    public bool IsReachable => Hub.IsConfigured;
 
     /// <summary>True when each handoff has its own thread (a Teams channel hub).</summary>
     public bool UsesThreads => Hub.UsesTeamsThreads;

@@ -22,6 +22,7 @@ public sealed partial class HandoffCoordinator(
     IHandoffStore store,
     IRoutingEngine routing,
     HubNotifier hub,
+    IEnumerable<IAgentChannel> channels,
     IHandoffOutbox outbox,
     HandoffIntakeQueue intake,
     HandoffPacketBuilder packets,
@@ -76,7 +77,7 @@ public sealed partial class HandoffCoordinator(
         };
 
         // With no hub nobody can be reached, so promising a person would be a lie: the customer gets the alternatives.
-        var unreachable = !hub.IsConfigured ? "no agent hub is configured (Handoff:Hub)"
+        var unreachable = !channels.Any(c => c.IsReachable) ? "no agent desk is reachable (configure Handoff:Hub or enable the agent console)"
             : !routing.HasQualifiedAgent(decision.Skill, activity.ChannelId!, now, times.Value.MaxWait)
                 ? $"no agent qualified for '{decision.Skill}' within {copy.Duration(Locales.Fallback, times.Value.MaxWait)}"
                 : null;
@@ -272,6 +273,34 @@ public sealed partial class HandoffCoordinator(
         return transferred;
     }
 
+    /// <summary>
+    /// The agent hands the customer to a named colleague: the handoff is transferred and offered to them straight away
+    /// (the offer times out like any other and then goes to whoever routing chooses).
+    /// </summary>
+    public async Task<Transition> TransferToAgentAsync(string handoffId, AgentRecord target, AgentId by, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var transferred = await store.TryTransitionAsync(handoffId, h => h.Transfer(h.Queue, h.Skill, now, $"transferred to {target.Id.Value}"), HandoffActor.Agent(by.Value), cancellationToken);
+        if (transferred.Value is not { } handoff)
+        {
+            return transferred;
+        }
+        routing.Complete(handoffId, now);
+        var offered = await store.TryTransitionAsync(handoffId, h => h.Offer(target.Id.Value, now, $"transfer: chosen by {by.Value}"), HandoffActor.Agent(by.Value), cancellationToken);
+        if (offered.Value is { } offer)
+        {
+            routing.RestoreOffered(new WaitingItem(RequestOf(offer)), target.Id, now);
+            await hub.OfferAsync(offer, target.Id, target.Name, target.HubUserId, OfferTimeout, offer.Declined.Count, cancellationToken);
+        }
+        else
+        {
+            routing.AddWaiting(new WaitingItem(RequestOf(handoff)));
+        }
+        await ToCustomerAsync(handoff, $"transfer:{handoff.Version}", copy.Get(handoff.Locale, "handoff.transferToAgent", ("agent", target.Name)), cancellationToken);
+        await DispatchAsync(cancellationToken);
+        return offered.Succeeded ? offered : transferred;
+    }
+
     /// <summary>An agent becomes available or goes away; what was offered to someone going away is re-queued.</summary>
     public async Task<IReadOnlyList<string>> SetPresenceAsync(AgentId agent, AgentPresence presence, CancellationToken cancellationToken)
     {
@@ -317,7 +346,7 @@ public sealed partial class HandoffCoordinator(
                 }
                 continue;
             }
-            if (handoff.HubThread is null && handoff.IsActive && await store.GetAsync(handoff.Id, cancellationToken) is { } unannounced)
+            if (hub.IsConfigured && handoff.HubThread is null && handoff.IsActive && await store.GetAsync(handoff.Id, cancellationToken) is { } unannounced)
             {
                 await hub.AnnounceAsync(unannounced, cancellationToken); // the announcement carries the packet
             }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using HandoffBot.AgentHub;
 using HandoffBot.Escalation;
+using HandoffBot.Handoff.Events;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using HandoffBot.Resources;
@@ -20,6 +21,8 @@ public sealed class HandoffMiddleware(
     HubNotifier hub,
     IHandoffStore store,
     OutboxSignal signal,
+    HandoffEventSignal events,
+    HandoffEventFeed feed,
     ICopy copy,
     IOptions<HandoffOptions> options,
     TimeProvider time) : HandoffBot.Pipeline.IMiddleware
@@ -71,6 +74,7 @@ public sealed class HandoffMiddleware(
         {
             if (handoff.Status == HandoffStatus.WithAgent)
             {
+                feed.PublishTyping(new HandoffTyping(handoff.Id, "customer"));
                 await hub.TypingAsync(handoff, cancellationToken);
             }
             return;
@@ -94,7 +98,7 @@ public sealed class HandoffMiddleware(
                     return;
                 }
             }
-            signal.AddTo(TurnWrites.Of(turn), hub.RelayToAgent(handoff, activity, text));
+            RelayToAgent(turn, handoff, text);
             await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(
                 copy.Get(activity.Locale, "handoff.relayedWhileWaiting", ("wait", coordinator.DescribeWaitFor(activity.Locale, handoff.Id)))), cancellationToken);
             return;
@@ -108,7 +112,26 @@ public sealed class HandoffMiddleware(
             }
             return;
         }
-        signal.AddTo(TurnWrites.Of(turn), hub.RelayToAgent(handoff, activity, text));
+        RelayToAgent(turn, handoff, text);
+    }
+
+    /// <summary>
+    /// The customer's message during a handoff, in this turn's commit: a line of the handoff's event log (the console
+    /// shows it live) and, with a hub configured, an outbox row to the agent's hub thread.
+    /// </summary>
+    private void RelayToAgent(ITurnContext turn, HandoffRecord handoff, string text)
+    {
+        var writes = TurnWrites.Of(turn);
+        writes.Add(AgentCommands.CustomerMessage(handoff, turn.Activity, text, time.GetUtcNow()));
+        writes.AfterCommit(_ =>
+        {
+            events.Notify();
+            return Task.CompletedTask;
+        });
+        if (hub.IsConfigured)
+        {
+            signal.AddTo(writes, hub.RelayToAgent(handoff, turn.Activity, text));
+        }
     }
 
     /// <summary>Applies a finished handoff to the customer's state once: reasons released, cool-down set, the right prompt.</summary>

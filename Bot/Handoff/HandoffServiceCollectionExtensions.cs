@@ -1,4 +1,5 @@
 using HandoffBot.AgentHub;
+using HandoffBot.Handoff.Events;
 using HandoffBot.Hosting.Access;
 using HandoffBot.Storage.Sqlite;
 using Microsoft.Extensions.AI;
@@ -41,6 +42,13 @@ public static class HandoffServiceCollectionExtensions
             : sp.GetRequiredService<ExtractiveSummarizer>());
         services.TryAddSingleton<HandoffPacketBuilder>();
         services.TryAddSingleton<HubNotifier>();
+        services.AddSingleton<IAgentChannel>(sp => sp.GetRequiredService<HubNotifier>());
+        services.TryAddSingleton<HandoffEventSignal>();
+        services.TryAddSingleton<IHandoffEventLog, SqliteHandoffEventLog>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteHandoffMessageWriter>();
+        services.AddSingleton<HandoffEventFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<HandoffEventFeed>());
+        services.TryAddSingleton<AgentCommands>();
         services.TryAddSingleton<HandoffCoordinator>();
         services.TryAddSingleton<AgentHubHandler>();
         services.AddHostedService<HandoffSweepService>();

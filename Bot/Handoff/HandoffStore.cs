@@ -18,6 +18,9 @@ public interface IHandoffStore
 
     Task<HandoffRecord?> GetAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>The handoff without its packet (the small part of the stored JSON), or null.</summary>
+    Task<HandoffRecord?> GetWithoutPacketAsync(string id, CancellationToken cancellationToken);
+
     /// <summary>The customer's most recent handoff (active or not), or null.</summary>
     Task<HandoffRecord?> GetLatestForCustomerAsync(string customerKey, CancellationToken cancellationToken);
 
@@ -75,7 +78,7 @@ public static class HandoffStoreExtensions
         store.TryTransitionAsync(id, h => h.Accept(agentId, agentName, now), HandoffActor.Agent(agentId, agentName), cancellationToken);
 }
 
-internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStore, IConversationAssignments
+internal sealed class SqliteHandoffStore(SqliteDatabase database, HandoffBot.Handoff.Events.HandoffEventSignal events) : IHandoffStore, IConversationAssignments
 {
     internal sealed class Schema : ISqliteSchema
     {
@@ -110,6 +113,14 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
                 reason      TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS ix_handoff_audit ON handoff_audit (handoff_id, seq);
+            """,
+            // 2: the audit log is also the handoff event log: message lines (customer, agent, notes) with their
+            // idempotency key and text, in the same sequence as the transitions.
+            """
+            ALTER TABLE handoff_audit ADD COLUMN message_key TEXT;
+            ALTER TABLE handoff_audit ADD COLUMN message_kind INTEGER;
+            ALTER TABLE handoff_audit ADD COLUMN message_text TEXT;
+            CREATE UNIQUE INDEX ux_handoff_audit_message ON handoff_audit (message_key) WHERE message_key IS NOT NULL;
             """];
     }
 
@@ -117,10 +128,10 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
     {
         var record = HandoffOpened.From(opened, actor);
         var insert = PrepareInsert(record);
-        return database.WriteAsync(session => insert(session)
+        return Notifying(database.WriteAsync(session => insert(session)
             ? opened with { Value = record.Record }
             : new Transition(null, new HandoffError(HandoffError.Conflict, "This conversation already has a handoff under way."), opened.Action, opened.Reason),
-            cancellationToken);
+            cancellationToken));
     }
 
     /// <summary>The insert of a newly opened handoff and its audit line; false (nothing written) when the customer already has an active one.</summary>
@@ -158,6 +169,9 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
     public async Task<HandoffRecord?> GetAsync(string id, CancellationToken cancellationToken) =>
         First(await QueryAsync("SELECT json FROM handoff WHERE id = $p", id, cancellationToken));
 
+    public async Task<HandoffRecord?> GetWithoutPacketAsync(string id, CancellationToken cancellationToken) =>
+        First(await QueryAsync("SELECT json_remove(json, '$.packet') FROM handoff WHERE id = $p", id, cancellationToken));
+
     public async Task<HandoffRecord?> GetLatestForCustomerAsync(string customerKey, CancellationToken cancellationToken) =>
         First(await QueryAsync("SELECT json FROM handoff WHERE customer_key = $p ORDER BY active DESC, created_at DESC, rowid DESC LIMIT 1", customerKey, cancellationToken));
 
@@ -190,7 +204,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
     /// transaction: concurrent transitions of one handoff run one after the other, each seeing the previous result.
     /// </summary>
     public Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken) =>
-        database.WriteAsync(session =>
+        Notifying(database.WriteAsync(session =>
         {
             var current = ReadOne(session, id);
             if (current is null)
@@ -209,7 +223,18 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
             }
             AppendAudit(session, new HandoffAuditEntry(id, next.UpdatedAt, actor, result.Action, current.Status, next.Status, result.Reason));
             return result with { Value = stored };
-        }, cancellationToken);
+        }, cancellationToken));
+
+    /// <summary>A committed transition is an event: the feed publishes it now.</summary>
+    private async Task<Transition> Notifying(Task<Transition> write)
+    {
+        var result = await write;
+        if (result.Succeeded)
+        {
+            events.Notify();
+        }
+        return result;
+    }
 
     public Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, CancellationToken cancellationToken) =>
         database.WriteAsync(session =>

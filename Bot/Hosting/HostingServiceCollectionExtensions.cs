@@ -18,6 +18,9 @@ public static class HostingServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<TurnQueue>());
         services.AddSingleton<ConversationLocks>();
         services.AddSingleton<ChannelAdapter>();
+        // The adapter runs the pipeline, whose handoff code sends proactively through the adapter again: features take
+        // it lazily (resolved at first use, here in the composition root) instead of looking it up themselves.
+        services.AddSingleton(sp => new Lazy<ChannelAdapter>(sp.GetRequiredService<ChannelAdapter>));
         return services;
     }
 }

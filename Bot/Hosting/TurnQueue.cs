@@ -11,7 +11,7 @@ namespace HandoffBot.Hosting;
 /// Activities are partitioned by conversation into <see cref="MessagesOptions.QueuedTurnLanes"/> lanes, so the turns of
 /// one conversation run one at a time and in arrival order while different conversations run in parallel.
 /// </summary>
-public sealed partial class TurnQueue(IServiceProvider services, IInboxStore inbox, IOptions<MessagesOptions> options, ILogger<TurnQueue> logger) : BackgroundService
+public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore inbox, IOptions<MessagesOptions> options, ILogger<TurnQueue> logger) : BackgroundService
 {
     private readonly Channel<InboxItem>[] _partitions = [.. Enumerable.Range(0, options.Value.QueuedTurnLanes)
         .Select(_ => Channel.CreateBounded<InboxItem>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }))];
@@ -87,7 +87,7 @@ public sealed partial class TurnQueue(IServiceProvider services, IInboxStore inb
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var adapter = services.GetRequiredService<ChannelAdapter>();
+        var adapter = adapters.Value;
         return Task.WhenAll(_partitions.Select((p, i) => DrainAsync(_recovered[i], p.Reader, adapter, stoppingToken)));
     }
 

@@ -23,6 +23,7 @@ public static class AccessServiceCollectionExtensions
     {
         services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ISqliteSchema, SqliteAccessAudit.Schema>();
+        services.TryAddSingleton<AccessKeys>();
         services.TryAddSingleton<IAccessAudit, SqliteAccessAudit>();
         services.TryAddSingleton<IConversationAssignments, NoConversationAssignments>();
 

@@ -17,7 +17,7 @@ public sealed class HandoffStoreTests : IDisposable
     {
         var options = Options.Create(new StorageOptions { SqliteConnectionString = $"Data Source=store-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" });
         _database = new SqliteDatabase(options, [new SqliteHandoffStore.Schema()], new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory }, TimeProvider.System);
-        _store = new SqliteHandoffStore(_database);
+        _store = new SqliteHandoffStore(_database, new HandoffBot.Handoff.Events.HandoffEventSignal());
     }
 
     public void Dispose() => _database.Dispose();

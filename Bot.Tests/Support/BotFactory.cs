@@ -37,6 +37,16 @@ public class BotFactory : WebApplicationFactory<Program>
     /// <summary>Fake time (a <see cref="FakeTimeProvider"/>) that also reports when the bot starts waiting on a timer.</summary>
     public TimerWatchingTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
 
+    /// <summary>No access configured (the embedded defaults: the console makes sign-in keys at start-up).</summary>
+    public BotFactory WithoutAccess()
+    {
+        foreach (var key in _settings.Keys.Where(k => k.StartsWith("Access:", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            _settings.Remove(key);
+        }
+        return this;
+    }
+
     public BotFactory With(string key, string? value)
     {
         _settings[key] = value;

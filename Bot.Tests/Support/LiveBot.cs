@@ -28,7 +28,7 @@ public sealed class LiveBot : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
-    public static LiveBot Start()
+    public static LiveBot Start(Action<BotFactory>? configure = null)
     {
         var data = Directory.CreateTempSubdirectory("handoffbot-live-");
         var factory = new BotFactory()
@@ -40,6 +40,7 @@ public sealed class LiveBot : IAsyncDisposable
                 services.RemoveAll<TimeProvider>();
                 services.AddSingleton(TimeProvider.System);
             });
+        configure?.Invoke(factory);
         factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

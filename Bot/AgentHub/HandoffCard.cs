@@ -149,7 +149,7 @@ public static class HandoffCard
     internal static string ShortId(string id) => id.Length <= 8 ? id : id[..8];
 
     internal static string CustomerName(HandoffRecord handoff) =>
-        handoff.Packet?.Profile?.Name ?? handoff.Customer.User?.Name ?? handoff.Customer.User?.Id ?? "customer";
+        new[] { handoff.Packet?.Profile?.Name, handoff.Customer.User?.Name, handoff.Customer.User?.Id }.FirstOrDefault(n => !string.IsNullOrWhiteSpace(n)) ?? "customer";
 
     private static string CustomerLine(HandoffRecord handoff) =>
         handoff.Packet?.Profile is { } p

@@ -20,10 +20,12 @@ public sealed class AgentCommands(
     ITurnStore turns,
     OutboxSignal outbox,
     HandoffEventSignal events,
-    HandoffEventFeed feed,
     Lazy<ChannelAdapter> adapter,
     TimeProvider time)
 {
+    /// <summary>The entity that marks a message as written by a person (its <c>name</c>), not by the assistant.</summary>
+    public const string AgentEntityType = "https://handoffbot.dev/agent";
+
     public Task<Transition> AcceptAsync(AgentRecord agent, string handoffId, CancellationToken cancellationToken) =>
         coordinator.AcceptAsync(handoffId, agent.Id, agent.Name, cancellationToken);
 
@@ -118,9 +120,6 @@ public sealed class AgentCommands(
         }
     }
 
-    /// <summary>The customer is typing: agents watching the handoff see it.</summary>
-    public void CustomerTyping(HandoffRecord handoff) => feed.PublishTyping(new HandoffTyping(handoff.Id, "customer"));
-
     /// <summary>
     /// The records of an agent's message to the customer: the outbox row (shown as from <paramref name="agentName"/>)
     /// and the event-log line, both keyed by <paramref name="key"/>.
@@ -134,7 +133,12 @@ public sealed class AgentCommands(
             TextFormat = "plain",
             Attachments = attachments,
         }.ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
-        message = message with { From = (message.From ?? new ChannelAccount()) with { Name = agentName } };
+        message = message with
+        {
+            From = (message.From ?? new ChannelAccount()) with { Name = agentName },
+            // Channels ignore entity types they do not know; the Web Chat page shows the agent's name from it.
+            Entities = [new Entity { Type = AgentEntityType, Properties = new() { ["name"] = System.Text.Json.JsonSerializer.SerializeToElement(agentName, HandoffJsonContext.Default.String) } }],
+        };
         return
         [
             new OutboxMessage($"to-customer:{handoff.Id}:{key}", handoff.Id, message, ToCustomer: true),

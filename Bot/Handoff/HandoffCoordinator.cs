@@ -200,7 +200,7 @@ public sealed partial class HandoffCoordinator(
         routing.Accept(handoffId, agent, now);
         _positionsTold.TryRemove(handoffId, out _);
         LogAccepted(logger, handoffId, agent.Value);
-        await ToCustomerAsync(handoff, "accepted", copy.Get(handoff.Locale, "handoff.agentJoined", ("agent", agentName)), cancellationToken);
+        await ToCustomerAsync(handoff, $"accepted:{handoff.Version}", copy.Get(handoff.Locale, "handoff.agentJoined", ("agent", agentName)), cancellationToken);
         await hub.StatusAsync(handoff, "accepted", $"Accepted by {agentName}.", cancellationToken);
         return claimed;
     }

@@ -74,7 +74,7 @@ public sealed class HandoffMiddleware(
         {
             if (handoff.Status == HandoffStatus.WithAgent)
             {
-                feed.PublishTyping(new HandoffTyping(handoff.Id, "customer"));
+                feed.PublishTyping(new HandoffTyping(handoff.Id, "customer"), handoff);
                 await hub.TypingAsync(handoff, cancellationToken);
             }
             return;

@@ -31,6 +31,16 @@
     return response.json();
   }
 
+  function agentName(activity) {
+    var entities = (activity && activity.entities) || [];
+    for (var i = 0; i < entities.length; i++) {
+      if (entities[i] && entities[i].type === 'https://handoffbot.dev/agent' && typeof entities[i].name === 'string') {
+        return entities[i].name;
+      }
+    }
+    return null;
+  }
+
   async function start() {
     if (!window.WebChat) {
       showStatus('Web Chat could not be loaded. Build the bot with npm available so it installs Web Chat.');
@@ -59,6 +69,21 @@
       directLine: directLine,
       userID: issued.userId,
       locale: document.documentElement.lang || 'en-US',
+      sendTypingIndicator: true,
+      // A person's messages say who wrote them (the bot marks them with an agent entity carrying the name).
+      activityStatusMiddleware: function () {
+        return function (next) {
+          return function (args) {
+            var status = next(args);
+            var agent = agentName(args && args.activity);
+            // The page has no React of its own: the label is an element of the same kind as the one Web Chat returned.
+            return agent && status && status.$$typeof ? {
+              $$typeof: status.$$typeof, type: 'span', key: null, ref: null, _owner: null,
+              props: { className: 'agent-name', children: agent + ' · customer service' }
+            } : status;
+          };
+        };
+      },
       styleOptions: {
         bubbleBorderRadius: 12,
         bubbleFromUserBorderRadius: 12,

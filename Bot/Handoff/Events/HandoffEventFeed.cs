@@ -40,13 +40,13 @@ public sealed partial class HandoffEventFeed(IHandoffEventLog log, IHandoffStore
     private long _published = -1;
 
     /// <summary>Passes a typing indicator to the subscribers now.</summary>
-    public void PublishTyping(HandoffTyping typing)
+    public void PublishTyping(HandoffTyping typing, HandoffRecord handoff)
     {
         lock (_gate)
         {
             foreach (var subscriber in _subscribers)
             {
-                subscriber.Writer.TryWrite(new HandoffFeedItem(null, null, typing));
+                subscriber.Writer.TryWrite(new HandoffFeedItem(null, handoff, typing));
             }
         }
     }

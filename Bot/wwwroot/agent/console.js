@@ -291,6 +291,7 @@
       if (!text) { return; }
       var key = newKey();
       box.value = '';
+      lastTypingSent = 0; // the next keystroke starts a new typing indicator
       canned.hidden = true;
       var pending = lineNode({ sequence: 0, at: new Date().toISOString(), kind: kind === 'notes' ? 'note' : 'agent', who: me.name, text: text });
       pending.classList.add('pending');

@@ -1,0 +1,103 @@
+using HandoffBot.AgentConsole;
+using HandoffBot.Handoff;
+using HandoffBot.Resources;
+using HandoffBot.Routing;
+using HandoffBot.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static HandoffBot.Tests.Browser.ConsoleBrowser;
+using static Microsoft.Playwright.Assertions;
+
+namespace HandoffBot.Tests.Browser;
+
+/// <summary>
+/// A whole handoff on embedded defaults, in real Chromium: a customer in the Web Chat page, agents in the console
+/// (signed in through the printed links), everything live over the bot's own Direct Line and the console's push channel.
+/// </summary>
+public sealed class AgentConsoleBrowserTests
+{
+    private const string AskForPerson = "this is useless, let me speak to a person";
+
+    [Fact]
+    public async Task ACustomerIsHandedToAnAgentWhoChatsTransfersWithANoteAndTheNextAgentEndsWithARating()
+    {
+        await using var browser = await StartAsync();
+        await browser.RunAsync(async () =>
+        {
+            await browser.SetPresenceAsync("sam", AgentPresence.Away);
+            await browser.SetPresenceAsync("priya", AgentPresence.Away);
+            var alex = await browser.AgentAsync("Alex");
+            var customer = await browser.OpenAsync("customer", "/");
+            await Expect(WebChatBubble(customer, "I'm the HandoffBot assistant")).ToBeVisibleAsync();
+
+            await SendToWebChatAsync(customer, "how long does delivery take");
+            await Expect(WebChatBubble(customer, "Standard delivery takes 3-5 working days")).ToBeVisibleAsync();
+            await SendToWebChatAsync(customer, AskForPerson);
+
+            // The offer appears on Alex's screen, rings, and Accept takes it.
+            var offer = alex.Locator("#offers li.item");
+            await Expect(offer).ToHaveCountAsync(1);
+            await Expect(alex.Locator("body")).ToHaveAttributeAsync("data-rang", "1");
+            await alex.GetByRole(AriaRole.Button, new() { NameRegex = new("^Accept ") }).First.ClickAsync();
+            await Expect(alex.Locator("#conversations li.item")).ToHaveCountAsync(1);
+            await Expect(alex.Locator("#timeline")).ToContainTextAsync(AskForPerson);
+            await Expect(alex.Locator(".packet")).ToContainTextAsync("HumanRequest");
+
+            // The customer is told who joined; Alex's messages show as from Alex.
+            await Expect(WebChatBubble(customer, browser.Copy.Get("en", "handoff.agentJoined", ("agent", "Alex")))).ToBeVisibleAsync();
+            var message = alex.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+            await message.FillAsync("Hi, I'm Alex. Let me look at your order.");
+            await message.PressAsync("Enter");
+            await Expect(WebChatBubble(customer, "Hi, I'm Alex. Let me look at your order.")).ToBeVisibleAsync();
+            await Expect(customer.Locator("text=Alex · customer service")).ToBeVisibleAsync();
+
+            // Typing both ways.
+            await customer.Locator("[data-id='webchat-sendbox-input']").PressSequentiallyAsync("my parcel");
+            await Expect(alex.Locator("#typing")).ToHaveTextAsync("The customer is typing…");
+            await customer.Locator("[data-id='webchat-sendbox-input']").PressAsync("Enter");
+            await Expect(alex.Locator("#timeline .line-customer").Filter(new() { HasText = "my parcel" })).ToHaveCountAsync(1);
+            await message.PressSequentiallyAsync("One moment");
+            await Expect(customer.Locator(".webchat__typing-indicator")).ToBeVisibleAsync();
+            await message.FillAsync("");
+
+            // A private note stays with the agents.
+            await message.FillAsync("Customer already waited a week: offer express replacement.");
+            await alex.GetByRole(AriaRole.Button, new() { Name = "Add private note" }).ClickAsync();
+            await Expect(alex.Locator("#timeline .line-note:not(.pending)")).ToContainTextAsync("express replacement");
+
+            // Transfer to Sam with a note; Sam sees the offer and the notes.
+            await browser.SetPresenceAsync("sam", AgentPresence.Available);
+            var sam = await browser.AgentAsync("Sam");
+            await alex.GetByRole(AriaRole.Button, new() { Name = "Transfer" }).ClickAsync();
+            await alex.Locator("#transfer-target").SelectOptionAsync("agent:sam");
+            await alex.Locator("#transfer-note").FillAsync("Sam, please check the courier claim.");
+            await alex.Locator("#transfer-confirm").ClickAsync();
+            await Expect(sam.Locator("#offers li.item")).ToHaveCountAsync(1);
+            await sam.GetByRole(AriaRole.Button, new() { NameRegex = new("^Accept ") }).First.ClickAsync();
+            await Expect(sam.Locator("#timeline .line-note")).ToHaveCountAsync(2);
+            await Expect(sam.Locator("#timeline")).ToContainTextAsync("check the courier claim");
+            await Expect(sam.Locator("#timeline")).ToContainTextAsync("Hi, I'm Alex.");
+            await Expect(WebChatBubble(customer, browser.Copy.Get("en", "handoff.agentJoined", ("agent", "Sam")))).ToBeVisibleAsync();
+            await Expect(alex.Locator("#conversations li.item")).ToHaveCountAsync(0);
+
+            // Sam ends; the customer rates; the rating is stored.
+            await sam.GetByRole(AriaRole.Button, new() { Name = "End conversation" }).ClickAsync();
+            // Web Chat renders the notice as Markdown, which turns ' into a typographic apostrophe: the text up to the first one.
+            var ended = browser.Copy.Get("en", "handoff.endedByAgent", ("agent", "Sam")).Split('\'')[0];
+            await Expect(WebChatBubble(customer, ended)).ToBeVisibleAsync();
+            await SendToWebChatAsync(customer, "5");
+            await Expect(WebChatBubble(customer, browser.Copy.Get("en", "handoff.thanksForFeedback"))).ToBeVisibleAsync();
+
+            var handoffs = browser.Bot.Services.GetRequiredService<IHandoffStore>();
+            var conversation = await customer.GetAttributeAsync("body", "data-conversation-id");
+            var handoff = await handoffs.GetLatestForCustomerAsync($"directline/conversations/{conversation}", CancellationToken.None);
+            Assert.NotNull(handoff);
+            Assert.Equal(HandoffStatus.Bot, handoff.Status);
+            Assert.Equal(5, await browser.Bot.Services.GetRequiredService<IHandoffFeedbackStore>().GetSatisfactionAsync(handoff.Id, CancellationToken.None));
+
+            // The customer never saw the notes.
+            Assert.DoesNotContain("express replacement", await customer.ContentAsync(), StringComparison.Ordinal);
+            Assert.DoesNotContain("courier claim", await customer.ContentAsync(), StringComparison.Ordinal);
+        });
+    }
+}

@@ -38,15 +38,22 @@
     zero.setAttribute('y1', height / 2); zero.setAttribute('y2', height / 2);
     zero.setAttribute('class', 'chart-axis');
     svg.appendChild(zero);
-    var path = points.map(function (value, i) {
+    var xy = points.map(function (value, i) {
       var x = points.length === 1 ? width / 2 : (i * (width - 8)) / (points.length - 1) + 4;
-      var y = height / 2 - value * (height / 2 - 4);
-      return (i === 0 ? 'M' : 'L') + x.toFixed(1) + ' ' + y.toFixed(1);
-    }).join(' ');
+      return [x, height / 2 - Math.max(-1, Math.min(1, value)) * (height / 2 - 4)];
+    });
     var line = document.createElementNS(svgNs, 'path');
-    line.setAttribute('d', path);
+    line.setAttribute('d', xy.map(function (p, i) { return (i === 0 ? 'M' : 'L') + p[0].toFixed(1) + ' ' + p[1].toFixed(1); }).join(' '));
     line.setAttribute('class', 'chart-line');
     svg.appendChild(line);
+    xy.forEach(function (p) {
+      var dot = document.createElementNS(svgNs, 'circle');
+      dot.setAttribute('cx', p[0].toFixed(1));
+      dot.setAttribute('cy', p[1].toFixed(1));
+      dot.setAttribute('r', 3);
+      dot.setAttribute('class', 'chart-dot');
+      svg.appendChild(dot);
+    });
     return svg;
   }
 

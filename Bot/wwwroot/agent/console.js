@@ -242,6 +242,7 @@
     timeline.setAttribute('role', 'log');
     timeline.setAttribute('aria-live', 'polite');
     timeline.setAttribute('aria-label', 'Messages');
+    timeline.tabIndex = 0;
     conversation.appendChild(timeline);
     var typing = el('p', 'typing subtle', '');
     typing.id = 'typing';
@@ -251,6 +252,7 @@
     columns.appendChild(conversation);
     var packet = window.HandoffPacket.render(detail.packet);
     packet.setAttribute('aria-label', 'Handoff packet');
+    packet.tabIndex = 0; // it scrolls: keyboard users can reach it
     columns.appendChild(packet);
     workspace.appendChild(columns);
     detail.timeline.forEach(function (line) { if (line.sequence) { appendLine(line); } else { timeline.appendChild(lineNode(line)); } });
@@ -404,13 +406,16 @@
     });
   }
 
-  // The test hook for a dropped push connection: close it and connect again from the last sequence seen.
+  // A dropped push connection, on purpose (the browser tests): close it; reconnect from the last sequence seen.
   window.handoffConsole = {
-    reconnect: function () {
-      var last = document.body.dataset.sequence || String(state.sequence);
+    disconnect: function () {
       source.close();
       document.body.dataset.live = 'false';
-      connect(last);
+      $('connection').textContent = 'offline';
+    },
+    reconnect: function () {
+      source.close();
+      connect(document.body.dataset.sequence || String(state.sequence));
     }
   };
 

@@ -45,8 +45,7 @@ public static partial class ConsoleEndpoints
         signedIn.MapGet("/events", ConsoleEventStream.StreamAsync);
         signedIn.MapGet("/handoffs/{id}", DetailAsync);
         signedIn.MapPut("/presence", PresenceAsync);
-        signedIn.MapPost("/handoffs/{id}/accept", (string id, HttpContext http, ConsoleViews views, AgentCommands commands, CancellationToken ct) =>
-            AsAgentAsync(http, views, id, (agent, _) => commands.AcceptAsync(agent, id, ct), ct));
+        signedIn.MapPost("/handoffs/{id}/accept", AcceptAsync);
         signedIn.MapPost("/handoffs/{id}/decline", (string id, HttpContext http, ConsoleViews views, AgentCommands commands, CancellationToken ct) =>
             AsAgentAsync(http, views, id, (agent, _) => commands.DeclineAsync(agent, id, ct), ct));
         signedIn.MapPost("/handoffs/{id}/end", (string id, HttpContext http, ConsoleViews views, AgentCommands commands, CancellationToken ct) =>
@@ -122,6 +121,16 @@ public static partial class ConsoleEndpoints
         return allowed
             ? Results.Json(await views.DetailAsync(handoff, ct))
             : Problem(StatusCodes.Status403Forbidden, "Forbidden", "This handoff is neither offered to you, nor yours, nor waiting in a queue you are qualified for.");
+    }
+
+    private static async Task<IResult> AcceptAsync(string id, HttpContext http, ConsoleViews views, IHandoffStore store, AgentCommands commands, CancellationToken ct)
+    {
+        var viewer = await views.ViewerAsync(http.User, ct);
+        if (await store.GetWithoutPacketAsync(id, ct) is { } handoff && handoff.IsWaiting && !views.CanAccept(viewer, handoff))
+        {
+            return Problem(StatusCodes.Status403Forbidden, "Forbidden", "This handoff is neither offered to you nor waiting in a queue you are qualified for.");
+        }
+        return await AsAgentAsync(http, views, id, (agent, _) => commands.AcceptAsync(agent, id, ct), ct);
     }
 
     private static async Task<IResult> PresenceAsync(PresenceRequest body, HttpContext http, ConsoleViews views, AgentCommands commands, CancellationToken ct)

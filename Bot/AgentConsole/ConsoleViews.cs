@@ -60,6 +60,13 @@ public sealed class ConsoleViews(
         || (viewer.Agent is { } agent && (handoff.AgentId == agent.Id.Value || handoff.OfferedTo == agent.Id.Value
             || (handoff.Status == HandoffStatus.Queued && IsQualified(agent, handoff.Skill))));
 
+    /// <summary>
+    /// May <paramref name="viewer"/> take <paramref name="handoff"/>? What is offered to them, and anything waiting or
+    /// offered in a skill they have (an offer is a suggestion, as in the Teams hub: the first to accept wins).
+    /// </summary>
+    public bool CanAccept(ConsoleViewer viewer, HandoffRecord handoff) =>
+        viewer.Agent is { } agent && handoff.IsWaiting && (handoff.OfferedTo == agent.Id.Value || IsQualified(agent, handoff.Skill));
+
     /// <summary>May <paramref name="viewer"/> hear about this event on their push channel?</summary>
     public bool CanHear(ConsoleViewer viewer, HandoffFeedItem item)
     {

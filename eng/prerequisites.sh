@@ -15,11 +15,6 @@ ensure_prerequisites() {
   # npm fetches the VADER lexicon (npm package vader-sentiment) when Bot builds (Bot/Escalation/Sentiment/VaderLexicon.targets).
   command -v npm >/dev/null || apt_install nodejs npm || { echo "npm is required to fetch the VADER lexicon" >&2; return 1; }
   ensure_directline_prerequisites || return 1
-  local tools="$root/eng/browser-tests"
-  if [ ! -d "$tools/node_modules/axe-core" ] || [ "$tools/package-lock.json" -nt "$tools/node_modules/.package-lock.json" ]; then
-    echo "installing the browser test tools (npm ci)"
-    (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in $tools" >&2; return 1; }
-  fi
   return 0
 }
 
@@ -36,6 +31,11 @@ ensure_directline_prerequisites() {
   if [ ! -d "$conformance/node_modules/botframework-directlinejs" ] || [ "$conformance/package-lock.json" -nt "$conformance/node_modules/.package-lock.json" ]; then
     echo "installing the Direct Line conformance client (npm ci)"
     (cd "$conformance" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in $conformance" >&2; return 1; }
+  fi
+  local tools="$root/eng/browser-tests"
+  if [ ! -d "$tools/node_modules/axe-core" ] || [ "$tools/package-lock.json" -nt "$tools/node_modules/.package-lock.json" ]; then
+    echo "installing the browser test tools (npm ci)"
+    (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in $tools" >&2; return 1; }
   fi
   local tools="$root/eng/browser-tests"
   if [ ! -d "$tools/node_modules/axe-core" ] || [ "$tools/package-lock.json" -nt "$tools/node_modules/.package-lock.json" ]; then

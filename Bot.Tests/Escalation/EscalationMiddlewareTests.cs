@@ -27,8 +27,8 @@ public sealed class EscalationMiddlewareTests : IClassFixture<BotFactory>
         Assert.True(decision.Escalate);
         Assert.Contains(decision.Fired, s => s.Trigger == TriggerNames.HumanRequest);
         // The only reply is the handoff's (the handoff feature takes over); the assistant does not answer. This
-        // factory has no agent hub, so the handoff honestly offers the alternatives instead of promising a person.
-        Assert.Contains("bring in a person, but nobody", _adapter.TakeReply()?.Text ?? string.Empty, StringComparison.Ordinal);
+        // factory has no Teams hub, but the agent console is a reachable desk: the customer is told a person is coming.
+        Assert.Contains("connecting you with a person", _adapter.TakeReply()?.Text ?? string.Empty, StringComparison.Ordinal);
         Assert.Null(_adapter.TakeReply());
     }
 

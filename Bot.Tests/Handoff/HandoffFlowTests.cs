@@ -175,9 +175,9 @@ public sealed class HandoffFlowTests
     }
 
     [Fact]
-    public async Task WithNoAgentHubConfiguredTheCustomerIsOfferedAlternativesInsteadOfAPromise()
+    public async Task WithNoAgentDeskTheCustomerIsOfferedAlternativesInsteadOfAPromise()
     {
-        await using var bot = await HandoffHarness.StartAsync(configure: f => f.With("Handoff:Hub:ChannelId", ""));
+        await using var bot = await HandoffHarness.StartAsync(configure: f => f.With("Handoff:Hub:ChannelId", "").With("AgentConsole:Enabled", "false"));
 
         await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
         var menu = await bot.CustomerReceivedAsync("nobody who can help with this is available");
@@ -186,7 +186,7 @@ public sealed class HandoffFlowTests
         var handoff = await ActiveHandoffAsync(bot);
         Assert.Equal(HandoffStatus.Unassigned, handoff.Status);
         var audit = await bot.Service<IHandoffStore>().ReadAuditAsync(handoff.Id, CancellationToken.None);
-        Assert.Contains("no agent hub is configured", Assert.Single(audit).Reason, StringComparison.Ordinal);
+        Assert.Contains("no agent desk is reachable", Assert.Single(audit).Reason, StringComparison.Ordinal);
 
         // The customer's next message is answered, not relayed to a hub that does not exist.
         await bot.PostAsync(bot.CustomerMessage("Keep chatting with the assistant"));

@@ -268,7 +268,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, HandoffBot.Han
         database.ReadAsync<IReadOnlyList<HandoffAuditEntry>>(session =>
         {
             var entries = new List<HandoffAuditEntry>();
-            using var reader = session.Command("SELECT at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason FROM handoff_audit WHERE handoff_id = $id ORDER BY seq")
+            using var reader = session.Command("SELECT at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason FROM handoff_audit WHERE handoff_id = $id AND message_key IS NULL ORDER BY seq")
                 .With("$id", handoffId)
                 .ExecuteReader();
             while (reader.Read())

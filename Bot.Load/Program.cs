@@ -3,6 +3,11 @@ using HandoffBot.Load;
 
 // Trigger-to-hub-notified latency (issue #4): the bot as a child process, a customer Connector and a hub Connector
 // in this process, N customer conversations per round in a closed loop over HTTP. See README, "Benchmarks and load".
+if (args.Length > 0 && args[0] == "console")
+{
+    // The agent console under load: `Bot.Load console --agents 200 --conversations 500` (eng/load-console.sh).
+    return await ConsoleLoad.RunAsync(args[1..], CancellationToken.None);
+}
 var options = LoadOptions.Parse(args);
 if (options is null)
 {

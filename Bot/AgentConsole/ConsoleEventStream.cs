@@ -27,20 +27,25 @@ internal static class ConsoleEventStream
         await response.Body.FlushAsync(cancellationToken);
 
         await using var items = feed.SubscribeAsync(after, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        using var stopBeats = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var next = items.MoveNextAsync().AsTask();
+        var beat = Task.Delay(Heartbeat, time, stopBeats.Token);
+        var unflushed = false;
         try
         {
             while (true)
             {
-                using (var beat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                if (!next.IsCompleted && unflushed)
                 {
-                    if (await Task.WhenAny(next, Task.Delay(Heartbeat, time, beat.Token)) != next)
-                    {
-                        await response.WriteAsync(": ping\n\n", cancellationToken);
-                        await response.Body.FlushAsync(cancellationToken);
-                        continue;
-                    }
-                    await beat.CancelAsync();
+                    await response.Body.FlushAsync(cancellationToken); // a burst of events goes out in one flush
+                    unflushed = false;
+                }
+                if (!next.IsCompleted && await Task.WhenAny(next, beat) == beat)
+                {
+                    await response.WriteAsync(": ping\n\n", cancellationToken);
+                    await response.Body.FlushAsync(cancellationToken);
+                    beat = Task.Delay(Heartbeat, time, stopBeats.Token);
+                    continue;
                 }
                 if (!await next)
                 {
@@ -52,8 +57,8 @@ internal static class ConsoleEventStream
                 {
                     continue;
                 }
-                await response.WriteAsync(Format(item), cancellationToken);
-                await response.Body.FlushAsync(cancellationToken);
+                await response.WriteAsync(Formatted.GetValue(item, Format), cancellationToken);
+                unflushed = true;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -62,9 +67,14 @@ internal static class ConsoleEventStream
         }
         finally
         {
+            await stopBeats.CancelAsync();
             await Quietly(next);
+            await Quietly(beat);
         }
     }
+
+    /// <summary>One event goes to many connections: it is formatted once.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<HandoffFeedItem, string> Formatted = [];
 
     internal static string Format(HandoffFeedItem item)
     {
@@ -79,6 +89,9 @@ internal static class ConsoleEventStream
             handoffId = e.HandoffId,
             action = e.Action,
             status = e.To.ToString(),
+            customer = item.Handoff is { } handoff ? HandoffBot.AgentHub.HandoffCard.CustomerName(handoff) : null,
+            offeredTo = item.Handoff?.OfferedTo,
+            agent = item.Handoff?.AgentId,
             line = ConsoleViews.Line(e, item.Handoff),
         }, JsonSerializerOptions.Web);
         return "id: " + e.Sequence.ToString(CultureInfo.InvariantCulture) + "\nevent: handoff\ndata: " + data + "\n\n";

@@ -220,15 +220,8 @@ public sealed partial class HandoffEventFeed(IHandoffEventLog log, IHandoffStore
 
     private async Task<Dictionary<string, HandoffRecord>> SnapshotsAsync(IReadOnlyList<HandoffEvent> events, CancellationToken cancellationToken)
     {
-        var snapshots = new Dictionary<string, HandoffRecord>(StringComparer.Ordinal);
-        foreach (var id in events.Select(e => e.HandoffId).Distinct(StringComparer.Ordinal))
-        {
-            if (await store.GetWithoutPacketAsync(id, cancellationToken) is { } handoff)
-            {
-                snapshots[id] = handoff;
-            }
-        }
-        return snapshots;
+        var found = await Task.WhenAll(events.Select(e => e.HandoffId).Distinct(StringComparer.Ordinal).Select(id => store.GetWithoutPacketAsync(id, cancellationToken)));
+        return found.OfType<HandoffRecord>().ToDictionary(h => h.Id, StringComparer.Ordinal);
     }
 
     public override void Dispose()

@@ -45,14 +45,16 @@ public sealed class ConsoleViews(
     IHandoffEventLog events,
     HandoffEventFeed feed,
     IRoutingEngine routing,
+    RoutingProjection projection,
     IAgentDirectory agents,
+    AgentIdentity identity,
     ITranscriptStore transcripts,
     IOptions<RoutingOptions> routingOptions,
     IOptions<AgentConsoleOptions> options,
     TimeProvider time)
 {
     public async Task<ConsoleViewer> ViewerAsync(ClaimsPrincipal user, CancellationToken cancellationToken) =>
-        new(user, user.AgentId() is { Length: > 0 } id ? await agents.GetAsync(new AgentId(id), cancellationToken) : null);
+        new(user, await identity.ForPrincipalAsync(user, cancellationToken));
 
     /// <summary>May <paramref name="viewer"/> see <paramref name="handoff"/> (its packet, its transcript)?</summary>
     public bool CanSee(ConsoleViewer viewer, HandoffRecord handoff) =>
@@ -90,6 +92,7 @@ public sealed class ConsoleViews(
     {
         // The sequence first: anything committed while the view is built is replayed on the push channel.
         var sequence = await feed.CurrentAsync(cancellationToken);
+        await projection.EnsureLoadedAsync(cancellationToken);
         var now = time.GetUtcNow();
         var active = await store.ListActiveWithoutPacketsAsync(cancellationToken);
         var byId = active.ToDictionary(h => h.Id, StringComparer.Ordinal);

@@ -61,6 +61,7 @@ public sealed class AgentHubHandler(
     HandoffBot.Handoff.Events.HandoffEventSignal events,
     HubNotifier hub,
     AgentCommands commands,
+    AgentIdentity identity,
     ICopy copy,
     IOptions<HandoffOptions> options,
     TimeProvider time)
@@ -111,7 +112,7 @@ public sealed class AgentHubHandler(
         {
             return InvokeMessage(400, Say("hub.card.noAction"));
         }
-        var (agent, name) = await coordinator.ResolveAgentAsync(activity.From, cancellationToken);
+        var (agent, name) = await identity.ForHubUserAsync(activity.From, cancellationToken);
         var now = time.GetUtcNow();
         switch (action.Verb.ToLowerInvariant())
         {
@@ -141,7 +142,7 @@ public sealed class AgentHubHandler(
     private async Task CommandAsync(ITurnContext turn, AgentCommand command, CancellationToken cancellationToken)
     {
         var activity = turn.Activity;
-        var (agent, name) = await coordinator.ResolveAgentAsync(activity.From, cancellationToken);
+        var (agent, name) = await identity.ForHubUserAsync(activity.From, cancellationToken);
         var now = time.GetUtcNow();
         switch (command.Verb)
         {
@@ -208,7 +209,7 @@ public sealed class AgentHubHandler(
     private async Task RelayToCustomerAsync(ITurnContext turn, string text, CancellationToken cancellationToken)
     {
         var activity = turn.Activity;
-        var (agent, name) = await coordinator.ResolveAgentAsync(activity.From, cancellationToken);
+        var (agent, name) = await identity.ForHubUserAsync(activity.From, cancellationToken);
         if (await WorkedByAsync(activity, agent, cancellationToken) is not { } handoff)
         {
             await ReplyAsync(turn, Say("hub.noCustomer"), cancellationToken);
@@ -237,7 +238,7 @@ public sealed class AgentHubHandler(
         {
             return thread;
         }
-        var me = agent ?? (await coordinator.ResolveAgentAsync(activity.From, cancellationToken)).Agent;
+        var me = agent ?? (await identity.ForHubUserAsync(activity.From, cancellationToken)).Agent;
         return (await store.ListActiveAsync(cancellationToken))
             .Where(h => h.Status == HandoffStatus.WithAgent && h.AgentId == me.Value)
             .OrderByDescending(h => h.AcceptedAt)

@@ -10,7 +10,7 @@ namespace HandoffBot.Handoff;
 /// <summary>
 /// What an agent can do, whichever desk they work from: the Teams / Emulator hub (text commands and card buttons)
 /// and the web agent console's HTTP API call the same operations, with the agent already resolved
-/// (<see cref="HandoffCoordinator.ResolveAgentAsync"/> for hub users, the signed-in principal for the console).
+/// (<see cref="AgentIdentity"/>: hub users, signed-in principals).
 /// Messages and notes are stored once per key (a retried request is not sent twice).
 /// </summary>
 public sealed class AgentCommands(

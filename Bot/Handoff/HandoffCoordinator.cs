@@ -10,6 +10,10 @@ using HandoffBot.Routing;
 using HandoffBot.Storage;
 using Microsoft.Extensions.Options;
 
+// About 430 lines: one method per handoff transition (start, dispatch, accept, decline, end, cancel, transfer,
+// presence, sweep), each with its routing and customer side. Restoring routing (RoutingProjection), the customer's
+// wording (HandoffWording) and identities (AgentIdentity) are split out; splitting the transitions further is the
+// next step of docs/handoff-core.md.
 namespace HandoffBot.Handoff;
 
 /// <summary>
@@ -21,6 +25,7 @@ namespace HandoffBot.Handoff;
 public sealed partial class HandoffCoordinator(
     IHandoffStore store,
     IRoutingEngine routing,
+    RoutingProjection projection,
     HubNotifier hub,
     IEnumerable<IAgentChannel> channels,
     IHandoffOutbox outbox,
@@ -29,18 +34,14 @@ public sealed partial class HandoffCoordinator(
     ITranscriptStore transcripts,
     IAgentDirectory agents,
     ICopy copy,
+    HandoffWording wording,
     IOptions<HandoffOptions> options,
     IOptions<RoutingOptions> times,
     TimeProvider time,
     ILogger<HandoffCoordinator> logger) : IDisposable
 {
-    /// <summary>The copy keys of the alternatives menu, in the order its choices are numbered.</summary>
-    public static readonly IReadOnlyList<string> AlternativeKeys = ["handoff.alternative.leaveMessage", "handoff.alternative.keepChatting"];
-    public static readonly IReadOnlyList<string> SatisfactionChoices = ["1", "2", "3", "4", "5"];
-
     private readonly SemaphoreSlim _dispatchLock = new(1, 1);
     private readonly ConcurrentDictionary<string, (int Position, DateTimeOffset At)> _positionsTold = new(StringComparer.Ordinal);
-    private int _restored;
 
     public TimeSpan OfferTimeout => times.Value.OfferTimeout;
 
@@ -53,7 +54,7 @@ public sealed partial class HandoffCoordinator(
     /// </summary>
     public async Task<HandoffRecord?> StartAsync(ITurnContext turn, EscalationDecision decision, CancellationToken cancellationToken)
     {
-        await EnsureRestoredAsync(cancellationToken);
+        await projection.EnsureLoadedAsync(cancellationToken);
         var activity = turn.Activity;
         var state = turn.Features.GetRequired<ConversationState>();
         var now = time.GetUtcNow();
@@ -94,7 +95,7 @@ public sealed partial class HandoffCoordinator(
             writes.Add(stored);
             LogUnassigned(logger, id, unreachable);
             state.Set(new HandoffConversationState(id, Closed: true, CustomerPrompt.Alternatives));
-            var menu = ChannelFormatting.WithChoices(activity.CreateReply(copy.Get(activity.Locale, "handoff.unavailable")), AlternativesIn(activity.Locale));
+            var menu = ChannelFormatting.WithChoices(activity.CreateReply(copy.Get(activity.Locale, "handoff.unavailable")), wording.AlternativesIn(activity.Locale));
             await SendInTurnAsync(turn, menu, cancellationToken);
             return stored.Record;
         }
@@ -114,7 +115,7 @@ public sealed partial class HandoffCoordinator(
         LogOpened(logger, id, created.Queue, created.Priority);
 
         var estimate = routing.Preview(RequestOf(created), now);
-        var waiting = activity.CreateReply(copy.Get(activity.Locale, "handoff.connecting", ("wait", DescribeWait(activity.Locale, estimate))));
+        var waiting = activity.CreateReply(copy.Get(activity.Locale, "handoff.connecting", ("wait", wording.DescribeWait(activity.Locale, estimate))));
         await SendInTurnAsync(turn, ChannelFormatting.WithChoices(waiting, [copy.Get(activity.Locale, "handoff.choice.cancel")]), cancellationToken);
         if (estimate is not null)
         {
@@ -145,9 +146,7 @@ public sealed partial class HandoffCoordinator(
         await DispatchAsync(cancellationToken);
     }
 
-    private static HandoffRequest RequestOf(HandoffRecord handoff) =>
-        new(handoff.Id, handoff.Queue, handoff.Skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey, handoff.Customer.ChannelId!,
-            handoff.Declined.Select(d => new AgentId(d)).ToHashSet());
+    private static HandoffRequest RequestOf(HandoffRecord handoff) => RoutingProjection.RequestOf(handoff);
 
     /// <summary>Offers every item the routing engine can assign now to its chosen agent.</summary>
     public async Task DispatchAsync(CancellationToken cancellationToken)
@@ -232,7 +231,7 @@ public sealed partial class HandoffCoordinator(
             : copy.Get(handoff.Locale, "handoff.endedByAgent", ("agent", handoff.AgentName));
         var prompt = new Activity { Type = ActivityTypes.Message, Text = text }
             .ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
-        await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoffId}:ended", handoffId, ChannelFormatting.WithChoices(prompt, SatisfactionChoices), ToCustomer: true), cancellationToken);
+        await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoffId}:ended", handoffId, ChannelFormatting.WithChoices(prompt, HandoffWording.SatisfactionChoices), ToCustomer: true), cancellationToken);
         await hub.StatusAsync(handoff, "completed", $"The conversation with {HandoffCard.CustomerName(handoff)} has ended ({by.Kind}).", cancellationToken);
         await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, $"Completed by {handoff.AgentName}"), cancellationToken);
         await DispatchAsync(cancellationToken);
@@ -268,7 +267,7 @@ public sealed partial class HandoffCoordinator(
         routing.Complete(handoffId, now);
         routing.AddWaiting(new WaitingItem(new HandoffRequest(handoffId, queue, skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,
             handoff.Customer.ChannelId!, handoff.Declined.Select(d => new AgentId(d)).ToHashSet())));
-        await ToCustomerAsync(handoff, $"transfer:{handoff.Version}", copy.Get(handoff.Locale, "handoff.transfer", ("queue", queue), ("wait", DescribeWait(handoff.Locale, routing.Estimate(handoffId, now)))), cancellationToken);
+        await ToCustomerAsync(handoff, $"transfer:{handoff.Version}", copy.Get(handoff.Locale, "handoff.transfer", ("queue", queue), ("wait", wording.DescribeWait(handoff.Locale, routing.Estimate(handoffId, now)))), cancellationToken);
         await DispatchAsync(cancellationToken);
         return transferred;
     }
@@ -304,7 +303,7 @@ public sealed partial class HandoffCoordinator(
     /// <summary>An agent becomes available or goes away; what was offered to someone going away is re-queued.</summary>
     public async Task<IReadOnlyList<string>> SetPresenceAsync(AgentId agent, AgentPresence presence, CancellationToken cancellationToken)
     {
-        await EnsureRestoredAsync(cancellationToken);
+        await projection.EnsureLoadedAsync(cancellationToken);
         var now = time.GetUtcNow();
         await agents.SetPresenceAsync(agent, presence, cancellationToken);
         var requeued = routing.SetPresence(agent, presence, now);
@@ -331,7 +330,7 @@ public sealed partial class HandoffCoordinator(
     /// </summary>
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
-        await EnsureRestoredAsync(cancellationToken);
+        await projection.EnsureLoadedAsync(cancellationToken);
         var now = time.GetUtcNow();
         var estimates = routing.EstimateWaiting(now);
         foreach (var handoff in await store.ListForSweepAsync(now - OfferTimeout, cancellationToken))
@@ -358,28 +357,7 @@ public sealed partial class HandoffCoordinator(
         await DispatchAsync(cancellationToken);
     }
 
-    /// <summary>Where a waiting handoff stands now, in words.</summary>
-    public string DescribeWaitFor(string? locale, string handoffId) => DescribeWait(locale, routing.Estimate(handoffId, time.GetUtcNow()));
-
-    /// <summary>The alternatives menu's choice labels in <paramref name="locale"/>'s language.</summary>
-    public IReadOnlyList<string> AlternativesIn(string? locale) => [.. AlternativeKeys.Select(k => copy.Get(locale, k))];
-
     public void Dispose() => _dispatchLock.Dispose();
-
-    /// <summary>Honest words for a wait estimate, in <paramref name="locale"/>'s language.</summary>
-    public string DescribeWait(string? locale, WaitEstimate? estimate)
-    {
-        if (estimate is null)
-        {
-            return copy.Get(locale, "handoff.wait.inQueue");
-        }
-        var position = estimate.Position <= 1
-            ? copy.Get(locale, "handoff.wait.next")
-            : copy.Get(locale, "handoff.wait.position", ("position", estimate.Position));
-        return estimate.Estimate is { } wait
-            ? copy.Get(locale, "handoff.wait.estimate", ("position", position), ("duration", copy.Duration(locale, wait)))
-            : copy.Get(locale, "handoff.wait.noEstimate", ("position", position), ("why", Lower(estimate.Explanation.TrimEnd('.'))));
-    }
 
     internal static ConversationReference CustomerReference(Activity activity)
     {
@@ -393,21 +371,6 @@ public sealed partial class HandoffCoordinator(
         };
     }
 
-    /// <summary>The agent behind a hub user (their Teams / Emulator id), with their display name; unknown users act under their hub id.</summary>
-    public async Task<(AgentId Agent, string Name)> ResolveAgentAsync(ChannelAccount? from, CancellationToken cancellationToken)
-    {
-        await EnsureRestoredAsync(cancellationToken);
-        foreach (var candidate in new[] { from?.AadObjectId, from?.Id })
-        {
-            if (candidate is { Length: > 0 } && (await agents.FindByHubUserAsync(candidate, cancellationToken) ?? await agents.GetAsync(new AgentId(candidate), cancellationToken)) is { } known)
-            {
-                return (known.Id, known.Name);
-            }
-        }
-        var id = from?.Id ?? "unknown-agent";
-        return (new AgentId(id), from?.Name ?? id);
-    }
-
     private async Task SweepWaitingAsync(HandoffRecord handoff, WaitEstimate? estimate, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (now - handoff.EnqueuedAt >= times.Value.MaxWait && !routing.HasQualifiedAgent(handoff.Skill, handoff.Customer.ChannelId!, now, TimeSpan.Zero))
@@ -418,7 +381,7 @@ public sealed partial class HandoffCoordinator(
                 routing.RemoveWaiting(handoff.Id);
                 var menu = new Activity { Type = ActivityTypes.Message, Text = copy.Get(unassigned.Locale, "handoff.unassigned") }
                     .ApplyConversationReference(unassigned.Customer) with { ReplyToId = null };
-                await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoff.Id}:unassigned", handoff.Id, ChannelFormatting.WithChoices(menu, AlternativesIn(unassigned.Locale)), ToCustomer: true), cancellationToken);
+                await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoff.Id}:unassigned", handoff.Id, ChannelFormatting.WithChoices(menu, wording.AlternativesIn(unassigned.Locale)), ToCustomer: true), cancellationToken);
                 await hub.StatusAsync(unassigned, "failed", "No qualified agent became available in time.", cancellationToken);
             }
             return;
@@ -431,72 +394,7 @@ public sealed partial class HandoffCoordinator(
         if (estimate.Position < told.Position && now - told.At >= options.Value.PositionUpdateInterval)
         {
             _positionsTold[handoff.Id] = (estimate.Position, now);
-            await ToCustomerAsync(handoff, $"position:{estimate.Position}", copy.Get(handoff.Locale, "handoff.wait.update", ("wait", DescribeWait(handoff.Locale, estimate))), cancellationToken);
-        }
-    }
-
-    /// <summary>After a restart the routing engine is empty: puts waiting, offered and accepted handoffs back.</summary>
-    private async Task EnsureRestoredAsync(CancellationToken cancellationToken)
-    {
-        if (Interlocked.Exchange(ref _restored, 1) == 1)
-        {
-            return;
-        }
-        var now = time.GetUtcNow();
-        foreach (var agent in await agents.ListAsync(cancellationToken))
-        {
-            routing.UpsertAgent(agent.ToRoutable());
-        }
-        await RestoreHistoryAsync(now, cancellationToken);
-        foreach (var handoff in await store.ListActiveWithoutPacketsAsync(cancellationToken))
-        {
-            var item = new WaitingItem(RequestOf(handoff));
-            if (handoff.Status == HandoffStatus.WithAgent && handoff.AgentId is { } agent)
-            {
-                routing.RestoreAccepted(item, new AgentId(agent), handoff.AcceptedAt ?? now);
-                continue;
-            }
-            if (handoff.Status == HandoffStatus.Offered && handoff.OfferedTo is { } offeredTo && handoff.OfferedAt is { } offeredAt)
-            {
-                // The offer survives the restart with its original time: the agent can still accept it, and it expires as before.
-                routing.RestoreOffered(item, new AgentId(offeredTo), offeredAt);
-                continue;
-            }
-            routing.AddWaiting(item);
-        }
-    }
-
-    /// <summary>
-    /// Handling times (accept to end) of handoffs ended within <c>Routing:EstimateWindow</c>, at most
-    /// <c>EstimateMaxSamples</c> per queue, the most recent ones, and the last agent of each customer within
-    /// <c>Routing:PreferLastAgentWithin</c>: the estimates and the last-agent preference are the same after a restart.
-    /// </summary>
-    private async Task RestoreHistoryAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var window = times.Value.EstimateWindow;
-        var prefer = times.Value.PreferLastAgentWithin;
-        var ended = await store.ListEndedSinceAsync(now - (window > prefer ? window : prefer), cancellationToken);
-        var samples = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        var handled = new List<HandoffRecord>();
-        for (var i = ended.Count - 1; i >= 0; i--)
-        {
-            if (ended[i] is { AgentId: not null, AcceptedAt: not null, EndedAt: { } at } handoff && at >= now - window
-                && samples.GetValueOrDefault(handoff.Queue) < times.Value.EstimateMaxSamples)
-            {
-                samples[handoff.Queue] = samples.GetValueOrDefault(handoff.Queue) + 1;
-                handled.Add(handoff);
-            }
-        }
-        for (var i = handled.Count - 1; i >= 0; i--)
-        {
-            routing.RecordHandlingTime(handled[i].Queue, handled[i].EndedAt!.Value - handled[i].AcceptedAt!.Value, handled[i].EndedAt!.Value);
-        }
-        foreach (var handoff in ended)
-        {
-            if (handoff is { AgentId: { } agent, AcceptedAt: { } accepted } && accepted >= now - prefer)
-            {
-                routing.RecordServed(handoff.CustomerKey, new AgentId(agent), accepted);
-            }
+            await ToCustomerAsync(handoff, $"position:{estimate.Position}", copy.Get(handoff.Locale, "handoff.wait.update", ("wait", wording.DescribeWait(handoff.Locale, estimate))), cancellationToken);
         }
     }
 
@@ -519,8 +417,6 @@ public sealed partial class HandoffCoordinator(
     private static string? TeamsTenant(Activity activity) =>
         activity.ChannelData is { ValueKind: JsonValueKind.Object } data && data.TryGetProperty("tenant", out var tenant)
         && tenant.ValueKind == JsonValueKind.Object && tenant.TryGetProperty("id", out var id) ? id.GetString() : null;
-
-    private static string Lower(string text) => text.Length > 0 ? char.ToLowerInvariant(text[0]) + text[1..] : text;
 
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Handoff {HandoffId} queued in {Queue} with priority {Priority}")]
     private static partial void LogOpened(ILogger logger, string handoffId, string queue, int priority);

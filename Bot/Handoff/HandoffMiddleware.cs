@@ -17,6 +17,7 @@ namespace HandoffBot.Handoff;
 /// </summary>
 public sealed class HandoffMiddleware(
     HandoffCoordinator coordinator,
+    HandoffWording wording,
     AgentHubHandler agentHub,
     HubNotifier hub,
     IHandoffStore store,
@@ -100,7 +101,7 @@ public sealed class HandoffMiddleware(
             }
             RelayToAgent(turn, handoff, text);
             await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(
-                copy.Get(activity.Locale, "handoff.relayedWhileWaiting", ("wait", coordinator.DescribeWaitFor(activity.Locale, handoff.Id)))), cancellationToken);
+                copy.Get(activity.Locale, "handoff.relayedWhileWaiting", ("wait", wording.DescribeWaitFor(activity.Locale, handoff.Id)))), cancellationToken);
             return;
         }
         if (Matches(text, activity.Locale, "handoff.words.end") && activity.Value is null)
@@ -198,8 +199,8 @@ public sealed class HandoffMiddleware(
     /// <summary>The alternative the customer chose: its number, or its label in their language or in English; -1 for none.</summary>
     private int AlternativeChosen(string text, string? locale)
     {
-        var chosen = ChannelFormatting.Choice(text, coordinator.AlternativesIn(locale));
-        return chosen >= 0 ? chosen : ChannelFormatting.Choice(text, coordinator.AlternativesIn(Locales.Fallback));
+        var chosen = ChannelFormatting.Choice(text, wording.AlternativesIn(locale));
+        return chosen >= 0 ? chosen : ChannelFormatting.Choice(text, wording.AlternativesIn(Locales.Fallback));
     }
 
     /// <summary>

@@ -49,6 +49,9 @@ public static class HandoffServiceCollectionExtensions
         services.AddSingleton<HandoffEventFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<HandoffEventFeed>());
         services.TryAddSingleton<AgentCommands>();
+        services.TryAddSingleton<RoutingProjection>();
+        services.TryAddSingleton<AgentIdentity>();
+        services.TryAddSingleton<HandoffWording>();
         services.TryAddSingleton<HandoffCoordinator>();
         services.TryAddSingleton<AgentHubHandler>();
         services.AddHostedService<HandoffSweepService>();

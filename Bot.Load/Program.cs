@@ -5,7 +5,7 @@ using HandoffBot.Load;
 // in this process, N customer conversations per round in a closed loop over HTTP. See README, "Benchmarks and load".
 if (args.Length > 0 && args[0] == "console")
 {
-    // The agent console under load: `Bot.Load console --agents 200 --conversations 500` (eng/load-console.sh).
+    // The agent console under load: `Bot.Load console --agents 200 --conversations 500` (`eng/load-handoff.sh console ...`).
     return await ConsoleLoad.RunAsync(args[1..], CancellationToken.None);
 }
 var options = LoadOptions.Parse(args);

@@ -7,6 +7,7 @@
 # questions, then "I want to speak to a person, please"; --think-ms N: customers pause about N ms between turns), and prints the trigger-to-handoff.initiate latency
 # percentiles. Loopback only; bounded in time; exits non-zero when any handoff or reply did not arrive or any request
 # failed.
+# Agent console load: eng/load-handoff.sh console [--agents 200] [--conversations 500] [--rounds 3] [--warmup-rounds 2].
 # Usage: eng/load-handoff.sh [--no-build] [--conversations 500] [--rounds 3] [--think-ms 0] [--warmup 30] [--agents 50]
 #                            [--timeout 30] [--bot-dll <path>] [--keep-log <file>]
 set -euo pipefail

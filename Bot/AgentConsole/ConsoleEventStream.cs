@@ -87,8 +87,8 @@ internal static class ConsoleEventStream
         {
             sequence = e.Sequence,
             handoffId = e.HandoffId,
-            action = e.Action,
-            status = e.To.ToString(),
+            action = e.Entry.Action,
+            status = e.Entry.To.ToString(),
             customer = item.Handoff is { } handoff ? HandoffBot.AgentHub.HandoffCard.CustomerName(handoff) : null,
             offeredTo = item.Handoff?.OfferedTo,
             agent = item.Handoff?.AgentId,

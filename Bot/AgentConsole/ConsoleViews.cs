@@ -85,7 +85,7 @@ public sealed class ConsoleViews(
         {
             return handling;
         }
-        return handling || handoff.OfferedTo == agent.Id.Value || item.Event?.Actor.Id == agent.Id.Value || IsQualified(agent, handoff.Skill);
+        return handling || handoff.OfferedTo == agent.Id.Value || item.Event?.Entry.Actor.Id == agent.Id.Value || IsQualified(agent, handoff.Skill);
     }
 
     public async Task<ConsoleState> StateAsync(ConsoleViewer viewer, CancellationToken cancellationToken)
@@ -158,10 +158,10 @@ public sealed class ConsoleViews(
                 HandoffMessageKind.ToCustomer => "agent",
                 _ => "note",
             };
-            var who = message.Kind == HandoffMessageKind.FromCustomer && handoff is not null ? HandoffCard.CustomerName(handoff) : e.Actor.Name ?? e.Actor.Id;
-            return new ConsoleLine(e.Sequence, e.At, kind, who, message.Text, message.Key);
+            var who = message.Kind == HandoffMessageKind.FromCustomer && handoff is not null ? HandoffCard.CustomerName(handoff) : e.Entry.Actor.Name ?? e.Entry.Actor.Id;
+            return new ConsoleLine(e.Sequence, e.Entry.At, kind, who, message.Text, message.Key);
         }
-        return new ConsoleLine(e.Sequence, e.At, "event", e.Actor.Name ?? e.Actor.Id, $"{e.Action}: {e.Reason} ({e.From} → {e.To})", null);
+        return new ConsoleLine(e.Sequence, e.Entry.At, "event", e.Entry.Actor.Name ?? e.Entry.Actor.Id, $"{e.Entry.Action}: {e.Entry.Reason} ({e.Entry.From} → {e.Entry.To})", null);
     }
 
     public ConsoleItem Item(HandoffRecord handoff, WaitEstimate? estimate) => new(

@@ -19,17 +19,10 @@ public sealed record HandoffMessage(string Key, HandoffMessageKind Kind, string 
 /// <see cref="Sequence"/> is the audit log's sequence: a subscriber that missed events reads them again from the
 /// store after the last sequence it saw.
 /// </summary>
-public sealed record HandoffEvent(
-    long Sequence,
-    string HandoffId,
-    DateTimeOffset At,
-    HandoffActor Actor,
-    string Action,
-    HandoffStatus From,
-    HandoffStatus To,
-    string Reason,
-    HandoffMessage? Message)
+public sealed record HandoffEvent(long Sequence, HandoffAuditEntry Entry, HandoffMessage? Message)
 {
+    public string HandoffId => Entry.HandoffId;
+
     public const string MessageAction = "message";
     public const string NoteAction = "note";
 

@@ -30,13 +30,14 @@ internal sealed class SqliteHandoffEventLog(SqliteDatabase database) : IHandoffE
         {
             events.Add(new HandoffEvent(
                 reader.GetInt64(0),
+                new HandoffAuditEntry(
                 reader.GetString(1),
                 DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
                 new HandoffActor(reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)),
                 reader.GetString(6),
                 Enum.Parse<HandoffStatus>(reader.GetString(7)),
                 Enum.Parse<HandoffStatus>(reader.GetString(8)),
-                reader.GetString(9),
+                reader.GetString(9)),
                 reader.IsDBNull(10) ? null : new HandoffMessage(reader.GetString(10), (HandoffMessageKind)reader.GetInt32(11), reader.GetString(12))));
         }
         return events;

@@ -207,6 +207,7 @@
     if (line.key) { open.keys.set(line.key, null); }
     if (line.sequence) { open.lastSequence = line.sequence; }
     var timeline = $('timeline');
+    if (!timeline) { return; }
     timeline.appendChild(lineNode(line));
     timeline.scrollTop = timeline.scrollHeight;
   }
@@ -377,6 +378,12 @@
 
   // --- live updates ----------------------------------------------------------------------------------------------
 
+  // The workspace may have closed (transfer, end) since the indicator was set.
+  function showTyping(text) {
+    var line = $('typing');
+    if (line) { line.textContent = text; }
+  }
+
   function connect(after) {
     source = new EventSource('/agent/api/events?after=' + encodeURIComponent(after));
     source.addEventListener('open', function () {
@@ -392,16 +399,16 @@
       document.body.dataset.sequence = String(event.sequence);
       if (open && event.handoffId === open.id) {
         appendLine(event.line);
-        if (event.line.kind === 'customer') { $('typing').textContent = ''; }
+        if (event.line.kind === 'customer') { showTyping(''); }
       }
       if (event.action !== 'message' && event.action !== 'note') { scheduleRefresh(); }
     });
     source.addEventListener('typing', function (message) {
       var typing = JSON.parse(message.data);
       if (open && typing.handoffId === open.id && typing.from === 'customer') {
-        $('typing').textContent = 'The customer is typing…';
+        showTyping('The customer is typing…');
         clearTimeout(typingTimer);
-        typingTimer = setTimeout(function () { $('typing').textContent = ''; }, 4000);
+        typingTimer = setTimeout(function () { showTyping(''); }, 4000);
       }
     });
   }

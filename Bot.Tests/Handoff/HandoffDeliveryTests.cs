@@ -133,6 +133,42 @@ public sealed class HandoffDeliveryTests
         Assert.Equal(1, before!.SampleSize);
         Assert.Equal(before, bot.Service<HandoffBot.Routing.IRoutingEngine>().Preview(probe, now));
     }
+
+    [Theory]
+    [InlineData("1.00:00:00", true)]  // the last agent is preferred, also after the restart
+    [InlineData("00:00:05", false)]   // served too long ago: the policy decides (so the assertion can fail)
+    public async Task TheLastAgentPreferenceSurvivesARestart(string preferLastAgentWithin, bool preferred)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"handoff-last-agent-{Guid.NewGuid():N}.db");
+        var first = await HandoffHarness.StartAsync(configure: f => f.With("Storage:SqliteConnectionString", $"Data Source={file}")
+            .With("Routing:PreferLastAgentWithin", preferLastAgentWithin));
+        var coordinator = first.Service<HandoffCoordinator>();
+        await coordinator.SetPresenceAsync(new HandoffBot.Routing.AgentId("alex"), HandoffBot.Routing.AgentPresence.Away, CancellationToken.None);
+        await coordinator.SetPresenceAsync(new HandoffBot.Routing.AgentId("priya"), HandoffBot.Routing.AgentPresence.Away, CancellationToken.None);
+        await first.PostAsync(first.CustomerMessage("let me talk to a person"));
+        Assert.Equal("agent-sam", await first.OfferedToAsync(1));
+        await first.PostAsync(first.AgentMessage("accept", "agent-sam", "Sam"));
+        await first.CustomerReceivedAsync("You're now chatting with");
+        await first.AdvanceAsync(TimeSpan.FromMinutes(2));
+        await first.PostAsync(first.AgentMessage("end", "agent-sam", "Sam"));
+        await first.CustomerReceivedAsync("How satisfied were you");
+        await first.AdvanceAsync(TimeSpan.FromSeconds(10));
+
+        await using var bot = await first.RestartAsync();
+        await bot.Service<HandoffCoordinator>().SetPresenceAsync(new HandoffBot.Routing.AgentId("alex"), HandoffBot.Routing.AgentPresence.Available, CancellationToken.None);
+        await bot.PostAsync(bot.CustomerMessage("5"));
+        await bot.CustomerReceivedAsync("Thank you for your feedback");
+        await bot.PostAsync(bot.CustomerMessage("I need to speak to a human agent"));
+        await bot.OfferedToAsync(2); // the hub Connector saw both bots' offers
+
+        var second = (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!;
+        var offer = Assert.Single(await bot.Service<IHandoffStore>().ReadAuditAsync(second.Id, CancellationToken.None), a => a.Action == "offer");
+        Assert.Equal(preferred, offer.Reason.Contains("served this customer", StringComparison.Ordinal));
+        if (preferred)
+        {
+            Assert.Equal("sam", second.OfferedTo);
+        }
+    }
 }
 
 /// <summary>Wraps the registered <see cref="ITurnStore"/> and notes every commit, with the customer's handoff as stored just before it.</summary>

@@ -23,6 +23,9 @@ public sealed class HandoffHarness : IAsyncDisposable
     public const string Tenant = "tenant-1";
 
     private int _ids;
+
+    // Activity ids stay unique across a restart (a channel never reuses one; the inbox would take it for a replay).
+    private readonly string _run = Guid.NewGuid().ToString("N")[..8];
     private string _hubChannel = "emulator";
     private Action<BotFactory>? _configure;
     private bool _restarted;
@@ -102,7 +105,7 @@ public sealed class HandoffHarness : IAsyncDisposable
     public Activity CustomerMessage(string text, string conversation = "customer-conversation", string channel = "emulator", string userId = "customer-1", string name = "Sam Okafor") => new()
     {
         Type = ActivityTypes.Message,
-        Id = $"c-{Interlocked.Increment(ref _ids)}",
+        Id = $"c-{_run}-{Interlocked.Increment(ref _ids)}",
         ChannelId = channel,
         ServiceUrl = Customer.Url,
         Conversation = new ConversationAccount { Id = conversation },
@@ -120,7 +123,7 @@ public sealed class HandoffHarness : IAsyncDisposable
         return new Activity
         {
             Type = ActivityTypes.Message,
-            Id = $"a-{Interlocked.Increment(ref _ids)}",
+            Id = $"a-{_run}-{Interlocked.Increment(ref _ids)}",
             ChannelId = teams ? "msteams" : "emulator",
             ServiceUrl = Hub.Url,
             Conversation = new ConversationAccount { Id = thread ?? HubConversation, IsGroup = true, TenantId = teams ? Tenant : null },

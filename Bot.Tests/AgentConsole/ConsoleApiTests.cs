@@ -97,6 +97,49 @@ public sealed class ConsoleApiTests : IAsyncLifetime
         Assert.Single(lines, e => e.Message?.Text == "Your refund is on its way.");
     }
 
+    [Fact]
+    public async Task WhatTheCustomerWroteWhileWaitingIsInTheWorkspaceAndAnAgentWorksSeveralConversationsAtOnce()
+    {
+        await SetPresenceAsync("sam", AgentPresence.Away);
+        await SetPresenceAsync("priya", AgentPresence.Away);
+        var (first, firstConversation) = await CustomerAsync("customer-a");
+        var (second, _) = await CustomerAsync("customer-b");
+        await SetPresenceAsync("alex", AgentPresence.Away); // the offers are withdrawn: both customers wait
+        Assert.Equal(HandoffStatus.Queued, (await Store.GetAsync(first, CancellationToken.None))!.Status);
+        await SayAsync(firstConversation, "customer-a", "my order number is 4711");
+        await SetPresenceAsync("alex", AgentPresence.Available);
+
+        Assert.Equal(HttpStatusCode.OK, (await Post("Alex", $"/agent/api/handoffs/{first}/accept")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Post("Alex", $"/agent/api/handoffs/{second}/accept")).StatusCode);
+
+        using var detail = await Get("Alex", $"/agent/api/handoffs/{first}");
+        var lines = (await detail.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("timeline").EnumerateArray().ToList();
+        Assert.Contains(lines, l => l.GetProperty("kind").GetString() == "customer" && l.GetProperty("text").GetString() == "my order number is 4711");
+        using var state = await Get("Alex", "/agent/api/state");
+        var me = await state.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal([first, second], me.GetProperty("conversations").EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+        Assert.Equal(2, me.GetProperty("me").GetProperty("active").GetInt32());
+    }
+
+    [Fact]
+    public async Task ATransferToAQueueGoesBackToWaitingWithTheNoteForTheNextAgent()
+    {
+        await SetPresenceAsync("sam", AgentPresence.Away);
+        await SetPresenceAsync("priya", AgentPresence.Away);
+        var (handoff, _) = await CustomerWithAlexAsync();
+
+        using var transfer = await Post("Alex", $"/agent/api/handoffs/{handoff}/transfer", new { key = "t1", queue = "legal", note = "Wants to complain formally." });
+        Assert.Equal(HttpStatusCode.OK, transfer.StatusCode);
+
+        var moved = (await Store.GetAsync(handoff, CancellationToken.None))!;
+        Assert.Equal(("legal", HandoffStatus.Queued), (moved.Queue, moved.Status));
+        await SetPresenceAsync("priya", AgentPresence.Available); // legal is Priya's skill
+        using var priya = await Get("Priya", $"/agent/api/handoffs/{handoff}");
+        Assert.Equal(HttpStatusCode.OK, priya.StatusCode);
+        var lines = (await priya.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("timeline").EnumerateArray();
+        Assert.Contains(lines, l => l.GetProperty("kind").GetString() == "note" && l.GetProperty("text").GetString() == "Wants to complain formally.");
+    }
+
     [Theory]
     [InlineData("/messages", """{"key":"has space","text":"hi"}""", "Bad key")]
     [InlineData("/messages", """{"key":"k","text":"   "}""", "Bad text")]
@@ -173,21 +216,26 @@ public sealed class ConsoleApiTests : IAsyncLifetime
     private async Task<string> CustomerAsksForAPersonAsync() => (await CustomerAsync()).Handoff;
 
     /// <summary>A Direct Line customer who asks for a person; returns the handoff once it is open.</summary>
-    private async Task<(string Handoff, string Conversation)> CustomerAsync()
+    private async Task<(string Handoff, string Conversation)> CustomerAsync(string user = "customer-1")
     {
         using var start = new HttpRequestMessage(HttpMethod.Post, "/v3/directline/conversations");
         start.Headers.Authorization = new AuthenticationHeaderValue("Bearer", LiveBot.Secret);
         var conversation = (await (await _http.SendAsync(start)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("conversationId").GetString()!;
+        await SayAsync(conversation, user, "my order is wrong, I want to talk to a human");
+        var handoff = await Store.GetLatestForCustomerAsync($"directline/conversations/{conversation}", CancellationToken.None);
+        Assert.NotNull(handoff);
+        return (handoff.Id, conversation);
+    }
+
+    private async Task SayAsync(string conversation, string user, string text)
+    {
         using var say = new HttpRequestMessage(HttpMethod.Post, $"/v3/directline/conversations/{conversation}/activities")
         {
-            Content = JsonContent.Create(new { type = "message", from = new { id = "customer-1", name = "Jo" }, text = "my order is wrong, I want to talk to a human" }),
+            Content = JsonContent.Create(new { type = "message", from = new { id = user, name = "Jo" }, text }),
         };
         say.Headers.Authorization = new AuthenticationHeaderValue("Bearer", LiveBot.Secret);
         Assert.True((await _http.SendAsync(say)).IsSuccessStatusCode);
         await _bot.Services.GetRequiredService<TurnQueue>().WhenIdleAsync(CancellationToken.None);
-        var handoff = await Store.GetLatestForCustomerAsync($"directline/conversations/{conversation}", CancellationToken.None);
-        Assert.NotNull(handoff);
-        return (handoff.Id, conversation);
     }
 
     private async Task<IReadOnlyList<string>> CustomerMessagesAsync(string conversation)

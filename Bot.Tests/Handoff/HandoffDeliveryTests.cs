@@ -169,6 +169,56 @@ public sealed class HandoffDeliveryTests
             Assert.Equal("sam", second.OfferedTo);
         }
     }
+
+    [Fact]
+    public async Task TheCustomersCancelIsOneCommitOfTheirTurnWithTheNotice()
+    {
+        var commits = new List<CountingTurnStore.Commit>();
+        await using var bot = await HandoffHarness.StartAsync(configure: f => f.WithServices(s => CountingTurnStore.Decorate(s, commits)));
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        await bot.OfferedToAsync(1);
+        await bot.TurnsCommittedAsync();
+        int before;
+        lock (commits)
+        {
+            before = commits.Count(c => c.StateKey == CustomerKey);
+        }
+
+        await bot.PostAsync(bot.CustomerMessage("cancel"));
+        await bot.CustomerReceivedAsync(bot.Service<HandoffBot.Resources.ICopy>().Get("en", "handoff.cancelled"));
+        await bot.TurnsCommittedAsync();
+
+        CountingTurnStore.Commit turn;
+        lock (commits)
+        {
+            turn = Assert.Single(commits.Where(c => c.StateKey == CustomerKey).Skip(before));
+        }
+        var cancelled = Assert.IsType<HandoffTransitionRecord>(Assert.Single(turn.Records, r => r is HandoffTransitionRecord));
+        Assert.Equal((HandoffStatus.Offered, HandoffStatus.Cancelled), (cancelled.Audit.From, cancelled.Audit.To));
+        Assert.Single(turn.Records, r => r is OutboxMessage { ToCustomer: true });
+        var stored = (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!;
+        Assert.Equal(HandoffStatus.Cancelled, stored.Status);
+        await bot.HubEventAsync("handoff.status", "failed");
+    }
+
+    [Fact]
+    public async Task WhenAnAgentAcceptsWhileTheCustomerCancelsTheTurnRunsAgainAndTheMessageReachesTheAgent()
+    {
+        await using var bot = await HandoffHarness.StartAsync(configure: f => f.WithServices(AcceptingFirst.Decorate));
+        await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
+        var agent = await bot.OfferedToAsync(1);
+        await bot.TurnsCommittedAsync();
+        AcceptingFirst.Armed = agent;
+
+        await bot.PostAsync(bot.CustomerMessage("cancel"));
+        await bot.TurnsCommittedAsync();
+
+        var stored = (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!;
+        Assert.Equal(HandoffStatus.WithAgent, stored.Status);
+        Assert.Equal(0, bot.CountCustomer(bot.Service<HandoffBot.Resources.ICopy>().Get("en", "handoff.cancelled")));
+        var lines = await bot.Service<HandoffBot.Handoff.Events.IHandoffEventLog>().ReadHandoffAsync(stored.Id, CancellationToken.None);
+        Assert.Single(lines, e => e.Message?.Text == "cancel");
+    }
 }
 
 /// <summary>Wraps the registered <see cref="ITurnStore"/> and notes every commit, with the customer's handoff as stored just before it.</summary>
@@ -192,5 +242,31 @@ internal sealed class CountingTurnStore(ITurnStore inner, IHandoffStore handoffs
         {
             log.Add(new Commit(commit.State?.Key, commit.Records, commit.Transcript.Count, before));
         }
+    }
+}
+
+/// <summary>
+/// Before the first commit that cancels or ends a handoff, lets the offered agent accept it (through the store, as the
+/// hub would at that very moment), so the customer's turn meets a changed version.
+/// </summary>
+internal sealed class AcceptingFirst(ITurnStore inner, IHandoffStore handoffs) : ITurnStore
+{
+    public static volatile string? Armed;
+
+    public static void Decorate(IServiceCollection services)
+    {
+        var registered = services.Last(d => d.ServiceType == typeof(ITurnStore));
+        services.Remove(registered);
+        services.AddSingleton<ITurnStore>(sp => new AcceptingFirst(
+            (ITurnStore)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!), sp.GetRequiredService<IHandoffStore>()));
+    }
+
+    public async Task CommitAsync(TurnCommit commit, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref Armed, null) is { } agent && commit.Records.OfType<HandoffTransitionRecord>().FirstOrDefault() is { } transition)
+        {
+            await handoffs.TryClaimAsync(transition.Next.Id, HandoffHarness.AgentIdOf(agent), "Agent", transition.Audit.At, cancellationToken);
+        }
+        await inner.CommitAsync(commit, cancellationToken);
     }
 }

@@ -29,6 +29,8 @@ public sealed partial class HandoffCoordinator(
     HubNotifier hub,
     IEnumerable<IAgentChannel> channels,
     IHandoffOutbox outbox,
+    OutboxSignal outboxSignal,
+    Events.HandoffEventSignal events,
     HandoffIntakeQueue intake,
     HandoffPacketBuilder packets,
     ITranscriptStore transcripts,
@@ -216,42 +218,86 @@ public sealed partial class HandoffCoordinator(
         return declined;
     }
 
-    /// <summary>The agent or the customer ends the conversation: the customer is back with the assistant and asked for a score.</summary>
+    /// <summary>The agent ends the conversation: the customer is back with the assistant and asked for a score.</summary>
     public async Task<Transition> EndAsync(string handoffId, HandoffActor by, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var ended = await store.TryTransitionAsync(handoffId, h => h.End(now, $"ended by {by.Kind} {by.Name ?? by.Id}"), by, cancellationToken);
-        if (ended.Value is not { } handoff)
+        if (ended.Value is { } handoff)
         {
-            return ended;
+            await outbox.EnqueueAsync(EndedNotice(handoff, by), cancellationToken);
+            await OnEndedAsync(handoff, by, now, cancellationToken);
         }
-        routing.Complete(handoffId, now);
+        return ended;
+    }
+
+    /// <summary>
+    /// The customer ends the conversation in their own turn: the transition and the satisfaction prompt are records of
+    /// the turn's one commit (if an agent changed the handoff meanwhile, the turn runs again on the new state); routing
+    /// and the hub follow the commit.
+    /// </summary>
+    public Transition EndInTurn(ITurnContext turn, HandoffRecord current, HandoffActor by)
+    {
+        var now = time.GetUtcNow();
+        return InTurn(turn, current, by, current.End(now, $"ended by {by.Kind} {by.Name ?? by.Id}"), next => EndedNotice(next, by),
+            (next, ct) => OnEndedAsync(next, by, now, ct));
+    }
+
+    private OutboxMessage EndedNotice(HandoffRecord handoff, HandoffActor by)
+    {
         var text = by.Kind == "customer"
             ? copy.Get(handoff.Locale, "handoff.endedByCustomer")
             : copy.Get(handoff.Locale, "handoff.endedByAgent", ("agent", handoff.AgentName));
         var prompt = new Activity { Type = ActivityTypes.Message, Text = text }
             .ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
-        await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoffId}:ended", handoffId, ChannelFormatting.WithChoices(prompt, HandoffWording.SatisfactionChoices), ToCustomer: true), cancellationToken);
+        return new OutboxMessage($"customer:{handoff.Id}:ended", handoff.Id, ChannelFormatting.WithChoices(prompt, HandoffWording.SatisfactionChoices), ToCustomer: true);
+    }
+
+    private async Task OnEndedAsync(HandoffRecord handoff, HandoffActor by, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        routing.Complete(handoff.Id, now);
         await hub.StatusAsync(handoff, "completed", $"The conversation with {HandoffCard.CustomerName(handoff)} has ended ({by.Kind}).", cancellationToken);
         await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, $"Completed by {handoff.AgentName}"), cancellationToken);
         await DispatchAsync(cancellationToken);
-        return ended;
     }
 
-    /// <summary>The customer changed their mind while waiting.</summary>
-    public async Task<Transition> CancelAsync(string handoffId, HandoffActor by, CancellationToken cancellationToken)
+    /// <summary>
+    /// The customer changed their mind while waiting, in their own turn: the transition and <paramref name="notice"/>
+    /// are records of the turn's commit; routing and the hub follow it.
+    /// </summary>
+    public Transition CancelInTurn(ITurnContext turn, HandoffRecord current, HandoffActor by, Activity notice)
     {
         var now = time.GetUtcNow();
-        var cancelled = await store.TryTransitionAsync(handoffId, h => h.Cancel(now, "the customer cancelled"), by, cancellationToken);
-        if (cancelled.Value is { } handoff)
+        return InTurn(turn, current, by, current.Cancel(now, "the customer cancelled"),
+            next => new OutboxMessage($"customer:{next.Id}:cancelled", next.Id, notice, ToCustomer: true),
+            (next, ct) => OnCancelledAsync(next, now, ct));
+    }
+
+    private Transition InTurn(ITurnContext turn, HandoffRecord current, HandoffActor by, Transition result, Func<HandoffRecord, OutboxMessage> notice, Func<HandoffRecord, CancellationToken, Task> afterCommit)
+    {
+        if (result.Value is not { } next)
         {
-            routing.RemoveWaiting(handoffId);
-            _positionsTold.TryRemove(handoffId, out _);
-            await hub.StatusAsync(handoff, "failed", $"{HandoffCard.CustomerName(handoff)} cancelled the request.", cancellationToken);
-            await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, "Cancelled by the customer"), cancellationToken);
-            await DispatchAsync(cancellationToken);
+            return result;
         }
-        return cancelled;
+        var stored = next with { Version = current.Version + 1 };
+        var writes = TurnWrites.Of(turn);
+        writes.Add(new HandoffTransitionRecord(current.Version, stored, new HandoffAuditEntry(current.Id, next.UpdatedAt, by, result.Action, current.Status, next.Status, result.Reason)));
+        outboxSignal.AddTo(writes, notice(stored));
+        writes.AfterCommit(ct =>
+        {
+            events.Notify();
+            return afterCommit(stored, ct);
+        });
+        return result with { Value = stored };
+    }
+
+    private async Task OnCancelledAsync(HandoffRecord handoff, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        routing.RemoveWaiting(handoff.Id);
+        _positionsTold.TryRemove(handoff.Id, out _);
+        await hub.StatusAsync(handoff, "failed", $"{HandoffCard.CustomerName(handoff)} cancelled the request.", cancellationToken);
+        await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, "Cancelled by the customer"), cancellationToken);
+        await DispatchAsync(cancellationToken);
     }
 
     /// <summary>The agent hands the customer to another queue.</summary>

@@ -90,12 +90,14 @@ public sealed class HandoffMiddleware(
         {
             if (Matches(text, activity.Locale, "handoff.words.cancel"))
             {
-                var cancelled = await coordinator.CancelAsync(handoff.Id, HandoffActor.Customer(activity.From?.Id ?? "customer", activity.From?.Name), cancellationToken);
+                // The notice goes out after the commit: if an agent accepted meanwhile, the turn runs again and relays instead.
+                var notice = new Activity { Type = ActivityTypes.Message, Text = copy.Get(activity.Locale, "handoff.cancelled") }
+                    .ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
+                var cancelled = coordinator.CancelInTurn(turn, handoff, HandoffActor.Customer(activity.From?.Id ?? "customer", activity.From?.Name), notice);
                 if (cancelled.Value is { } ended)
                 {
                     ApplyEnd(state, ended);
                     state.Set(state.Get<HandoffConversationState>() with { Prompt = CustomerPrompt.None });
-                    await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(copy.Get(activity.Locale, "handoff.cancelled")), cancellationToken);
                     return;
                 }
             }
@@ -106,7 +108,7 @@ public sealed class HandoffMiddleware(
         }
         if (Matches(text, activity.Locale, "handoff.words.end") && activity.Value is null)
         {
-            var ended = await coordinator.EndAsync(handoff.Id, HandoffActor.Customer(activity.From?.Id ?? "customer", activity.From?.Name), cancellationToken);
+            var ended = coordinator.EndInTurn(turn, handoff, HandoffActor.Customer(activity.From?.Id ?? "customer", activity.From?.Name));
             if (ended.Value is { } closed)
             {
                 ApplyEnd(state, closed);

@@ -28,6 +28,7 @@ public static class HandoffServiceCollectionExtensions
         services.TryAddSingleton<OutboxSignal>();
         services.AddSingleton<ISqliteTurnRecordWriter, SqliteOutboxWriter>();
         services.AddSingleton<ISqliteTurnRecordWriter, SqliteHandoffOpenedWriter>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteHandoffTransitionWriter>();
         services.TryAddSingleton<HandoffIntakeQueue>();
         services.AddHostedService<HandoffIntakeWorker>();
         services.AddSingleton<OutboxDispatcher>();

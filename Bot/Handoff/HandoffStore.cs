@@ -71,6 +71,13 @@ public sealed record HandoffOpened(HandoffRecord Record, HandoffAuditEntry Audit
     }
 }
 
+/// <summary>
+/// A transition made in a customer's turn (their cancel or end), stored in that turn's commit with its audit line: the
+/// write checks <see cref="ExpectedVersion"/>, so if an agent changed the handoff meanwhile the whole turn is not stored
+/// and runs again on the new state.
+/// </summary>
+public sealed record HandoffTransitionRecord(long ExpectedVersion, HandoffRecord Next, HandoffAuditEntry Audit) : HandoffBot.Storage.ITurnRecord;
+
 public static class HandoffStoreExtensions
 {
     /// <summary>Atomic accept: exactly one of many concurrent claims succeeds; the others get <see cref="HandoffError.AlreadyAccepted"/> naming the winner.</summary>
@@ -290,7 +297,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, HandoffBot.Han
             ? JsonSerializer.Deserialize(json, HandoffJsonContext.Default.HandoffRecord)
             : null;
 
-    private static bool TryWrite(SqliteSession session, long expectedVersion, HandoffRecord stored) =>
+    internal static bool TryWrite(SqliteSession session, long expectedVersion, HandoffRecord stored) =>
         session.Command("""
             UPDATE handoff SET status = $status, active = $active, version = $next, hub_conversation = $hub, updated_at = $now, json = $json
             WHERE id = $id AND version = $version

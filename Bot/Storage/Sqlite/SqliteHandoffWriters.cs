@@ -20,3 +20,16 @@ internal sealed class SqliteHandoffOpenedWriter : SqliteTurnRecordWriter<Handoff
         };
     }
 }
+
+/// <summary>Writes a <see cref="HandoffTransitionRecord"/> of a turn's commit; a changed version is a state conflict.</summary>
+internal sealed class SqliteHandoffTransitionWriter : SqliteTurnRecordWriter<HandoffTransitionRecord>
+{
+    protected override Action<SqliteSession> Prepare(HandoffTransitionRecord record) => session =>
+    {
+        if (!SqliteHandoffStore.TryWrite(session, record.ExpectedVersion, record.Next))
+        {
+            throw new StateConflictException(record.Next.CustomerKey, record.ExpectedVersion);
+        }
+        SqliteHandoffStore.AppendAudit(session, record.Audit);
+    };
+}

@@ -143,7 +143,7 @@ public static partial class ConsoleEndpoints
         {
             return NotAnAgent();
         }
-        var requeued = await commands.SetPresenceAsync(agent, presence, ct);
+        var requeued = await commands.SetPresenceAsync(ActingAgent.Of(agent), presence, ct);
         return Results.Json(new { presence = presence.ToString(), requeued });
     }
 
@@ -165,13 +165,13 @@ public static partial class ConsoleEndpoints
     }
 
     /// <summary>Runs an agent command for the signed-in agent; its refusal becomes ProblemDetails (409 naming the winner of an accept).</summary>
-    private static async Task<IResult> AsAgentAsync(HttpContext http, ConsoleViews views, string id, Func<AgentRecord, CancellationToken, Task<Transition>> command, CancellationToken ct)
+    private static async Task<IResult> AsAgentAsync(HttpContext http, ConsoleViews views, string id, Func<ActingAgent, CancellationToken, Task<Transition>> command, CancellationToken ct)
     {
         if ((await views.ViewerAsync(http.User, ct)).Agent is not { } agent)
         {
             return NotAnAgent();
         }
-        var result = await command(agent, ct);
+        var result = await command(ActingAgent.Of(agent), ct);
         if (result.Value is { } handoff)
         {
             return Results.Json(new { id = handoff.Id, status = handoff.Status.ToString(), agent = handoff.AgentName });

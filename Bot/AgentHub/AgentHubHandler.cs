@@ -54,7 +54,6 @@ public sealed record AgentCommand(string Verb, string? Argument)
 /// agents' text commands, and agents' messages and typing relayed to their customer.
 /// </summary>
 public sealed class AgentHubHandler(
-    HandoffCoordinator coordinator,
     IHandoffStore store,
     IRoutingEngine routing,
     OutboxSignal signal,
@@ -117,7 +116,7 @@ public sealed class AgentHubHandler(
         switch (action.Verb.ToLowerInvariant())
         {
             case HandoffCard.AcceptVerb:
-                var accepted = await coordinator.AcceptAsync(handoffId, agent, name, cancellationToken);
+                var accepted = await commands.AcceptAsync(new ActingAgent(agent, name), handoffId, cancellationToken);
                 if (accepted.Value is { } mine)
                 {
                     return InvokeCard(HandoffCard.Accepted(mine, now));
@@ -126,7 +125,7 @@ public sealed class AgentHubHandler(
                     ? InvokeCard(HandoffCard.Accepted(theirs, now))
                     : InvokeMessage(200, accepted.Error?.Message ?? Say("hub.card.cannotAccept"));
             case HandoffCard.DeclineVerb:
-                var declined = await coordinator.DeclineAsync(handoffId, agent, cancellationToken);
+                var declined = await commands.DeclineAsync(new ActingAgent(agent, name), handoffId, cancellationToken);
                 return InvokeMessage(200, declined.Succeeded ? Say("hub.declined") : declined.Error!.Message);
             default:
                 return InvokeMessage(400, Say("hub.card.unknownAction", ("verb", action.Verb)));
@@ -152,7 +151,7 @@ public sealed class AgentHubHandler(
                     await ReplyAsync(turn, Say("hub.nothingToAccept"), cancellationToken);
                     return;
                 }
-                var accepted = await coordinator.AcceptAsync(toAccept.Id, agent, name, cancellationToken);
+                var accepted = await commands.AcceptAsync(new ActingAgent(agent, name), toAccept.Id, cancellationToken);
                 if (accepted.Value is { } mine)
                 {
                     await ReplyAsync(turn, Say("hub.accepted", ("customer", HandoffCard.CustomerName(mine))), cancellationToken);
@@ -169,7 +168,7 @@ public sealed class AgentHubHandler(
                     await ReplyAsync(turn, Say("hub.nothingOffered"), cancellationToken);
                     return;
                 }
-                var declined = await coordinator.DeclineAsync(toDecline.Id, agent, cancellationToken);
+                var declined = await commands.DeclineAsync(new ActingAgent(agent, name), toDecline.Id, cancellationToken);
                 await ReplyAsync(turn, declined.Succeeded ? Say("hub.declined") : declined.Error!.Message, cancellationToken);
                 return;
             case AgentCommand.End:
@@ -178,7 +177,7 @@ public sealed class AgentHubHandler(
                     await ReplyAsync(turn, Say("hub.nothingToEnd"), cancellationToken);
                     return;
                 }
-                var ended = await coordinator.EndAsync(toEnd.Id, HandoffActor.Agent(agent.Value, name), cancellationToken);
+                var ended = await commands.EndAsync(new ActingAgent(agent, name), toEnd.Id, cancellationToken);
                 await ReplyAsync(turn, ended.Succeeded ? Say("hub.ended", ("customer", HandoffCard.CustomerName(toEnd))) : ended.Error!.Message, cancellationToken);
                 return;
             case AgentCommand.Transfer when command.Argument is { Length: > 0 } queue:
@@ -187,7 +186,7 @@ public sealed class AgentHubHandler(
                     await ReplyAsync(turn, Say("hub.nothingToTransfer"), cancellationToken);
                     return;
                 }
-                var transferred = await coordinator.TransferAsync(toTransfer.Id, queue, agent, cancellationToken);
+                var transferred = await commands.TransferAsync(new ActingAgent(agent, name), toTransfer.Id, queue, null, null, activity.Id ?? toTransfer.Id, cancellationToken);
                 await ReplyAsync(turn, transferred.Succeeded ? Say("hub.transferred", ("queue", queue)) : transferred.Error!.Message, cancellationToken);
                 return;
             case AgentCommand.Queue:
@@ -195,7 +194,7 @@ public sealed class AgentHubHandler(
                 return;
             case AgentCommand.Available or AgentCommand.Away:
                 var presence = command.Verb == AgentCommand.Available ? AgentPresence.Available : AgentPresence.Away;
-                var requeued = await coordinator.SetPresenceAsync(agent, presence, cancellationToken);
+                var requeued = await commands.SetPresenceAsync(new ActingAgent(agent, name), presence, cancellationToken);
                 await ReplyAsync(turn, presence == AgentPresence.Available
                     ? Say("hub.available", ("agent", name))
                     : (requeued.Count > 0 ? Say("hub.awayRequeued", ("agent", name), ("count", requeued.Count)) : Say("hub.away", ("agent", name))), cancellationToken);

@@ -7,6 +7,12 @@ using HandoffBot.Storage;
 
 namespace HandoffBot.Handoff;
 
+/// <summary>The agent a command is done by, as <see cref="AgentIdentity"/> resolved them (a hub user may not be on the roster).</summary>
+public sealed record ActingAgent(AgentId Id, string Name)
+{
+    public static ActingAgent Of(AgentRecord agent) => new((agent ?? throw new ArgumentNullException(nameof(agent))).Id, agent.Name);
+}
+
 /// <summary>
 /// What an agent can do, whichever desk they work from: the Teams / Emulator hub (text commands and card buttons)
 /// and the web agent console's HTTP API call the same operations, with the agent already resolved
@@ -26,17 +32,17 @@ public sealed class AgentCommands(
     /// <summary>The entity that marks a message as written by a person (its <c>name</c>), not by the assistant.</summary>
     public const string AgentEntityType = "https://handoffbot.dev/agent";
 
-    public Task<Transition> AcceptAsync(AgentRecord agent, string handoffId, CancellationToken cancellationToken) =>
+    public Task<Transition> AcceptAsync(ActingAgent agent, string handoffId, CancellationToken cancellationToken) =>
         coordinator.AcceptAsync(handoffId, agent.Id, agent.Name, cancellationToken);
 
-    public Task<Transition> DeclineAsync(AgentRecord agent, string handoffId, CancellationToken cancellationToken) =>
+    public Task<Transition> DeclineAsync(ActingAgent agent, string handoffId, CancellationToken cancellationToken) =>
         coordinator.DeclineAsync(handoffId, agent.Id, cancellationToken);
 
-    public Task<IReadOnlyList<string>> SetPresenceAsync(AgentRecord agent, AgentPresence presence, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<string>> SetPresenceAsync(ActingAgent agent, AgentPresence presence, CancellationToken cancellationToken) =>
         coordinator.SetPresenceAsync(agent.Id, presence, cancellationToken);
 
     /// <summary>The agent ends their conversation: the customer is back with the assistant and asked for a score.</summary>
-    public async Task<Transition> EndAsync(AgentRecord agent, string handoffId, CancellationToken cancellationToken) =>
+    public async Task<Transition> EndAsync(ActingAgent agent, string handoffId, CancellationToken cancellationToken) =>
         await HandledByAsync(agent, handoffId, "end", cancellationToken) is { Error: not null } refused
             ? refused
             : await coordinator.EndAsync(handoffId, HandoffActor.Agent(agent.Id.Value, agent.Name), cancellationToken);
@@ -45,7 +51,7 @@ public sealed class AgentCommands(
     /// Hands the customer to a queue or to a named agent, with an optional note the next agent reads (stored before
     /// the transfer, so it is there when the offer arrives).
     /// </summary>
-    public async Task<Transition> TransferAsync(AgentRecord agent, string handoffId, string? queue, AgentId? toAgent, string? note, string noteKey, CancellationToken cancellationToken)
+    public async Task<Transition> TransferAsync(ActingAgent agent, string handoffId, string? queue, AgentId? toAgent, string? note, string noteKey, CancellationToken cancellationToken)
     {
         var mine = await HandledByAsync(agent, handoffId, "transfer", cancellationToken);
         if (mine.Value is not { } handoff)
@@ -71,7 +77,7 @@ public sealed class AgentCommands(
     /// The agent's message to their customer, delivered after its commit by the outbox (retried, never twice) and
     /// recorded in the handoff's event log under <paramref name="key"/>.
     /// </summary>
-    public async Task<Transition> ReplyAsync(AgentRecord agent, string handoffId, string key, string text, CancellationToken cancellationToken)
+    public async Task<Transition> ReplyAsync(ActingAgent agent, string handoffId, string key, string text, CancellationToken cancellationToken)
     {
         var mine = await HandledByAsync(agent, handoffId, "reply", cancellationToken);
         if (mine.Value is not { } handoff)
@@ -84,7 +90,7 @@ public sealed class AgentCommands(
     }
 
     /// <summary>A private note on the handoff: agents and supervisors see it, the customer never does.</summary>
-    public async Task<Transition> NoteAsync(AgentRecord agent, string handoffId, string key, string text, CancellationToken cancellationToken)
+    public async Task<Transition> NoteAsync(ActingAgent agent, string handoffId, string key, string text, CancellationToken cancellationToken)
     {
         var mine = await HandledByAsync(agent, handoffId, "note", cancellationToken);
         if (mine.Value is not { } handoff)
@@ -96,7 +102,7 @@ public sealed class AgentCommands(
     }
 
     /// <summary>The agent is typing: the customer sees the indicator (best effort, never queued).</summary>
-    public async Task<Transition> TypingAsync(AgentRecord agent, string handoffId, CancellationToken cancellationToken)
+    public async Task<Transition> TypingAsync(ActingAgent agent, string handoffId, CancellationToken cancellationToken)
     {
         var mine = await HandledByAsync(agent, handoffId, "type", cancellationToken);
         if (mine.Value is { } handoff)
@@ -151,7 +157,7 @@ public sealed class AgentCommands(
         new(handoff.Id, handoff.Status, HandoffActor.Customer(activity.From?.Id ?? "customer", activity.From?.Name),
             new HandoffMessage("customer:" + handoff.Id + ":" + (activity.Id ?? Guid.NewGuid().ToString("N")), HandoffMessageKind.FromCustomer, text), now);
 
-    private async Task<Transition> HandledByAsync(AgentRecord agent, string handoffId, string action, CancellationToken cancellationToken)
+    private async Task<Transition> HandledByAsync(ActingAgent agent, string handoffId, string action, CancellationToken cancellationToken)
     {
         if (await store.GetWithoutPacketAsync(handoffId, cancellationToken) is not { } handoff)
         {
@@ -170,7 +176,7 @@ public sealed class AgentCommands(
         events.Notify();
     }
 
-    private static HandoffActor Actor(AgentRecord agent) => HandoffActor.Agent(agent.Id.Value, agent.Name);
+    private static HandoffActor Actor(ActingAgent agent) => HandoffActor.Agent(agent.Id.Value, agent.Name);
 
     private static Transition Refused(string action, string code, string message) => new(null, new HandoffError(code, message), action, message);
 }

@@ -20,6 +20,7 @@ public static class EscalationServiceCollectionExtensions
         services.AddSingleton<IConfigureOptions<EscalationOptions>, EscalationOptionsSetup>();
         services.AddSingleton<IValidateOptions<EscalationOptions>, EscalationOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IEscalationSuppression, EscalationSuppression>();
 
         services.AddSingleton<IEscalationTrigger, HumanRequestTrigger>();
         services.AddSingleton<IEscalationTrigger, UrgencyTrigger>();

@@ -37,6 +37,7 @@ public sealed partial class HandoffCoordinator(
     IAgentDirectory agents,
     ICopy copy,
     HandoffWording wording,
+    IEscalationSuppression suppression,
     IOptions<HandoffOptions> options,
     IOptions<RoutingOptions> times,
     TimeProvider time,
@@ -112,7 +113,7 @@ public sealed partial class HandoffCoordinator(
         var opened = HandoffOpened.From(queued, actor);
         var created = opened.Record;
         writes.Add(opened);
-        state.Set(history with { ActiveReasons = [.. history.ActiveReasons.Union(ReasonsOf(packet), StringComparer.OrdinalIgnoreCase)] });
+        suppression.HandoffStarted(state, ReasonsOf(packet));
         state.Set(new HandoffConversationState(id, Closed: false, CustomerPrompt.None));
         LogOpened(logger, id, created.Queue, created.Priority);
 

@@ -18,6 +18,7 @@ namespace HandoffBot.Handoff;
 public sealed class HandoffMiddleware(
     HandoffCoordinator coordinator,
     HandoffWording wording,
+    IEscalationSuppression suppression,
     AgentHubHandler agentHub,
     HubNotifier hub,
     IHandoffStore store,
@@ -140,15 +141,8 @@ public sealed class HandoffMiddleware(
     /// <summary>Applies a finished handoff to the customer's state once: reasons released, cool-down set, the right prompt.</summary>
     private HandoffConversationState ApplyEnd(ConversationState state, HandoffRecord handoff)
     {
-        var history = state.Get<EscalationHistory>();
         var reasons = handoff.Packet is { } packet ? HandoffCoordinator.ReasonsOf(packet).ToList() : [];
-        var endedAt = handoff.EndedAt ?? time.GetUtcNow();
-        state.Set(history with
-        {
-            ActiveReasons = [.. history.ActiveReasons.Except(reasons, StringComparer.OrdinalIgnoreCase)],
-            CooldownUntil = endedAt + options.Value.Cooldown,
-            CooldownReasons = [.. reasons],
-        });
+        suppression.HandoffEnded(state, reasons, (handoff.EndedAt ?? time.GetUtcNow()) + options.Value.Cooldown);
         var prompt = handoff.Status switch
         {
             HandoffStatus.Bot => CustomerPrompt.Satisfaction,

@@ -1,4 +1,5 @@
 using HandoffBot.AgentConsole;
+using HandoffBot.AgentHub;
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
 using HandoffBot.Handoff;
@@ -47,6 +48,12 @@ builder.Services.AddTurnPipeline(pipeline => pipeline
     .Use<HandoffMiddleware>()
     .Use<EscalationMiddleware>()
     .Run<AssistantBot>());
+// Agent hub traffic (the Handoff:Hub conversation or Teams channel): its own pipeline, chosen by the adapter.
+builder.Services.AddTurnPipelineFor(sp => sp.GetRequiredService<HubNotifier>().IsHubActivity, pipeline => pipeline
+    .Use<ErrorHandlingMiddleware>()
+    .Use<TranscriptMiddleware>()
+    .Use<ConversationStateMiddleware>()
+    .Run<AgentHubHandler>());
 
 var app = builder.Build();
 

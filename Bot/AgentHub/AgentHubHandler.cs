@@ -63,7 +63,7 @@ public sealed class AgentHubHandler(
     AgentIdentity identity,
     ICopy copy,
     IOptions<HandoffOptions> options,
-    TimeProvider time)
+    TimeProvider time) : IBot
 {
     public const string CardActionInvoke = "adaptiveCard/action";
 

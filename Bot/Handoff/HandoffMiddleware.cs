@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace HandoffBot.Handoff;
 
 /// <summary>
-/// Sits after conversation state and before escalation. Hub traffic goes to the agent hub handler. A customer with
+/// Sits after conversation state and before escalation (hub traffic has its own pipeline). A customer with
 /// a handoff under way is taken over (the assistant stays silent): waiting customers can cancel, customers with an
 /// agent are relayed. Otherwise the turn runs on, and if escalation decided to escalate, a handoff starts. When a
 /// handoff is over, the next customer turn applies its end once: cool-down, satisfaction prompt, alternatives.
@@ -19,7 +19,6 @@ public sealed class HandoffMiddleware(
     HandoffCoordinator coordinator,
     HandoffWording wording,
     IEscalationSuppression suppression,
-    AgentHubHandler agentHub,
     HubNotifier hub,
     IHandoffStore store,
     OutboxSignal signal,
@@ -33,11 +32,6 @@ public sealed class HandoffMiddleware(
     public async Task OnTurnAsync(ITurnContext turn, NextDelegate next, CancellationToken cancellationToken)
     {
         var activity = turn.Activity;
-        if (hub.IsHubActivity(activity))
-        {
-            await agentHub.OnTurnAsync(turn, cancellationToken);
-            return;
-        }
         var state = turn.Features.GetRequired<ConversationState>();
         var section = state.Get<HandoffConversationState>();
         // A handoff whose end was applied and whose prompt was answered has nothing left to do: the store is asked only

@@ -34,7 +34,7 @@ public interface IChannelTransport
 /// in this process (<see cref="ConversationLocks"/>); across processes the state version check catches races.
 /// </summary>
 public sealed class ChannelAdapter(
-    TurnPipeline pipeline,
+    TurnRoutes pipelines,
     IConnectorClient connector,
     IEnumerable<IChannelTransport> transports,
     TurnQueue queue,
@@ -77,7 +77,7 @@ public sealed class ChannelAdapter(
     {
         var activity = turn.Activity;
         using var _ = await locks.AcquireAsync(StateKeys.Conversation(activity.ChannelId ?? string.Empty, activity.Conversation?.Id ?? string.Empty), cancellationToken);
-        await pipeline.RunAsync(turn, cancellationToken);
+        await pipelines.For(activity).RunAsync(turn, cancellationToken);
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using HandoffBot.Storage;
+using HandoffBot.Protocol;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace HandoffBot.Pipeline;
 
@@ -93,24 +95,63 @@ public sealed class TurnPipelineBuilder
     }
 }
 
+/// <summary>A pipeline for the activities <see cref="Matches"/> accepts (the agent hub's traffic), chosen before the main one.</summary>
+public sealed record TurnRoute(Func<Activity, bool> Matches, TurnPipeline Pipeline);
+
+/// <summary>Chooses the pipeline of an incoming activity: the first route that matches, else the main (customer) pipeline.</summary>
+public sealed class TurnRoutes(TurnPipeline main, IEnumerable<TurnRoute> routes)
+{
+    private readonly TurnRoute[] _routes = [.. routes];
+
+    public TurnPipeline For(Activity activity)
+    {
+        foreach (var route in _routes)
+        {
+            if (route.Matches(activity))
+            {
+                return route.Pipeline;
+            }
+        }
+        return main;
+    }
+}
+
 public static class TurnPipelineServiceCollectionExtensions
 {
-    /// <summary>Registers every middleware and the bot as singletons and the pipeline in the declared order.</summary>
+    /// <summary>Registers every middleware and the bot as singletons and the main pipeline in the declared order.</summary>
     public static IServiceCollection AddTurnPipeline(this IServiceCollection services, Action<TurnPipelineBuilder> configure)
+    {
+        var build = Register(services, configure);
+        services.AddSingleton(build);
+        services.AddSingleton<TurnRoutes>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a second pipeline for the activities <paramref name="matches"/> (resolved once, at start-up) accepts;
+    /// the adapter runs it instead of the main one for them.
+    /// </summary>
+    public static IServiceCollection AddTurnPipelineFor(this IServiceCollection services, Func<IServiceProvider, Func<Activity, bool>> matches, Action<TurnPipelineBuilder> configure)
+    {
+        var build = Register(services, configure);
+        services.AddSingleton(sp => new TurnRoute(matches(sp), build(sp)));
+        return services;
+    }
+
+    private static Func<IServiceProvider, TurnPipeline> Register(IServiceCollection services, Action<TurnPipelineBuilder> configure)
     {
         var builder = new TurnPipelineBuilder();
         configure(builder);
         var botType = builder.BotType ?? throw new InvalidOperationException("The turn pipeline needs a bot: call Run<TBot>().");
         foreach (var type in builder.MiddlewareTypes)
         {
-            services.AddSingleton(type);
+            services.TryAddSingleton(type);
         }
-        services.AddSingleton(botType);
-        services.AddSingleton(sp => new TurnPipeline(
+        services.TryAddSingleton(botType);
+        return sp => new TurnPipeline(
             [.. builder.MiddlewareTypes.Select(t => (IMiddleware)sp.GetRequiredService(t))],
             (IBot)sp.GetRequiredService(botType),
             sp.GetRequiredService<ITurnStore>(),
-            sp.GetRequiredService<ILogger<TurnPipeline>>()));
-        return services;
+            sp.GetRequiredService<ILogger<TurnPipeline>>());
     }
 }

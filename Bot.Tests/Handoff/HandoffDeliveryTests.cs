@@ -219,6 +219,27 @@ public sealed class HandoffDeliveryTests
         var lines = await bot.Service<HandoffBot.Handoff.Events.IHandoffEventLog>().ReadHandoffAsync(stored.Id, CancellationToken.None);
         Assert.Single(lines, e => e.Message?.Text == "cancel");
     }
+
+    [Fact]
+    public async Task WithALanguageModelTheSummaryIsWrittenAfterTheTurnAndGoesIntoTheAnnouncement()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var chat = new FakeChatClient(_ => "The customer wants a refund for a parcel that never arrived.", release.Task);
+        await using var bot = await HandoffHarness.StartAsync(configure: f => f.WithServices(s => s.AddSingleton<Microsoft.Extensions.AI.IChatClient>(chat)));
+
+        await bot.PostAsync(bot.CustomerMessage("my parcel never arrived, let me talk to a person"));
+        await bot.CustomerReceivedAsync("connecting you with a person"); // the turn did not wait for the model
+        await bot.TurnsCommittedAsync();
+        Assert.Equal(0, bot.CountHub(a => a.Name == "handoff.initiate"));
+        var stored = (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!;
+        Assert.Equal(ExtractiveSummarizer.SourceName, stored.Packet!.SummarySource);
+
+        release.SetResult();
+        var initiate = await bot.HubEventAsync("handoff.initiate");
+        Assert.Contains("The customer wants a refund for a parcel that never arrived.", initiate.Value!.Value.GetRawText(), StringComparison.Ordinal);
+        stored = (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!;
+        Assert.Equal((ChatClientSummarizer.SourceName, "The customer wants a refund for a parcel that never arrived."), (stored.Packet!.SummarySource, stored.Packet.Summary));
+    }
 }
 
 /// <summary>Wraps the registered <see cref="ITurnStore"/> and notes every commit, with the customer's handoff as stored just before it.</summary>

@@ -83,14 +83,18 @@ public sealed class HandoffPacketTests
 }
 
 /// <summary>An <see cref="IChatClient"/> that answers from a function and remembers the prompt.</summary>
-internal sealed class FakeChatClient(Func<string, string> answer) : IChatClient
+internal sealed class FakeChatClient(Func<string, string> answer, Task? answersAfter = null) : IChatClient
 {
     public string LastPrompt { get; private set; } = string.Empty;
 
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         LastPrompt = string.Join("\n", messages.Select(m => m.Text));
-        return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer(LastPrompt))));
+        if (answersAfter is not null)
+        {
+            await answersAfter.WaitAsync(cancellationToken);
+        }
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, answer(LastPrompt)));
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)

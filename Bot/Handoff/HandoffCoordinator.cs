@@ -138,7 +138,9 @@ public sealed partial class HandoffCoordinator(
     /// </summary>
     internal async Task OnOpenedAsync(IReadOnlyList<string> handoffIds, CancellationToken cancellationToken)
     {
-        var handoffs = await Task.WhenAll(handoffIds.Select(id => store.GetAsync(id, cancellationToken)));
+        var handoffs = await Task.WhenAll(handoffIds.Select(async id => await store.GetAsync(id, cancellationToken) is { } h
+            ? await packets.RefineSummaryAsync(h, cancellationToken) // a language model's summary, off the customer's turn
+            : null));
         // Cancelled meanwhile: nothing to route or announce.
         var queued = handoffs.OfType<HandoffRecord>().Where(h => h.Status == HandoffStatus.Queued).ToList();
         foreach (var handoff in queued)

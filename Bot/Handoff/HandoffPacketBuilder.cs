@@ -1,6 +1,7 @@
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
 using HandoffBot.Protocol;
+using HandoffBot.Storage;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Handoff;
@@ -15,9 +16,52 @@ public sealed record PacketSources(
     IReadOnlyList<Activity> Transcript,
     DateTimeOffset Now);
 
-/// <summary>Builds the typed, masked <see cref="HandoffPacket"/> an agent receives.</summary>
-public sealed class HandoffPacketBuilder(ICustomerProfileStore profiles, IHandoffSummarizer summarizer, IOptions<HandoffOptions> options)
+/// <summary>
+/// Builds the typed, masked <see cref="HandoffPacket"/> an agent receives. In the customer's turn the summary is the
+/// extractive one (no I/O); when a language model is configured, <see cref="RefineSummaryAsync"/> replaces it after the
+/// turn's commit, before the hub is told.
+/// </summary>
+public sealed class HandoffPacketBuilder(
+    ICustomerProfileStore profiles,
+    ExtractiveSummarizer extractive,
+    IHandoffSummarizer summarizer,
+    ITranscriptStore transcripts,
+    IHandoffStore store,
+    IOptions<HandoffOptions> options,
+    TimeProvider time)
 {
+    /// <summary>How long the model may take before the handoff is announced with the extractive summary.</summary>
+    public static readonly TimeSpan SummaryTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Off the turn: the configured summariser (a language model) writes the summary from the committed transcript, and
+    /// the stored packet is patched; with only the extractive summariser nothing changes. Returns the handoff as stored.
+    /// </summary>
+    public async Task<HandoffRecord> RefineSummaryAsync(HandoffRecord handoff, CancellationToken cancellationToken)
+    {
+        if (summarizer is ExtractiveSummarizer || handoff.Packet is not { } packet)
+        {
+            return handoff;
+        }
+        using var timeout = new CancellationTokenSource(SummaryTimeout, time);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var lines = Lines(await transcripts.ReadAsync(handoff.Customer.ChannelId!, handoff.Customer.Conversation!.Id!, cancellationToken));
+        HandoffSummary summary;
+        try
+        {
+            summary = await summarizer.SummarizeAsync(new SummaryInput(lines, packet.Reason, packet.Category, packet.OpenQuestion), bounded.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return handoff; // too slow: the extractive summary stays
+        }
+        if (summary.Source == packet.SummarySource)
+        {
+            return handoff;
+        }
+        return await store.UpdateAsync(handoff.Id, h => h with { Packet = h.Packet! with { Summary = summary.Text, SummarySource = summary.Source } }, cancellationToken) ?? handoff;
+    }
+
     public async Task<HandoffPacket> BuildAsync(PacketSources sources, CancellationToken cancellationToken)
     {
         var trigger = sources.Trigger;
@@ -29,7 +73,7 @@ public sealed class HandoffPacketBuilder(ICustomerProfileStore profiles, IHandof
         }
         var profile = trigger.From?.Id is { } userId ? await profiles.FindAsync(trigger.ChannelId!, userId, cancellationToken) : null;
         var openQuestion = SensitiveDataMasker.Mask(OpenQuestion(sources));
-        var summary = await summarizer.SummarizeAsync(new SummaryInput(lines, decision.Reason, decision.Category, openQuestion), cancellationToken);
+        var summary = await extractive.SummarizeAsync(new SummaryInput(lines, decision.Reason, decision.Category, openQuestion), cancellationToken);
         var playbooks = options.Value.Playbooks;
         var steps = playbooks.TryGetValue(decision.Category, out var forCategory) ? forCategory
             : playbooks.TryGetValue("default", out var fallback) ? fallback : [];

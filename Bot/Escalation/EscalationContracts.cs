@@ -1,3 +1,4 @@
+using HandoffBot.Escalation.Models;
 using HandoffBot.Escalation.Text;
 using HandoffBot.Protocol;
 
@@ -47,6 +48,9 @@ public sealed record EscalationDecision(
 {
     public const string NoCategory = "none";
 
+    /// <summary>The trained heads' probabilities for the message (null when the heads are off or not used).</summary>
+    public ModelScores? Model { get; init; }
+
     public IEnumerable<EscalationSignal> Fired => Signals.Where(s => s.Fired);
 
     public static EscalationDecision None(IReadOnlyList<EscalationSignal> signals) =>
@@ -59,7 +63,8 @@ public sealed record TurnSnapshot(
     string Text,
     SentimentResult? Sentiment,
     double? AnswerConfidence,
-    EscalationHistory History)
+    EscalationHistory History,
+    float[]? Embedding = null)
 {
     private TokenizedText? _tokens;
 

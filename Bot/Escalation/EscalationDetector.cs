@@ -1,4 +1,5 @@
 using System.Text;
+using HandoffBot.Escalation.Models;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Escalation;
@@ -20,9 +21,11 @@ public sealed class EscalationDetector
     private readonly IEscalationTrigger[] _afterAnswer;
     private readonly Dictionary<string, CategoryRuleOptions> _categories;
     private readonly TimeProvider _time;
+    private readonly EscalationModelSource _model;
 
-    public EscalationDetector(IEnumerable<IEscalationTrigger> triggers, IOptions<EscalationOptions> options, TimeProvider time)
+    public EscalationDetector(IEnumerable<IEscalationTrigger> triggers, IOptions<EscalationOptions> options, TimeProvider time, EscalationModelSource model)
     {
+        _model = model;
         var enabled = triggers.Where(t => options.Value.IsEnabled(t.Name)).ToList();
         _beforeAnswer = [.. enabled.Where(t => t is not IPostAnswerTrigger)];
         _afterAnswer = [.. enabled.Where(t => t is IPostAnswerTrigger)];
@@ -35,11 +38,14 @@ public sealed class EscalationDetector
 
     /// <summary>The triggers that look at the customer's words and sentiment (before the assistant answers).</summary>
     public ValueTask<EscalationDecision> EvaluateBeforeAnswerAsync(TurnSnapshot turn, CancellationToken cancellationToken) =>
-        RunAsync(_beforeAnswer, turn, null, cancellationToken);
+        RunAsync(_beforeAnswer, turn, null, _model.Model, cancellationToken);
+
+    /// <summary>True when the trained heads make the decision (Escalation:Model:Enabled).</summary>
+    public bool UsesModel => _model.Model is not null;
 
     /// <summary>The triggers that need the answer (confidence), combined with the signals from before the answer.</summary>
     public ValueTask<EscalationDecision> EvaluateAfterAnswerAsync(TurnSnapshot turn, EscalationDecision beforeAnswer, CancellationToken cancellationToken) =>
-        RunAsync(_afterAnswer, turn, beforeAnswer.Signals, cancellationToken);
+        RunAsync(_afterAnswer, turn, beforeAnswer, null, cancellationToken);
 
     /// <summary>Everything at once, for a turn whose answer confidence is already known (or not needed).</summary>
     public async ValueTask<EscalationDecision> EvaluateAsync(TurnSnapshot turn, CancellationToken cancellationToken)
@@ -48,9 +54,9 @@ public sealed class EscalationDetector
         return _afterAnswer.Length == 0 || turn.AnswerConfidence is null ? before : await EvaluateAfterAnswerAsync(turn, before, cancellationToken);
     }
 
-    private async ValueTask<EscalationDecision> RunAsync(IEscalationTrigger[] triggers, TurnSnapshot turn, IReadOnlyList<EscalationSignal>? earlier, CancellationToken cancellationToken)
+    private async ValueTask<EscalationDecision> RunAsync(IEscalationTrigger[] triggers, TurnSnapshot turn, EscalationDecision? earlier, EscalationModel? model, CancellationToken cancellationToken)
     {
-        List<EscalationSignal>? signals = earlier is { Count: > 0 } ? [.. earlier] : null;
+        List<EscalationSignal>? signals = earlier is { Signals.Count: > 0 } ? [.. earlier.Signals] : null;
         foreach (var trigger in triggers)
         {
             var signal = await trigger.EvaluateAsync(turn, cancellationToken);
@@ -59,7 +65,16 @@ public sealed class EscalationDetector
                 (signals ??= []).Add(signal);
             }
         }
-        return signals is null ? Nothing : Combine(signals, turn.History);
+        var scores = earlier?.Model;
+        if (model is not null && turn.Text.Length > 0)
+        {
+            // The heads decide; the rule signals are their features and the evidence when they agree.
+            var embedding = turn.Embedding ?? _model.Embedder.Embed(turn.Text);
+            IReadOnlyList<EscalationSignal> rules = signals ?? [];
+            scores = model.Score(embedding, turn.Text, turn.Sentiment, rules);
+            signals = model.Apply(scores, turn.Text, rules);
+        }
+        return signals is null ? Nothing : Combine(signals, turn.History) with { Model = scores };
     }
 
     private EscalationDecision Combine(List<EscalationSignal> signals, EscalationHistory history)

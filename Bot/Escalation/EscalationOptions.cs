@@ -18,6 +18,9 @@ public sealed class EscalationOptions
 
     public EscalationTriggersOptions Triggers { get; set; } = new();
 
+    /// <summary>The trained heads (<c>Escalation:Model</c>): on by default; off leaves the rule triggers alone.</summary>
+    public EscalationModelOptions Model { get; set; } = new();
+
     /// <summary>True unless the trigger is known and switched off (triggers added by code are on).</summary>
     public bool IsEnabled(string trigger) => trigger switch
     {
@@ -28,6 +31,20 @@ public sealed class EscalationOptions
         TriggerNames.Category => Triggers.Category.Enabled,
         _ => true,
     };
+}
+
+/// <summary><c>Escalation:Model</c>: the trained heads over the sentence vector (docs/escalation.md).</summary>
+public sealed class EscalationModelOptions
+{
+    public const string DefaultPath = "Escalation/Models/heads.json";
+
+    /// <summary>When false, the decision is the rule triggers' (as before the heads).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The heads file, relative to the application folder unless rooted.</summary>
+    public string Path { get; set; } = DefaultPath;
+
+    public string FullPath => System.IO.Path.IsPathRooted(Path) ? Path : System.IO.Path.Combine(AppContext.BaseDirectory, Path);
 }
 
 /// <summary>The built-in triggers' names, as used in configuration, signals, ActiveReasons and CooldownReasons.</summary>
@@ -190,6 +207,10 @@ internal sealed class EscalationOptionsValidator : IValidateOptions<EscalationOp
         if (options.HistoryTurns is < 2 or > 1000)
         {
             errors.Add("Escalation:HistoryTurns must be between 2 and 1000.");
+        }
+        if (options.Model.Enabled && (string.IsNullOrWhiteSpace(options.Model.Path) || !File.Exists(options.Model.FullPath)))
+        {
+            errors.Add($"Escalation:Model:Path '{options.Model.Path}' is not a file (looked for {options.Model.FullPath}); set Escalation:Model:Enabled to false to run on the rules alone.");
         }
         Probability(errors, "HumanRequest:Threshold", t.HumanRequest.Threshold);
         Words(errors, "HumanRequest:ExtraNouns", t.HumanRequest.ExtraNouns);

@@ -1,3 +1,5 @@
+using HandoffBot.Escalation.Embedding;
+using HandoffBot.Escalation.Models;
 using HandoffBot.Escalation.Sentiment;
 using HandoffBot.Escalation.Triggers;
 using HandoffBot.Resources;
@@ -26,6 +28,8 @@ public static class EscalationServiceCollectionExtensions
         services.AddSingleton<IEscalationTrigger, CategoryTrigger>();
         services.AddSingleton<IEscalationTrigger, SentimentTrigger>();
         services.AddSingleton<IEscalationTrigger, ConfidenceTrigger>();
+        services.TryAddSingleton<ISentenceEmbedder, MiniLmEmbedder>();
+        services.TryAddSingleton<EscalationModelSource>();
         services.TryAddSingleton<EscalationDetector>();
         services.AddLexicons();
         services.AddHostedService<EscalationLexiconCheck>();

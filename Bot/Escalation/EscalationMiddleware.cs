@@ -1,4 +1,5 @@
 using HandoffBot.Assistant;
+using HandoffBot.Escalation.Embedding;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using Microsoft.Extensions.Options;
@@ -14,6 +15,7 @@ namespace HandoffBot.Escalation;
 public sealed partial class EscalationMiddleware(
     EscalationDetector detector,
     ISentimentAnalyzer sentiment,
+    ISentenceEmbedder embedder,
     IOptions<EscalationOptions> options,
     TimeProvider time,
     ILogger<EscalationMiddleware> logger) : HandoffBot.Pipeline.IMiddleware
@@ -29,7 +31,14 @@ public sealed partial class EscalationMiddleware(
         var state = turn.Features.GetRequired<ConversationState>();
         var history = state.Get<EscalationHistory>();
         var mood = await sentiment.AnalyzeAsync(text, activity.Locale, cancellationToken);
-        var snapshot = new TurnSnapshot(activity, text, mood, null, history);
+        // One vector per message, shared by every head and by the assistant (turn feature MessageEmbedding).
+        float[]? vector = null;
+        if (detector.UsesModel)
+        {
+            vector = embedder.Embed(text);
+            turn.Features.Set(new MessageEmbedding(text, vector));
+        }
+        var snapshot = new TurnSnapshot(activity, text, mood, null, history, vector);
 
         var decision = await detector.EvaluateBeforeAnswerAsync(snapshot, cancellationToken);
         double? confidence = null;

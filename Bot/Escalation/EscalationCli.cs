@@ -187,6 +187,7 @@ public sealed class EscalationCli(EscalationDetector detector, ISentimentAnalyze
                 json.WriteNumber("categoryProbability", Math.Round(model.CategoryProbability, 4));
                 json.WriteEndObject();
             }
+            json.WriteString("detection", decision.Detection);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);

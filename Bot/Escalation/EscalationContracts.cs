@@ -51,6 +51,13 @@ public sealed record EscalationDecision(
     /// <summary>The trained heads' probabilities for the message (null when the heads are off or not used).</summary>
     public ModelScores? Model { get; init; }
 
+    /// <summary>What decided: <see cref="Heads"/>, or the rule triggers alone and why (heads off, another language).</summary>
+    public string Detection { get; init; } = RulesOnly;
+
+    public const string Heads = "trained heads";
+
+    public const string RulesOnly = "rules only";
+
     public IEnumerable<EscalationSignal> Fired => Signals.Where(s => s.Fired);
 
     public static EscalationDecision None(IReadOnlyList<EscalationSignal> signals) =>

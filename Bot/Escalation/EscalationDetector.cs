@@ -22,10 +22,12 @@ public sealed class EscalationDetector
     private readonly Dictionary<string, CategoryRuleOptions> _categories;
     private readonly TimeProvider _time;
     private readonly EscalationModelSource _model;
+    private readonly Func<string, bool> _enabled;
 
     public EscalationDetector(IEnumerable<IEscalationTrigger> triggers, IOptions<EscalationOptions> options, TimeProvider time, EscalationModelSource model)
     {
         _model = model;
+        _enabled = options.Value.IsEnabled;
         var enabled = triggers.Where(t => options.Value.IsEnabled(t.Name)).ToList();
         _beforeAnswer = [.. enabled.Where(t => t is not IPostAnswerTrigger)];
         _afterAnswer = [.. enabled.Where(t => t is IPostAnswerTrigger)];
@@ -66,16 +68,26 @@ public sealed class EscalationDetector
             }
         }
         var scores = earlier?.Model;
-        if (model is not null && turn.Text.Length > 0)
+        var detection = earlier?.Detection ?? EscalationDecision.RulesOnly;
+        if (model is not null && turn.Text.Length > 0 && !IsEnglish(turn.Activity.Locale))
         {
+            detection = $"rules only: the trained heads know English, the message is '{turn.Activity.Locale}'";
+        }
+        else if (model is not null && turn.Text.Length > 0)
+        {
+            detection = EscalationDecision.Heads;
             // The heads decide; the rule signals are their features and the evidence when they agree.
             var embedding = turn.Embedding ?? _model.Embedder.Embed(turn.Text);
             IReadOnlyList<EscalationSignal> rules = signals ?? [];
             scores = model.Score(embedding, turn.Text, turn.Sentiment, rules);
-            signals = model.Apply(scores, turn.Text, rules);
+            signals = model.Apply(scores, turn.Text, rules, _enabled);
         }
-        return signals is null ? Nothing : Combine(signals, turn.History) with { Model = scores };
+        return signals is null ? Nothing with { Detection = detection } : Combine(signals, turn.History) with { Model = scores, Detection = detection };
     }
+
+    /// <summary>No locale (most channels send none) counts as English, the language the heads were trained on.</summary>
+    private static bool IsEnglish(string? locale) =>
+        string.IsNullOrEmpty(locale) || locale.Equals("en", StringComparison.OrdinalIgnoreCase) || locale.StartsWith("en-", StringComparison.OrdinalIgnoreCase);
 
     private EscalationDecision Combine(List<EscalationSignal> signals, EscalationHistory history)
     {

@@ -62,8 +62,10 @@ public sealed class EscalationModel
     }
 
     /// <summary>The rule signals with those the heads cover replaced by the heads' signals.</summary>
-    public List<EscalationSignal> Apply(ModelScores scores, string text, IReadOnlyList<EscalationSignal> rules)
+    /// <param name="enabled">Whether a trigger is switched on: a switched-off trigger gets no signal from the heads either.</param>
+    public List<EscalationSignal> Apply(ModelScores scores, string text, IReadOnlyList<EscalationSignal> rules, Func<string, bool> enabled)
     {
+        ArgumentNullException.ThrowIfNull(enabled);
         var result = new List<EscalationSignal>(rules.Count + 4);
         EscalationSignal? human = null, urgency = null, sentiment = null, category = null;
         foreach (var rule in rules)
@@ -77,17 +79,46 @@ public sealed class EscalationModel
                 default: result.Add(rule); break;
             }
         }
-        result.Add(Binary(TriggerNames.HumanRequest, scores.Human, _human.Thresholds["yes"], human, text, "Asks for a person"));
-        result.Add(Binary(TriggerNames.Urgency, scores.Urgent, _urgent.Thresholds["yes"], urgency, text, "Urgent"));
+        if (enabled(TriggerNames.HumanRequest))
+        {
+            var request = Binary(TriggerNames.HumanRequest, scores.Human, _human.Thresholds["yes"], human, text, "Asks for a person");
+            if (!request.Fired && human is { Fired: true } rule && WordCount(text) <= ShortMessageWords)
+            {
+                // "agent pls", "operator", "representitive": in a message this short the rule's words are all the
+                // evidence there is, and the heads, trained on sentences, under-read them (tests show the cases).
+                request = rule with { Evidence = [.. rule.Evidence, ScoreEvidence(scores.Human)] };
+            }
+            result.Add(request);
+        }
+        if (enabled(TriggerNames.Urgency))
+        {
+            result.Add(Binary(TriggerNames.Urgency, scores.Urgent, _urgent.Thresholds["yes"], urgency, text, "Urgent"));
+        }
+        if (enabled(TriggerNames.Sentiment))
+        {
+            result.Add(Mood(scores, sentiment, text));
+        }
+        if (enabled(TriggerNames.Category))
+        {
+            result.Add(Category(scores, category, text));
+        }
+        return result;
+    }
+
+    /// <summary>Messages of at most this many words keep a fired human-request rule (see <see cref="Apply"/>).</summary>
+    public const int ShortMessageWords = 3;
+
+    private static int WordCount(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+
+    private EscalationSignal Mood(ModelScores scores, EscalationSignal? sentiment, string text)
+    {
         var mood = Binary(TriggerNames.Sentiment, scores.Negative, _sentiment.Thresholds["negative"], sentiment, text, "Negative or frustrated");
         if (!mood.Fired && sentiment is { Fired: true } trend && trend.Evidence.Any(e => e.Kind == "trend"))
         {
             // The heads read one message; a trend over turns is the rule's.
             mood = trend with { Evidence = [.. trend.Evidence, ScoreEvidence(scores.Negative)] };
         }
-        result.Add(mood);
-        result.Add(Category(scores, category, text));
-        return result;
+        return mood;
     }
 
     private static float Probability(EscalationHead head, float[] features, string positive, Span<float> buffer)

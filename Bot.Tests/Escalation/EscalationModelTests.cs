@@ -1,0 +1,90 @@
+using HandoffBot.Escalation;
+using HandoffBot.Protocol;
+using HandoffBot.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HandoffBot.Tests.Escalation;
+
+/// <summary>The decision with the trained heads on (the default): the heads decide, the rules explain.</summary>
+public sealed class EscalationModelTests(BotFactory factory) : IClassFixture<BotFactory>
+{
+    private EscalationDetector Detector => factory.Services.GetRequiredService<EscalationDetector>();
+
+    private async Task<EscalationDecision> DecideAsync(string text, string? locale = null)
+    {
+        var sentiment = await factory.Services.GetRequiredService<ISentimentAnalyzer>().AnalyzeAsync(text, locale, CancellationToken.None);
+        var activity = new Activity { Type = ActivityTypes.Message, Text = text, Locale = locale, Conversation = new ConversationAccount { Id = "m" } };
+        return await Detector.EvaluateBeforeAnswerAsync(new TurnSnapshot(activity, text, sentiment, null, EscalationHistory.Empty), CancellationToken.None);
+    }
+
+    [Theory]
+    [InlineData("Can I have a person from your team call me back today about the order?")]
+    [InlineData("I would like to discuss this with one of your employees instead of a chatbot")]
+    public async Task ARequestForAPersonInWordsNoRuleKnowsStillEscalates(string text)
+    {
+        var decision = await DecideAsync(text);
+
+        Assert.True(decision.Escalate);
+        var signal = decision.FiredSignal(TriggerNames.HumanRequest);
+        Assert.NotNull(signal);
+        Assert.Equal(EscalationDecision.Heads, decision.Detection);
+        Assert.NotNull(decision.Model);
+        Assert.True(decision.Model.Human >= 0.5);
+        Assert.Contains(signal.Evidence, e => e.Kind == "score");
+    }
+
+    [Theory]
+    [InlineData("The agent who helped me on Tuesday was lovely, please thank her")]
+    [InlineData("Our travel agent booked the flights, can you see the booking?")]
+    public async Task PeopleMentionedButNotAskedForDoNotEscalate(string text)
+    {
+        var decision = await DecideAsync(text);
+
+        Assert.False(decision.Escalate);
+        Assert.Null(decision.FiredSignal(TriggerNames.HumanRequest));
+        Assert.Equal(EscalationDecision.NoCategory, decision.Category);
+    }
+
+    [Fact]
+    public async Task AnUnrecognisedPaymentGoesToTheFraudQueueWithTheModelScoreAsEvidence()
+    {
+        var decision = await DecideAsync("there is a payment on my statement from a shop I have never heard of");
+
+        Assert.True(decision.Escalate);
+        Assert.Equal("fraud", decision.Category);
+        Assert.Equal("fraud", decision.Queue);
+        Assert.Equal(EscalationPriority.Urgent, decision.Priority);
+    }
+
+    [Fact]
+    public async Task AShortRequestForAnAgentKeepsTheRuleEvenWhereTheHeadsHesitate()
+    {
+        var decision = await DecideAsync("agent pls");
+
+        var signal = decision.FiredSignal(TriggerNames.HumanRequest);
+        Assert.NotNull(signal);
+        Assert.Equal("agent", signal.Evidence[0].Text);
+    }
+
+    [Fact]
+    public async Task AGermanMessageIsDecidedByTheRulesAloneAndTheDecisionSaysSo()
+    {
+        var decision = await DecideAsync("Ich möchte mit einem Mitarbeiter sprechen", "de-DE");
+
+        Assert.True(decision.Escalate);
+        Assert.Null(decision.Model);
+        Assert.StartsWith(EscalationDecision.RulesOnly, decision.Detection, StringComparison.Ordinal);
+        Assert.Contains("de-DE", decision.Detection, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMissingHeadsFileStopsStartUpWithTheKeyToSet()
+    {
+        using var broken = new BotFactory().With("Escalation:Model:Path", "/nonexistent/heads.json");
+
+        var error = Assert.ThrowsAny<Exception>(() => broken.Services.GetRequiredService<EscalationDetector>());
+
+        Assert.Contains("Escalation:Model:Path", error.ToString(), StringComparison.Ordinal);
+        await Task.CompletedTask;
+    }
+}

@@ -87,4 +87,23 @@ public sealed class EscalationModelTests(BotFactory factory) : IClassFixture<Bot
         Assert.Contains("Escalation:Model:Path", error.ToString(), StringComparison.Ordinal);
         await Task.CompletedTask;
     }
+
+    [Fact]
+    public async Task ACategoryConfiguredForThisBotThatTheHeadsNeverLearnedIsDecidedByItsPhrases()
+    {
+        using var custom = new BotFactory()
+            .With("Escalation:Triggers:Category:Categories:warranty:Queue", "warranty")
+            .With("Escalation:Triggers:Category:Categories:warranty:Skill", "warranty")
+            .With("Escalation:Triggers:Category:Categories:warranty:Priority", "Normal")
+            .With("Escalation:Triggers:Category:Categories:warranty:Phrases:0", "extended warranty");
+        var detector = custom.Services.GetRequiredService<EscalationDetector>();
+        const string text = "I bought the extended warranty and want to use it";
+        var activity = new Activity { Type = ActivityTypes.Message, Text = text, Conversation = new ConversationAccount { Id = "w" } };
+
+        var decision = await detector.EvaluateBeforeAnswerAsync(new TurnSnapshot(activity, text, null, null, EscalationHistory.Empty), CancellationToken.None);
+
+        Assert.Equal(EscalationDecision.Heads, decision.Detection);
+        Assert.Equal("warranty", decision.Category);
+        Assert.Equal("warranty", decision.Queue);
+    }
 }

@@ -155,6 +155,11 @@ public sealed class EscalationModel
 
     private EscalationSignal Category(ModelScores scores, EscalationSignal? rule, string text)
     {
+        if (rule is { Fired: true, Category: { } configured } && _category.IndexOf(configured) < 0)
+        {
+            // A category configured for this bot that the heads were never trained on: its phrases decide.
+            return rule;
+        }
         var evidence = new List<Evidence>();
         if (rule is { Fired: true } && rule.Category == scores.Category)
         {

@@ -79,6 +79,34 @@ public sealed class MiniLmEmbedder : ISentenceEmbedder
     public float[][] EmbedBatch(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(texts);
+        if (texts.Count <= SmallBatch)
+        {
+            // A knowledge base's examples: the same few hundred texts for every host in this process.
+            var known = new float[texts.Count][];
+            var missing = Enumerable.Range(0, texts.Count).Where(i => !SmallBatches.TryGetValue(texts[i], out known[i]!)).ToList();
+            if (missing.Count > 0)
+            {
+                var computed = EmbedAll([.. missing.Select(i => texts[i])], cancellationToken);
+                for (var k = 0; k < missing.Count; k++)
+                {
+                    known[missing[k]] = computed[k];
+                    if (SmallBatches.Count < SmallBatchCacheCapacity)
+                    {
+                        SmallBatches.TryAdd(texts[missing[k]], computed[k]);
+                    }
+                }
+            }
+            return known;
+        }
+        return EmbedAll(texts, cancellationToken);
+    }
+
+    private const int SmallBatch = 2048;
+    private const int SmallBatchCacheCapacity = 16384;
+    private static readonly ConcurrentDictionary<string, float[]> SmallBatches = new(StringComparer.Ordinal);
+
+    private static float[][] EmbedAll(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
         // Sorted by length so each batch pads to about its own length, not the longest message of all.
         var order = Enumerable.Range(0, texts.Count).OrderBy(i => texts[i].Length).ToArray();
         var result = new float[texts.Count][];

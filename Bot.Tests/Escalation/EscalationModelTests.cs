@@ -106,4 +106,30 @@ public sealed class EscalationModelTests(BotFactory factory) : IClassFixture<Bot
         Assert.Equal("warranty", decision.Category);
         Assert.Equal("warranty", decision.Queue);
     }
+
+    [Theory]
+    [InlineData("ok thanks")]
+    [InlineData("yes")]
+    public async Task AShortMessageNoRuleMindsIsSettledByTheCheapStageWithoutTheEncoder(string text)
+    {
+        var before = Detector.CascadeCounts;
+
+        var decision = await DecideAsync(text);
+
+        Assert.False(decision.Escalate);
+        Assert.Equal(EscalationDecision.CheapStage, decision.Detection);
+        Assert.Null(decision.Model);
+        Assert.True(Detector.CascadeCounts.Cheap > before.Cheap);
+    }
+
+    [Theory]
+    [InlineData("useless")]
+    [InlineData("human")]
+    public async Task AShortMessageARuleOrVaderMindsStillReachesTheHeads(string text)
+    {
+        var decision = await DecideAsync(text);
+
+        Assert.Equal(EscalationDecision.Heads, decision.Detection);
+        Assert.NotNull(decision.Model);
+    }
 }

@@ -100,7 +100,7 @@ internal sealed class ClassifierAnswerEngine : IAnswerEngine
         }
         var prediction = _stacked is null
             ? Classifier.Predict(question)
-            : _stacked.Predict(question, vector ?? _embedder!.Embed(question));
+            : _stacked.Predict(question, vector ?? _embedder!.Embed(question)); // empty: words alone
         return new AnswerResult(_entries[prediction.Label], prediction.Probability);
     }
 

@@ -58,6 +58,8 @@ public sealed record EscalationDecision(
 
     public const string RulesOnly = "rules only";
 
+    public const string CheapStage = "cheap stage (short, no rule signal, not negative)";
+
     public IEnumerable<EscalationSignal> Fired => Signals.Where(s => s.Fired);
 
     public static EscalationDecision None(IReadOnlyList<EscalationSignal> signals) =>
@@ -74,6 +76,12 @@ public sealed record TurnSnapshot(
     float[]? Embedding = null)
 {
     private TokenizedText? _tokens;
+    private float[]? _vector;
+
+    /// <summary>The message's sentence vector if the heads needed it this turn (given, or computed once).</summary>
+    public float[]? Vector => _vector ?? Embedding;
+
+    internal float[] VectorOf(Embedding.ISentenceEmbedder embedder) => _vector ??= Embedding ?? embedder.Embed(Text);
 
     /// <summary>The message split into normalised words, once per turn and shared by every trigger.</summary>
     internal TokenizedText Tokens => _tokens is { } tokens && ReferenceEquals(tokens.Source, Text) ? tokens : _tokens = TokenizedText.Parse(Text);

@@ -73,16 +73,54 @@ public sealed class EscalationDetector
         {
             detection = $"rules only: the trained heads know English, the message is '{turn.Activity.Locale}'";
         }
+        else if (model is not null && turn.Text.Length > 0 && IsClear(turn, signals))
+        {
+            // The cheap stage: a short message no rule says anything about and VADER does not find negative
+            // ("ok", "yes thanks", "hello") never reaches the encoder.
+            Interlocked.Increment(ref _cheapTurns);
+            detection = EscalationDecision.CheapStage;
+        }
         else if (model is not null && turn.Text.Length > 0)
         {
+            Interlocked.Increment(ref _encoderTurns);
             detection = EscalationDecision.Heads;
             // The heads decide; the rule signals are their features and the evidence when they agree.
-            var embedding = turn.Embedding ?? _model.Embedder.Embed(turn.Text);
+            var embedding = turn.VectorOf(_model.Embedder);
             IReadOnlyList<EscalationSignal> rules = signals ?? [];
             scores = model.Score(embedding, turn.Text, turn.Sentiment, rules);
             signals = model.Apply(scores, turn.Text, rules, _enabled);
         }
         return signals is null ? Nothing with { Detection = detection } : Combine(signals, turn.History) with { Model = scores, Detection = detection };
+    }
+
+    /// <summary>Turns the heads decided (the encoder ran or its cache answered) and turns the cheap stage settled.</summary>
+    public (long Encoder, long Cheap) CascadeCounts => (Interlocked.Read(ref _encoderTurns), Interlocked.Read(ref _cheapTurns));
+
+    private long _encoderTurns;
+    private long _cheapTurns;
+
+    /// <summary>Words at most in a message the cheap stage may settle.</summary>
+    public const int CheapStageWords = 3;
+
+    private static bool IsClear(TurnSnapshot turn, List<EscalationSignal>? rules)
+    {
+        if (rules is { Count: > 0 } || (turn.Sentiment is { } mood && (mood.Compound < 0 || mood.Sentiment == SentimentLabels.Negative)))
+        {
+            return false;
+        }
+        var words = 0;
+        var inWord = false;
+        foreach (var c in turn.Text)
+        {
+            var letter = char.IsLetterOrDigit(c);
+            words += letter && !inWord ? 1 : 0;
+            inWord = letter;
+            if (c is '!' or '?')
+            {
+                return false;
+            }
+        }
+        return words <= CheapStageWords;
     }
 
     /// <summary>No locale (most channels send none) counts as English, the language the heads were trained on.</summary>

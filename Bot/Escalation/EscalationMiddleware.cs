@@ -15,7 +15,6 @@ namespace HandoffBot.Escalation;
 public sealed partial class EscalationMiddleware(
     EscalationDetector detector,
     ISentimentAnalyzer sentiment,
-    ISentenceEmbedder embedder,
     IOptions<EscalationOptions> options,
     TimeProvider time,
     ILogger<EscalationMiddleware> logger) : HandoffBot.Pipeline.IMiddleware
@@ -31,16 +30,19 @@ public sealed partial class EscalationMiddleware(
         var state = turn.Features.GetRequired<ConversationState>();
         var history = state.Get<EscalationHistory>();
         var mood = await sentiment.AnalyzeAsync(text, activity.Locale, cancellationToken);
-        // One vector per message, shared by every head and by the assistant (turn feature MessageEmbedding).
-        float[]? vector = null;
-        if (detector.UsesModel)
-        {
-            vector = embedder.Embed(text);
-            turn.Features.Set(new MessageEmbedding(text, vector));
-        }
-        var snapshot = new TurnSnapshot(activity, text, mood, null, history, vector);
+        var snapshot = new TurnSnapshot(activity, text, mood, null, history);
 
         var decision = await detector.EvaluateBeforeAnswerAsync(snapshot, cancellationToken);
+        // One vector per message, shared by every head and by the assistant (turn feature MessageEmbedding); a
+        // turn the cheap stage settled has none, and the assistant answers it from its words alone.
+        if (snapshot.Vector is { } vector)
+        {
+            turn.Features.Set(new MessageEmbedding(text, vector));
+        }
+        else if (decision.Detection == EscalationDecision.CheapStage)
+        {
+            turn.Features.Set(new MessageEmbedding(text, []));
+        }
         double? confidence = null;
         if (decision.Escalate)
         {

@@ -44,6 +44,12 @@ public sealed class EscalationModelOptions
     /// <summary>The heads file, relative to the application folder unless rooted.</summary>
     public string Path { get; set; } = DefaultPath;
 
+    /// <summary>Sentence vectors kept for repeated messages (lower-cased text up to <see cref="CacheableLength"/>); 0 turns the cache off.</summary>
+    public int CacheEntries { get; set; } = 4096;
+
+    /// <summary>Messages up to this many characters are cached ("yes", "agent", "where is my order?").</summary>
+    public int CacheableLength { get; set; } = 64;
+
     public string FullPath => System.IO.Path.IsPathRooted(Path) ? Path : System.IO.Path.Combine(AppContext.BaseDirectory, Path);
 }
 
@@ -207,6 +213,10 @@ internal sealed class EscalationOptionsValidator : IValidateOptions<EscalationOp
         if (options.HistoryTurns is < 2 or > 1000)
         {
             errors.Add("Escalation:HistoryTurns must be between 2 and 1000.");
+        }
+        if (options.Model.CacheEntries is < 0 or > 1_000_000 || options.Model.CacheableLength is < 0 or > 10_000)
+        {
+            errors.Add("Escalation:Model:CacheEntries must be between 0 and 1000000 and Escalation:Model:CacheableLength between 0 and 10000.");
         }
         if (options.Model.Enabled && (string.IsNullOrWhiteSpace(options.Model.Path) || !File.Exists(options.Model.FullPath)))
         {

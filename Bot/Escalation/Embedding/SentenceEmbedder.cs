@@ -33,16 +33,26 @@ public sealed class MiniLmEmbedder : ISentenceEmbedder
     /// <summary>Words kept from a message; the rest is not embedded (the rules still see all of it).</summary>
     public const int MaxWords = 96;
 
-    /// <summary>Messages up to this many characters are cached.</summary>
-    public const int CacheableLength = 24;
-
-    private const int CacheCapacity = 4096;
-
     private static readonly Lazy<SentenceEncoder> Shared = new(Create, LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly ConcurrentDictionary<string, float[]> _cache = new(StringComparer.Ordinal);
+    private readonly int _cacheCapacity;
+    private readonly int _cacheableLength;
     private long _hits;
     private long _misses;
+
+    /// <summary>The defaults of <c>Escalation:Model</c> (a 4,096-entry cache of messages up to 64 characters).</summary>
+    public MiniLmEmbedder()
+        : this(Microsoft.Extensions.Options.Options.Create(new EscalationOptions()))
+    {
+    }
+
+    public MiniLmEmbedder(Microsoft.Extensions.Options.IOptions<EscalationOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _cacheCapacity = options.Value.Model.CacheEntries;
+        _cacheableLength = options.Value.Model.CacheableLength;
+    }
 
     public int Dimensions => 384;
 
@@ -56,7 +66,7 @@ public sealed class MiniLmEmbedder : ISentenceEmbedder
     {
         ArgumentNullException.ThrowIfNull(text);
         var trimmed = text.Trim();
-        if (trimmed.Length > CacheableLength)
+        if (trimmed.Length > _cacheableLength || _cacheCapacity == 0)
         {
             Interlocked.Increment(ref _misses);
             return Run([Cap(trimmed)])[0];
@@ -69,7 +79,7 @@ public sealed class MiniLmEmbedder : ISentenceEmbedder
         }
         Interlocked.Increment(ref _misses);
         var vector = Run([key])[0];
-        if (_cache.Count < CacheCapacity)
+        if (_cache.Count < _cacheCapacity)
         {
             _cache.TryAdd(key, vector);
         }

@@ -70,7 +70,8 @@ public sealed partial class EscalationMiddleware(
                 fired.Add(signal.Trigger);
             }
         }
-        var record = new EscalationTurn(now, text, mood.Sentiment, mood.Compound, confidence, decision.Escalate, fired);
+        var answered = confidence is not null ? turn.Features.Get<AnswerResult>()?.Entry?.Id : null;
+        var record = new EscalationTurn(now, text, mood.Sentiment, mood.Compound, confidence, decision.Escalate, fired, decision.Model?.Negative, answered);
         var keep = options.Value.HistoryTurns;
         // Re-read: the assistant or handoff code may have changed the section while the turn ran.
         var latest = state.Get<EscalationHistory>();

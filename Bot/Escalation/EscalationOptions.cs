@@ -29,6 +29,7 @@ public sealed class EscalationOptions
         TriggerNames.Sentiment => Triggers.Sentiment.Enabled,
         TriggerNames.Confidence => Triggers.Confidence.Enabled,
         TriggerNames.Category => Triggers.Category.Enabled,
+        TriggerNames.Conversation => Triggers.Conversation.Enabled,
         _ => true,
     };
 }
@@ -61,8 +62,9 @@ public static class TriggerNames
     public const string Sentiment = "Sentiment";
     public const string Confidence = "Confidence";
     public const string Category = "Category";
+    public const string Conversation = "Conversation";
 
-    public static IReadOnlyList<string> All { get; } = [HumanRequest, Urgency, Sentiment, Confidence, Category];
+    public static IReadOnlyList<string> All { get; } = [HumanRequest, Urgency, Sentiment, Confidence, Category, Conversation];
 }
 
 public sealed class EscalationTriggersOptions
@@ -76,6 +78,14 @@ public sealed class EscalationTriggersOptions
     public ConfidenceTriggerOptions Confidence { get; set; } = new();
 
     public CategoryTriggerOptions Category { get; set; } = new();
+
+    public ConversationTriggerOptions Conversation { get; set; } = new();
+}
+
+/// <summary>Signals of the conversation, not of one message: repeating, "I already told you", persisting frustration, shouting.</summary>
+public sealed class ConversationTriggerOptions
+{
+    public bool Enabled { get; set; } = true;
 }
 
 /// <summary>Explicit requests for a human (direct, indirect, misspelt, SMS-style), not mere mentions.</summary>

@@ -28,6 +28,7 @@ public static class EscalationServiceCollectionExtensions
         services.AddSingleton<IEscalationTrigger, CategoryTrigger>();
         services.AddSingleton<IEscalationTrigger, SentimentTrigger>();
         services.AddSingleton<IEscalationTrigger, ConfidenceTrigger>();
+        services.AddSingleton<IEscalationTrigger, ConversationTrigger>();
         services.TryAddSingleton<ISentenceEmbedder, MiniLmEmbedder>();
         services.TryAddSingleton<EscalationModelSource>();
         services.TryAddSingleton<EscalationDetector>();

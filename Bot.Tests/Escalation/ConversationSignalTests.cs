@@ -69,6 +69,18 @@ public sealed class ConversationSignalTests(BotFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task AskingOnceMoreIsNoEscalationButAThirdTimeIs()
+    {
+        var once = await DecideAsync("how long does delivery take", Past("how long does delivery take to Leeds"));
+        var third = await DecideAsync("how long does delivery take", Past("how long does delivery take to Leeds"), Past("delivery take how long"));
+
+        Assert.Null(once.FiredSignal(TriggerNames.Conversation));
+        var signal = third.FiredSignal(TriggerNames.Conversation);
+        Assert.NotNull(signal);
+        Assert.Contains("asked this 3 times", signal.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ANewQuestionAfterAnUnrelatedOneIsNoConversationSignal()
     {
         var decision = await DecideAsync("can I pay with PayPal", Past("how long does delivery to Spain take"));

@@ -5,9 +5,10 @@ namespace HandoffBot.Escalation.Triggers;
 /// <summary>
 /// Signals of the conversation rather than of the message, each a feature with its evidence: the customer repeating
 /// or rephrasing an earlier message (content words mostly the same), "I already told you" and its kin, the assistant
-/// having answered the same knowledge-base entry on the last two turns while the customer asks again, frustration
-/// that persists (the sentiment head negative on two of the last three turns), shouting (capitals), and messages
-/// growing much longer. Strong signals fire alone; weak ones (shouting, longer) add to a strong one or to each other.
+/// having answered the same knowledge-base entry on the last two turns while the customer asks again, a third ask,
+/// frustration that persists (the sentiment head negative on two of the last three turns), shouting (capitals), and
+/// messages growing much longer. Strong signals fire alone; weak ones (one repeat, shouting, longer) add to a strong
+/// one or to each other.
 /// </summary>
 internal sealed class ConversationTrigger : IEscalationTrigger
 {
@@ -85,8 +86,16 @@ internal sealed class ConversationTrigger : IEscalationTrigger
             }
             else
             {
+                // Asking once more is ordinary (a customer back after a handoff asks again); a third time is not.
                 reasons.Add(repeats > 1 ? $"has asked this {repeats + 1} times" : "repeats an earlier message");
-                strong = Math.Max(strong, repeats > 1 ? 0.8 : 0.7);
+                if (repeats > 1)
+                {
+                    strong = Math.Max(strong, 0.8);
+                }
+                else
+                {
+                    weak += 0.4;
+                }
             }
         }
 

@@ -13,6 +13,15 @@ public sealed class ConversationSignalTests(BotFactory factory) : IClassFixture<
     private static EscalationTurn Past(string text, double? negative = 0.1, string? entry = null) =>
         new(DateTimeOffset.UnixEpoch, text, SentimentLabels.Neutral, 0, 0.9, false, [], negative, entry);
 
+    /// <summary>The Conversation signal of a decision, asserted fired and saying <paramref name="because"/>.</summary>
+    private static EscalationSignal Fired(EscalationDecision decision, string because)
+    {
+        var signal = decision.FiredSignal(TriggerNames.Conversation);
+        Assert.NotNull(signal);
+        Assert.Contains(because, signal.Reason, StringComparison.Ordinal);
+        return signal;
+    }
+
     private async Task<EscalationDecision> DecideAsync(string text, params EscalationTurn[] past)
     {
         var sentiment = await factory.Services.GetRequiredService<ISentimentAnalyzer>().AnalyzeAsync(text, null, CancellationToken.None);
@@ -29,10 +38,8 @@ public sealed class ConversationSignalTests(BotFactory factory) : IClassFixture<
             Past("where is my refund for the blue jacket", entry: "refund-status"),
             Past("any news on the blue jacket refund", entry: "refund-status"));
 
-        var signal = decision.FiredSignal(TriggerNames.Conversation);
-        Assert.NotNull(signal);
+        var signal = Fired(decision, "same answer (refund-status) twice");
         Assert.True(decision.Escalate);
-        Assert.Contains("same answer (refund-status) twice", signal.Reason, StringComparison.Ordinal);
         Assert.Contains(signal.Evidence, e => e.Kind == "trend" && e.Text.Contains("blue jacket", StringComparison.Ordinal));
     }
 
@@ -43,9 +50,7 @@ public sealed class ConversationSignalTests(BotFactory factory) : IClassFixture<
     {
         var decision = await DecideAsync(text, Past("hello"));
 
-        var signal = decision.FiredSignal(TriggerNames.Conversation);
-        Assert.NotNull(signal);
-        Assert.Equal("phrase", signal.Evidence[0].Kind);
+        Assert.Equal("phrase", Fired(decision, "already said it").Evidence[0].Kind);
     }
 
     [Fact]
@@ -53,9 +58,7 @@ public sealed class ConversationSignalTests(BotFactory factory) : IClassFixture<
     {
         var decision = await DecideAsync("and the other order?", Past("this is useless", 0.9), Past("still nothing, awful", 0.8), Past("hm", 0.2));
 
-        var signal = decision.FiredSignal(TriggerNames.Conversation);
-        Assert.NotNull(signal);
-        Assert.Contains("frustrated on 2 of the last 3 turns", signal.Reason, StringComparison.Ordinal);
+        Assert.Equal("trend", Fired(decision, "frustrated on 2 of the last 3 turns").Evidence[^1].Kind);
     }
 
     [Fact]
@@ -75,9 +78,7 @@ public sealed class ConversationSignalTests(BotFactory factory) : IClassFixture<
         var third = await DecideAsync("how long does delivery take", Past("how long does delivery take to Leeds"), Past("delivery take how long"));
 
         Assert.Null(once.FiredSignal(TriggerNames.Conversation));
-        var signal = third.FiredSignal(TriggerNames.Conversation);
-        Assert.NotNull(signal);
-        Assert.Contains("asked this 3 times", signal.Reason, StringComparison.Ordinal);
+        Fired(third, "asked this 3 times");
     }
 
     [Fact]

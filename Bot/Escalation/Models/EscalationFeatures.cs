@@ -64,6 +64,13 @@ internal static class EscalationFeatures
     /// <summary>Share of letters in capitals, counted only when the message has at least six letters.</summary>
     private static double Uppercase(string text)
     {
+        var (letters, upper) = Letters(text);
+        return letters < 6 ? 0 : (double)upper / letters;
+    }
+
+    /// <summary>Letters in the text and how many of them are capitals (also the Conversation trigger's shouting).</summary>
+    internal static (int Letters, int Upper) Letters(string text)
+    {
         int letters = 0, upper = 0;
         foreach (var c in text)
         {
@@ -73,6 +80,6 @@ internal static class EscalationFeatures
                 upper += char.IsUpper(c) ? 1 : 0;
             }
         }
-        return letters < 6 ? 0 : (double)upper / letters;
+        return (letters, upper);
     }
 }

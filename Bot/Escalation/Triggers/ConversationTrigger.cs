@@ -164,15 +164,7 @@ internal sealed class ConversationTrigger : IEscalationTrigger
 
     private static bool Shouting(string text)
     {
-        int letters = 0, upper = 0;
-        foreach (var c in text)
-        {
-            if (char.IsLetter(c))
-            {
-                letters++;
-                upper += char.IsUpper(c) ? 1 : 0;
-            }
-        }
+        var (letters, upper) = Models.EscalationFeatures.Letters(text);
         return letters >= 12 && upper >= 0.7 * letters;
     }
 }

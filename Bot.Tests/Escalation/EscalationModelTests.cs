@@ -132,4 +132,30 @@ public sealed class EscalationModelTests(BotFactory factory) : IClassFixture<Bot
         Assert.Equal(EscalationDecision.Heads, decision.Detection);
         Assert.NotNull(decision.Model);
     }
+
+    [Fact]
+    public async Task WithoutALocaleTheLanguageIsDetectedAndAGermanMessageGetsTheGermanRules()
+    {
+        const string text = "Ich möchte bitte sofort mit einem Mitarbeiter sprechen";
+        var activity = new Activity { Type = ActivityTypes.Message, Text = text, Conversation = new ConversationAccount { Id = "l" } };
+
+        var turn = Detector.WithLanguage(new TurnSnapshot(activity, text, null, null, EscalationHistory.Empty));
+        var decision = await Detector.EvaluateBeforeAnswerAsync(turn, CancellationToken.None);
+
+        Assert.Equal("de", decision.Language);
+        Assert.StartsWith(EscalationDecision.RulesOnly, decision.Detection, StringComparison.Ordinal);
+        Assert.NotNull(decision.FiredSignal(TriggerNames.HumanRequest));
+    }
+
+    [Theory]
+    [InlineData("where is my parcel, it was due on Monday")]
+    [InlineData("ok")]
+    public void AnEnglishOrShortMessageKeepsTheHeads(string text)
+    {
+        var activity = new Activity { Type = ActivityTypes.Message, Text = text, Conversation = new ConversationAccount { Id = "l" } };
+
+        var turn = Detector.WithLanguage(new TurnSnapshot(activity, text, null, null, EscalationHistory.Empty));
+
+        Assert.Null(turn.Activity.Locale);
+    }
 }

@@ -126,7 +126,7 @@ public sealed class EscalationCli(EscalationDetector detector, ISentimentAnalyze
         {
             mood = await sentiment.AnalyzeAsync(text, null, cancellationToken);
             double? confidence = detector.NeedsAnswer ? answers.Answer(text).Confidence : null;
-            var snapshot = new TurnSnapshot(FirstTurn with { Text = text }, text, mood, confidence, EscalationHistory.Empty);
+            var snapshot = detector.WithLanguage(new TurnSnapshot(FirstTurn with { Text = text }, text, mood, confidence, EscalationHistory.Empty));
             decision = await detector.EvaluateAsync(snapshot, cancellationToken);
         }
         return Format(text, decision, mood);
@@ -188,6 +188,10 @@ public sealed class EscalationCli(EscalationDetector detector, ISentimentAnalyze
                 json.WriteEndObject();
             }
             json.WriteString("detection", decision.Detection);
+            if (decision.Language is { } language)
+            {
+                json.WriteString("language", language);
+            }
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);

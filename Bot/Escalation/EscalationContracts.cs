@@ -54,6 +54,9 @@ public sealed record EscalationDecision(
     /// <summary>What decided: <see cref="Heads"/>, or the rule triggers alone and why (heads off, another language).</summary>
     public string Detection { get; init; } = RulesOnly;
 
+    /// <summary>The customer's language as the decision saw it: the channel's locale or the detected one (null: none, read as English).</summary>
+    public string? Language { get; init; }
+
     public const string Heads = "trained heads";
 
     public const string RulesOnly = "rules only";

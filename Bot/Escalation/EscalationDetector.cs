@@ -1,4 +1,5 @@
 using System.Text;
+using HandoffBot.Escalation.Language;
 using HandoffBot.Escalation.Models;
 using Microsoft.Extensions.Options;
 
@@ -23,9 +24,26 @@ public sealed class EscalationDetector
     private readonly TimeProvider _time;
     private readonly EscalationModelSource _model;
     private readonly Func<string, bool> _enabled;
+    private readonly ICustomerLanguage _language;
 
-    public EscalationDetector(IEnumerable<IEscalationTrigger> triggers, IOptions<EscalationOptions> options, TimeProvider time, EscalationModelSource model)
+    /// <summary>
+    /// The turn with the customer's language: the channel's locale, or when it sends none the language detected from
+    /// the text (a German message then gets the German lexicons and, like any language the heads were not trained
+    /// on, the rules only). Live turns and the <c>analyze</c> command use it; the evaluations judge the text as given.
+    /// </summary>
+    public TurnSnapshot WithLanguage(TurnSnapshot turn)
     {
+        ArgumentNullException.ThrowIfNull(turn);
+        if (!string.IsNullOrEmpty(turn.Activity.Locale) || _language.Detect(turn.Text) is not { } detected || detected == "en")
+        {
+            return turn;
+        }
+        return turn with { Activity = turn.Activity with { Locale = detected } };
+    }
+
+    public EscalationDetector(IEnumerable<IEscalationTrigger> triggers, IOptions<EscalationOptions> options, TimeProvider time, EscalationModelSource model, ICustomerLanguage language)
+    {
+        _language = language;
         _model = model;
         _enabled = options.Value.IsEnabled;
         var enabled = triggers.Where(t => options.Value.IsEnabled(t.Name)).ToList();
@@ -90,7 +108,10 @@ public sealed class EscalationDetector
             scores = model.Score(embedding, turn.Text, turn.Sentiment, rules);
             signals = model.Apply(scores, turn.Text, rules, _enabled);
         }
-        return signals is null ? Nothing with { Detection = detection } : Combine(signals, turn.History) with { Model = scores, Detection = detection };
+        var language = turn.Activity.Locale;
+        return signals is null
+            ? Nothing with { Detection = detection, Language = language }
+            : Combine(signals, turn.History) with { Model = scores, Detection = detection, Language = language };
     }
 
     /// <summary>Turns the heads decided (the encoder ran or its cache answered) and turns the cheap stage settled.</summary>

@@ -30,7 +30,7 @@ public sealed partial class EscalationMiddleware(
         var state = turn.Features.GetRequired<ConversationState>();
         var history = state.Get<EscalationHistory>();
         var mood = await sentiment.AnalyzeAsync(text, activity.Locale, cancellationToken);
-        var snapshot = new TurnSnapshot(activity, text, mood, null, history);
+        var snapshot = detector.WithLanguage(new TurnSnapshot(activity, text, mood, null, history));
 
         var decision = await detector.EvaluateBeforeAnswerAsync(snapshot, cancellationToken);
         // One vector per message, shared by every head and by the assistant (turn feature MessageEmbedding); a

@@ -1,4 +1,5 @@
 using HandoffBot.Escalation.Embedding;
+using HandoffBot.Escalation.Language;
 using HandoffBot.Escalation.Models;
 using HandoffBot.Escalation.Sentiment;
 using HandoffBot.Escalation.Triggers;
@@ -31,6 +32,7 @@ public static class EscalationServiceCollectionExtensions
         services.AddSingleton<IEscalationTrigger, ConversationTrigger>();
         services.TryAddSingleton<ISentenceEmbedder, MiniLmEmbedder>();
         services.TryAddSingleton<EscalationModelSource>();
+        services.TryAddSingleton<ICustomerLanguage, LinguaCustomerLanguage>();
         services.TryAddSingleton<EscalationDetector>();
         services.AddLexicons();
         services.AddHostedService<EscalationLexiconCheck>();

@@ -10,15 +10,8 @@ namespace HandoffBot.Eval;
 /// </summary>
 internal sealed class CategoryEvaluation : IEvaluation
 {
-    /// <summary>Banking77 intent -> our category. Fraud: activity the customer did not make; dispute: charged wrongly.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Mapping = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["compromised_card"] = "fraud",
-        ["card_payment_not_recognised"] = "fraud",
-        ["cash_withdrawal_not_recognised"] = "fraud",
-        ["direct_debit_payment_not_recognised"] = "fraud",
-        ["transaction_charged_twice"] = "billing_dispute",
-    };
+    /// <summary>Banking77 intent -> our category (the heads are trained with the same mapping).</summary>
+    public static IReadOnlyDictionary<string, string> Mapping => HandoffBot.Training.LabelledMessages.Banking77Categories;
 
     private static readonly string[] Categories = ["fraud", "billing_dispute"];
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using HandoffBot.Escalation;
 using HandoffBot.Protocol;
-using Microsoft.Extensions.Configuration;
+using HandoffBot.Training;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HandoffBot.Eval;
@@ -11,18 +11,8 @@ internal static class EscalationEvaluationSupport
 {
     private static readonly Activity Turn = new() { Type = ActivityTypes.Message, ChannelId = "eval", Conversation = new ConversationAccount { Id = "eval" } };
 
-    public static ServiceProvider CreateServices()
-    {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: false)
-            .Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging();
-        services.AddEscalation();
-        return services.BuildServiceProvider();
-    }
+    /// <summary>The rule triggers alone (the heads off): what the rule evaluations and their baselines measure.</summary>
+    public static ServiceProvider CreateServices() => TrainingRun.CreateServices(model: false);
 
     /// <summary>The decision for a message as the first turn of a conversation, with the given (or no) sentiment.</summary>
     public static ValueTask<EscalationDecision> FirstTurnAsync(EscalationDetector detector, string text, SentimentResult? sentiment, CancellationToken cancellationToken) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using HandoffBot.Assistant;
 using HandoffBot.Assistant.Classification;
+using HandoffBot.Escalation.Embedding;
 
 namespace HandoffBot.Eval;
 
@@ -14,6 +15,9 @@ namespace HandoffBot.Eval;
 internal sealed class KnowledgeBaseEvaluation : IEvaluation
 {
     private const int Folds = 5;
+
+    /// <summary>The bot's encoder: the engine stacks its vector classifier on the words, as the bot does.</summary>
+    private static readonly MiniLmEmbedder Embedder = new();
 
     public string Name => "knowledge_base";
 
@@ -66,7 +70,7 @@ internal sealed class KnowledgeBaseEvaluation : IEvaluation
             var kept = knowledge.Entries
                 .Select(entry => entry with { Examples = [.. examples.Where((e, i) => foldOf[i] != fold && e.Entry.Id == entry.Id).Select(e => e.Text)] })
                 .ToList();
-            var engine = new ClassifierAnswerEngine(new KnowledgeBase(new KnowledgeBaseDocument(knowledge.Name, kept)), options);
+            var engine = new ClassifierAnswerEngine(new KnowledgeBase(new KnowledgeBaseDocument(knowledge.Name, kept)), options, Embedder);
             foreach (var (entry, text, _) in heldOut)
             {
                 var answer = engine.Answer(text);

@@ -71,6 +71,10 @@ eval "$result"
 cpu_us_per_turn=$(( (cpu_after - cpu_before) * 1000000 / $(getconf CLK_TCK) / (turns > 0 ? turns : 1) ))
 printf 'turns/s: %s   p50: %s ms   p90: %s ms   p99: %s ms   max: %s ms   turns: %s   failed: %s   socket errors: %s   bot CPU/turn: %s us\n' \
   "$turns_per_s" "$p50_ms" "$p90_ms" "$p99_ms" "$max_ms" "$turns" "$failed" "$socket_errors" "$cpu_us_per_turn"
+# Stop the bot now so it logs how many turns reached the sentence encoder (EventId 3901).
+kill "$bot_pid" 2>/dev/null || true
+wait "$bot_pid" 2>/dev/null || true
+grep -o 'Sentence encoder: .*' "$log" || true
 if grep -qiE ' fail|exception' "$log"; then
   echo "== the bot logged errors:"; grep -iE -A3 ' fail|exception' "$log" | head -20
 fi

@@ -14,7 +14,7 @@ public sealed class AnalyzeCommandTests(BotFactory factory) : IClassFixture<BotF
     [Fact]
     public async Task EachLineBecomesOneJsonObjectWithTheDecision()
     {
-        var input = new StringReader("agent pls\n\nsomeone is using my card right now\nwhere is my parcel\n");
+        var input = new StringReader("agent pls\n\nsomeone is using my card right now, stop them immediately\nwhere is my parcel\n");
         var output = new StringWriter();
 
         var exit = await Cli.RunAsync(input, output, CancellationToken.None);
@@ -36,10 +36,17 @@ public sealed class AnalyzeCommandTests(BotFactory factory) : IClassFixture<BotF
         Assert.True(lines[2].GetProperty("urgent").GetBoolean());
         Assert.Equal("fraud", lines[2].GetProperty("category").GetString());
         Assert.Equal("Urgent", lines[2].GetProperty("priority").GetString());
-        Assert.Equal("neutral", lines[2].GetProperty("sentiment").GetProperty("label").GetString());
+        Assert.Equal("negative", lines[2].GetProperty("sentiment").GetProperty("label").GetString());
 
         Assert.False(lines[3].GetProperty("escalate").GetBoolean());
         Assert.False(lines[3].GetProperty("requestsHuman").GetBoolean());
+
+        // The trained heads' probabilities ride along, and say what decided.
+        var model = lines[2].GetProperty("model");
+        Assert.Equal("fraud", model.GetProperty("category").GetString());
+        Assert.True(model.GetProperty("categoryProbability").GetDouble() > 0.5);
+        Assert.True(lines[3].GetProperty("model").GetProperty("human").GetDouble() < 0.5);
+        Assert.Equal(EscalationDecision.Heads, lines[3].GetProperty("detection").GetString());
     }
 
     [Fact]

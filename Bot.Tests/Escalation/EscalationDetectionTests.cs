@@ -5,7 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace HandoffBot.Tests.Escalation;
 
-public sealed class EscalationDetectionTests(BotFactory factory) : IClassFixture<BotFactory>
+/// <summary>The rule triggers (the heads' features and evidence), with the trained heads switched off.</summary>
+public sealed class EscalationDetectionTests(RulesOnlyBotFactory factory) : IClassFixture<RulesOnlyBotFactory>
 {
     private static readonly Activity Message = new() { Type = ActivityTypes.Message, ChannelId = "test", Conversation = new ConversationAccount { Id = "c" } };
 

@@ -1,4 +1,5 @@
 using HandoffBot.Assistant.Classification;
+using HandoffBot.Escalation.Embedding;
 
 namespace HandoffBot.Assistant;
 
@@ -9,6 +10,9 @@ public sealed record AnswerResult(KnowledgeEntry? Entry, double Confidence);
 public interface IAnswerEngine
 {
     AnswerResult Answer(string question);
+
+    /// <summary>The answer, reusing the message's sentence vector when the turn has one (<c>MessageEmbedding</c>).</summary>
+    AnswerResult Answer(string question, float[]? vector) => Answer(question);
 }
 
 /// <summary>
@@ -29,7 +33,16 @@ internal sealed class ClassifierAnswerEngine : IAnswerEngine
     }
 
     public ClassifierAnswerEngine(KnowledgeBase knowledge, IntentClassifierOptions options)
+        : this(knowledge, options, null)
     {
+    }
+
+    /// <param name="embedder">When given, a second classifier over the examples' sentence vectors is trained and
+    /// the two are stacked (the mean of their calibrated probabilities; docs/assistant.md).</param>
+    public ClassifierAnswerEngine(KnowledgeBase knowledge, IntentClassifierOptions options, ISentenceEmbedder? embedder)
+    {
+        ArgumentNullException.ThrowIfNull(knowledge);
+        ArgumentNullException.ThrowIfNull(options);
         _entries = knowledge.Entries;
         if (_entries.Count < 2)
         {
@@ -42,7 +55,23 @@ internal sealed class ClassifierAnswerEngine : IAnswerEngine
         Classifier = IntentClassifier.Train(
             [.. examples.Select(e => e.Text)], [.. examples.Select(e => e.Label)], _entries.Count, options,
             [.. _entries.Select(e => e.Answer)], [.. _entries.Select((_, label) => label)]);
+        _embedder = embedder;
+        if (embedder is not null)
+        {
+            // Examples and answers, as for the word classifier; the temperature from the training examples
+            // (a knowledge base is too small to hold some out).
+            var texts = examples.Select(e => e.Text).Concat(_entries.Select(e => e.Answer)).ToList();
+            var labels = examples.Select(e => e.Label).Concat(_entries.Select((_, label) => label)).ToList();
+            var vectors = embedder.EmbedBatch(texts, CancellationToken.None);
+            _stacked = new StackedIntentClassifier(Classifier, EmbeddingIntentHead.Train(vectors, labels, _entries.Count));
+        }
     }
+
+    private readonly ISentenceEmbedder? _embedder;
+    private readonly StackedIntentClassifier? _stacked;
+
+    /// <summary>True when the sentence-vector classifier is stacked on the word classifier.</summary>
+    public bool UsesVectors => _stacked is not null;
 
     public IntentClassifier Classifier { get; }
 
@@ -52,22 +81,26 @@ internal sealed class ClassifierAnswerEngine : IAnswerEngine
     public TimeSpan TrainingTime { get; private set; }
 
     /// <summary>Trains on <paramref name="knowledge"/>, timing it with <paramref name="time"/>.</summary>
-    public static ClassifierAnswerEngine Train(KnowledgeBase knowledge, TimeProvider time)
+    public static ClassifierAnswerEngine Train(KnowledgeBase knowledge, TimeProvider time, ISentenceEmbedder? embedder = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         var started = time.GetTimestamp();
-        var engine = new ClassifierAnswerEngine(knowledge);
+        var engine = new ClassifierAnswerEngine(knowledge, new IntentClassifierOptions(), embedder);
         engine.TrainingTime = time.GetElapsedTime(started);
         return engine;
     }
 
-    public AnswerResult Answer(string question)
+    public AnswerResult Answer(string question) => Answer(question, null);
+
+    public AnswerResult Answer(string question, float[]? vector)
     {
         if (!HasWord(question))
         {
             return NoWords;
         }
-        var prediction = Classifier.Predict(question);
+        var prediction = _stacked is null
+            ? Classifier.Predict(question)
+            : _stacked.Predict(question, vector ?? _embedder!.Embed(question)); // empty: words alone
         return new AnswerResult(_entries[prediction.Label], prediction.Probability);
     }
 

@@ -1,3 +1,4 @@
+using HandoffBot.Escalation.Embedding;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using HandoffBot.Resources;
@@ -45,7 +46,9 @@ public sealed class AssistantBot(IAnswerEngine engine, IOptions<AssistantOptions
 
     private async Task AnswerAsync(ITurnContext turn, string text, CancellationToken cancellationToken)
     {
-        var result = engine.Answer(text);
+        // The escalation middleware embedded this message already: reuse its vector.
+        var vector = turn.Features.Get<MessageEmbedding>() is { } embedding && embedding.Text == text ? embedding.Vector : null;
+        var result = engine.Answer(text, vector);
         var answered = result.Entry is not null && result.Confidence >= options.Value.ConfidenceThreshold;
         turn.Features.Set(result);
         var reply = answered ? result.Entry!.Answer : copy.Get(turn.Activity.Locale, "assistant.notSure");

@@ -1,3 +1,4 @@
+using HandoffBot.Escalation.Embedding;
 using HandoffBot.Resources;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,8 @@ public static class AssistantServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton(sp => KnowledgeBase.Load(Path.GetFullPath(sp.GetRequiredService<IOptions<AssistantOptions>>().Value.KnowledgeBasePath, AppContext.BaseDirectory)));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IAnswerEngine>(sp => ClassifierAnswerEngine.Train(sp.GetRequiredService<KnowledgeBase>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ISentenceEmbedder, MiniLmEmbedder>();
+        services.AddSingleton<IAnswerEngine>(sp => ClassifierAnswerEngine.Train(sp.GetRequiredService<KnowledgeBase>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ISentenceEmbedder>()));
         services.AddHostedService<AnswerEngineWarmup>();
         return services;
     }

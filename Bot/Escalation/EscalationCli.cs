@@ -126,7 +126,7 @@ public sealed class EscalationCli(EscalationDetector detector, ISentimentAnalyze
         {
             mood = await sentiment.AnalyzeAsync(text, null, cancellationToken);
             double? confidence = detector.NeedsAnswer ? answers.Answer(text).Confidence : null;
-            var snapshot = new TurnSnapshot(FirstTurn with { Text = text }, text, mood, confidence, EscalationHistory.Empty);
+            var snapshot = detector.WithLanguage(new TurnSnapshot(FirstTurn with { Text = text }, text, mood, confidence, EscalationHistory.Empty));
             decision = await detector.EvaluateAsync(snapshot, cancellationToken);
         }
         return Format(text, decision, mood);
@@ -175,6 +175,23 @@ public sealed class EscalationCli(EscalationDetector detector, ISentimentAnalyze
             json.WriteString("category", decision.Category);
             json.WriteString("priority", decision.Priority.ToString());
             json.WriteString("reason", decision.Reason);
+            if (decision.Model is { } model)
+            {
+                // The trained heads' calibrated probabilities (absent when Escalation:Model:Enabled is false).
+                json.WriteStartObject("model");
+                json.WriteNumber("human", Math.Round(model.Human, 4));
+                json.WriteNumber("urgent", Math.Round(model.Urgent, 4));
+                json.WriteNumber("negative", Math.Round(model.Negative, 4));
+                json.WriteNumber("positive", Math.Round(model.Positive, 4));
+                json.WriteString("category", model.Category);
+                json.WriteNumber("categoryProbability", Math.Round(model.CategoryProbability, 4));
+                json.WriteEndObject();
+            }
+            json.WriteString("detection", decision.Detection);
+            if (decision.Language is { } language)
+            {
+                json.WriteString("language", language);
+            }
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);

@@ -1,3 +1,4 @@
+using HandoffBot.Escalation.Models;
 using HandoffBot.Escalation.Text;
 using HandoffBot.Protocol;
 
@@ -47,6 +48,21 @@ public sealed record EscalationDecision(
 {
     public const string NoCategory = "none";
 
+    /// <summary>The trained heads' probabilities for the message (null when the heads are off or not used).</summary>
+    public ModelScores? Model { get; init; }
+
+    /// <summary>What decided: <see cref="Heads"/>, or the rule triggers alone and why (heads off, another language).</summary>
+    public string Detection { get; init; } = RulesOnly;
+
+    /// <summary>The customer's language as the decision saw it: the channel's locale or the detected one (null: none, read as English).</summary>
+    public string? Language { get; init; }
+
+    public const string Heads = "trained heads";
+
+    public const string RulesOnly = "rules only";
+
+    public const string CheapStage = "cheap stage (short, no rule signal, not negative)";
+
     public IEnumerable<EscalationSignal> Fired => Signals.Where(s => s.Fired);
 
     public static EscalationDecision None(IReadOnlyList<EscalationSignal> signals) =>
@@ -59,9 +75,16 @@ public sealed record TurnSnapshot(
     string Text,
     SentimentResult? Sentiment,
     double? AnswerConfidence,
-    EscalationHistory History)
+    EscalationHistory History,
+    float[]? Embedding = null)
 {
     private TokenizedText? _tokens;
+    private float[]? _vector;
+
+    /// <summary>The message's sentence vector if the heads needed it this turn (given, or computed once).</summary>
+    public float[]? Vector => _vector ?? Embedding;
+
+    internal float[] VectorOf(Embedding.ISentenceEmbedder embedder) => _vector ??= Embedding ?? embedder.Embed(Text);
 
     /// <summary>The message split into normalised words, once per turn and shared by every trigger.</summary>
     internal TokenizedText Tokens => _tokens is { } tokens && ReferenceEquals(tokens.Source, Text) ? tokens : _tokens = TokenizedText.Parse(Text);

@@ -24,6 +24,8 @@ public sealed record EscalationHistory(
 }
 
 /// <summary>One customer turn as escalation saw it.</summary>
+/// <param name="Negative">The sentiment head's P(negative) for the message (null when the heads did not run).</param>
+/// <param name="AnswerEntry">The knowledge-base entry the assistant answered with (null when it did not answer).</param>
 public sealed record EscalationTurn(
     DateTimeOffset At,
     string Text,
@@ -31,7 +33,9 @@ public sealed record EscalationTurn(
     double Compound,
     double? AnswerConfidence,
     bool Escalated,
-    IReadOnlyList<string> FiredTriggers);
+    IReadOnlyList<string> FiredTriggers,
+    double? Negative = null,
+    string? AnswerEntry = null);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(EscalationHistory))]

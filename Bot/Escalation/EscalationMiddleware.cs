@@ -1,4 +1,5 @@
 using HandoffBot.Assistant;
+using HandoffBot.Escalation.Embedding;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using Microsoft.Extensions.Options;
@@ -29,9 +30,19 @@ public sealed partial class EscalationMiddleware(
         var state = turn.Features.GetRequired<ConversationState>();
         var history = state.Get<EscalationHistory>();
         var mood = await sentiment.AnalyzeAsync(text, activity.Locale, cancellationToken);
-        var snapshot = new TurnSnapshot(activity, text, mood, null, history);
+        var snapshot = detector.WithLanguage(new TurnSnapshot(activity, text, mood, null, history));
 
         var decision = await detector.EvaluateBeforeAnswerAsync(snapshot, cancellationToken);
+        // One vector per message, shared by every head and by the assistant (turn feature MessageEmbedding); a
+        // turn the cheap stage settled has none, and the assistant answers it from its words alone.
+        if (snapshot.Vector is { } vector)
+        {
+            turn.Features.Set(new MessageEmbedding(text, vector));
+        }
+        else if (decision.Detection == EscalationDecision.CheapStage)
+        {
+            turn.Features.Set(new MessageEmbedding(text, []));
+        }
         double? confidence = null;
         if (decision.Escalate)
         {
@@ -59,7 +70,8 @@ public sealed partial class EscalationMiddleware(
                 fired.Add(signal.Trigger);
             }
         }
-        var record = new EscalationTurn(now, text, mood.Sentiment, mood.Compound, confidence, decision.Escalate, fired);
+        var answered = confidence is not null ? turn.Features.Get<AnswerResult>()?.Entry?.Id : null;
+        var record = new EscalationTurn(now, text, mood.Sentiment, mood.Compound, confidence, decision.Escalate, fired, decision.Model?.Negative, answered);
         var keep = options.Value.HistoryTurns;
         // Re-read: the assistant or handoff code may have changed the section while the turn ran.
         var latest = state.Get<EscalationHistory>();

@@ -18,6 +18,9 @@ public sealed class EscalationOptions
 
     public EscalationTriggersOptions Triggers { get; set; } = new();
 
+    /// <summary>The trained heads (<c>Escalation:Model</c>): on by default; off leaves the rule triggers alone.</summary>
+    public EscalationModelOptions Model { get; set; } = new();
+
     /// <summary>True unless the trigger is known and switched off (triggers added by code are on).</summary>
     public bool IsEnabled(string trigger) => trigger switch
     {
@@ -26,8 +29,29 @@ public sealed class EscalationOptions
         TriggerNames.Sentiment => Triggers.Sentiment.Enabled,
         TriggerNames.Confidence => Triggers.Confidence.Enabled,
         TriggerNames.Category => Triggers.Category.Enabled,
+        TriggerNames.Conversation => Triggers.Conversation.Enabled,
         _ => true,
     };
+}
+
+/// <summary><c>Escalation:Model</c>: the trained heads over the sentence vector (docs/escalation.md).</summary>
+public sealed class EscalationModelOptions
+{
+    public const string DefaultPath = "Escalation/Models/heads.json";
+
+    /// <summary>When false, the decision is the rule triggers' (as before the heads).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The heads file, relative to the application folder unless rooted.</summary>
+    public string Path { get; set; } = DefaultPath;
+
+    /// <summary>Sentence vectors kept for repeated messages (lower-cased text up to <see cref="CacheableLength"/>); 0 turns the cache off.</summary>
+    public int CacheEntries { get; set; } = 4096;
+
+    /// <summary>Messages up to this many characters are cached ("yes", "agent", "where is my order?").</summary>
+    public int CacheableLength { get; set; } = 64;
+
+    public string FullPath => System.IO.Path.IsPathRooted(Path) ? Path : System.IO.Path.Combine(AppContext.BaseDirectory, Path);
 }
 
 /// <summary>The built-in triggers' names, as used in configuration, signals, ActiveReasons and CooldownReasons.</summary>
@@ -38,8 +62,9 @@ public static class TriggerNames
     public const string Sentiment = "Sentiment";
     public const string Confidence = "Confidence";
     public const string Category = "Category";
+    public const string Conversation = "Conversation";
 
-    public static IReadOnlyList<string> All { get; } = [HumanRequest, Urgency, Sentiment, Confidence, Category];
+    public static IReadOnlyList<string> All { get; } = [HumanRequest, Urgency, Sentiment, Confidence, Category, Conversation];
 }
 
 public sealed class EscalationTriggersOptions
@@ -53,6 +78,14 @@ public sealed class EscalationTriggersOptions
     public ConfidenceTriggerOptions Confidence { get; set; } = new();
 
     public CategoryTriggerOptions Category { get; set; } = new();
+
+    public ConversationTriggerOptions Conversation { get; set; } = new();
+}
+
+/// <summary>Signals of the conversation, not of one message: repeating, "I already told you", persisting frustration, shouting.</summary>
+public sealed class ConversationTriggerOptions
+{
+    public bool Enabled { get; set; } = true;
 }
 
 /// <summary>Explicit requests for a human (direct, indirect, misspelt, SMS-style), not mere mentions.</summary>
@@ -190,6 +223,14 @@ internal sealed class EscalationOptionsValidator : IValidateOptions<EscalationOp
         if (options.HistoryTurns is < 2 or > 1000)
         {
             errors.Add("Escalation:HistoryTurns must be between 2 and 1000.");
+        }
+        if (options.Model.CacheEntries is < 0 or > 1_000_000 || options.Model.CacheableLength is < 0 or > 10_000)
+        {
+            errors.Add("Escalation:Model:CacheEntries must be between 0 and 1000000 and Escalation:Model:CacheableLength between 0 and 10000.");
+        }
+        if (options.Model.Enabled && (string.IsNullOrWhiteSpace(options.Model.Path) || !File.Exists(options.Model.FullPath)))
+        {
+            errors.Add($"Escalation:Model:Path '{options.Model.Path}' is not a file (looked for {options.Model.FullPath}); set Escalation:Model:Enabled to false to run on the rules alone.");
         }
         Probability(errors, "HumanRequest:Threshold", t.HumanRequest.Threshold);
         Words(errors, "HumanRequest:ExtraNouns", t.HumanRequest.ExtraNouns);

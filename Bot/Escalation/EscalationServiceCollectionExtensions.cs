@@ -1,3 +1,6 @@
+using HandoffBot.Escalation.Embedding;
+using HandoffBot.Escalation.Language;
+using HandoffBot.Escalation.Models;
 using HandoffBot.Escalation.Sentiment;
 using HandoffBot.Escalation.Triggers;
 using HandoffBot.Resources;
@@ -27,6 +30,10 @@ public static class EscalationServiceCollectionExtensions
         services.AddSingleton<IEscalationTrigger, CategoryTrigger>();
         services.AddSingleton<IEscalationTrigger, SentimentTrigger>();
         services.AddSingleton<IEscalationTrigger, ConfidenceTrigger>();
+        services.AddSingleton<IEscalationTrigger, ConversationTrigger>();
+        services.TryAddSingleton<ISentenceEmbedder, MiniLmEmbedder>();
+        services.TryAddSingleton<EscalationModelSource>();
+        services.TryAddSingleton<ICustomerLanguage, LinguaCustomerLanguage>();
         services.TryAddSingleton<EscalationDetector>();
         services.AddLexicons();
         services.AddHostedService<EscalationLexiconCheck>();
@@ -40,7 +47,7 @@ public static class EscalationServiceCollectionExtensions
 }
 
 /// <summary>Builds the triggers while the host starts, so a malformed lexicon stops start-up instead of the first turn.</summary>
-internal sealed partial class EscalationLexiconCheck(EscalationDetector detector, LexiconFolder lexicons, ILogger<EscalationLexiconCheck> logger) : IHostedService
+internal sealed partial class EscalationLexiconCheck(EscalationDetector detector, LexiconFolder lexicons, ISentenceEmbedder embedder, ILogger<EscalationLexiconCheck> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -48,7 +55,20 @@ internal sealed partial class EscalationLexiconCheck(EscalationDetector detector
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>At shutdown: how many turns reached the encoder (eng/load.sh prints this line).</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        var (encoder, cheap) = detector.CascadeCounts;
+        if (embedder is MiniLmEmbedder minilm)
+        {
+            var (hits, misses) = minilm.CacheCounts;
+            LogCascade(logger, encoder + cheap, encoder, cheap, misses, hits);
+        }
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(EventId = 3901, Level = LogLevel.Information, Message = "Sentence encoder: {Turns} turns, {Heads} decided by the heads, {Cheap} settled by the cheap stage; {Runs} messages ran the encoder, {Hits} came from its cache")]
+    private static partial void LogCascade(ILogger logger, long turns, long heads, long cheap, long runs, long hits);
 
     [LoggerMessage(EventId = 3900, Level = LogLevel.Information, Message = "Escalation triggers built from the lexicons in {Folder} (post-answer triggers: {NeedsAnswer})")]
     private static partial void LogLoaded(ILogger logger, string folder, bool needsAnswer);

@@ -1,9 +1,9 @@
 using System.Text;
 
-namespace HandoffBot.Eval;
+namespace HandoffBot.Training;
 
 /// <summary>Reads RFC 4180 CSV (quoted fields, doubled quotes, newlines inside quotes) with a header row.</summary>
-internal static class Csv
+public static class Csv
 {
     public static async Task<List<Dictionary<string, string>>> ReadAsync(string path, CancellationToken cancellationToken)
     {

@@ -66,6 +66,19 @@ public sealed class EscalationModelTests(BotFactory factory) : IClassFixture<Bot
         Assert.Equal("agent", signal.Evidence[0].Text);
     }
 
+    [Theory]
+    [InlineData("my parcel never arrived, let me talk to a person", "talk to a person")]
+    [InlineData("I have been waiting since Monday for the refund and nothing happened, I want to speak to a human", "want to speak to a human")]
+    public async Task AnExplicitRequestInALongerMessageKeepsTheRuleWhereTheHeadsDiluteIt(string text, string evidence)
+    {
+        var decision = await DecideAsync(text);
+
+        Assert.True(decision.Escalate);
+        var signal = decision.FiredSignal(TriggerNames.HumanRequest);
+        Assert.NotNull(signal);
+        Assert.Equal(evidence, signal.Evidence[0].Text);
+    }
+
     [Fact]
     public async Task AGermanMessageIsDecidedByTheRulesAloneAndTheDecisionSaysSo()
     {

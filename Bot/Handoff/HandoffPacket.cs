@@ -30,6 +30,9 @@ public sealed record HandoffPacket(
     IReadOnlyList<PacketLine> LastCustomerMessages,
     string CustomerConversationId)
 {
+    /// <summary>What decided the escalation (the trained heads, or the rules alone and why: heads off, a language the models do not know).</summary>
+    public string? Detection { get; init; }
+
     /// <summary>How long the customer has waited at <paramref name="now"/>.</summary>
     public TimeSpan WaitedAt(DateTimeOffset now) => now > RequestedAt ? now - RequestedAt : TimeSpan.Zero;
 }

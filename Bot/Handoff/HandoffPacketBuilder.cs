@@ -96,10 +96,10 @@ public sealed class HandoffPacketBuilder(
             steps,
             profile,
             trigger.ChannelId!,
-            trigger.Locale ?? profile?.Language,
+            decision.Language ?? trigger.Locale ?? profile?.Language,
             sources.Now,
             [.. lines.Where(l => l.Who == PacketLines.Customer).TakeLast(options.Value.CardMessages)],
-            trigger.Conversation!.Id!);
+            trigger.Conversation!.Id!) { Detection = decision.Detection };
     }
 
     /// <summary>The conversation as lines, identifiers masked; the bot's own prompts and events left out.</summary>

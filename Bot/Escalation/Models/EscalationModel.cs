@@ -82,10 +82,12 @@ public sealed class EscalationModel
         if (enabled(TriggerNames.HumanRequest))
         {
             var request = Binary(TriggerNames.HumanRequest, scores.Human, _human.Thresholds["yes"], human, text, "Asks for a person");
-            if (!request.Fired && human is { Fired: true } rule && WordCount(text) <= ShortMessageWords)
+            if (!request.Fired && human is { Fired: true } rule && (WordCount(text) <= ShortMessageWords || rule.Score >= ExplicitRequestScore))
             {
                 // "agent pls", "operator", "representitive": in a message this short the rule's words are all the
-                // evidence there is, and the heads, trained on sentences, under-read them (tests show the cases).
+                // evidence there is, and the heads, trained on sentences, under-read them. And a contact verb with a
+                // person noun ("..., let me talk to a person") is a request however much else the message says: the
+                // heads diluted it in longer messages (tests show both cases).
                 request = rule with { Evidence = [.. rule.Evidence, ScoreEvidence(scores.Human)] };
             }
             result.Add(request);
@@ -107,6 +109,9 @@ public sealed class EscalationModel
 
     /// <summary>Messages of at most this many words keep a fired human-request rule (see <see cref="Apply"/>).</summary>
     public const int ShortMessageWords = 3;
+
+    /// <summary>A fired human-request rule at least this sure (a contact verb with a person noun) is kept whatever the heads say.</summary>
+    public const double ExplicitRequestScore = 0.85;
 
     private static int WordCount(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
 

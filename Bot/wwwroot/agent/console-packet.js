@@ -91,7 +91,7 @@
       root.appendChild(section('Next steps', list(packet.suggestedNextSteps, function (s) { return el('li', null, s); })));
     }
     var facts = el('dl');
-    [['Category', packet.category], ['Priority', packet.priority], ['Queue', packet.queue], ['Channel', packet.channel], ['Language', packet.language]]
+    [['Category', packet.category], ['Priority', packet.priority], ['Queue', packet.queue], ['Channel', packet.channel], ['Language', packet.language], ['Detection', packet.detection]]
       .concat(packet.profile ? [['Customer', packet.profile.name], ['Tier', packet.profile.tier], ['Orders', packet.profile.lifetimeOrders], ['Notes', packet.profile.notes]] : [])
       .forEach(function (fact) {
         if (fact[1] === undefined || fact[1] === null || fact[1] === '') { return; }

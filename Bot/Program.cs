@@ -8,6 +8,7 @@ using HandoffBot.Pipeline;
 using HandoffBot.Resources;
 using HandoffBot.Routing;
 using HandoffBot.Storage;
+using HandoffBot.Telemetry;
 
 // `dotnet run --project Bot -- analyze`: escalation analysis of stdin lines, no web server.
 if (args.Length > 0 && args[0] == "analyze")
@@ -36,12 +37,14 @@ builder.Services.AddEscalation();
 builder.Services.AddHandoffRouting();
 builder.Services.AddDirectLine();
 builder.Services.AddHandoff();
+builder.Services.AddHandoffTelemetry(builder.Configuration);
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline
     .Use<ErrorHandlingMiddleware>()
     .Use<TranscriptMiddleware>()
     .Use<ConversationStateMiddleware>()
+    .Use<TelemetryMiddleware>()
     .Use<HandoffMiddleware>()
     .Use<EscalationMiddleware>()
     .Run<AssistantBot>());
@@ -55,6 +58,7 @@ app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapHandoffHealth();
+app.MapHandoffMetrics();
 app.MapBotMessages();
 app.MapTranscriptExport();
 app.MapAdminEndpoints();

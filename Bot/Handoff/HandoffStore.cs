@@ -189,7 +189,15 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
     /// Reads the current version, applies the transition and writes it with its audit line, all inside one writer
     /// transaction: concurrent transitions of one handoff run one after the other, each seeing the previous result.
     /// </summary>
-    public Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken) =>
+    public async Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken)
+    {
+        using var span = HandoffBot.Telemetry.HandoffTelemetry.StartTransition(id);
+        var result = await TryTransitionCoreAsync(id, transition, actor, cancellationToken);
+        HandoffBot.Telemetry.HandoffTelemetry.Transitioned(span, result);
+        return result;
+    }
+
+    private Task<Transition> TryTransitionCoreAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken) =>
         database.WriteAsync(session =>
         {
             var current = ReadOne(session, id);

@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using HandoffBot.Handoff;
+
+namespace HandoffBot.Telemetry;
+
+/// <summary>
+/// Spans and metrics of handoffs and their deliveries. The trace that opened a handoff (the customer's turn) is
+/// remembered per handoff id, so the work the handoff causes off any turn (the intake worker's announcement and
+/// offers, sweeps) writes its outbox rows under that trace: the agent's notification joins the customer's trace.
+/// Kept in memory (bounded): after a restart such rows start a new trace, linked to nothing.
+/// </summary>
+public static class HandoffTelemetry
+{
+    private const int MaxRemembered = 16_384;
+    private static readonly ConcurrentDictionary<string, string> Origins = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, DateTimeOffset> Offered = new(StringComparer.Ordinal);
+
+    /// <summary>A handoff opened in the current turn: counted, and its trace remembered for the work that follows.</summary>
+    public static void Opened(HandoffRecord handoff)
+    {
+        ArgumentNullException.ThrowIfNull(handoff);
+        if (BotTelemetry.CurrentTraceParent() is { } traceParent)
+        {
+            if (Origins.Count >= MaxRemembered)
+            {
+                Origins.Clear(); // rare: only traces of handoffs opened before this point lose their join
+            }
+            Origins[handoff.Id] = traceParent;
+        }
+        Activity.Current?.SetTag("handoff.id", handoff.Id);
+        Count(handoff, "open");
+    }
+
+    /// <summary>The <c>traceparent</c> an outbox row of <paramref name="handoffId"/> stores: the current span's, else the handoff's origin.</summary>
+    public static string? TraceParentFor(string handoffId) =>
+        BotTelemetry.CurrentTraceParent() ?? (handoffId is null ? null : Origins.GetValueOrDefault(handoffId));
+
+    /// <summary>The span of one handoff transition (the store's read, change and write); off any turn, in the handoff's trace.</summary>
+    public static Activity? StartTransition(string handoffId)
+    {
+        var origin = Activity.Current is null && handoffId is not null ? Origins.GetValueOrDefault(handoffId) : null;
+        var span = BotTelemetry.StartSpan("handoff.transition", traceParent: origin);
+        span?.SetTag("handoff.id", handoffId);
+        return span;
+    }
+
+    /// <summary>Tags the transition's span with its result and records the handoff metrics it implies.</summary>
+    public static void Transitioned(Activity? span, Transition result)
+    {
+        span?.SetTag("handoff.action", result.Action);
+        if (result.Value is not { } handoff)
+        {
+            span?.SetTag("handoff.error", result.Error?.Code);
+            return;
+        }
+        span?.SetTag("handoff.status", handoff.Status.ToString());
+        span?.SetTag("handoff.queue", handoff.Queue);
+        Count(handoff, result.Action);
+        var queue = new KeyValuePair<string, object?>("queue", handoff.Queue);
+        switch (result.Action)
+        {
+            case "offer" when handoff.OfferedAt is { } at:
+                Offered[handoff.Id] = at;
+                break;
+            case "accept" when handoff.AcceptedAt is { } accepted:
+                BotMetrics.WaitTime.Record((accepted - handoff.EnqueuedAt).TotalSeconds, queue);
+                if (Offered.TryRemove(handoff.Id, out var offeredAt))
+                {
+                    BotMetrics.TimeToAccept.Record((accepted - offeredAt).TotalSeconds, queue);
+                }
+                break;
+            case "decline" or "expire":
+                Offered.TryRemove(handoff.Id, out _);
+                BotMetrics.OffersLost.Add(1, queue, new("result", result.Action == "decline" ? "declined" : "expired"));
+                break;
+        }
+        if (!handoff.IsActive)
+        {
+            Offered.TryRemove(handoff.Id, out _);
+            Origins.TryRemove(handoff.Id, out _);
+        }
+    }
+
+    /// <summary>A customer's satisfaction score (1-5).</summary>
+    public static void Satisfaction(int score) => BotMetrics.Satisfaction.Record(score);
+
+    /// <summary>The span of one outbox delivery, under the trace of the work that stored the row (a retry joins the same trace).</summary>
+    public static Activity? StartDelivery(OutboxDelivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var span = BotTelemetry.StartSpan("outbox.deliver", ActivityKind.Producer, delivery.TraceParent);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("handoff.id", delivery.Message.HandoffId);
+            span.SetTag("outbox.seq", delivery.Seq);
+            span.SetTag("outbox.attempt", delivery.Attempts + 1);
+            span.SetTag("outbox.to_customer", delivery.Message.ToCustomer);
+        }
+        return span;
+    }
+
+    /// <summary>A delivery failed: counted by status (0 when no HTTP status applies) and whether it was given up.</summary>
+    public static void DeliveryFailed(Activity? span, Exception exception, bool givenUp)
+    {
+        BotTelemetry.Failed(span, exception);
+        var status = exception is HandoffBot.Protocol.ConnectorException connector ? (int)connector.StatusCode : 0;
+        BotMetrics.DeliveryFailures.Add(1, new("status", status), new("given_up", givenUp));
+    }
+
+    private static void Count(HandoffRecord handoff, string action) =>
+        BotMetrics.HandoffTransitions.Add(1, new("queue", handoff.Queue), new("action", action), new("status", handoff.Status.ToString()));
+}

@@ -1,0 +1,104 @@
+using System.Net;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using HandoffBot.Hosting.Access;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace HandoffBot.Telemetry;
+
+public static class TelemetryServiceCollectionExtensions
+{
+    /// <summary>Policy of the scrape endpoint: loopback callers (in <see cref="MetricsScrape.Loopback"/> mode) or the admin role.</summary>
+    public const string MetricsPolicy = "HandoffMetrics";
+
+    /// <summary>The Application Insights connection string's configuration key (the environment variable Azure sets).</summary>
+    public const string AzureMonitorKey = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary>
+    /// OpenTelemetry for the bot's spans and instruments (<see cref="BotTelemetry.Name"/>), ASP.NET Core and HttpClient:
+    /// the Prometheus exporter always (its endpoint mapped by <see cref="MapHandoffMetrics"/>), OTLP and Azure Monitor
+    /// when configured; log records keep their scopes (conversation and handoff ids) and carry the trace and span ids.
+    /// </summary>
+    public static IServiceCollection AddHandoffTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Exporters are chosen from the configuration present at composition (appsettings, environment); the scrape
+        // endpoint's options are read when it is mapped and on each request.
+        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var azureMonitor = configuration[AzureMonitorKey];
+        var otlpFromEnvironment = !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(options.ServiceName))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(BotTelemetry.Name)
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsQuiet(context.Request.Path, options))
+                    .AddHttpClientInstrumentation();
+                if (!string.IsNullOrEmpty(azureMonitor))
+                {
+                    tracing.AddAzureMonitorTraceExporter(o => o.ConnectionString = azureMonitor);
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(BotTelemetry.Name)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddPrometheusExporter();
+                if (!string.IsNullOrEmpty(azureMonitor))
+                {
+                    metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = azureMonitor);
+                }
+            })
+            .WithLogging(logging =>
+            {
+                if (!string.IsNullOrEmpty(azureMonitor))
+                {
+                    logging.AddAzureMonitorLogExporter(o => o.ConnectionString = azureMonitor);
+                }
+            }, logging => logging.IncludeScopes = true);
+        if (!string.IsNullOrEmpty(options.OtlpEndpoint))
+        {
+            telemetry.UseOtlpExporter(options.OtlpProtocol == "HttpProtobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc, new Uri(options.OtlpEndpoint));
+        }
+        else if (otlpFromEnvironment)
+        {
+            telemetry.UseOtlpExporter();
+        }
+
+        services.AddAuthorizationBuilder().AddPolicy(MetricsPolicy, policy => policy
+            .AddAuthenticationSchemes(AccessServiceCollectionExtensions.Scheme)
+            .RequireAssertion(context => context.User.IsInRole(AccessRoles.Admin)
+                || (context.Resource is HttpContext http && IsLoopback(http)
+                    && http.RequestServices.GetRequiredService<IOptions<TelemetryOptions>>().Value.MetricsScrape == MetricsScrape.Loopback)));
+        services.AddSingleton<TelemetryMiddleware>();
+        services.AddHostedService<OutboxBacklogMonitor>();
+        return services;
+    }
+
+    /// <summary>Maps the Prometheus scrape endpoint (unless <see cref="MetricsScrape.Off"/>), behind <see cref="MetricsPolicy"/>.</summary>
+    public static IEndpointRouteBuilder MapHandoffMetrics(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        if (options.MetricsScrape != MetricsScrape.Off)
+        {
+            endpoints.MapPrometheusScrapingEndpoint(options.MetricsPath).RequireAuthorization(MetricsPolicy);
+        }
+        return endpoints;
+    }
+
+    private static bool IsLoopback(HttpContext http) =>
+        http.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote)
+        && http.Request.Headers["X-Forwarded-For"].Count == 0; // a reverse proxy on the same machine is not the caller
+
+    private static bool IsQuiet(PathString path, TelemetryOptions options) =>
+        path.StartsWithSegments("/health") || path.StartsWithSegments(options.MetricsPath);
+}

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using HandoffBot.AgentHub;
 using HandoffBot.Handoff;
@@ -29,18 +28,7 @@ public sealed class AdaptiveCardParserTests
                 await File.WriteAllTextAsync(file, card.GetRawText());
                 files.Add(file);
             }
-            var start = new ProcessStartInfo("node", ["check-cards.mjs", .. files])
-            {
-                WorkingDirectory = folder,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var node = Process.Start(start)!;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-            var output = node.StandardOutput.ReadToEndAsync(timeout.Token);
-            var errors = node.StandardError.ReadToEndAsync(timeout.Token);
-            await node.WaitForExitAsync(timeout.Token);
-            return (node.ExitCode, await output + await errors);
+            return await NodeScript.RunAsync(folder, "check-cards.mjs", files);
         }
         finally
         {

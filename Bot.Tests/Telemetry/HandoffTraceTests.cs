@@ -23,6 +23,16 @@ public sealed class HandoffTraceTests
         return response;
     }
 
+    /// <summary>A billing dispute posted with a new trace context, then everything until the offer is delivered to the hub.</summary>
+    private static async Task<(ActivityTraceId Trace, ActivitySpanId Parent)> TracedHandoffAsync(HandoffHarness bot)
+    {
+        var (header, trace, parent) = TelemetryCapture.NewTraceParent();
+        await PostTracedAsync(bot, bot.CustomerMessage("I was charged twice for order 5512"), header);
+        await bot.OfferedToAsync();
+        await SettledAsync(bot);
+        return (trace, parent);
+    }
+
     private static async Task SettledAsync(HandoffHarness bot)
     {
         await bot.TurnsCommittedAsync();
@@ -34,12 +44,7 @@ public sealed class HandoffTraceTests
     {
         var capture = new TelemetryCapture();
         await using var bot = await HandoffHarness.StartAsync(configure: capture.AttachTo);
-        var (header, trace, parent) = TelemetryCapture.NewTraceParent();
-
-        await PostTracedAsync(bot, bot.CustomerMessage("I was charged twice for order 5512"), header);
-        await bot.HubEventAsync("handoff.initiate");
-        await bot.OfferedToAsync();
-        await SettledAsync(bot);
+        var (trace, parent) = await TracedHandoffAsync(bot);
 
         var spans = capture.SpansOf(trace);
         var names = spans.Select(s => s.DisplayName).ToList();
@@ -78,11 +83,7 @@ public sealed class HandoffTraceTests
     {
         var capture = new TelemetryCapture();
         await using var bot = await HandoffHarness.StartAsync(configure: capture.AttachTo);
-        var (header, trace, _) = TelemetryCapture.NewTraceParent();
-
-        await PostTracedAsync(bot, bot.CustomerMessage("I was charged twice for order 5512"), header);
-        await bot.HubEventAsync("handoff.initiate");
-        await SettledAsync(bot);
+        var (trace, _) = await TracedHandoffAsync(bot);
 
         var escalation = Assert.Single(capture.Logs.Snapshot(), l => l.EventId.Id == 3000 && l.TraceId == trace);
         var scope = new Dictionary<string, object?>();

@@ -144,7 +144,7 @@ public sealed partial class OutboxDispatcher(
             Bot = activity.From,
             User = activity.Recipient,
         };
-        using var span = HandoffBot.Telemetry.HandoffTelemetry.StartDelivery(delivery);
+        using var span = HandoffBot.Telemetry.OutboxTelemetry.StartDelivery(delivery);
         try
         {
             IReadOnlyList<ResourceResponse> responses = [];
@@ -161,7 +161,7 @@ public sealed partial class OutboxDispatcher(
             var givenUp = permanent || attempt >= options.Value.OutboxMaxAttempts;
             var delay = exception is ConnectorException { RetryAfter: { } retryAfter } ? retryAfter : Backoff(attempt);
             LogDeliveryFailed(logger, exception, message.Key, attempt, givenUp);
-            HandoffBot.Telemetry.HandoffTelemetry.DeliveryFailed(span, exception, givenUp);
+            HandoffBot.Telemetry.OutboxTelemetry.DeliveryFailed(span, exception, givenUp);
             await outbox.MarkUndeliveredAsync(delivery, time.GetUtcNow() + delay, exception.Message, givenUp, CancellationToken.None);
             return false;
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 
 namespace HandoffBot.Telemetry;
@@ -6,6 +7,8 @@ namespace HandoffBot.Telemetry;
 /// <summary>Spans and error counts of Connector calls (bot to channel).</summary>
 public static class ConnectorTelemetry
 {
+    private static readonly Counter<long> Errors = BotTelemetry.Meter.CreateCounter<long>("handoffbot.connector.errors", "{call}", "Connector calls that failed, by HTTP status.");
+
     /// <summary>A Connector call's span; <see cref="ConnectorFailed"/> records an error on it.</summary>
     public static Activity? StartConnectorCall(HttpMethod method, string operation)
     {
@@ -19,6 +22,6 @@ public static class ConnectorTelemetry
     {
         BotTelemetry.Failed(span, exception);
         span?.SetTag("http.response.status_code", (int)status);
-        BotMetrics.ConnectorErrors.Add(1, new KeyValuePair<string, object?>("status", (int)status));
+        Errors.Add(1, new KeyValuePair<string, object?>("status", (int)status));
     }
 }

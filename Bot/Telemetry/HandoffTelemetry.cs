@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using HandoffBot.Handoff;
 
 namespace HandoffBot.Telemetry;
@@ -12,6 +13,12 @@ namespace HandoffBot.Telemetry;
 /// </summary>
 public static class HandoffTelemetry
 {
+    private static readonly Counter<long> Transitions = BotTelemetry.Meter.CreateCounter<long>("handoffbot.handoffs", "{transition}", "Handoff transitions, by queue, action and the status reached.");
+    private static readonly Histogram<double> WaitTime = BotTelemetry.Meter.CreateHistogram<double>("handoffbot.handoff.wait_time", "s", "Customer's wait from the queue to an agent's accept.");
+    private static readonly Histogram<double> TimeToAccept = BotTelemetry.Meter.CreateHistogram<double>("handoffbot.handoff.time_to_accept", "s", "Time from the last offer to the accept.");
+    private static readonly Counter<long> OffersLost = BotTelemetry.Meter.CreateCounter<long>("handoffbot.handoff.offers_lost", "{offer}", "Offers declined or expired, by queue and result.");
+    private static readonly Histogram<int> Scores = BotTelemetry.Meter.CreateHistogram<int>("handoffbot.handoff.csat", "{score}", "Customer satisfaction scores (1-5) after a handoff.");
+
     private const int MaxRemembered = 16_384;
     private static readonly ConcurrentDictionary<string, string> Origins = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, DateTimeOffset> Offered = new(StringComparer.Ordinal);
@@ -64,15 +71,15 @@ public static class HandoffTelemetry
                 Offered[handoff.Id] = at;
                 break;
             case "accept" when handoff.AcceptedAt is { } accepted:
-                BotMetrics.WaitTime.Record((accepted - handoff.EnqueuedAt).TotalSeconds, queue);
+                WaitTime.Record((accepted - handoff.EnqueuedAt).TotalSeconds, queue);
                 if (Offered.TryRemove(handoff.Id, out var offeredAt))
                 {
-                    BotMetrics.TimeToAccept.Record((accepted - offeredAt).TotalSeconds, queue);
+                    TimeToAccept.Record((accepted - offeredAt).TotalSeconds, queue);
                 }
                 break;
             case "decline" or "expire":
                 Offered.TryRemove(handoff.Id, out _);
-                BotMetrics.OffersLost.Add(1, queue, new("result", result.Action == "decline" ? "declined" : "expired"));
+                OffersLost.Add(1, queue, new("result", result.Action == "decline" ? "declined" : "expired"));
                 break;
         }
         if (!handoff.IsActive)
@@ -83,31 +90,8 @@ public static class HandoffTelemetry
     }
 
     /// <summary>A customer's satisfaction score (1-5).</summary>
-    public static void Satisfaction(int score) => BotMetrics.Satisfaction.Record(score);
-
-    /// <summary>The span of one outbox delivery, under the trace of the work that stored the row (a retry joins the same trace).</summary>
-    public static Activity? StartDelivery(OutboxDelivery delivery)
-    {
-        ArgumentNullException.ThrowIfNull(delivery);
-        var span = BotTelemetry.StartSpan("outbox.deliver", ActivityKind.Producer, delivery.TraceParent);
-        if (span is { IsAllDataRequested: true })
-        {
-            span.SetTag("handoff.id", delivery.Message.HandoffId);
-            span.SetTag("outbox.seq", delivery.Seq);
-            span.SetTag("outbox.attempt", delivery.Attempts + 1);
-            span.SetTag("outbox.to_customer", delivery.Message.ToCustomer);
-        }
-        return span;
-    }
-
-    /// <summary>A delivery failed: counted by status (0 when no HTTP status applies) and whether it was given up.</summary>
-    public static void DeliveryFailed(Activity? span, Exception exception, bool givenUp)
-    {
-        BotTelemetry.Failed(span, exception);
-        var status = exception is HandoffBot.Protocol.ConnectorException connector ? (int)connector.StatusCode : 0;
-        BotMetrics.DeliveryFailures.Add(1, new("status", status), new("given_up", givenUp));
-    }
+    public static void Satisfaction(int score) => Scores.Record(score);
 
     private static void Count(HandoffRecord handoff, string action) =>
-        BotMetrics.HandoffTransitions.Add(1, new("queue", handoff.Queue), new("action", action), new("status", handoff.Status.ToString()));
+        Transitions.Add(1, new("queue", handoff.Queue), new("action", action), new("status", handoff.Status.ToString()));
 }

@@ -24,6 +24,12 @@ public sealed class TelemetryOptions : IValidatableObject
 {
     public const string Section = "Telemetry";
 
+    /// <summary>The Application Insights connection string's configuration key (the environment variable Azure sets).</summary>
+    public const string AzureMonitorKey = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary>Policy of the scrape endpoint: loopback callers (in <see cref="MetricsScrape.Loopback"/> mode) or the admin role.</summary>
+    public const string MetricsPolicy = "HandoffMetrics";
+
     /// <summary>service.name of every span, metric and log record.</summary>
     public string ServiceName { get; set; } = "handoffbot";
 

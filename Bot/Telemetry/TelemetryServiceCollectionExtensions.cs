@@ -13,12 +13,6 @@ namespace HandoffBot.Telemetry;
 
 public static class TelemetryServiceCollectionExtensions
 {
-    /// <summary>Policy of the scrape endpoint: loopback callers (in <see cref="MetricsScrape.Loopback"/> mode) or the admin role.</summary>
-    public const string MetricsPolicy = "HandoffMetrics";
-
-    /// <summary>The Application Insights connection string's configuration key (the environment variable Azure sets).</summary>
-    public const string AzureMonitorKey = "APPLICATIONINSIGHTS_CONNECTION_STRING";
-
     /// <summary>
     /// OpenTelemetry for the bot's spans and instruments (<see cref="BotTelemetry.Name"/>), ASP.NET Core and HttpClient:
     /// the Prometheus exporter always (its endpoint mapped by <see cref="MapHandoffMetrics"/>), OTLP and Azure Monitor
@@ -31,7 +25,7 @@ public static class TelemetryServiceCollectionExtensions
         // Exporters are chosen from the configuration present at composition (appsettings, environment); the scrape
         // endpoint's options are read when it is mapped and on each request.
         var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        var azureMonitor = configuration[AzureMonitorKey];
+        var azureMonitor = configuration[TelemetryOptions.AzureMonitorKey];
         var otlpFromEnvironment = !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
         var telemetry = services.AddOpenTelemetry()
@@ -73,7 +67,7 @@ public static class TelemetryServiceCollectionExtensions
             telemetry.UseOtlpExporter();
         }
 
-        services.AddAuthorizationBuilder().AddPolicy(MetricsPolicy, policy => policy
+        services.AddAuthorizationBuilder().AddPolicy(TelemetryOptions.MetricsPolicy, policy => policy
             .AddAuthenticationSchemes(AccessServiceCollectionExtensions.Scheme)
             .RequireAssertion(context => context.User.IsInRole(AccessRoles.Admin)
                 || (context.Resource is HttpContext http && IsLoopback(http)
@@ -83,14 +77,14 @@ public static class TelemetryServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Maps the Prometheus scrape endpoint (unless <see cref="MetricsScrape.Off"/>), behind <see cref="MetricsPolicy"/>.</summary>
+    /// <summary>Maps the Prometheus scrape endpoint (unless <see cref="MetricsScrape.Off"/>), behind <see cref="TelemetryOptions.MetricsPolicy"/>.</summary>
     public static IEndpointRouteBuilder MapHandoffMetrics(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         if (options.MetricsScrape != MetricsScrape.Off)
         {
-            endpoints.MapPrometheusScrapingEndpoint(options.MetricsPath).RequireAuthorization(MetricsPolicy);
+            endpoints.MapPrometheusScrapingEndpoint(options.MetricsPath).RequireAuthorization(TelemetryOptions.MetricsPolicy);
         }
         return endpoints;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using HandoffBot.Escalation;
 using ProtocolActivity = HandoffBot.Protocol.Activity;
 
@@ -7,6 +8,12 @@ namespace HandoffBot.Telemetry;
 /// <summary>Spans and metrics of one turn: the turn itself, each middleware, the escalation decision.</summary>
 public static class TurnTelemetry
 {
+    // Metric names follow the OpenTelemetry conventions; Prometheus shows handoffbot_turns_total and so on. Tags are
+    // low-cardinality (channel, queue, status, trigger, category), never ids or text.
+    internal static readonly Counter<long> Turns = BotTelemetry.Meter.CreateCounter<long>("handoffbot.turns", "{turn}", "Turns run, by channel and outcome.");
+    internal static readonly Histogram<double> TurnDuration = BotTelemetry.Meter.CreateHistogram<double>("handoffbot.turn.duration", "s", "Time from a turn's start to its commit.");
+    private static readonly Counter<long> Escalations = BotTelemetry.Meter.CreateCounter<long>("handoffbot.escalations", "{escalation}", "Escalations, by fired trigger and category.");
+
     /// <summary>
     /// Starts the span of a turn (a child of <paramref name="traceParent"/>, the request that stored a queued turn, or of
     /// the current request) and counts the turn with its duration when disposed.
@@ -54,7 +61,7 @@ public static class TurnTelemetry
         {
             foreach (var trigger in fired.DefaultIfEmpty("none"))
             {
-                BotMetrics.Escalations.Add(1, new("trigger", trigger), new("category", decision.Category));
+                Escalations.Add(1, new("trigger", trigger), new("category", decision.Category));
             }
         }
         return decision;
@@ -81,8 +88,8 @@ public struct TurnScope : IDisposable
     public readonly void Dispose()
     {
         var channel = new KeyValuePair<string, object?>("channel", _channel);
-        BotMetrics.Turns.Add(1, channel, new("outcome", _outcome));
-        BotMetrics.TurnDuration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, channel);
+        TurnTelemetry.Turns.Add(1, channel, new("outcome", _outcome));
+        TurnTelemetry.TurnDuration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, channel);
         _span?.Dispose();
     }
 }

@@ -76,6 +76,18 @@ export function decodePng(bytes) {
 
 const DOS_DATE = (1 << 5) | 1; // 1980-01-01: fixed, so the same inputs give the same bytes
 
+/** Little-endian fields [[byteCount, value], ...] in one buffer (zip headers). */
+function pack(fields) {
+  const buffer = Buffer.alloc(fields.reduce((n, [size]) => n + size, 0));
+  let at = 0;
+  for (const [size, value] of fields) {
+    if (size === 2) buffer.writeUInt16LE(value, at);
+    else buffer.writeUInt32LE(value, at);
+    at += size;
+  }
+  return buffer;
+}
+
 /** A zip archive of [name, bytes] entries (deflated), with fixed timestamps. */
 export function writeZip(entries) {
   const locals = [];
@@ -84,43 +96,17 @@ export function writeZip(entries) {
   for (const [name, bytes] of entries) {
     const nameBytes = Buffer.from(name, "utf8");
     const compressed = deflateRawSync(bytes, { level: 9 });
-    const crc = crc32(bytes);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0, 6);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt16LE(0, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(bytes.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(0, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(bytes.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(offset, 42);
+    // version needed, flags, method (8: deflate), time, date, CRC-32, sizes, name length, extra length
+    const shared = [[2, 20], [2, 0], [2, 8], [2, 0], [2, DOS_DATE], [4, crc32(bytes)], [4, compressed.length], [4, bytes.length], [2, nameBytes.length], [2, 0]];
+    const local = pack([[4, 0x04034b50], ...shared]);
+    // made by, shared fields, comment length, disk, internal and external attributes, offset of the local header
+    const central = pack([[4, 0x02014b50], [2, 20], ...shared, [2, 0], [2, 0], [2, 0], [4, 0], [4, offset]]);
     locals.push(local, nameBytes, compressed);
     centrals.push(central, nameBytes);
     offset += local.length + nameBytes.length + compressed.length;
   }
   const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
+  const end = pack([[4, 0x06054b50], [2, 0], [2, 0], [2, entries.length], [2, entries.length], [4, directory.length], [4, offset], [2, 0]]);
   return Buffer.concat([...locals, directory, end]);
 }
 

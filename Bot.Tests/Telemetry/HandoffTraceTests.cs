@@ -79,6 +79,65 @@ public sealed class HandoffTraceTests
     }
 
     [Fact]
+    public async Task ARetriedHubDeliveryJoinsTheTraceOfTheCustomersMessage()
+    {
+        var capture = new TelemetryCapture();
+        await using var bot = await HandoffHarness.StartAsync(configure: capture.AttachTo);
+        bot.Hub.Script(ScriptedResponse.Error(404, "ConversationNotFound")); // the first hub message fails; the outbox retries it
+        var (header, trace, _) = TelemetryCapture.NewTraceParent();
+
+        await PostTracedAsync(bot, bot.CustomerMessage("I was charged twice for order 5512"), header);
+        await HandoffHarness.ReceivedAsync(bot.Hub, _ => bot.Hub.Requests.Count >= 1, "the failed first delivery");
+        await bot.AdvanceAsync(TimeSpan.FromSeconds(5));
+        // The hub records the refused request too: wait for the second copy of the announcement.
+        await HandoffHarness.ReceivedAsync(bot.Hub, _ => bot.CountHub(a => a.Name == "handoff.initiate") >= 2, "the retried announcement");
+        await SettledAsync(bot);
+
+        var spans = capture.SpansOf(trace);
+        var failed = Assert.Single(spans, s => s.DisplayName == "outbox.deliver" && s.Status == ActivityStatusCode.Error);
+        var retried = Assert.Single(spans, s => s.DisplayName == "outbox.deliver" && (int?)s.GetTagItem("outbox.attempt") == 2);
+        Assert.Equal(failed.GetTagItem("outbox.seq"), retried.GetTagItem("outbox.seq"));
+        Assert.Equal(failed.ParentSpanId, retried.ParentSpanId); // both attempts under the span that stored the row
+        Assert.Contains(spans, s => s.DisplayName.StartsWith("connector", StringComparison.Ordinal) && (int?)s.GetTagItem("http.response.status_code") == 404);
+    }
+
+    [Fact]
+    public async Task AQueuedTurnRunAfterARestartContinuesTheTraceOfItsRequest()
+    {
+        var database = $"Data Source=trace-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+        await using var keeper = new Microsoft.Data.Sqlite.SqliteConnection(database); // the in-memory database outlives the first process
+        await keeper.OpenAsync();
+        var (header, trace, _) = TelemetryCapture.NewTraceParent();
+        string requestSpan;
+        await using (var first = new BotFactory().With("Storage:SqliteConnectionString", database))
+        {
+            // Stored by a request of that trace; the process stops before the turn ran.
+            var inbox = first.Services.GetRequiredService<HandoffBot.Storage.IInboxStore>();
+            using var request = new System.Diagnostics.Activity("request").SetParentId(header).Start();
+            requestSpan = request.SpanId.ToHexString();
+            await inbox.AddAsync(new HandoffBot.Protocol.Activity
+            {
+                Type = ActivityTypes.Event,
+                Name = "ping",
+                Id = "e-1",
+                ChannelId = "emulator",
+                Conversation = new ConversationAccount { Id = "restarted-conversation" },
+                From = new ChannelAccount { Id = "customer-1" },
+                Recipient = new ChannelAccount { Id = "bot" },
+            }, CancellationToken.None);
+        }
+
+        var capture = new TelemetryCapture();
+        await using var second = new BotFactory().With("Storage:SqliteConnectionString", database);
+        capture.AttachTo(second);
+        await second.Services.GetRequiredService<HandoffBot.Hosting.TurnQueue>().WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var turn = Assert.Single(capture.SpansOf(trace), s => s.DisplayName == "turn");
+        Assert.Equal(requestSpan, turn.ParentSpanId.ToHexString());
+        Assert.Equal("restarted-conversation", turn.GetTagItem("bot.conversation.id"));
+    }
+
+    [Fact]
     public async Task LogLinesOfATurnCarryItsTraceAndTheConversationInScope()
     {
         var capture = new TelemetryCapture();

@@ -69,7 +69,7 @@ public static class TurnTelemetry
 }
 
 /// <summary>A running turn: ends its span and records the turn's count and duration, with the outcome.</summary>
-public struct TurnScope : IDisposable
+public sealed class TurnScope : IDisposable
 {
     private readonly Activity? _span;
     private readonly string _channel;
@@ -85,7 +85,7 @@ public struct TurnScope : IDisposable
         BotTelemetry.Failed(_span, exception);
     }
 
-    public readonly void Dispose()
+    public void Dispose()
     {
         var channel = new KeyValuePair<string, object?>("channel", _channel);
         TurnTelemetry.Turns.Add(1, channel, new("outcome", _outcome));

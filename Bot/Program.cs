@@ -29,6 +29,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddCopy();
 builder.Services.AddHandoffStorage();
 builder.Services.AddHandoffHealthChecks();
+builder.Services.AddHandoffTelemetry(builder.Configuration);
 builder.Services.AddBotHosting(builder.Configuration);
 builder.Services.AddHandoffAccess();
 builder.Services.AddHandoffRateLimiting();
@@ -37,7 +38,6 @@ builder.Services.AddEscalation();
 builder.Services.AddHandoffRouting();
 builder.Services.AddDirectLine();
 builder.Services.AddHandoff();
-builder.Services.AddHandoffTelemetry(builder.Configuration);
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline

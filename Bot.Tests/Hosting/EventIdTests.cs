@@ -28,9 +28,9 @@ public sealed class EventIdTests
     [InlineData("HandoffBot.Escalation", 3000)]
     [InlineData("HandoffBot.Routing", 5000)]
     [InlineData("HandoffBot.Storage", 6000)]
-    [InlineData("HandoffBot.Telemetry", 7000)]
     [InlineData("HandoffBot.Assistant", 8000)]
     [InlineData("HandoffBot.Resources", 9000)]
+    [InlineData("HandoffBot.Telemetry", 10000)]
     public void EachAreasLogEventsHaveIdsInTheAreasRange(string area, int range)
     {
         var events = Events.Where(e => e.Namespace == area || e.Namespace.StartsWith(area + ".", StringComparison.Ordinal)).ToList();

@@ -189,16 +189,8 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
     /// Reads the current version, applies the transition and writes it with its audit line, all inside one writer
     /// transaction: concurrent transitions of one handoff run one after the other, each seeing the previous result.
     /// </summary>
-    public async Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken)
-    {
-        using var span = HandoffBot.Telemetry.HandoffTelemetry.StartTransition(id);
-        var result = await TryTransitionCoreAsync(id, transition, actor, cancellationToken);
-        HandoffBot.Telemetry.HandoffTelemetry.Transitioned(span, result);
-        return result;
-    }
-
-    private Task<Transition> TryTransitionCoreAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken) =>
-        database.WriteAsync(session =>
+    public Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken) =>
+        HandoffBot.Telemetry.HandoffTelemetry.TraceTransitionAsync(id, () => database.WriteAsync(session =>
         {
             var current = ReadOne(session, id);
             if (current is null)
@@ -217,7 +209,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database) : IHandoffStor
             }
             AppendAudit(session, new HandoffAuditEntry(id, next.UpdatedAt, actor, result.Action, current.Status, next.Status, result.Reason));
             return result with { Value = stored };
-        }, cancellationToken);
+        }, cancellationToken));
 
     public Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, CancellationToken cancellationToken) =>
         database.WriteAsync(session =>

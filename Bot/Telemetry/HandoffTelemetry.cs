@@ -43,8 +43,20 @@ public static class HandoffTelemetry
     public static string? TraceParentFor(string handoffId) =>
         BotTelemetry.CurrentTraceParent() ?? (handoffId is null ? null : Origins.GetValueOrDefault(handoffId));
 
-    /// <summary>The span of one handoff transition (the store's read, change and write); off any turn, in the handoff's trace.</summary>
-    public static Activity? StartTransition(string handoffId)
+    /// <summary>
+    /// Runs one handoff transition (the store's read, change and write) in a span, off any turn in the handoff's trace,
+    /// and records the metrics its result implies.
+    /// </summary>
+    public static async Task<Transition> TraceTransitionAsync(string handoffId, Func<Task<Transition>> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        using var span = StartTransition(handoffId);
+        var result = await write();
+        Transitioned(span, result);
+        return result;
+    }
+
+    private static Activity? StartTransition(string handoffId)
     {
         var origin = Activity.Current is null && handoffId is not null ? Origins.GetValueOrDefault(handoffId) : null;
         var span = BotTelemetry.StartSpan("handoff.transition", traceParent: origin);
@@ -52,8 +64,7 @@ public static class HandoffTelemetry
         return span;
     }
 
-    /// <summary>Tags the transition's span with its result and records the handoff metrics it implies.</summary>
-    public static void Transitioned(Activity? span, Transition result)
+    private static void Transitioned(Activity? span, Transition result)
     {
         span?.SetTag("handoff.action", result.Action);
         if (result.Value is not { } handoff)

@@ -55,6 +55,6 @@ internal sealed partial class OutboxBacklogMonitor(IHandoffOutbox outbox, IOptio
         }
     }
 
-    [LoggerMessage(EventId = 7000, Level = LogLevel.Warning, Message = "Reading the outbox backlog for the metrics failed; the next interval tries again")]
+    [LoggerMessage(EventId = 10000, Level = LogLevel.Warning, Message = "Reading the outbox backlog for the metrics failed; the next interval tries again")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 }

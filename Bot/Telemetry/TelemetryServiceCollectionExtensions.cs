@@ -58,9 +58,9 @@ public static class TelemetryServiceCollectionExtensions
                     logging.AddAzureMonitorLogExporter(o => o.ConnectionString = azureMonitor);
                 }
             }, logging => logging.IncludeScopes = true);
-        if (!string.IsNullOrEmpty(options.OtlpEndpoint))
+        if (Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var otlp)) // anything else fails the options validation at start
         {
-            telemetry.UseOtlpExporter(options.OtlpProtocol == "HttpProtobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc, new Uri(options.OtlpEndpoint));
+            telemetry.UseOtlpExporter(options.OtlpProtocol == "HttpProtobuf" ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc, otlp);
         }
         else if (otlpFromEnvironment)
         {

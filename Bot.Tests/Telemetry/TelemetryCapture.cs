@@ -23,7 +23,7 @@ public sealed class TelemetryCapture
     /// <summary>Adds the in-memory exporters to <paramref name="factory"/>.</summary>
     public void AttachTo(BotFactory factory) => factory.WithServices(services =>
     {
-        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
+        services.AddOpenTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(Spans));
         services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(Logs));
     });
 

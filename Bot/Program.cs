@@ -10,6 +10,7 @@ using HandoffBot.Pipeline;
 using HandoffBot.Resources;
 using HandoffBot.Routing;
 using HandoffBot.Storage;
+using HandoffBot.Telemetry;
 
 // `dotnet run --project Bot -- analyze`: escalation analysis of stdin lines, no web server.
 if (args.Length > 0 && args[0] == "analyze")
@@ -30,6 +31,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddCopy();
 builder.Services.AddHandoffStorage();
 builder.Services.AddHandoffHealthChecks();
+builder.Services.AddHandoffTelemetry(builder.Configuration);
 builder.Services.AddBotHosting(builder.Configuration);
 builder.Services.AddHandoffAccess();
 builder.Services.AddHandoffRateLimiting();
@@ -45,6 +47,7 @@ builder.Services.AddTurnPipeline(pipeline => pipeline
     .Use<ErrorHandlingMiddleware>()
     .Use<TranscriptMiddleware>()
     .Use<ConversationStateMiddleware>()
+    .Use<TelemetryMiddleware>()
     .Use<HandoffMiddleware>()
     .Use<EscalationMiddleware>()
     .Run<AssistantBot>());
@@ -64,6 +67,7 @@ app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapHandoffHealth();
+app.MapHandoffMetrics();
 app.MapBotMessages();
 app.MapTranscriptExport();
 app.MapAdminEndpoints();

@@ -15,6 +15,18 @@ ensure_prerequisites() {
   # npm fetches the VADER lexicon (npm package vader-sentiment) when Bot builds (Bot/Escalation/Sentiment/VaderLexicon.targets).
   command -v npm >/dev/null || apt_install nodejs npm || { echo "npm is required to fetch the VADER lexicon" >&2; return 1; }
   ensure_directline_prerequisites || return 1
+  ensure_teams_prerequisites || return 1
+  return 0
+}
+
+# Teams package and Adaptive Card checks: @microsoft/app-manifest (+ fs-extra) and adaptivecards from eng/teams/package-lock.json.
+ensure_teams_prerequisites() {
+  local teams
+  teams="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/teams"
+  if [ ! -d "$teams/node_modules/adaptivecards" ] || [ "$teams/package-lock.json" -nt "$teams/node_modules/.package-lock.json" ]; then
+    echo "installing the Teams package and card checks (npm ci)"
+    (cd "$teams" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in $teams" >&2; return 1; }
+  fi
   return 0
 }
 

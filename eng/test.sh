@@ -62,6 +62,12 @@ if [ "$test_exit" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # the runner failed without recording a failed test (crash, build problem)
 fi
 
+# Offline checks outside the test projects: Bicep templates, Teams app packages; one result each.
+for check in eng/bicep.sh eng/teams/check.sh; do
+  echo "== $check"
+  if bash "$root/$check"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
+
 if [ -f "$root/eng/eval.sh" ]; then
   echo "== evaluation"
   if [ -n "$data" ] && [ -d "$data" ]; then

@@ -31,6 +31,7 @@ public sealed class EventIdTests
     [InlineData("HandoffBot.AgentConsole", 7000)]
     [InlineData("HandoffBot.Assistant", 8000)]
     [InlineData("HandoffBot.Resources", 9000)]
+    [InlineData("HandoffBot.Telemetry", 10000)]
     public void EachAreasLogEventsHaveIdsInTheAreasRange(string area, int range)
     {
         var events = Events.Where(e => e.Namespace == area || e.Namespace.StartsWith(area + ".", StringComparison.Ordinal)).ToList();

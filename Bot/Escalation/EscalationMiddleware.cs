@@ -32,7 +32,7 @@ public sealed partial class EscalationMiddleware(
         var mood = await sentiment.AnalyzeAsync(text, activity.Locale, cancellationToken);
         var snapshot = detector.WithLanguage(new TurnSnapshot(activity, text, mood, null, history));
 
-        var decision = await detector.EvaluateBeforeAnswerAsync(snapshot, cancellationToken);
+        var decision = await HandoffBot.Telemetry.TurnTelemetry.DecideAsync("before_answer", () => detector.EvaluateBeforeAnswerAsync(snapshot, cancellationToken));
         // One vector per message, shared by every head and by the assistant (turn feature MessageEmbedding); a
         // turn the cheap stage settled has none, and the assistant answers it from its words alone.
         if (snapshot.Vector is { } vector)
@@ -56,7 +56,8 @@ public sealed partial class EscalationMiddleware(
             confidence = turn.Features.Get<AnswerResult>()?.Confidence;
             if (confidence is not null && detector.NeedsAnswer)
             {
-                decision = await detector.EvaluateAfterAnswerAsync(snapshot with { AnswerConfidence = confidence }, decision, cancellationToken);
+                var before = decision;
+                decision = await HandoffBot.Telemetry.TurnTelemetry.DecideAsync("after_answer", () => detector.EvaluateAfterAnswerAsync(snapshot with { AnswerConfidence = confidence }, before, cancellationToken));
                 turn.Features.Set(decision);
             }
         }

@@ -96,6 +96,7 @@ public sealed partial class HandoffCoordinator(
             }
             var stored = HandoffOpened.From(unassigned, actor);
             writes.Add(stored);
+            HandoffBot.Telemetry.HandoffTelemetry.Opened(stored.Record);
             LogUnassigned(logger, id, unreachable);
             state.Set(new HandoffConversationState(id, Closed: true, CustomerPrompt.Alternatives));
             var menu = ChannelFormatting.WithChoices(activity.CreateReply(copy.Get(activity.Locale, "handoff.unavailable")), wording.AlternativesIn(activity.Locale));
@@ -113,6 +114,7 @@ public sealed partial class HandoffCoordinator(
         var opened = HandoffOpened.From(queued, actor);
         var created = opened.Record;
         writes.Add(opened);
+        HandoffBot.Telemetry.HandoffTelemetry.Opened(created); // the announcement and offers join this trace
         suppression.HandoffStarted(state, ReasonsOf(packet));
         state.Set(new HandoffConversationState(id, Closed: false, CustomerPrompt.None));
         LogOpened(logger, id, created.Queue, created.Priority);

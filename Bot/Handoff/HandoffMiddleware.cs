@@ -159,6 +159,7 @@ public sealed class HandoffMiddleware(
         {
             case CustomerPrompt.Satisfaction when Score(text) is { } score:
                 TurnWrites.Of(turn).Add(new SatisfactionScore(handoff.Id, handoff.CustomerKey, handoff.AgentId, score, time.GetUtcNow()));
+                HandoffBot.Telemetry.HandoffTelemetry.Satisfaction(score);
                 await HandoffCoordinator.SendInTurnAsync(turn, activity.CreateReply(copy.Get(activity.Locale, "handoff.thanksForFeedback")), cancellationToken);
                 return true;
             case CustomerPrompt.Alternatives when alternative == 0:

@@ -31,7 +31,11 @@ public sealed record OutboxMessage(string Key, string HandoffId, Activity Activi
 }
 
 /// <summary>A claimed outbox row on its way out.</summary>
-public sealed record OutboxDelivery(long Seq, OutboxMessage Message, int Attempts);
+public sealed record OutboxDelivery(long Seq, OutboxMessage Message, int Attempts)
+{
+    /// <summary>W3C trace context of the work that stored the row: every attempt's span joins that trace.</summary>
+    public string? TraceParent { get; init; }
+}
 
 public sealed record OutboxItem(string Key, string HandoffId, OutboxStatus Status, int Attempts, string? LastError);
 

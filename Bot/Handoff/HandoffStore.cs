@@ -211,7 +211,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, HandoffBot.Han
     /// transaction: concurrent transitions of one handoff run one after the other, each seeing the previous result.
     /// </summary>
     public Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken) =>
-        Notifying(database.WriteAsync(session =>
+        HandoffBot.Telemetry.HandoffTelemetry.TraceTransitionAsync(id, () => Notifying(database.WriteAsync(session =>
         {
             var current = ReadOne(session, id);
             if (current is null)
@@ -230,7 +230,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, HandoffBot.Han
             }
             AppendAudit(session, new HandoffAuditEntry(id, next.UpdatedAt, actor, result.Action, current.Status, next.Status, result.Reason));
             return result with { Value = stored };
-        }, cancellationToken));
+        }, cancellationToken)));
 
     /// <summary>A committed transition is an event: the feed publishes it now.</summary>
     private async Task<Transition> Notifying(Task<Transition> write)

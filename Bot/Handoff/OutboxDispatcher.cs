@@ -144,6 +144,7 @@ public sealed partial class OutboxDispatcher(
             Bot = activity.From,
             User = activity.Recipient,
         };
+        using var span = HandoffBot.Telemetry.OutboxTelemetry.StartDelivery(delivery);
         try
         {
             IReadOnlyList<ResourceResponse> responses = [];
@@ -160,6 +161,7 @@ public sealed partial class OutboxDispatcher(
             var givenUp = permanent || attempt >= options.Value.OutboxMaxAttempts;
             var delay = exception is ConnectorException { RetryAfter: { } retryAfter } ? retryAfter : Backoff(attempt);
             LogDeliveryFailed(logger, exception, message.Key, attempt, givenUp);
+            HandoffBot.Telemetry.OutboxTelemetry.DeliveryFailed(span, exception, givenUp);
             await outbox.MarkUndeliveredAsync(delivery, time.GetUtcNow() + delay, exception.Message, givenUp, CancellationToken.None);
             return false;
         }

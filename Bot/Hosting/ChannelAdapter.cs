@@ -3,6 +3,7 @@ using System.Text.Json;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
+using HandoffBot.Telemetry;
 
 namespace HandoffBot.Hosting;
 
@@ -70,14 +71,23 @@ public sealed class ChannelAdapter(
         ArgumentNullException.ThrowIfNull(item);
         var turn = new TurnContext(item.Activity, SinkFor(item.Activity));
         turn.Features.Set(new TurnWrites(item.Id));
-        return RunTurnAsync(turn, cancellationToken);
+        return RunTurnAsync(turn, cancellationToken, item.TraceParent);
     }
 
-    private async Task RunTurnAsync(TurnContext turn, CancellationToken cancellationToken)
+    private async Task RunTurnAsync(TurnContext turn, CancellationToken cancellationToken, string? traceParent = null)
     {
         var activity = turn.Activity;
+        using var span = TurnTelemetry.StartTurn(activity, traceParent); // a queued turn continues the trace of its request
         using var _ = await locks.AcquireAsync(StateKeys.Conversation(activity.ChannelId ?? string.Empty, activity.Conversation?.Id ?? string.Empty), cancellationToken);
-        await pipelines.For(activity).RunAsync(turn, cancellationToken);
+        try
+        {
+            await pipelines.For(activity).RunAsync(turn, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            span.Failed(exception);
+            throw;
+        }
     }
 
     /// <summary>

@@ -65,10 +65,13 @@ public sealed partial class TurnPipeline(IReadOnlyList<IMiddleware> middleware, 
         }
     }
 
-    private Task RunFrom(int index, ITurnContext turn, CancellationToken cancellationToken) =>
-        index == Middleware.Count
+    private async Task RunFrom(int index, ITurnContext turn, CancellationToken cancellationToken)
+    {
+        using var span = HandoffBot.Telemetry.TurnTelemetry.StartStep(index == Middleware.Count ? bot : Middleware[index]);
+        await (index == Middleware.Count
             ? bot.OnTurnAsync(turn, cancellationToken)
-            : Middleware[index].OnTurnAsync(turn, ct => RunFrom(index + 1, turn, ct), cancellationToken);
+            : Middleware[index].OnTurnAsync(turn, ct => RunFrom(index + 1, turn, ct), cancellationToken));
+    }
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Warning, Message = "The commit of a turn of conversation {ConversationId} lost a race on {Key}; running the turn again from the fresh state")]
     private static partial void LogTurnRetried(ILogger logger, string key, string? conversationId);

@@ -134,6 +134,23 @@ public sealed class ConnectorClient(IHttpClientFactory httpClients, IOutboundTok
         JsonTypeInfo<TBody>? bodyType, JsonTypeInfo<TResponse>? responseType, CancellationToken cancellationToken)
         where TResponse : class
     {
+        using var span = HandoffBot.Telemetry.ConnectorTelemetry.StartConnectorCall(method, path.EndsWith("/activities", StringComparison.Ordinal) || path.Contains("/activities/", StringComparison.Ordinal) ? "activities" : "conversations");
+        try
+        {
+            return await SendCoreAsync(method, serviceUrl, path, body, bodyType, responseType, cancellationToken);
+        }
+        catch (ConnectorException exception)
+        {
+            HandoffBot.Telemetry.ConnectorTelemetry.ConnectorFailed(span, exception.StatusCode, exception);
+            throw;
+        }
+    }
+
+    private async Task<TResponse?> SendCoreAsync<TBody, TResponse>(
+        HttpMethod method, string? serviceUrl, string path, TBody? body,
+        JsonTypeInfo<TBody>? bodyType, JsonTypeInfo<TResponse>? responseType, CancellationToken cancellationToken)
+        where TResponse : class
+    {
         var uri = BuildUri(serviceUrl, path);
         for (var attempt = 0; ; attempt++)
         {

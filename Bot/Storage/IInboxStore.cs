@@ -3,7 +3,11 @@ using HandoffBot.Protocol;
 namespace HandoffBot.Storage;
 
 /// <summary>An inbound activity stored before it was acknowledged, waiting for (or in) its turn.</summary>
-public sealed record InboxItem(long Id, Activity Activity);
+public sealed record InboxItem(long Id, Activity Activity)
+{
+    /// <summary>W3C trace context of the request that stored the item: its turn continues that trace, even after a restart.</summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>
 /// Inbound activities acknowledged to the channel before their turn ran. An item is done when its turn commits

@@ -18,17 +18,19 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
         );
         CREATE UNIQUE INDEX IF NOT EXISTS ux_inbox_activity ON inbox (channel_id, conversation_id, activity_id);
         CREATE INDEX IF NOT EXISTS ix_inbox_pending ON inbox (id) WHERE done_at IS NULL;
-        """);
+        """,
+        "ALTER TABLE inbox ADD COLUMN traceparent TEXT;");
 
     public Task<InboxItem?> AddAsync(Activity activity, CancellationToken cancellationToken)
     {
         var json = SqliteActivityJson.Serialize(activity);
         var now = SqliteTime.ToDb(time.GetUtcNow());
+        var traceParent = HandoffBot.Telemetry.BotTelemetry.CurrentTraceParent();
         return database.WriteAsync(session =>
         {
             var id = session.Command("""
-                INSERT INTO inbox (channel_id, conversation_id, activity_id, json, received_at)
-                VALUES ($channel, $conversation, $activity, $json, $now)
+                INSERT INTO inbox (channel_id, conversation_id, activity_id, json, received_at, traceparent)
+                VALUES ($channel, $conversation, $activity, $json, $now, $traceparent)
                 ON CONFLICT DO NOTHING RETURNING id
                 """)
                 .With("$channel", activity.ChannelId ?? string.Empty)
@@ -36,8 +38,9 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
                 .With("$activity", activity.Id)
                 .With("$json", json)
                 .With("$now", now)
+                .With("$traceparent", traceParent)
                 .ExecuteScalar();
-            return id is long value ? new InboxItem(value, activity) : null;
+            return id is long value ? new InboxItem(value, activity) { TraceParent = traceParent } : null;
         }, cancellationToken);
     }
 
@@ -45,10 +48,10 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
         database.ReadAsync<IReadOnlyList<InboxItem>>(session =>
         {
             var items = new List<InboxItem>();
-            using var reader = session.Command("SELECT id, json FROM inbox WHERE done_at IS NULL ORDER BY id").ExecuteReader();
+            using var reader = session.Command("SELECT id, json, traceparent FROM inbox WHERE done_at IS NULL ORDER BY id").ExecuteReader();
             while (reader.Read())
             {
-                items.Add(new InboxItem(reader.GetInt64(0), reader.GetActivity(1)));
+                items.Add(new InboxItem(reader.GetInt64(0), reader.GetActivity(1)) { TraceParent = reader.IsDBNull(2) ? null : reader.GetString(2) });
             }
             return items;
         }, cancellationToken);

@@ -29,7 +29,8 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
             );
             CREATE INDEX IF NOT EXISTS ix_handoff_outbox_open ON handoff_outbox (destination, seq) WHERE status IN ('pending', 'sending');
             CREATE INDEX IF NOT EXISTS ix_handoff_outbox_due ON handoff_outbox (next_attempt_at) WHERE status IN ('pending', 'sending');
-            """];
+            """,
+            "ALTER TABLE handoff_outbox ADD COLUMN traceparent TEXT;"];
     }
 
     /// <summary>The insert of one message (nothing when its key is stored already); prepared outside the writer.</summary>
@@ -37,10 +38,12 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
     {
         var json = JsonSerializer.Serialize(message.Activity, ProtocolJsonContext.Default.Activity);
         var at = SqliteTime.ToDb(now);
+        var traceParent = HandoffBot.Telemetry.HandoffTelemetry.TraceParentFor(message.HandoffId);
         return session => session.Command("""
-                INSERT INTO handoff_outbox (key, handoff_id, destination, to_customer, activity_json, status, attempts, next_attempt_at, created_at)
-                VALUES ($key, $handoff, $destination, $customer, $json, 'pending', 0, $now, $now) ON CONFLICT(key) DO NOTHING
+                INSERT INTO handoff_outbox (key, handoff_id, destination, to_customer, activity_json, status, attempts, next_attempt_at, created_at, traceparent)
+                VALUES ($key, $handoff, $destination, $customer, $json, 'pending', 0, $now, $now, $traceparent) ON CONFLICT(key) DO NOTHING
                 """)
+            .With("$traceparent", traceParent)
             .With("$key", message.Key)
             .With("$handoff", message.HandoffId)
             .With("$destination", message.Destination)
@@ -68,7 +71,7 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
             var due = new List<OutboxDelivery>();
             var nowDb = SqliteTime.ToDb(now);
             using (var reader = session.Command("""
-                    SELECT seq, key, handoff_id, activity_json, to_customer, attempts, destination, status, next_attempt_at FROM handoff_outbox
+                    SELECT seq, key, handoff_id, activity_json, to_customer, attempts, destination, status, next_attempt_at, traceparent FROM handoff_outbox
                     WHERE status IN ('pending', 'sending') ORDER BY destination, seq LIMIT 4096
                     """).ExecuteReader())
             {
@@ -93,7 +96,10 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
                     }
                     taken++;
                     var activity = JsonSerializer.Deserialize(reader.GetString(3), ProtocolJsonContext.Default.Activity)!;
-                    due.Add(new OutboxDelivery(reader.GetInt64(0), new OutboxMessage(reader.GetString(1), reader.GetString(2), activity, reader.GetInt64(4) == 1), reader.GetInt32(5)));
+                    due.Add(new OutboxDelivery(reader.GetInt64(0), new OutboxMessage(reader.GetString(1), reader.GetString(2), activity, reader.GetInt64(4) == 1), reader.GetInt32(5))
+                    {
+                        TraceParent = reader.IsDBNull(9) ? null : reader.GetString(9),
+                    });
                 }
             }
             foreach (var delivery in due)

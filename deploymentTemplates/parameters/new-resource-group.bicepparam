@@ -1,0 +1,5 @@
+// A new resource group (subscription-scope deployment) with the default UserAssignedMSI bot.
+using '../newResourceGroup.bicep'
+
+param resourceGroupName = 'rg-handoffbot'
+param azureBotId = 'contoso-handoffbot'

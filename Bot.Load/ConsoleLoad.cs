@@ -19,11 +19,12 @@ namespace HandoffBot.Load;
 /// </summary>
 internal static class ConsoleLoad
 {
-    public const string Usage = "Usage: Bot.Load console [--agents 200] [--conversations 500] [--rounds 3] [--warmup-rounds 2] [--timeout 30] [--bot-dll <path>]";
+    public const string Usage = "Usage: Bot.Load console [--agents 200] [--conversations 500] [--rounds 3] [--warmup-rounds 2] [--spread-ms 0] [--timeout 30] [--bot-dll <path>]\n" +
+        "  --spread-ms 0: every customer of a round asks for a person at once (a burst); N: each starts at a random moment within N ms";
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        int agents = 200, conversations = 500, rounds = 3, warmupRounds = 2, timeoutSeconds = 30;
+        int agents = 200, conversations = 500, rounds = 3, warmupRounds = 2, timeoutSeconds = 30, spreadMs = 0;
         var botDll = Path.Combine("Bot", "bin", "Release", "net10.0", "HandoffBot.dll");
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
@@ -34,6 +35,7 @@ internal static class ConsoleLoad
                 "--rounds" => int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out rounds) && rounds is > 0 and <= 100,
                 "--warmup-rounds" => int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out warmupRounds) && warmupRounds is >= 0 and <= 100,
                 "--timeout" => int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out timeoutSeconds) && timeoutSeconds is > 0 and <= 600,
+                "--spread-ms" => int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out spreadMs) && spreadMs is >= 0 and <= 600_000,
                 "--bot-dll" => (botDll = args[i + 1]).Length > 0,
                 _ => false,
             };
@@ -99,7 +101,7 @@ internal static class ConsoleLoad
             {
                 cpuBefore = bot.CpuTime();
             }
-            var round = new Round(http, bot.BaseAddress, customers.Url, timeout, $"console-{Environment.ProcessId}-{r + warmupRounds}");
+            var round = new Round(http, bot.BaseAddress, customers.Url, timeout, TimeSpan.FromMilliseconds(spreadMs), $"console-{Environment.ProcessId}-{r + warmupRounds}");
             Volatile.Write(ref current, round);
             var elapsed = Stopwatch.StartNew();
             await round.RunAsync(conversations, cancellationToken);
@@ -123,7 +125,7 @@ internal static class ConsoleLoad
         var offersSorted = offers.Order().ToArray();
         var messagesSorted = messages.Order().ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"console: agents {agents} conversations {conversations} rounds {rounds} handoffs {offersSorted.Length}; trigger->offer shown p50 {P(offersSorted, 50):0.0} p90 {P(offersSorted, 90):0.0} p99 {P(offersSorted, 99):0.0} ms; " +
+            $"console: agents {agents} conversations {conversations} rounds {rounds} spread {spreadMs} ms handoffs {offersSorted.Length}; trigger->offer shown p50 {P(offersSorted, 50):0.0} p90 {P(offersSorted, 90):0.0} p99 {P(offersSorted, 99):0.0} ms; " +
             $"customer message->agent push p50 {P(messagesSorted, 50):0.0} p90 {P(messagesSorted, 90):0.0} p99 {P(messagesSorted, 99):0.0} ms; " +
             $"bot CPU per handoff (trigger, offer to {agents} streams, accept, message, end) {cpu.TotalMicroseconds / Math.Max(1, offersSorted.Length):0} us; " +
             $"load average {(File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a")}"));
@@ -170,7 +172,7 @@ internal static class ConsoleLoad
         }
     }
 
-    private sealed class Round(HttpClient http, Uri bot, string serviceUrl, TimeSpan timeout, string prefix)
+    private sealed class Round(HttpClient http, Uri bot, string serviceUrl, TimeSpan timeout, TimeSpan spread, string prefix)
     {
         private readonly ConcurrentDictionary<string, Conversation> _byCustomer = new(StringComparer.Ordinal);
         private readonly ConcurrentBag<double> _offerMs = [];
@@ -220,6 +222,10 @@ internal static class ConsoleLoad
         {
             try
             {
+                if (spread > TimeSpan.Zero)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * spread.TotalMilliseconds), cancellationToken);
+                }
                 var triggered = Stopwatch.GetTimestamp();
                 await PostActivityAsync(c.Says("I want to speak to a person, please", serviceUrl), cancellationToken);
                 var (offeredAt, agent, key, handoff) = await c.Offered.Task.WaitAsync(timeout, cancellationToken);

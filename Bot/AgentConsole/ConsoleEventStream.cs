@@ -57,7 +57,7 @@ internal static class ConsoleEventStream
                 {
                     continue;
                 }
-                await response.WriteAsync(Formatted.GetValue(item, Format), cancellationToken);
+                await response.Body.WriteAsync(Formatted.GetValue(item, Encoded), cancellationToken);
                 unflushed = true;
             }
         }
@@ -73,8 +73,10 @@ internal static class ConsoleEventStream
         }
     }
 
-    /// <summary>One event goes to many connections: it is formatted once.</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<HandoffFeedItem, string> Formatted = [];
+    /// <summary>One event goes to many connections: it is formatted and encoded once.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<HandoffFeedItem, byte[]> Formatted = [];
+
+    private static byte[] Encoded(HandoffFeedItem item) => System.Text.Encoding.UTF8.GetBytes(Format(item));
 
     internal static string Format(HandoffFeedItem item)
     {

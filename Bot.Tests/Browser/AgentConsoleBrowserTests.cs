@@ -24,11 +24,7 @@ public sealed class AgentConsoleBrowserTests
         await using var browser = await StartAsync();
         await browser.RunAsync(async () =>
         {
-            await browser.SetPresenceAsync("sam", AgentPresence.Away);
-            await browser.SetPresenceAsync("priya", AgentPresence.Away);
-            var alex = await browser.AgentAsync("Alex");
-            var customer = await browser.OpenAsync("customer", "/");
-            await Expect(WebChatBubble(customer, "I'm the HandoffBot assistant")).ToBeVisibleAsync();
+            var (alex, customer) = await AgentConsoleEdgeBrowserTests.AlexAndACustomerAsync(browser);
 
             await SendToWebChatAsync(customer, "how long does delivery take");
             await Expect(WebChatBubble(customer, "Standard delivery takes 3-5 working days")).ToBeVisibleAsync();
@@ -190,15 +186,22 @@ public sealed class AgentConsoleEdgeBrowserTests
     /// <summary>Alex signed in, a customer who asked for a person, the offer accepted and the workspace open.</summary>
     internal static async Task<(IPage Alex, IPage Customer)> ConnectedAsync(ConsoleBrowser browser)
     {
+        var (alex, customer) = await AlexAndACustomerAsync(browser);
+        await SendToWebChatAsync(customer, "my order is wrong, I want to talk to a human");
+        await alex.GetByRole(AriaRole.Button, new() { NameRegex = new("^Accept ") }).First.ClickAsync();
+        await Expect(alex.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeVisibleAsync();
+        await Expect(WebChatBubble(customer, browser.Copy.Get("en", "handoff.agentJoined", ("agent", "Alex")))).ToBeVisibleAsync();
+        return (alex, customer);
+    }
+
+    /// <summary>Only Alex available and signed in; a customer on the Web Chat page, greeted.</summary>
+    internal static async Task<(IPage Alex, IPage Customer)> AlexAndACustomerAsync(ConsoleBrowser browser)
+    {
         await browser.SetPresenceAsync("sam", AgentPresence.Away);
         await browser.SetPresenceAsync("priya", AgentPresence.Away);
         var alex = await browser.AgentAsync("Alex");
         var customer = await browser.OpenAsync("customer", "/");
         await Expect(WebChatBubble(customer, "I'm the HandoffBot assistant")).ToBeVisibleAsync();
-        await SendToWebChatAsync(customer, "my order is wrong, I want to talk to a human");
-        await alex.GetByRole(AriaRole.Button, new() { NameRegex = new("^Accept ") }).First.ClickAsync();
-        await Expect(alex.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeVisibleAsync();
-        await Expect(WebChatBubble(customer, browser.Copy.Get("en", "handoff.agentJoined", ("agent", "Alex")))).ToBeVisibleAsync();
         return (alex, customer);
     }
 

@@ -50,15 +50,9 @@ public sealed class WebChatBrowserTests(WebChatBrowserFixture browser) : IClassF
         Assert.Equal(1, await Bubbles(page, Greeting).CountAsync());
     });
 
-    private static async Task SendAsync(IPage page, string text)
-    {
-        var input = page.Locator("[data-id='webchat-sendbox-input']");
-        await input.FillAsync(text);
-        await input.PressAsync("Enter");
-    }
+    private static Task SendAsync(IPage page, string text) => ConsoleBrowser.SendToWebChatAsync(page, text);
 
-    private static ILocator Bubbles(IPage page, string text) =>
-        page.Locator(".webchat__bubble__content").Filter(new() { HasText = text });
+    private static ILocator Bubbles(IPage page, string text) => ConsoleBrowser.WebChatBubble(page, text);
 
     private static async Task Expect(IPage page, string text, int count = 1)
     {

@@ -10,7 +10,7 @@ using HandoffBot.Routing;
 using HandoffBot.Storage;
 using Microsoft.Extensions.Options;
 
-// About 430 lines: one method per handoff transition (start, dispatch, accept, decline, end, cancel, transfer,
+// About 490 lines: one method per handoff transition (start, dispatch, accept, decline, end and cancel in and out of a turn, transfer,
 // presence, sweep), each with its routing and customer side. Restoring routing (RoutingProjection), the customer's
 // wording (HandoffWording) and identities (AgentIdentity) are split out; splitting the transitions further is the
 // next step of docs/handoff-core.md.

@@ -90,6 +90,7 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
     var ownCpuBefore = OwnCpuTime();
     var samples = new List<double>();
     var replies = new List<double>();
+    var afterTurn = new List<double>();
     var missing = 0;
     var failed = 0;
     var unmatched = 0;
@@ -98,6 +99,7 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
         var result = await RoundAsync($"round{r}", options.Conversations);
         samples.AddRange(result.TriggerToHubMs);
         replies.AddRange(result.TriggerToReplyMs);
+        afterTurn.AddRange(result.NoticeToHubMs);
         missing += result.Missing;
         failed += result.Failed;
         unmatched += result.UnmatchedReplies;
@@ -113,6 +115,9 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
     var answered = replies.Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"trigger-to-waiting-notice (the escalating turn itself, for comparison): p50 {Percentile(answered, 50):0.0} ms p90 {Percentile(answered, 90):0.0} ms p99 {Percentile(answered, 99):0.0} ms"));
+    var after = afterTurn.Order().ToArray();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"waiting-notice-to-hub (commit and delivery after the turn, per handoff): p50 {Percentile(after, 50):0.0} ms p90 {Percentile(after, 90):0.0} ms p99 {Percentile(after, 99):0.0} ms"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"bot CPU per conversation (welcome, 2 questions, handoff): {cpu.TotalMicroseconds / Math.Max(1, conversationsRun):0} us " +
         $"(this tool, same cores: {ownCpu.TotalMicroseconds / Math.Max(1, conversationsRun):0} us); load average {LoadAverage()}; " +

@@ -10,9 +10,9 @@ namespace HandoffBot.Handoff;
 /// each such commit, and by a periodic scan (<see cref="HandoffOptions.SweepInterval"/>) for retries and for rows a
 /// crash left behind. Each round claims the oldest undelivered row of every destination (so one destination's
 /// messages go out in order, and a failing row holds the later ones), sends them in parallel across destinations
-/// through the adapter's proactive path, and marks each sent in one commit with its customer-transcript entries
-/// (stamped like a turn's replies). Failures are retried with back-off honouring Retry-After; permanent ones (403,
-/// a bad request) and the last attempt are marked failed and logged.
+/// through the adapter's proactive path, and marks them sent with their customer-transcript entries (stamped like a
+/// turn's replies) in grouped commits (<see cref="SentMarks"/>). Failures are retried with back-off honouring
+/// Retry-After; permanent ones (403, a bad request) and the last attempt are marked failed and logged.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     IHandoffOutbox outbox,

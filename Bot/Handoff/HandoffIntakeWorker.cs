@@ -28,7 +28,7 @@ public sealed class HandoffIntakeQueue
 /// the handoff announced and does nothing). Announcements of a batch go out while the previous batch is still being
 /// routed; routing stays one batch after the other, and a batch is routed only once its announcements are stored, so
 /// an offer never reaches the hub before its handoff's announcement. (Measured under a 500-trigger burst: waiting for
-/// the previous batch's routing and offers was the largest part of trigger -> hub, see docs/handoff-core.md.)
+/// the previous batch's routing and offers was the largest part of what follows the turn, see docs/handoff-core.md.)
 /// </summary>
 internal sealed partial class HandoffIntakeWorker(
     HandoffIntakeQueue queue, HandoffCoordinator coordinator, IHandoffStore store, HubNotifier hub, ILogger<HandoffIntakeWorker> logger) : BackgroundService

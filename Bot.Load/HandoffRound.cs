@@ -8,7 +8,7 @@ using Activity = HandoffBot.Protocol.Activity;
 namespace HandoffBot.Load;
 
 /// <summary>What one round of conversations produced.</summary>
-internal sealed record RoundResult(IReadOnlyList<double> TriggerToHubMs, int Missing, int Failed, IReadOnlyList<string> Errors, int UnmatchedReplies, TimeSpan Elapsed);
+internal sealed record RoundResult(IReadOnlyList<double> TriggerToHubMs, IReadOnlyList<double> TriggerToReplyMs, IReadOnlyList<double> NoticeToHubMs, int Missing, int Failed, IReadOnlyList<string> Errors, int UnmatchedReplies, TimeSpan Elapsed);
 
 /// <summary>
 /// Customers on the normal channel path (no expectReplies: the bot answers 200 at once and replies through the
@@ -27,6 +27,8 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _replies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _handoffs = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _errors = new();
+    private readonly ConcurrentQueue<double> _triggerReplies = new();
+    private readonly ConcurrentQueue<double> _noticeToHub = new();
     private int _unmatchedReplies;
     private int _duplicateHandoffs;
     private int _unknownHandoffs;
@@ -80,7 +82,7 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
         start.SetResult();
         var outcomes = await Task.WhenAll(running);
         var samples = outcomes.Where(o => o is not null).Select(o => o!.Value).ToList();
-        return new RoundResult(samples, Volatile.Read(ref _missing), Volatile.Read(ref _failed), [.. _errors], UnmatchedReplies, Stopwatch.GetElapsedTime(began));
+        return new RoundResult(samples, [.. _triggerReplies], [.. _noticeToHub], Volatile.Read(ref _missing), Volatile.Read(ref _failed), [.. _errors], UnmatchedReplies, Stopwatch.GetElapsedTime(began));
     }
 
     /// <summary>
@@ -119,7 +121,12 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
                 Interlocked.Increment(ref _missing);
                 Report($"{conversationId}: no handoff.initiate at the hub within {timeout.TotalSeconds:0} s");
             }
-            await AwaitReplyAsync(trigger, reply, cancellationToken);
+            var noticed = await AwaitReplyAsync(trigger, reply, cancellationToken);
+            _triggerReplies.Enqueue(Stopwatch.GetElapsedTime(sent, noticed).TotalMilliseconds);
+            if (handoff.Task.IsCompletedSuccessfully)
+            {
+                _noticeToHub.Enqueue(Stopwatch.GetElapsedTime(noticed, handoff.Task.Result).TotalMilliseconds); // negative: the hub was first
+            }
         }
         catch (LoadFailure failure)
         {
@@ -149,11 +156,11 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
         return reply.Task;
     }
 
-    private async Task AwaitReplyAsync(Activity activity, Task<long> reply, CancellationToken cancellationToken)
+    private async Task<long> AwaitReplyAsync(Activity activity, Task<long> reply, CancellationToken cancellationToken)
     {
         try
         {
-            await reply.WaitAsync(timeout, cancellationToken);
+            return await reply.WaitAsync(timeout, cancellationToken);
         }
         catch (TimeoutException)
         {

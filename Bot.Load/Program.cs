@@ -94,6 +94,8 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
     var cpuBefore = bot.CpuTime();
     var ownCpuBefore = OwnCpuTime();
     var samples = new List<double>();
+    var replies = new List<double>();
+    var afterTurn = new List<double>();
     var missing = 0;
     var failed = 0;
     var unmatched = 0;
@@ -101,6 +103,8 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
     {
         var result = await RoundAsync($"round{r}", options.Conversations);
         samples.AddRange(result.TriggerToHubMs);
+        replies.AddRange(result.TriggerToReplyMs);
+        afterTurn.AddRange(result.NoticeToHubMs);
         missing += result.Missing;
         failed += result.Failed;
         unmatched += result.UnmatchedReplies;
@@ -113,6 +117,12 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
         $"trigger-to-hub: conversations {options.Conversations} rounds {options.Rounds} think {options.Think.TotalMilliseconds:0} ms handoffs {all.Length} " +
         $"p50 {Percentile(all, 50):0.0} ms p90 {Percentile(all, 90):0.0} ms p99 {Percentile(all, 99):0.0} ms max {(all.Length > 0 ? all[^1] : double.NaN):0.0} ms " +
         $"missing {missing} failed {failed}"));
+    var answered = replies.Order().ToArray();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"trigger-to-waiting-notice (the escalating turn itself, for comparison): p50 {Percentile(answered, 50):0.0} ms p90 {Percentile(answered, 90):0.0} ms p99 {Percentile(answered, 99):0.0} ms"));
+    var after = afterTurn.Order().ToArray();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"waiting-notice-to-hub (commit and delivery after the turn, per handoff): p50 {Percentile(after, 50):0.0} ms p90 {Percentile(after, 90):0.0} ms p99 {Percentile(after, 99):0.0} ms"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"bot CPU per conversation (welcome, 2 questions, handoff): {cpu.TotalMicroseconds / Math.Max(1, conversationsRun):0} us " +
         $"(this tool, same cores: {ownCpu.TotalMicroseconds / Math.Max(1, conversationsRun):0} us); load average {LoadAverage()}; " +

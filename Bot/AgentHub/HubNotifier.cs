@@ -249,7 +249,7 @@ public sealed partial class HubNotifier(
         var masked = history.Where(a => !a.IsType(ActivityTypes.Trace))
             .Select(a => a with { Text = a.Text is null ? null : SensitiveDataMasker.Mask(a.Text), Value = null, ChannelData = null })
             .ToList();
-        var transcript = new JsonObject { ["activities"] = JsonSerializer.SerializeToNode(masked, ProtocolJsonContext.Default.ListActivity) };
+        var transcript = TranscriptElement(masked);
 
         // Delivered into the hub conversation; from, relatesTo and the value identify the customer's conversation.
         return Message(hub, null) with
@@ -260,7 +260,7 @@ public sealed partial class HubNotifier(
             From = handoff.Customer.User,
             RelatesTo = handoff.Customer,
             Value = ToElement(value),
-            Attachments = [new Attachment { ContentType = ContentTypes.Json, Name = "Transcript", Content = ToElement(transcript) }],
+            Attachments = [new Attachment { ContentType = ContentTypes.Json, Name = "Transcript", Content = transcript }],
         };
     }
 
@@ -273,9 +273,26 @@ public sealed partial class HubNotifier(
         && data.TryGetProperty("channel", out var channel) && channel.ValueKind == JsonValueKind.Object
         && channel.TryGetProperty("id", out var id) ? id.GetString() : null;
 
-    internal static JsonElement ToElement(JsonNode node)
+    /// <summary>The node as an element: written once as UTF-8 and parsed (no intermediate string).</summary>
+    internal static JsonElement ToElement(JsonNode node) => Written(writer => node.WriteTo(writer));
+
+    /// <summary><c>{"activities": [...]}</c> serialised straight from the activities (the transcript is most of the announcement; no node tree).</summary>
+    private static JsonElement TranscriptElement(List<Activity> activities) => Written(writer =>
     {
-        using var document = JsonDocument.Parse(node.ToJsonString());
+        writer.WriteStartObject();
+        writer.WritePropertyName("activities");
+        JsonSerializer.Serialize(writer, activities, ProtocolJsonContext.Default.ListActivity);
+        writer.WriteEndObject();
+    });
+
+    private static JsonElement Written(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
         return document.RootElement.Clone();
     }
 

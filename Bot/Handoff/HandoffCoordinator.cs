@@ -140,9 +140,7 @@ public sealed partial class HandoffCoordinator(
     /// </summary>
     internal async Task OnOpenedAsync(IReadOnlyList<string> handoffIds, CancellationToken cancellationToken)
     {
-        var handoffs = await Task.WhenAll(handoffIds.Select(async id => await store.GetAsync(id, cancellationToken) is { } h
-            ? await packets.RefineSummaryAsync(h, cancellationToken) // a language model's summary, off the customer's turn
-            : null));
+        var handoffs = await Task.WhenAll(handoffIds.Select(id => store.GetAsync(id, cancellationToken)));
         // Cancelled meanwhile: nothing to route or announce.
         var queued = handoffs.OfType<HandoffRecord>().Where(h => h.Status == HandoffStatus.Queued).ToList();
         foreach (var handoff in queued)

@@ -37,6 +37,9 @@ public sealed record OutboxDelivery(long Seq, OutboxMessage Message, int Attempt
     public string? TraceParent { get; init; }
 }
 
+/// <summary>A delivered row: the channel's id for it and the customer-transcript entries of what was sent (none for the hub).</summary>
+public sealed record OutboxSent(OutboxDelivery Delivery, string? ActivityId, IReadOnlyList<Activity> Transcript);
+
 public sealed record OutboxItem(string Key, string HandoffId, OutboxStatus Status, int Attempts, string? LastError);
 
 /// <summary>
@@ -66,8 +69,11 @@ public interface IHandoffOutbox
     /// <summary>Gives claimed rows back unsent (a row before them in their destination failed).</summary>
     Task ReleaseAsync(IReadOnlyList<OutboxDelivery> deliveries, CancellationToken cancellationToken);
 
-    /// <summary>Marks the row sent, in one commit with the customer-transcript entries of what was sent.</summary>
-    Task MarkSentAsync(OutboxDelivery delivery, string? activityId, IReadOnlyList<Activity> transcript, CancellationToken cancellationToken);
+    /// <summary>
+    /// Marks delivered rows sent, all in one commit with their customer-transcript entries (appended in the order
+    /// given): the dispatcher groups what was delivered meanwhile, so a burst does not make one commit per message.
+    /// </summary>
+    Task MarkSentAsync(IReadOnlyList<OutboxSent> sent, CancellationToken cancellationToken);
 
     /// <summary>Puts the row back for a retry at <paramref name="next"/>, or marks it failed for good.</summary>
     Task MarkUndeliveredAsync(OutboxDelivery delivery, DateTimeOffset next, string error, bool givenUp, CancellationToken cancellationToken);

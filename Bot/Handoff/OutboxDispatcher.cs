@@ -10,9 +10,9 @@ namespace HandoffBot.Handoff;
 /// each such commit, and by a periodic scan (<see cref="HandoffOptions.SweepInterval"/>) for retries and for rows a
 /// crash left behind. Each round claims the oldest undelivered row of every destination (so one destination's
 /// messages go out in order, and a failing row holds the later ones), sends them in parallel across destinations
-/// through the adapter's proactive path, and marks each sent in one commit with its customer-transcript entries
-/// (stamped like a turn's replies). Failures are retried with back-off honouring Retry-After; permanent ones (403,
-/// a bad request) and the last attempt are marked failed and logged.
+/// through the adapter's proactive path, and marks them sent with their customer-transcript entries (stamped like a
+/// turn's replies) in grouped commits (<see cref="SentMarks"/>). Failures are retried with back-off honouring
+/// Retry-After; permanent ones (403, a bad request) and the last attempt are marked failed and logged.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     IHandoffOutbox outbox,
@@ -24,6 +24,8 @@ public sealed partial class OutboxDispatcher(
 {
     private const int RoundSize = 512;
     private const int PerDestination = 32;
+
+    private readonly SentMarks _sent = new(outbox, logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -132,7 +134,7 @@ public sealed partial class OutboxDispatcher(
         signal.Notify();
     }
 
-    /// <summary>Sends one row; its "sent" commit (with the transcript entries) is added to <paramref name="marks"/>, not awaited before the next send.</summary>
+    /// <summary>Sends one row; its "sent" mark (with the transcript entries, grouped with others by <see cref="SentMarks"/>) is added to <paramref name="marks"/>, not awaited before the next send.</summary>
     private async Task<bool> DeliverAsync(OutboxDelivery delivery, List<Task> marks, CancellationToken cancellationToken)
     {
         var (message, activity) = (delivery.Message, delivery.Message.Activity);
@@ -151,7 +153,7 @@ public sealed partial class OutboxDispatcher(
             var parts = message.ToCustomer ? ChannelFormatting.ForChannel(activity) : [activity];
             await adapter.ContinueConversationAsync(reference, async (turn, ct) => responses = await turn.SendActivitiesAsync(parts, ct), cancellationToken);
             var transcript = message.ToCustomer ? TranscriptMiddleware.StampSent(parts, responses, time.GetUtcNow()) : [];
-            marks.Add(outbox.MarkSentAsync(delivery, responses.Count > 0 ? responses[0].Id : null, transcript, CancellationToken.None));
+            marks.Add(_sent.Add(new OutboxSent(delivery, responses.Count > 0 ? responses[0].Id : null, transcript)));
             return true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -172,6 +174,81 @@ public sealed partial class OutboxDispatcher(
         var delay = options.Value.OutboxRetryDelay * Math.Pow(2, Math.Min(attempt - 1, 10));
         return delay > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : delay;
     }
+
+    /// <summary>
+    /// Marks delivered rows sent in as few commits as possible: while one commit is in flight, whatever is delivered
+    /// meanwhile (any destination) waits and goes into the next one, in the order it was delivered. If a grouped commit
+    /// fails, its rows are marked one by one, so one row that cannot be marked does not take the others with it; such a
+    /// row stays "sending" (this process never sends it twice) and is sent again after a restart, like a crash mid-send.
+    /// </summary>
+    private sealed class SentMarks(IHandoffOutbox outbox, ILogger logger)
+    {
+        private const int MaxGroup = 256;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(OutboxSent Sent, TaskCompletionSource Done)> _waiting = new();
+        private int _committing;
+
+        /// <summary>Queues the mark; completes once it is committed (or, having failed, logged).</summary>
+        public Task Add(OutboxSent sent)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiting.Enqueue((sent, done));
+            if (Interlocked.CompareExchange(ref _committing, 1, 0) == 0)
+            {
+                _ = CommitWaitingAsync();
+            }
+            return done.Task;
+        }
+
+        private async Task CommitWaitingAsync()
+        {
+            while (true)
+            {
+                var group = new List<(OutboxSent Sent, TaskCompletionSource Done)>();
+                while (group.Count < MaxGroup && _waiting.TryDequeue(out var next))
+                {
+                    group.Add(next);
+                }
+                if (group.Count > 0)
+                {
+                    await CommitAsync(group);
+                    continue;
+                }
+                Volatile.Write(ref _committing, 0);
+                // A mark queued after the last dequeue and before the flag was cleared found it still set: take it now.
+                if (_waiting.IsEmpty || Interlocked.CompareExchange(ref _committing, 1, 0) != 0)
+                {
+                    return;
+                }
+            }
+        }
+
+        private async Task CommitAsync(List<(OutboxSent Sent, TaskCompletionSource Done)> group)
+        {
+            try
+            {
+                await outbox.MarkSentAsync([.. group.Select(g => g.Sent)], CancellationToken.None);
+            }
+            catch (Exception) when (group.Count > 1)
+            {
+                foreach (var one in group)
+                {
+                    await CommitAsync([one]);
+                }
+                return;
+            }
+            catch (Exception exception)
+            {
+                LogMarkFailed(logger, exception, group[0].Sent.Delivery.Message.Key);
+            }
+            foreach (var (_, done) in group)
+            {
+                done.TrySetResult();
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 4203, Level = LogLevel.Error, Message = "Handoff delivery {Key} was sent but could not be marked sent; it stays in flight and is sent again after a restart")]
+    private static partial void LogMarkFailed(ILogger logger, Exception exception, string key);
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Warning, Message = "Handoff delivery {Key} failed (attempt {Attempt}, given up: {GivenUp})")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, string key, int attempt, bool givenUp);

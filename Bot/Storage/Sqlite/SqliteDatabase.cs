@@ -26,8 +26,9 @@ public sealed partial class SqliteDatabase : IStorageHealth, IDisposable, IAsync
     private readonly SqliteConnection? _keepAlive;
     private readonly IEnumerable<ISqliteSchema> _schemas;
     private readonly SemaphoreSlim _initLock = new(1, 1);
+    // Synchronous continuations: a write wakes the blocked writer thread directly (see WriterLoop), never through the thread pool.
     private readonly Channel<PendingWrite> _writes = Channel.CreateBounded<PendingWrite>(
-        new BoundedChannelOptions(16 * 1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        new BoundedChannelOptions(16 * 1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait, AllowSynchronousContinuations = true });
     private readonly ConcurrentQueue<SqliteSession> _readers = new();
     private int _idleReaders;
     private readonly int _maxIdleReaders = Math.Max(4, Environment.ProcessorCount * 4);
@@ -211,7 +212,7 @@ public sealed partial class SqliteDatabase : IStorageHealth, IDisposable, IAsync
             }
             var session = new SqliteSession(connection);
             _lastCheckpoint = _time.GetTimestamp();
-            _writer = Task.Factory.StartNew(() => WriterLoopAsync(session), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+            _writer = Task.Factory.StartNew(() => WriterLoop(session), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             _initialised = true;
         }
         finally
@@ -220,12 +221,18 @@ public sealed partial class SqliteDatabase : IStorageHealth, IDisposable, IAsync
         }
     }
 
-    private async Task WriterLoopAsync(SqliteSession session)
+    /// <summary>
+    /// The writer: its own thread, blocked while nothing is waiting and woken directly by the next write. (It used to
+    /// await the channel, so after its first wait it ran as a thread-pool work item and, whenever the pool was busy,
+    /// each batch first waited in the pool's queue behind the turns' work: under a burst every commit waited for that.)
+    /// </summary>
+    private void WriterLoop(SqliteSession session)
     {
+        Thread.CurrentThread.Name = "SQLite writer";
         using var _ = session;
         var batch = new List<PendingWrite>(MaxBatch);
         var reader = _writes.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None))
+        while (WaitForWrites(reader))
         {
             while (batch.Count < MaxBatch && reader.TryRead(out var next))
             {
@@ -241,6 +248,12 @@ public sealed partial class SqliteDatabase : IStorageHealth, IDisposable, IAsync
                 CheckpointIfDue(session);
             }
         }
+    }
+
+    private static bool WaitForWrites(ChannelReader<PendingWrite> reader)
+    {
+        var waiting = reader.WaitToReadAsync(CancellationToken.None);
+        return waiting.IsCompletedSuccessfully ? waiting.Result : waiting.AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>

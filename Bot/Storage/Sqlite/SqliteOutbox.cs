@@ -65,52 +65,84 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
         return inserted;
     }
 
-    public Task<IReadOnlyList<OutboxDelivery>> ClaimDueAsync(DateTimeOffset now, int max, int perDestination, CancellationToken cancellationToken) =>
-        database.WriteAsync<IReadOnlyList<OutboxDelivery>>(session =>
+    /// <summary>
+    /// In the writer only what must be atomic: find the claimable rows and mark them sending. Only destinations with a
+    /// due row are read (through the due index), not every open row, and the activities are parsed after the commit.
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxDelivery>> ClaimDueAsync(DateTimeOffset now, int max, int perDestination, CancellationToken cancellationToken)
+    {
+        var nowDb = SqliteTime.ToDb(now);
+        var claimed = await database.WriteAsync(session =>
         {
-            var due = new List<OutboxDelivery>();
-            var nowDb = SqliteTime.ToDb(now);
+            var rows = new List<ClaimedRow>();
             using (var reader = session.Command("""
                     SELECT seq, key, handoff_id, activity_json, to_customer, attempts, destination, status, next_attempt_at, traceparent FROM handoff_outbox
-                    WHERE status IN ('pending', 'sending') ORDER BY destination, seq LIMIT 4096
-                    """).ExecuteReader())
+                    WHERE status IN ('pending', 'sending') AND destination IN (
+                        SELECT destination FROM handoff_outbox WHERE status IN ('pending', 'sending') AND status = 'pending' AND next_attempt_at <= $now)
+                    ORDER BY destination, seq LIMIT 4096
+                    """).With("$now", nowDb).ExecuteReader())
             {
                 // Per destination, in order: the claimable rows from its oldest open row on, up to the first that is not
                 // (in flight, or waiting for its retry): a failing row holds the later rows of its destination.
                 string? destination = null;
                 var taken = 0;
                 var blocked = false;
-                while (reader.Read() && due.Count < max)
+                while (rows.Count < max && reader.Read())
                 {
                     var rowDestination = reader.GetString(6);
                     if (!string.Equals(rowDestination, destination, StringComparison.Ordinal))
                     {
                         (destination, taken, blocked) = (rowDestination, 0, false);
                     }
-                    var at = reader.GetInt64(8);
-                    var claimable = reader.GetString(7) == "pending" && at <= nowDb; // "sending": in flight in this process
+                    var claimable = reader.GetString(7) == "pending" && reader.GetInt64(8) <= nowDb; // "sending": in flight in this process
                     if (blocked || !claimable || taken == perDestination)
                     {
                         blocked = true;
                         continue;
                     }
                     taken++;
-                    var activity = JsonSerializer.Deserialize(reader.GetString(3), ProtocolJsonContext.Default.Activity)!;
-                    due.Add(new OutboxDelivery(reader.GetInt64(0), new OutboxMessage(reader.GetString(1), reader.GetString(2), activity, reader.GetInt64(4) == 1), reader.GetInt32(5))
-                    {
-                        TraceParent = reader.IsDBNull(9) ? null : reader.GetString(9),
-                    });
+                    rows.Add(new ClaimedRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4) == 1, reader.GetInt32(5), reader.IsDBNull(9) ? null : reader.GetString(9)));
                 }
             }
-            foreach (var delivery in due)
+            var mark = session.Command("UPDATE handoff_outbox SET status = 'sending', next_attempt_at = $now WHERE seq = $seq");
+            foreach (var row in rows)
             {
-                session.Command("UPDATE handoff_outbox SET status = 'sending', next_attempt_at = $now WHERE seq = $seq")
-                    .With("$seq", delivery.Seq)
-                    .With("$now", nowDb)
-                    .ExecuteNonQuery();
+                mark.With("$seq", row.Seq).With("$now", nowDb).ExecuteNonQuery();
             }
-            return due;
+            return rows;
         }, cancellationToken);
+
+        var due = new List<OutboxDelivery>(claimed.Count);
+        List<OutboxDelivery>? unreadable = null;
+        foreach (var row in claimed)
+        {
+            Activity? activity;
+            try
+            {
+                activity = JsonSerializer.Deserialize(row.Json, ProtocolJsonContext.Default.Activity);
+            }
+            catch (JsonException)
+            {
+                activity = null;
+            }
+            var delivery = new OutboxDelivery(row.Seq, new OutboxMessage(row.Key, row.HandoffId, activity ?? new Activity(), row.ToCustomer), row.Attempts) { TraceParent = row.TraceParent };
+            if (activity is null)
+            {
+                (unreadable ??= []).Add(delivery); // stored by an older build or damaged: it can never be sent
+            }
+            else
+            {
+                due.Add(delivery);
+            }
+        }
+        foreach (var delivery in unreadable ?? [])
+        {
+            await MarkUndeliveredAsync(delivery, now, "the stored activity cannot be read", givenUp: true, CancellationToken.None);
+        }
+        return due;
+    }
+
+    private sealed record ClaimedRow(long Seq, string Key, string HandoffId, string Json, bool ToCustomer, int Attempts, string? TraceParent);
 
     public Task<int> RecoverAbandonedAsync(CancellationToken cancellationToken) =>
         database.WriteAsync(session => session.Command("UPDATE handoff_outbox SET status = 'pending' WHERE status = 'sending'").ExecuteNonQuery(), cancellationToken);
@@ -128,17 +160,26 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
         }, cancellationToken);
     }
 
-    public Task MarkSentAsync(OutboxDelivery delivery, string? activityId, IReadOnlyList<Activity> transcript, CancellationToken cancellationToken)
+    public Task MarkSentAsync(IReadOnlyList<OutboxSent> sent, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(delivery);
-        var rows = SqliteTranscriptStore.Serialize(transcript);
+        ArgumentNullException.ThrowIfNull(sent);
+        if (sent.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        var marks = new (long Seq, string? DeliveredId, TranscriptRow[] Transcript)[sent.Count];
+        for (var i = 0; i < marks.Length; i++)
+        {
+            marks[i] = (sent[i].Delivery.Seq, sent[i].ActivityId, SqliteTranscriptStore.Serialize(sent[i].Transcript));
+        }
         return database.WriteAsync(session =>
         {
-            session.Command("UPDATE handoff_outbox SET status = 'sent', attempts = attempts + 1, last_error = NULL, delivered_id = $delivered WHERE seq = $seq")
-                .With("$seq", delivery.Seq)
-                .With("$delivered", activityId)
-                .ExecuteNonQuery();
-            SqliteTranscriptStore.Insert(session, rows);
+            var update = session.Command("UPDATE handoff_outbox SET status = 'sent', attempts = attempts + 1, last_error = NULL, delivered_id = $delivered WHERE seq = $seq");
+            foreach (var (seq, deliveredId, transcript) in marks)
+            {
+                update.With("$seq", seq).With("$delivered", deliveredId).ExecuteNonQuery();
+                SqliteTranscriptStore.Insert(session, transcript);
+            }
             return true;
         }, cancellationToken);
     }

@@ -77,7 +77,7 @@ public sealed partial class ConsoleAccess(
     private static bool IsLoopback(Uri address) =>
         address.IsLoopback || (IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
-    [LoggerMessage(EventId = 7000, Level = LogLevel.Warning, Message = "Agent console for {Agent}: {Link}")]
+    [LoggerMessage(EventId = 7000, Level = LogLevel.Information, Message = "Agent console for {Agent}: {Link}")]
     private static partial void LogSignInLink(ILogger logger, string agent, Uri link);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "The agent console is off: the bot listens on {Addresses}, beyond loopback, and no access is configured. Set Access:ApiKeys (Name, Key, Role, AgentId) or Access:Jwt to let agents sign in.")]

@@ -205,7 +205,7 @@ public sealed partial class HandoffCoordinator(
         _positionsTold.TryRemove(handoffId, out _);
         LogAccepted(logger, handoffId, agent.Value);
         await ToCustomerAsync(handoff, $"accepted:{handoff.Version}", copy.Get(handoff.Locale, "handoff.agentJoined", ("agent", agentName)), cancellationToken);
-        await hub.StatusAsync(handoff, "accepted", $"Accepted by {agentName}.", cancellationToken);
+        await hub.StatusAsync(handoff, "accepted", HubSay("hub.status.accepted", ("agent", agentName)), cancellationToken);
         return claimed;
     }
 
@@ -259,7 +259,7 @@ public sealed partial class HandoffCoordinator(
     private async Task OnEndedAsync(HandoffRecord handoff, HandoffActor by, DateTimeOffset now, CancellationToken cancellationToken)
     {
         routing.Complete(handoff.Id, now);
-        await hub.StatusAsync(handoff, "completed", $"The conversation with {HandoffCard.CustomerName(handoff)} has ended ({by.Kind}).", cancellationToken);
+        await hub.StatusAsync(handoff, "completed", HubSay("hub.status.completed", ("customer", HandoffCard.CustomerName(handoff)), ("by", by.Kind)), cancellationToken);
         await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, $"Completed by {handoff.AgentName}"), cancellationToken);
         await DispatchAsync(cancellationToken);
     }
@@ -298,7 +298,7 @@ public sealed partial class HandoffCoordinator(
     {
         routing.RemoveWaiting(handoff.Id);
         _positionsTold.TryRemove(handoff.Id, out _);
-        await hub.StatusAsync(handoff, "failed", $"{HandoffCard.CustomerName(handoff)} cancelled the request.", cancellationToken);
+        await hub.StatusAsync(handoff, "failed", HubSay("hub.status.cancelled", ("customer", HandoffCard.CustomerName(handoff))), cancellationToken);
         await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, "Cancelled by the customer"), cancellationToken);
         await DispatchAsync(cancellationToken);
     }
@@ -431,7 +431,7 @@ public sealed partial class HandoffCoordinator(
                 var menu = new Activity { Type = ActivityTypes.Message, Text = copy.Get(unassigned.Locale, "handoff.unassigned") }
                     .ApplyConversationReference(unassigned.Customer) with { ReplyToId = null };
                 await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoff.Id}:unassigned", handoff.Id, ChannelFormatting.WithChoices(menu, wording.AlternativesIn(unassigned.Locale)), ToCustomer: true), cancellationToken);
-                await hub.StatusAsync(unassigned, "failed", "No qualified agent became available in time.", cancellationToken);
+                await hub.StatusAsync(unassigned, "failed", HubSay("hub.status.unassigned"), cancellationToken);
             }
             return;
         }
@@ -453,6 +453,9 @@ public sealed partial class HandoffCoordinator(
             .ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
         return outbox.EnqueueAsync(new OutboxMessage($"customer:{handoff.Id}:{purpose}", handoff.Id, message, ToCustomer: true), cancellationToken);
     }
+
+    /// <summary>Hub copy <paramref name="key"/> in the hub's language (<c>Handoff:Hub:Locale</c>).</summary>
+    private string HubSay(string key, params ReadOnlySpan<CopyArg> args) => copy.Get(options.Value.Hub.Locale, key, args);
 
     internal static Task SendInTurnAsync(ITurnContext turn, Activity activity, CancellationToken cancellationToken) =>
         turn.SendActivitiesAsync(ChannelFormatting.ForChannel(activity), cancellationToken);

@@ -57,9 +57,10 @@ public sealed class HandoffDeliveryTests
         await first.HubEventAsync("handoff.initiate"); // sent, never answered: the process dies with the row claimed
 
         first.Hub.Otherwise = null;
-        var restart = first.RestartAsync();
+        // The held request is still unanswered while the first bot stops (a crash cannot mark it either); it is
+        // answered only once the new bot runs, so the old one can never record it as delivered.
+        await using var bot = await first.RestartAsync();
         never.SetResult();
-        await using var bot = await restart;
         await bot.OfferedToAsync(1);
 
         // Delivered again after the restart (the hub may have had the first copy: the one at-least-once case), then the offer.

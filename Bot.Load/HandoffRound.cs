@@ -16,9 +16,11 @@ internal sealed record RoundResult(IReadOnlyList<double> TriggerToHubMs, IReadOn
 /// and then the trigger, always waiting for the bot's reply (matched by replyToId) before its next turn. The clock of
 /// a handoff starts just before the trigger's POST and stops when the hub Connector receives <c>handoff.initiate</c>
 /// for that conversation (matched by <c>relatesTo.conversation.id</c>). With a think time customers pause between turns
-/// (and start at random moments), so the conversations are open together but their triggers spread out.
+/// (and start at random moments), so the conversations are open together but their triggers spread out. With a
+/// trigger window every conversation first has its routine turns, and once all of them are open each customer asks for
+/// a person at a random moment within the window: the triggers alone, not queued behind other customers' questions.
 /// </summary>
-internal sealed class HandoffRound(HttpClient http, Uri messages, string customerServiceUrl, TimeSpan timeout, TimeSpan think)
+internal sealed class HandoffRound(HttpClient http, Uri messages, string customerServiceUrl, TimeSpan timeout, TimeSpan think, TimeSpan triggerWindow)
 {
     public const string Trigger = "I want to speak to a person, please";
 
@@ -35,6 +37,8 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
     private int _missing;
     private int _failed;
     private int _reported;
+    private int _opening;
+    private readonly TaskCompletionSource _allOpen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Customer Connector activities with no turn waiting for them (e.g. a second reply to one turn).</summary>
     public int UnmatchedReplies => Volatile.Read(ref _unmatchedReplies);
@@ -75,6 +79,7 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
     public async Task<RoundResult> RunAsync(string prefix, int conversations, CancellationToken cancellationToken)
     {
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _opening = conversations;
         var running = Enumerable.Range(0, conversations)
             .Select(i => ConverseAsync($"{prefix}-{i}", start.Task, cancellationToken))
             .ToArray();
@@ -94,6 +99,7 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
         await start;
         var customer = new Customer(conversationId, customerServiceUrl);
         double? sample = null;
+        var open = false;
         try
         {
             await PauseAsync(0, 1, cancellationToken);
@@ -104,6 +110,8 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
                 await TurnAsync(customer.Says(question), cancellationToken);
             }
             await PauseAsync(0.5, 1.5, cancellationToken);
+            open = true;
+            await OpenedAsync(cancellationToken);
 
             var handoff = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
             _handoffs[conversationId] = handoff;
@@ -133,7 +141,34 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
             Interlocked.Increment(ref _failed);
             Report(failure.Message);
         }
+        finally
+        {
+            if (!open)
+            {
+                MarkOpen(); // a conversation that failed before its trigger must not hold the others back
+            }
+        }
         return sample;
+    }
+
+    /// <summary>With a trigger window: waits until every conversation of the round is open, then a random moment within the window.</summary>
+    private async Task OpenedAsync(CancellationToken cancellationToken)
+    {
+        if (triggerWindow <= TimeSpan.Zero)
+        {
+            return;
+        }
+        MarkOpen();
+        await _allOpen.Task.WaitAsync(cancellationToken);
+        await Task.Delay(triggerWindow * Random.Shared.NextDouble(), cancellationToken);
+    }
+
+    private void MarkOpen()
+    {
+        if (Interlocked.Decrement(ref _opening) == 0)
+        {
+            _allOpen.TrySetResult();
+        }
     }
 
     /// <summary>A customer's pause: a random share between <paramref name="from"/> and <paramref name="to"/> of the think time.</summary>

@@ -3,15 +3,19 @@ using System.Globalization;
 namespace HandoffBot.Load;
 
 /// <summary>Command-line options of the handoff load tool.</summary>
-internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmup, TimeSpan Think, int Agents, TimeSpan Timeout, string BotDll, string? KeepLog)
+internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmup, TimeSpan Think, int Agents, TimeSpan Timeout, string BotDll, string? KeepLog, TimeSpan TriggerWindow)
 {
     public const string Usage = """
-        Usage: Bot.Load [--conversations 500] [--rounds 3] [--think-ms 0] [--warmup 30] [--agents 50] [--timeout 30] [--bot-dll <path>] [--keep-log <file>]
+        Usage: Bot.Load [--conversations 500] [--rounds 3] [--think-ms 0] [--trigger-window-ms 0] [--warmup 30] [--agents 50] [--timeout 30] [--bot-dll <path>] [--keep-log <file>]
           --conversations  concurrent customer conversations per round
           --rounds         measured rounds (fresh conversation ids each round)
           --think-ms       0: burst, every customer sends its next turn as soon as the reply arrives, so all of them ask
                            for a person within the same moment; N: customers pause a random 0.5N-1.5N ms between turns and
                            start at a random moment within the first N ms (steady traffic from that many open conversations)
+          --trigger-window-ms  0: each customer asks for a person right after its own routine turns (with --think-ms 0
+                           the triggers queue behind the other customers' questions: a throughput test); N: every
+                           conversation has its routine turns first, then each customer asks for a person at a random
+                           moment within N ms (500 triggers within a second: --trigger-window-ms 1000)
           --warmup         seconds of discarded rounds first (0: none); tiered JIT needs about 30 s to settle
           --agents         agents configured in the bot (capacity per agent is raised so every handoff can be offered)
           --timeout        seconds to wait for each reply and each handoff.initiate before counting it missing
@@ -21,7 +25,7 @@ internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmu
 
     public static LoadOptions? Parse(string[] args)
     {
-        int conversations = 500, rounds = 3, warmup = 30, think = 0, agents = 50, timeout = 30;
+        int conversations = 500, rounds = 3, warmup = 30, think = 0, agents = 50, timeout = 30, window = 0;
         string? botDll = null, keepLog = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -32,6 +36,7 @@ internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmu
                 "--rounds" => Int(value, 1, 100, out rounds),
                 "--warmup" => Int(value, 0, 600, out warmup),
                 "--think-ms" => Int(value, 0, 60_000, out think),
+                "--trigger-window-ms" => Int(value, 0, 600_000, out window),
                 "--agents" => Int(value, 1, 1_000, out agents),
                 "--timeout" => Int(value, 1, 600, out timeout),
                 "--bot-dll" => (botDll = value) is not null,
@@ -46,7 +51,7 @@ internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmu
             i++;
         }
         botDll ??= Path.Combine("Bot", "bin", "Release", "net10.0", "HandoffBot.dll");
-        return new LoadOptions(conversations, rounds, TimeSpan.FromSeconds(warmup), TimeSpan.FromMilliseconds(think), agents, TimeSpan.FromSeconds(timeout), botDll, keepLog);
+        return new LoadOptions(conversations, rounds, TimeSpan.FromSeconds(warmup), TimeSpan.FromMilliseconds(think), agents, TimeSpan.FromSeconds(timeout), botDll, keepLog, TimeSpan.FromMilliseconds(window));
     }
 
     private static bool Int(string? text, int min, int max, out int value) =>

@@ -63,7 +63,7 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
 
     async Task<RoundResult> RoundAsync(string name, int conversations)
     {
-        var round = new HandoffRound(http, messages, customers.Url, options.Timeout, options.Think);
+        var round = new HandoffRound(http, messages, customers.Url, options.Timeout, options.Think, options.TriggerWindow);
         Volatile.Write(ref current, round);
         var result = await round.RunAsync($"handoff-{run}-{name}", conversations, stop.Token);
         var sorted = result.TriggerToHubMs.Order().ToArray();
@@ -89,7 +89,8 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
         }
     }
 
-    var pacing = options.Think > TimeSpan.Zero ? $"think time {options.Think.TotalMilliseconds:0} ms +-50%" : "burst: no think time";
+    var pacing = (options.Think > TimeSpan.Zero ? $"think time {options.Think.TotalMilliseconds:0} ms +-50%" : "no think time")
+        + (options.TriggerWindow > TimeSpan.Zero ? $", triggers within {options.TriggerWindow.TotalMilliseconds:0} ms once all are open" : ", each trigger right after its own questions");
     Console.WriteLine($"== load: {options.Conversations} concurrent conversations x {options.Rounds} rounds, {pacing} ({Environment.ProcessorCount} cores, load average {LoadAverage()})");
     var cpuBefore = bot.CpuTime();
     var ownCpuBefore = OwnCpuTime();
@@ -114,7 +115,7 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
     var conversationsRun = options.Conversations * options.Rounds;
     var all = samples.Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"trigger-to-hub: conversations {options.Conversations} rounds {options.Rounds} think {options.Think.TotalMilliseconds:0} ms handoffs {all.Length} " +
+        $"trigger-to-hub: conversations {options.Conversations} rounds {options.Rounds} think {options.Think.TotalMilliseconds:0} ms trigger window {options.TriggerWindow.TotalMilliseconds:0} ms handoffs {all.Length} " +
         $"p50 {Percentile(all, 50):0.0} ms p90 {Percentile(all, 90):0.0} ms p99 {Percentile(all, 99):0.0} ms max {(all.Length > 0 ? all[^1] : double.NaN):0.0} ms " +
         $"missing {missing} failed {failed}"));
     var answered = replies.Order().ToArray();

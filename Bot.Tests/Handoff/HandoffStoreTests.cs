@@ -11,13 +11,15 @@ public sealed class HandoffStoreTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
     private readonly SqliteDatabase _database;
-    private readonly SqliteHandoffStore _store;
+    private readonly IHandoffStore _store;
+    private readonly SqliteHandoffOutbox _outbox;
 
     public HandoffStoreTests()
     {
         var options = Options.Create(new StorageOptions { SqliteConnectionString = $"Data Source=store-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" });
-        _database = new SqliteDatabase(options, [new SqliteHandoffStore.Schema()], new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory }, TimeProvider.System);
-        _store = new SqliteHandoffStore(_database, new HandoffBot.Handoff.Events.HandoffEventSignal());
+        _database = new SqliteDatabase(options, [new SqliteHandoffStore.Schema(), new SqliteHandoffOutbox.Schema()], new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory }, TimeProvider.System);
+        _store = new SqliteHandoffStore(_database, new SqliteRecordWriters([new SqliteOutboxWriter(TimeProvider.System), new FailingWriter()]), new HandoffBot.Handoff.Events.HandoffEventSignal());
+        _outbox = new SqliteHandoffOutbox(_database, new OutboxSignal(), TimeProvider.System);
     }
 
     public void Dispose() => _database.Dispose();
@@ -156,5 +158,49 @@ public sealed class HandoffStoreTests : IDisposable
 
         Assert.True(again.Succeeded);
         Assert.Equal("h-new", (await _store.GetLatestForCustomerAsync("emulator/conversations/again", CancellationToken.None))!.Id);
+    }
+
+    [Fact]
+    public async Task AnOfferAndTheMessageTellingItsAgentAreStoredInOneCommitOrNotAtAll()
+    {
+        await OpenAsync("h-told", "emulator/conversations/told");
+        await OpenAsync("h-untold", "emulator/conversations/untold");
+        static IReadOnlyList<ITurnRecord> Tell(HandoffRecord offered) =>
+            [new OutboxMessage($"hub:{offered.Id}:offer:{offered.OfferedTo}", offered.Id, new Activity { Type = ActivityTypes.Message, Text = "yours" }, ToCustomer: false)];
+
+        var told = await _store.TryTransitionAsync("h-told", h => h.Offer("alex", Now, "test"), HandoffActor.System, Tell, CancellationToken.None);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.TryTransitionAsync("h-untold", h => h.Offer("alex", Now, "test"), HandoffActor.System,
+            offered => [.. Tell(offered), new FailingRecord()], CancellationToken.None));
+
+        Assert.Equal(HandoffStatus.Offered, told.Value!.Status);
+        var pending = await _outbox.UndeliveredAsync(CancellationToken.None);
+        Assert.Equal(["hub:h-told:offer:alex"], pending.Select(p => p.Key));
+        var untold = await _store.GetAsync("h-untold", CancellationToken.None);
+        Assert.Equal(HandoffStatus.Queued, untold!.Status); // the message could not be stored, so neither was the offer
+        Assert.Equal(["open"], (await _store.ReadAuditAsync("h-untold", CancellationToken.None)).Select(a => a.Action));
+    }
+
+    [Fact]
+    public async Task AChangeAndItsConsequencesAreOneCommit()
+    {
+        await OpenAsync("h-announce", "emulator/conversations/announce");
+        var hub = new ConversationReference { ChannelId = "emulator", Conversation = new ConversationAccount { Id = "hub" } };
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.UpdateAsync("h-announce", h => h with { HubThread = hub }, _ => [new FailingRecord()], CancellationToken.None));
+        Assert.Null((await _store.GetAsync("h-announce", CancellationToken.None))!.HubThread);
+
+        var announced = await _store.UpdateAsync("h-announce", h => h with { HubThread = hub },
+            h => [new OutboxMessage($"hub:{h.Id}:announce", h.Id, new Activity { Type = ActivityTypes.Event, Name = "handoff.initiate" }, ToCustomer: false)], CancellationToken.None);
+
+        Assert.Equal("hub", announced!.HubThread!.Conversation!.Id);
+        Assert.Equal(["hub:h-announce:announce"], (await _outbox.UndeliveredAsync(CancellationToken.None)).Select(p => p.Key));
+    }
+
+    /// <summary>A record whose write fails inside the transaction (as a full disk or a constraint would).</summary>
+    private sealed record FailingRecord : ITurnRecord;
+
+    private sealed class FailingWriter : SqliteTurnRecordWriter<FailingRecord>
+    {
+        protected override Action<SqliteSession> Prepare(FailingRecord record) => _ => throw new InvalidOperationException("the write failed");
     }
 }

@@ -17,6 +17,7 @@ public sealed partial class HubNotifier(
     IOptions<HandoffOptions> options,
     IConnectorClient connector,
     IHandoffOutbox outbox,
+    OutboxSignal outboxSignal,
     IHandoffStore store,
     ITranscriptStore transcripts,
     TimeProvider time,
@@ -97,23 +98,30 @@ public sealed partial class HubNotifier(
             ? await InitiateEventAsync(handoff, hub, transcript, cancellationToken)
             : Message(hub, $"Customer waiting: {HandoffCard.CustomerName(handoff)} ({handoff.Queue}). Reply \"accept {HandoffCard.ShortId(handoff.Id)}\" or use the card.")
                 with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now))] };
-        await outbox.EnqueueAsync(new OutboxMessage(AnnounceKey(handoff), handoff.Id, announcement, ToCustomer: false), cancellationToken);
-        // The card's activity id is known once the dispatcher delivered it (ReplaceCardAsync looks it up).
-        return await store.UpdateAsync(handoff.Id, h => h with { HubThread = hub }, cancellationToken) ?? handoff;
+        // The announcement and the hub thread in one commit: announced means told (a crash between them cannot leave a
+        // handoff marked announced that the hub never heard of). The card's activity id is known once the dispatcher
+        // delivered it (ReplaceCardAsync looks it up).
+        var message = new OutboxMessage(AnnounceKey(handoff), handoff.Id, announcement, ToCustomer: false);
+        var announced = await store.UpdateAsync(handoff.Id, h => h with { HubThread = hub }, _ => [message], cancellationToken);
+        outboxSignal.Notify();
+        return announced ?? handoff;
     }
 
-    /// <summary>Tells the chosen agent (by @mention) that the handoff is offered to them.</summary>
-    public Task OfferAsync(HandoffRecord handoff, AgentId agent, string agentName, string? hubUserId, TimeSpan timeout, int attempt, CancellationToken cancellationToken)
+    /// <summary>
+    /// The message that tells the chosen agent (by @mention) that <paramref name="handoff"/> (as offered) is theirs to
+    /// take: stored in the offer's own commit. Null when the handoff has no hub thread yet.
+    /// </summary>
+    public OutboxMessage? OfferMessage(HandoffRecord handoff, AgentId agent, string agentName, string? hubUserId, TimeSpan timeout)
     {
         if (handoff.HubThread is not { } thread)
         {
-            return Task.CompletedTask;
+            return null;
         }
         var (mention, mentionText) = MentionText.Mention(hubUserId ?? agent.Value, agentName);
         var text = $"{mentionText}, {HandoffCard.CustomerName(handoff)} is offered to you ({handoff.Queue}, {handoff.Reason}). " +
                    $"Reply \"accept {HandoffCard.ShortId(handoff.Id)}\" or \"decline {HandoffCard.ShortId(handoff.Id)}\" within {HandoffCard.Humanize(timeout)}.";
         var offer = Message(thread, text) with { Entities = [mention] };
-        return outbox.EnqueueAsync(new OutboxMessage($"hub:{handoff.Id}:offer:{agent.Value}:{attempt}", handoff.Id, offer, ToCustomer: false), cancellationToken);
+        return new OutboxMessage($"hub:{handoff.Id}:offer:{agent.Value}:{handoff.Declined.Count}", handoff.Id, offer, ToCustomer: false);
     }
 
     /// <summary><c>handoff.status</c> to event hubs; a plain message in the thread elsewhere.</summary>

@@ -156,20 +156,24 @@ public sealed partial class HandoffCoordinator(
     /// <summary>Offers every item the routing engine can assign now to its chosen agent.</summary>
     public async Task DispatchAsync(CancellationToken cancellationToken)
     {
-        var offers = new List<(Assignment Assignment, HandoffRecord Handoff)>();
+        var offered = 0;
         await _dispatchLock.WaitAsync(cancellationToken);
         try
         {
             var now = time.GetUtcNow();
             var assignments = routing.Assign(now);
-            // One group commit for every offer of this round instead of one commit after another under the lock.
-            var transitions = await Task.WhenAll(assignments.Select(a => store.TryTransitionAsync(a.HandoffId,
-                h => h.Offer(a.Agent.Value, now, $"{a.Policy}: {a.Reason}"), HandoffActor.System, cancellationToken)));
+            var chosen = await Task.WhenAll(assignments.Select(a => agents.GetAsync(a.Agent, cancellationToken)));
+            // One group commit for every offer of this round; each offer's transition and the message telling its agent
+            // are one commit (a crash cannot leave an offer nobody was told of).
+            var transitions = await Task.WhenAll(assignments.Select((a, i) => store.TryTransitionAsync(a.HandoffId,
+                h => h.Offer(a.Agent.Value, now, $"{a.Policy}: {a.Reason}"), HandoffActor.System,
+                stored => OfferMessages(stored, a.Agent, chosen[i]), cancellationToken)));
             for (var i = 0; i < assignments.Count; i++)
             {
                 if (transitions[i].Value is { } handoff)
                 {
-                    offers.Add((assignments[i], handoff));
+                    offered++;
+                    LogOffered(logger, handoff.Id, assignments[i].Agent.Value, assignments[i].Policy);
                 }
                 else
                 {
@@ -181,16 +185,17 @@ public sealed partial class HandoffCoordinator(
         {
             _dispatchLock.Release();
         }
-        // Telling the agents is messages only (through the outbox): no lock, so a slow hub never holds up the next dispatch.
-        await Task.WhenAll(offers.Select(async o =>
+        if (offered > 0)
         {
-            var (assignment, handoff) = o;
-            LogOffered(logger, handoff.Id, assignment.Agent.Value, assignment.Policy);
-            var record = await agents.GetAsync(assignment.Agent, cancellationToken);
-            await hub.OfferAsync(handoff, assignment.Agent, record?.Name ?? routing.GetAgent(assignment.Agent)?.Name ?? assignment.Agent.Value, record?.HubUserId,
-                OfferTimeout, handoff.Declined.Count, cancellationToken);
-        }));
+            outboxSignal.Notify();
+        }
     }
+
+    /// <summary>The hub message of an offer to <paramref name="agent"/> (none before the hub thread exists: the card then shows the offer).</summary>
+    private IReadOnlyList<ITurnRecord> OfferMessages(HandoffRecord offered, AgentId agent, AgentRecord? record) =>
+        hub.OfferMessage(offered, agent, record?.Name ?? routing.GetAgent(agent)?.Name ?? agent.Value, record?.HubUserId, OfferTimeout) is { } message
+            ? [message]
+            : [];
 
     /// <summary>Atomic accept: exactly one agent wins; the others are told who did.</summary>
     public async Task<Transition> AcceptAsync(string handoffId, AgentId agent, string agentName, CancellationToken cancellationToken)
@@ -334,11 +339,12 @@ public sealed partial class HandoffCoordinator(
             return transferred;
         }
         routing.Complete(handoffId, now);
-        var offered = await store.TryTransitionAsync(handoffId, h => h.Offer(target.Id.Value, now, $"transfer: chosen by {by.Value}"), HandoffActor.Agent(by.Value), cancellationToken);
+        var offered = await store.TryTransitionAsync(handoffId, h => h.Offer(target.Id.Value, now, $"transfer: chosen by {by.Value}"), HandoffActor.Agent(by.Value),
+            stored => OfferMessages(stored, target.Id, target), cancellationToken);
         if (offered.Value is { } offer)
         {
             routing.RestoreOffered(new WaitingItem(RequestOf(offer)), target.Id, now);
-            await hub.OfferAsync(offer, target.Id, target.Name, target.HubUserId, OfferTimeout, offer.Declined.Count, cancellationToken);
+            outboxSignal.Notify();
         }
         else
         {

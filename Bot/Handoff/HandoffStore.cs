@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using HandoffBot.Hosting.Access;
+using HandoffBot.Storage;
 using HandoffBot.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
@@ -49,10 +50,22 @@ public interface IHandoffStore
     /// Applies <paramref name="transition"/> to the current version and stores the result if nobody changed it
     /// meanwhile; on a conflict re-reads and applies it again, so the transition always sees the latest state.
     /// </summary>
-    Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken);
+    Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken) =>
+        TryTransitionAsync(id, transition, actor, null, cancellationToken);
+
+    /// <summary>
+    /// As above; <paramref name="consequences"/> makes, from the stored result, the records committed together with the
+    /// transition (its outbox message): both are stored or neither, so a crash cannot leave an offer no agent was told of.
+    /// Not called when the transition does not happen.
+    /// </summary>
+    Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, Func<HandoffRecord, IReadOnlyList<ITurnRecord>>? consequences, CancellationToken cancellationToken);
 
     /// <summary>Changes data that is not the status (hub thread, card id) under the same version check.</summary>
-    Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, CancellationToken cancellationToken);
+    Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, CancellationToken cancellationToken) =>
+        UpdateAsync(id, change, null, cancellationToken);
+
+    /// <summary>As above, with <paramref name="consequences"/> (made from the stored result) in the same commit.</summary>
+    Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, Func<HandoffRecord, IReadOnlyList<ITurnRecord>>? consequences, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<HandoffAuditEntry>> ReadAuditAsync(string handoffId, CancellationToken cancellationToken);
 }
@@ -61,7 +74,7 @@ public interface IHandoffStore
 /// A handoff opened in a customer's turn (<c>Bot -> Queued</c>, or straight to Unassigned), with its audit line: a
 /// record of that turn's commit. If the customer already has an active handoff the commit fails with a state conflict.
 /// </summary>
-public sealed record HandoffOpened(HandoffRecord Record, HandoffAuditEntry Audit) : HandoffBot.Storage.ITurnRecord
+public sealed record HandoffOpened(HandoffRecord Record, HandoffAuditEntry Audit) : ITurnRecord
 {
     /// <summary>The record (at version 1) and audit line of a successful opening transition.</summary>
     public static HandoffOpened From(Transition opened, HandoffActor actor)
@@ -76,7 +89,7 @@ public sealed record HandoffOpened(HandoffRecord Record, HandoffAuditEntry Audit
 /// write checks <see cref="ExpectedVersion"/>, so if an agent changed the handoff meanwhile the whole turn is not stored
 /// and runs again on the new state.
 /// </summary>
-public sealed record HandoffTransitionRecord(long ExpectedVersion, HandoffRecord Next, HandoffAuditEntry Audit) : HandoffBot.Storage.ITurnRecord;
+public sealed record HandoffTransitionRecord(long ExpectedVersion, HandoffRecord Next, HandoffAuditEntry Audit) : ITurnRecord;
 
 public static class HandoffStoreExtensions
 {
@@ -85,7 +98,7 @@ public static class HandoffStoreExtensions
         store.TryTransitionAsync(id, h => h.Accept(agentId, agentName, now), HandoffActor.Agent(agentId, agentName), cancellationToken);
 }
 
-internal sealed class SqliteHandoffStore(SqliteDatabase database, HandoffBot.Handoff.Events.HandoffEventSignal events) : IHandoffStore, IConversationAssignments
+internal sealed class SqliteHandoffStore(SqliteDatabase database, SqliteRecordWriters writers, HandoffBot.Handoff.Events.HandoffEventSignal events) : IHandoffStore, IConversationAssignments
 {
     internal sealed class Schema : ISqliteSchema
     {
@@ -210,7 +223,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, HandoffBot.Han
     /// Reads the current version, applies the transition and writes it with its audit line, all inside one writer
     /// transaction: concurrent transitions of one handoff run one after the other, each seeing the previous result.
     /// </summary>
-    public Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, CancellationToken cancellationToken) =>
+    public Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, Func<HandoffRecord, IReadOnlyList<ITurnRecord>>? consequences, CancellationToken cancellationToken) =>
         HandoffBot.Telemetry.HandoffTelemetry.TraceTransitionAsync(id, () => Notifying(database.WriteAsync(session =>
         {
             var current = ReadOne(session, id);
@@ -229,6 +242,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, HandoffBot.Han
                 return new Transition(null, new HandoffError(HandoffError.Conflict, "The handoff kept changing; try again."), "write", "conflict");
             }
             AppendAudit(session, new HandoffAuditEntry(id, next.UpdatedAt, actor, result.Action, current.Status, next.Status, result.Reason));
+            writers.Write(session, consequences?.Invoke(stored));
             return result with { Value = stored };
         }, cancellationToken)));
 
@@ -243,7 +257,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, HandoffBot.Han
         return result;
     }
 
-    public Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, CancellationToken cancellationToken) =>
+    public Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, Func<HandoffRecord, IReadOnlyList<ITurnRecord>>? consequences, CancellationToken cancellationToken) =>
         database.WriteAsync(session =>
         {
             var current = ReadOne(session, id);
@@ -257,7 +271,12 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, HandoffBot.Han
                 throw new InvalidOperationException("A status change must go through a transition.");
             }
             var stored = changed with { Version = current.Version + 1 };
-            return TryWrite(session, current.Version, stored) ? stored : null;
+            if (!TryWrite(session, current.Version, stored))
+            {
+                return null;
+            }
+            writers.Write(session, consequences?.Invoke(stored));
+            return stored;
         }, cancellationToken);
 
     /// <summary>True when <paramref name="agentId"/> accepted a handoff of the customer conversation <paramref name="conversationId"/> (now or before).</summary>

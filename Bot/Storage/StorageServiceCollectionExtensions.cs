@@ -21,6 +21,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IConversationStateStore, SqliteConversationStateStore>();
         services.TryAddSingleton<ITranscriptStore, SqliteTranscriptStore>();
         services.TryAddSingleton<IInboxStore, SqliteInboxStore>();
+        services.TryAddSingleton<SqliteRecordWriters>();
         services.TryAddSingleton<ITurnStore, SqliteTurnStore>();
         return services;
     }

@@ -96,7 +96,7 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract
     protected override Task<IInboxStore> CreateStoreAsync(TimeProvider time)
     {
         var database = Owns(SqliteTestDatabase.Create(time, new SqliteInboxStore.Schema(), new SqliteTranscriptStore.Schema(), new SqliteConversationStateStore.Schema())).Database;
-        _turns = new SqliteTurnStore(database, [], time);
+        _turns = new SqliteTurnStore(database, new SqliteRecordWriters([]), time);
         return Task.FromResult<IInboxStore>(new SqliteInboxStore(database, time));
     }
 

@@ -5,10 +5,8 @@ namespace HandoffBot.Storage.Sqlite;
 /// transaction. Records are mapped to SQL by their registered <see cref="ISqliteTurnRecordWriter"/> before the write,
 /// so an unknown record type fails the commit with nothing written. The state check runs first, so a conflict writes nothing.
 /// </summary>
-internal sealed class SqliteTurnStore(SqliteDatabase database, IEnumerable<ISqliteTurnRecordWriter> writers, TimeProvider time) : ITurnStore
+internal sealed class SqliteTurnStore(SqliteDatabase database, SqliteRecordWriters writers, TimeProvider time) : ITurnStore
 {
-    private readonly Dictionary<Type, ISqliteTurnRecordWriter> _writers = writers.ToDictionary(w => w.RecordType);
-
     public Task CommitAsync(TurnCommit commit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(commit);
@@ -16,14 +14,7 @@ internal sealed class SqliteTurnStore(SqliteDatabase database, IEnumerable<ISqli
         {
             return Task.CompletedTask;
         }
-        var records = new Action<SqliteSession>[commit.Records.Count];
-        for (var i = 0; i < records.Length; i++)
-        {
-            var record = commit.Records[i];
-            records[i] = _writers.TryGetValue(record.GetType(), out var writer)
-                ? writer.Prepare(record)
-                : throw new InvalidOperationException($"No SQLite writer is registered for the turn record {record.GetType().Name}.");
-        }
+        var records = writers.Prepare(commit.Records);
         var rows = SqliteTranscriptStore.Serialize(commit.Transcript);
         var now = time.GetUtcNow();
         return database.WriteAsync(session =>

@@ -61,4 +61,21 @@ public sealed class HandoffGermanTests
         Assert.Equal(HandoffStatus.Cancelled, handoff!.Status);
         Assert.Equal("de-DE", handoff.Locale);
     }
+
+    [Fact]
+    public async Task AGermanAgentDeskGetsItsOffersAndStatusesInGerman()
+    {
+        await using var bot = await HandoffHarness.StartAsync(configure: f => f.With("Handoff:Hub:Locale", "de"));
+        var copy = bot.Service<ICopy>();
+
+        await bot.PostAsync(bot.CustomerMessage("I was charged twice for order 5512, I want to speak to a person"));
+        var offer = await bot.HubReceivedAsync("wird Ihnen angeboten");
+        Assert.Matches(@"Antworten Sie ""accept \w+"" oder ""decline \w+"" innerhalb von \d+ (s|min)\.$", offer.Text);
+        Assert.DoesNotContain("is offered to you", offer.Text, StringComparison.Ordinal);
+        Assert.Single(offer.Entities!, e => e.Type == "mention");
+
+        await bot.PostAsync(bot.CustomerMessage("cancel"));
+        var cancelled = await bot.HubEventAsync("handoff.status", "failed");
+        Assert.EndsWith(copy.Get("de", "hub.status.cancelled", ("customer", "")), cancelled.Value!.Value.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
 }

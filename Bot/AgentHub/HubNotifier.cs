@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HandoffBot.Handoff;
 using HandoffBot.Protocol;
+using HandoffBot.Resources;
 using HandoffBot.Routing;
 using HandoffBot.Storage;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,7 @@ public sealed partial class HubNotifier(
     OutboxSignal outboxSignal,
     IHandoffStore store,
     ITranscriptStore transcripts,
+    ICopy copy,
     TimeProvider time,
     ILogger<HubNotifier> logger) : IAgentChannel
 {
@@ -96,7 +98,7 @@ public sealed partial class HubNotifier(
         var hub = HubReference;
         var announcement = AcceptsEvents
             ? await InitiateEventAsync(handoff, hub, transcript, cancellationToken)
-            : Message(hub, $"Customer waiting: {HandoffCard.CustomerName(handoff)} ({handoff.Queue}). Reply \"accept {HandoffCard.ShortId(handoff.Id)}\" or use the card.")
+            : Message(hub, copy.Get(Hub.Locale, "hub.announce.waiting", ("customer", HandoffCard.CustomerName(handoff)), ("queue", handoff.Queue), ("id", HandoffCard.ShortId(handoff.Id))))
                 with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now))] };
         // The announcement and the hub thread in one commit: announced means told (a crash between them cannot leave a
         // handoff marked announced that the hub never heard of). The card's activity id is known once the dispatcher
@@ -118,8 +120,8 @@ public sealed partial class HubNotifier(
             return null;
         }
         var (mention, mentionText) = MentionText.Mention(hubUserId ?? agent.Value, agentName);
-        var text = $"{mentionText}, {HandoffCard.CustomerName(handoff)} is offered to you ({handoff.Queue}, {handoff.Reason}). " +
-                   $"Reply \"accept {HandoffCard.ShortId(handoff.Id)}\" or \"decline {HandoffCard.ShortId(handoff.Id)}\" within {HandoffCard.Humanize(timeout)}.";
+        var text = copy.Get(Hub.Locale, "hub.offer", ("mention", mentionText), ("customer", HandoffCard.CustomerName(handoff)), ("queue", handoff.Queue),
+            ("reason", handoff.Reason), ("id", HandoffCard.ShortId(handoff.Id)), ("duration", HandoffCard.Humanize(timeout)));
         var offer = Message(thread, text) with { Entities = [mention] };
         return new OutboxMessage($"hub:{handoff.Id}:offer:{agent.Value}:{handoff.Declined.Count}", handoff.Id, offer, ToCustomer: false);
     }

@@ -140,14 +140,21 @@ public sealed partial class HandoffCoordinator(
     /// </summary>
     internal async Task OnOpenedAsync(IReadOnlyList<string> handoffIds, CancellationToken cancellationToken)
     {
-        var handoffs = await Task.WhenAll(handoffIds.Select(id => store.GetAsync(id, cancellationToken)));
-        // Cancelled meanwhile: nothing to route or announce.
+        // Without packets (routing needs none; the intake worker announced them already): cancelled meanwhile, nothing to do.
+        var handoffs = await Task.WhenAll(handoffIds.Select(id => store.GetWithoutPacketAsync(id, cancellationToken)));
         var queued = handoffs.OfType<HandoffRecord>().Where(h => h.Status == HandoffStatus.Queued).ToList();
         foreach (var handoff in queued)
         {
             routing.AddWaiting(new WaitingItem(RequestOf(handoff)));
         }
-        await Task.WhenAll(queued.Select(h => hub.AnnounceAsync(h, cancellationToken)));
+        // An announcement that failed right after the commit is made now, with the packet, before any offer.
+        await Task.WhenAll(queued.Where(h => hub.IsConfigured && h.HubThread is null).Select(async h =>
+        {
+            if (await store.GetAsync(h.Id, cancellationToken) is { } full)
+            {
+                await hub.AnnounceAsync(full, cancellationToken);
+            }
+        }));
         await DispatchAsync(cancellationToken);
     }
 

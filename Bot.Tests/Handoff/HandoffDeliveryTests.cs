@@ -125,7 +125,7 @@ public sealed class HandoffDeliveryTests
         await first.CustomerReceivedAsync("How satisfied were you");
         var handled = (await first.Service<IHandoffStore>().GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!;
         var now = first.Factory.Time.GetUtcNow();
-        var probe = new HandoffBot.Routing.HandoffRequest("probe", handled.Queue, handled.Skill, handled.Priority, now, "emulator/conversations/probe", "emulator",
+        var probe = new HandoffBot.Routing.HandoffRequest("probe", handled.Queue, handled.Skill, (int)handled.Priority, now, "emulator/conversations/probe", "emulator",
             new HashSet<HandoffBot.Routing.AgentId>());
         var before = first.Service<HandoffBot.Routing.IRoutingEngine>().Preview(probe, now);
 

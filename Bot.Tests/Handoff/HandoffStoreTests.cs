@@ -31,7 +31,7 @@ public sealed class HandoffStoreTests : IDisposable
         Customer = new ConversationReference { ChannelId = "emulator", Conversation = new ConversationAccount { Id = customer } },
         Queue = "billing",
         Skill = "billing",
-        Priority = 1,
+        Priority = HandoffBot.Escalation.EscalationPriority.Normal,
         Reason = "The customer asked for a person.",
     };
 
@@ -39,6 +39,18 @@ public sealed class HandoffStoreTests : IDisposable
     {
         var created = await _store.CreateAsync(HandoffRecord.Open(Draft(id, customer), Now), HandoffActor.Customer("u1"), CancellationToken.None);
         return created.Value!;
+    }
+
+    [Fact]
+    public void AHandoffStoredBeforePrioritiesWereNamesReadsWithTheSamePriority()
+    {
+        var written = System.Text.Json.JsonSerializer.Serialize(HandoffRecord.Open(Draft("h-old") with { Priority = HandoffBot.Escalation.EscalationPriority.High }, Now).Value!,
+            HandoffJsonContext.Default.HandoffRecord);
+        Assert.Contains("\"priority\":\"High\"", written, StringComparison.Ordinal);
+
+        var old = written.Replace("\"priority\":\"High\"", "\"priority\":2", StringComparison.Ordinal);
+        var read = System.Text.Json.JsonSerializer.Deserialize(old, HandoffJsonContext.Default.HandoffRecord)!;
+        Assert.Equal(HandoffBot.Escalation.EscalationPriority.High, read.Priority);
     }
 
     [Fact]

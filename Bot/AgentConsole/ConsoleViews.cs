@@ -168,7 +168,7 @@ public sealed class ConsoleViews(
         handoff.Id,
         HandoffCard.CustomerName(handoff),
         handoff.Queue,
-        ((EscalationPriority)handoff.Priority).ToString(),
+        handoff.Priority.ToString(),
         handoff.Reason,
         handoff.Status.ToString(),
         handoff.EnqueuedAt,

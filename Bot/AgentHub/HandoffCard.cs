@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using HandoffBot.Escalation;
 using HandoffBot.Handoff;
 using HandoffBot.Protocol;
 
@@ -64,7 +65,7 @@ public static class HandoffCard
             Fact("Channel", packet?.Channel ?? handoff.Customer.ChannelId ?? "?"),
             Fact("Reason", packet?.Reason ?? handoff.Reason),
             Fact("Category", packet?.Category ?? "none"),
-            Fact("Priority", packet?.Priority ?? handoff.Priority.ToString(CultureInfo.InvariantCulture)),
+            Fact("Priority", (packet?.Priority ?? handoff.Priority).ToString()),
             Fact("Skill", handoff.Skill),
             Fact("Sentiment", Sentiment(packet)),
         };
@@ -157,7 +158,7 @@ public static class HandoffCard
             : CustomerName(handoff);
 
     private static string Priority(HandoffRecord handoff) =>
-        handoff.Packet?.Priority is "Urgent" or "High" ? $"[{handoff.Packet.Priority}] " : string.Empty;
+        handoff.Priority is EscalationPriority.Urgent or EscalationPriority.High ? $"[{handoff.Priority}] " : string.Empty;
 
     private static string Sentiment(HandoffPacket? packet)
     {

@@ -74,7 +74,7 @@ public sealed partial class HandoffCoordinator(
             Customer = CustomerReference(activity),
             Queue = decision.Queue,
             Skill = decision.Skill,
-            Priority = (int)decision.Priority,
+            Priority = decision.Priority,
             Reason = packet.Reason,
             Packet = packet,
             Locale = activity.Locale,
@@ -326,7 +326,7 @@ public sealed partial class HandoffCoordinator(
             return transferred;
         }
         routing.Complete(handoffId, now);
-        routing.AddWaiting(new WaitingItem(new HandoffRequest(handoffId, queue, skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,
+        routing.AddWaiting(new WaitingItem(new HandoffRequest(handoffId, queue, skill, (int)handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,
             handoff.Customer.ChannelId!, handoff.Declined.Select(d => new AgentId(d)).ToHashSet())));
         await ToCustomerAsync(handoff, $"transfer:{handoff.Version}", copy.Get(handoff.Locale, "handoff.transfer", ("queue", queue), ("wait", wording.DescribeWait(handoff.Locale, routing.Estimate(handoffId, now)))), cancellationToken);
         await DispatchAsync(cancellationToken);
@@ -484,7 +484,7 @@ public sealed partial class HandoffCoordinator(
         && tenant.ValueKind == JsonValueKind.Object && tenant.TryGetProperty("id", out var id) ? id.GetString() : null;
 
     [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Handoff {HandoffId} queued in {Queue} with priority {Priority}")]
-    private static partial void LogOpened(ILogger logger, string handoffId, string queue, int priority);
+    private static partial void LogOpened(ILogger logger, string handoffId, string queue, HandoffBot.Escalation.EscalationPriority priority);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Handoff {HandoffId} unassigned: {Why}")]
     private static partial void LogUnassigned(ILogger logger, string handoffId, string why);

@@ -76,7 +76,8 @@ public sealed record HandoffRecord
 
     public required string Skill { get; init; }
 
-    public int Priority { get; init; }
+    /// <summary>Stored by name; rows written before 2026-12-02 hold its number, which reads as the same value.</summary>
+    public HandoffBot.Escalation.EscalationPriority Priority { get; init; }
 
     public required string Reason { get; init; }
 

@@ -12,7 +12,7 @@ public sealed record HandoffPacket(
     string HandoffId,
     string Reason,
     string Category,
-    string Priority,
+    HandoffBot.Escalation.EscalationPriority Priority,
     string Queue,
     string RequiredSkill,
     IReadOnlyList<PacketTrigger> Triggers,

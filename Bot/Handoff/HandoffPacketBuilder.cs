@@ -82,7 +82,7 @@ public sealed class HandoffPacketBuilder(
             sources.HandoffId,
             SensitiveDataMasker.Mask(decision.Reason),
             decision.Category,
-            decision.Priority.ToString(),
+            decision.Priority,
             decision.Queue,
             decision.Skill,
             [.. decision.Signals.Select(s => new PacketTrigger(s.Trigger, Math.Round(s.Score, 3), s.Fired, SensitiveDataMasker.Mask(s.Reason),

@@ -15,7 +15,7 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
 
     /// <summary>What the routing engine needs of a handoff.</summary>
     public static HandoffRequest RequestOf(HandoffRecord handoff) =>
-        new(handoff.Id, handoff.Queue, handoff.Skill, handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey, handoff.Customer.ChannelId!,
+        new(handoff.Id, handoff.Queue, handoff.Skill, (int)handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey, handoff.Customer.ChannelId!,
             handoff.Declined.Select(d => new AgentId(d)).ToHashSet());
 
     /// <summary>After a restart the routing engine is empty: puts waiting, offered and accepted handoffs back.</summary>

@@ -24,7 +24,7 @@ public sealed record HandoffRequest(
     string HandoffId,
     string Queue,
     string Skill,
-    int Priority,
+    int Priority, // the handoff's priority as its rank (Low 0 ... Urgent 3); the queue's configured offset is added to it
     DateTimeOffset EnqueuedAt,
     string CustomerKey,
     string CustomerChannelId,

@@ -100,16 +100,16 @@ public sealed class HandoffDeliveryTests
         await first.AdvanceAsync(TimeSpan.FromSeconds(30));
 
         await using var bot = await first.RestartAsync();
-        var coordinator = bot.Service<HandoffCoordinator>();
+        var sweep = bot.Service<HandoffSweep>();
         var store = bot.Service<IHandoffStore>();
         var id = (await store.GetLatestForCustomerAsync(CustomerKey, CancellationToken.None))!.Id;
 
         await bot.AdvanceAsync(TimeSpan.FromSeconds(14)); // 44 s after the offer (Routing:OfferTimeout is 45 s)
-        await coordinator.SweepAsync(CancellationToken.None);
+        await sweep.SweepAsync(CancellationToken.None);
         Assert.DoesNotContain(await store.ReadAuditAsync(id, CancellationToken.None), a => a.Action is "expire" or "withdraw");
 
         await bot.AdvanceAsync(TimeSpan.FromSeconds(2));
-        await coordinator.SweepAsync(CancellationToken.None);
+        await sweep.SweepAsync(CancellationToken.None);
         var audit = await store.ReadAuditAsync(id, CancellationToken.None);
         Assert.Equal(["open", "offer", "expire"], audit.Take(3).Select(a => a.Action));
     }

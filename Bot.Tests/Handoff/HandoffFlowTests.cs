@@ -126,7 +126,7 @@ public sealed class HandoffFlowTests
         await bot.AdvanceAsync(TimeSpan.FromSeconds(46)); // Routing:OfferTimeout is 45 s in the harness
         // The background sweep's timer may not exist yet on a busy machine (then its first tick comes after this
         // advance), so the test runs the sweep itself; if the background one runs too, one of them expires the offer.
-        await bot.Service<HandoffCoordinator>().SweepAsync(CancellationToken.None);
+        await bot.Service<HandoffSweep>().SweepAsync(CancellationToken.None);
         var second = await bot.OfferedToAsync(2);
         Assert.NotEqual(first, second);
 

@@ -98,7 +98,7 @@ public sealed class HandoffHarness : IAsyncDisposable
             factory.Time.SetUtcNow(at);
         }
         var harness = new HandoffHarness(customer, hub, factory) { _hubChannel = hubChannel, _configure = configure };
-        await harness.Service<HandoffCoordinator>().SweepAsync(CancellationToken.None); // roster loaded before the first turn
+        await harness.Service<HandoffSweep>().SweepAsync(CancellationToken.None); // roster loaded before the first turn
         return harness;
     }
 

@@ -21,6 +21,7 @@ public sealed record ActingAgent(AgentId Id, string Name)
 /// </summary>
 public sealed class AgentCommands(
     HandoffCoordinator coordinator,
+    HandoffTransfers transfers,
     IHandoffStore store,
     IAgentDirectory agents,
     ITurnStore turns,
@@ -68,9 +69,9 @@ public sealed class AgentCommands(
             {
                 return Refused("transfer", HandoffError.NotFound, $"There is no agent '{target.Value}'.");
             }
-            return await coordinator.TransferToAgentAsync(handoffId, next, agent.Id, cancellationToken);
+            return await transfers.TransferToAgentAsync(handoffId, next, agent.Id, cancellationToken);
         }
-        return await coordinator.TransferAsync(handoffId, queue ?? handoff.Queue, agent.Id, cancellationToken);
+        return await transfers.TransferAsync(handoffId, queue ?? handoff.Queue, agent.Id, cancellationToken);
     }
 
     /// <summary>

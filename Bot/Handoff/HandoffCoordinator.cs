@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using HandoffBot.AgentHub;
 using HandoffBot.Assistant;
@@ -10,16 +9,13 @@ using HandoffBot.Routing;
 using HandoffBot.Storage;
 using Microsoft.Extensions.Options;
 
-// About 490 lines: one method per handoff transition (start, dispatch, accept, decline, end and cancel in and out of a turn, transfer,
-// presence, sweep), each with its routing and customer side. Restoring routing (RoutingProjection), the customer's
-// wording (HandoffWording) and identities (AgentIdentity) are split out; splitting the transitions further is the
-// next step of docs/handoff-core.md.
 namespace HandoffBot.Handoff;
 
 /// <summary>
 /// Runs handoffs: opens them from an escalation decision (or offers alternatives when no qualified agent is
-/// available), feeds the routing engine, offers to the chosen agent, handles accept / decline / timeout / presence /
-/// transfer / end, and tells the customer the truth at every step. The store is the source of truth; the routing
+/// available), feeds the routing engine, offers to the chosen agent, handles accept / decline / presence / end /
+/// cancel, and tells the customer the truth at every step. Transfers are <see cref="HandoffTransfers"/>, the periodic
+/// look (timeouts, waits, positions) is <see cref="HandoffSweep"/>. The store is the source of truth; the routing
 /// engine is told about every change.
 /// </summary>
 public sealed partial class HandoffCoordinator(
@@ -37,6 +33,7 @@ public sealed partial class HandoffCoordinator(
     IAgentDirectory agents,
     ICopy copy,
     HandoffWording wording,
+    WaitPositions positions,
     IEscalationSuppression suppression,
     IOptions<HandoffOptions> options,
     IOptions<RoutingOptions> times,
@@ -44,7 +41,6 @@ public sealed partial class HandoffCoordinator(
     ILogger<HandoffCoordinator> logger) : IDisposable
 {
     private readonly SemaphoreSlim _dispatchLock = new(1, 1);
-    private readonly ConcurrentDictionary<string, (int Position, DateTimeOffset At)> _positionsTold = new(StringComparer.Ordinal);
 
     public TimeSpan OfferTimeout => times.Value.OfferTimeout;
 
@@ -124,7 +120,7 @@ public sealed partial class HandoffCoordinator(
         await SendInTurnAsync(turn, ChannelFormatting.WithChoices(waiting, [copy.Get(activity.Locale, "handoff.choice.cancel")]), cancellationToken);
         if (estimate is not null)
         {
-            _positionsTold[id] = (estimate.Position, now);
+            positions.Told(id, estimate.Position, now);
         }
         writes.AfterCommit(_ =>
         {
@@ -199,7 +195,7 @@ public sealed partial class HandoffCoordinator(
     }
 
     /// <summary>The hub message of an offer to <paramref name="agent"/> (none before the hub thread exists: the card then shows the offer).</summary>
-    private IReadOnlyList<ITurnRecord> OfferMessages(HandoffRecord offered, AgentId agent, AgentRecord? record) =>
+    internal IReadOnlyList<ITurnRecord> OfferMessages(HandoffRecord offered, AgentId agent, AgentRecord? record) =>
         hub.OfferMessage(offered, agent, record?.Name ?? routing.GetAgent(agent)?.Name ?? agent.Value, record?.HubUserId, OfferTimeout) is { } message
             ? [message]
             : [];
@@ -214,7 +210,7 @@ public sealed partial class HandoffCoordinator(
             return claimed;
         }
         routing.Accept(handoffId, agent, now);
-        _positionsTold.TryRemove(handoffId, out _);
+        positions.Forget(handoffId);
         LogAccepted(logger, handoffId, agent.Value);
         await ToCustomerAsync(handoff, $"accepted:{handoff.Version}", copy.Get(handoff.Locale, "handoff.agentJoined", ("agent", agentName)), cancellationToken);
         await hub.StatusAsync(handoff, "accepted", HubSay("hub.status.accepted", ("agent", agentName)), cancellationToken);
@@ -309,57 +305,10 @@ public sealed partial class HandoffCoordinator(
     private async Task OnCancelledAsync(HandoffRecord handoff, DateTimeOffset now, CancellationToken cancellationToken)
     {
         routing.RemoveWaiting(handoff.Id);
-        _positionsTold.TryRemove(handoff.Id, out _);
+        positions.Forget(handoff.Id);
         await hub.StatusAsync(handoff, "failed", HubSay("hub.status.cancelled", ("customer", HandoffCard.CustomerName(handoff))), cancellationToken);
         await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, "Cancelled by the customer"), cancellationToken);
         await DispatchAsync(cancellationToken);
-    }
-
-    /// <summary>The agent hands the customer to another queue.</summary>
-    public async Task<Transition> TransferAsync(string handoffId, string queue, AgentId agent, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var skill = times.Value.Queues.TryGetValue(queue, out var configured) && configured.Skill.Length > 0 ? configured.Skill : queue;
-        var transferred = await store.TryTransitionAsync(handoffId, h => h.Transfer(queue, skill, now, $"transferred to {queue}"), HandoffActor.Agent(agent.Value), cancellationToken);
-        if (transferred.Value is not { } handoff)
-        {
-            return transferred;
-        }
-        routing.Complete(handoffId, now);
-        routing.AddWaiting(new WaitingItem(new HandoffRequest(handoffId, queue, skill, (int)handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey,
-            handoff.Customer.ChannelId!, handoff.Declined.Select(d => new AgentId(d)).ToHashSet())));
-        await ToCustomerAsync(handoff, $"transfer:{handoff.Version}", copy.Get(handoff.Locale, "handoff.transfer", ("queue", queue), ("wait", wording.DescribeWait(handoff.Locale, routing.Estimate(handoffId, now)))), cancellationToken);
-        await DispatchAsync(cancellationToken);
-        return transferred;
-    }
-
-    /// <summary>
-    /// The agent hands the customer to a named colleague: the handoff is transferred and offered to them straight away
-    /// (the offer times out like any other and then goes to whoever routing chooses).
-    /// </summary>
-    public async Task<Transition> TransferToAgentAsync(string handoffId, AgentRecord target, AgentId by, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var transferred = await store.TryTransitionAsync(handoffId, h => h.Transfer(h.Queue, h.Skill, now, $"transferred to {target.Id.Value}"), HandoffActor.Agent(by.Value), cancellationToken);
-        if (transferred.Value is not { } handoff)
-        {
-            return transferred;
-        }
-        routing.Complete(handoffId, now);
-        var offered = await store.TryTransitionAsync(handoffId, h => h.Offer(target.Id.Value, now, $"transfer: chosen by {by.Value}"), HandoffActor.Agent(by.Value),
-            stored => OfferMessages(stored, target.Id, target), cancellationToken);
-        if (offered.Value is { } offer)
-        {
-            routing.RestoreOffered(new WaitingItem(RequestOf(offer)), target.Id, now);
-            outboxSignal.Notify();
-        }
-        else
-        {
-            routing.AddWaiting(new WaitingItem(RequestOf(handoff)));
-        }
-        await ToCustomerAsync(handoff, $"transfer:{handoff.Version}", copy.Get(handoff.Locale, "handoff.transferToAgent", ("agent", target.Name)), cancellationToken);
-        await DispatchAsync(cancellationToken);
-        return offered.Succeeded ? offered : transferred;
     }
 
     /// <summary>An agent becomes available or goes away; what was offered to someone going away is re-queued.</summary>
@@ -385,40 +334,6 @@ public sealed partial class HandoffCoordinator(
         return requeued;
     }
 
-    /// <summary>
-    /// The periodic look at every active handoff: expired offers go to the next agent, unannounced handoffs are
-    /// announced again, waits past the maximum with nobody qualified become alternatives, position changes are told
-    /// (rate-limited), and due deliveries are retried.
-    /// </summary>
-    public async Task SweepAsync(CancellationToken cancellationToken)
-    {
-        await projection.EnsureLoadedAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        var estimates = routing.EstimateWaiting(now);
-        foreach (var handoff in await store.ListForSweepAsync(now - OfferTimeout, cancellationToken))
-        {
-            if (handoff.Status == HandoffStatus.Offered && handoff.OfferedAt + OfferTimeout <= now)
-            {
-                var expired = await store.TryTransitionAsync(handoff.Id, h => h.ExpireOffer(now), HandoffActor.System, cancellationToken);
-                if (expired.Succeeded)
-                {
-                    routing.ExpireOffer(handoff.Id, now);
-                    LogOfferExpired(logger, handoff.Id, handoff.OfferedTo);
-                }
-                continue;
-            }
-            if (hub.IsConfigured && handoff.HubThread is null && handoff.IsActive && await store.GetAsync(handoff.Id, cancellationToken) is { } unannounced)
-            {
-                await hub.AnnounceAsync(unannounced, cancellationToken); // the announcement carries the packet
-            }
-            if (handoff.Status == HandoffStatus.Queued)
-            {
-                await SweepWaitingAsync(handoff, estimates.GetValueOrDefault(handoff.Id), now, cancellationToken);
-            }
-        }
-        await DispatchAsync(cancellationToken);
-    }
-
     public void Dispose() => _dispatchLock.Dispose();
 
     internal static ConversationReference CustomerReference(Activity activity)
@@ -433,34 +348,7 @@ public sealed partial class HandoffCoordinator(
         };
     }
 
-    private async Task SweepWaitingAsync(HandoffRecord handoff, WaitEstimate? estimate, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (now - handoff.EnqueuedAt >= times.Value.MaxWait && !routing.HasQualifiedAgent(handoff.Skill, handoff.Customer.ChannelId!, now, TimeSpan.Zero))
-        {
-            var givenUp = await store.TryTransitionAsync(handoff.Id, h => h.GiveUp(now, "no qualified agent within the maximum wait"), HandoffActor.System, cancellationToken);
-            if (givenUp.Value is { } unassigned)
-            {
-                routing.RemoveWaiting(handoff.Id);
-                var menu = new Activity { Type = ActivityTypes.Message, Text = copy.Get(unassigned.Locale, "handoff.unassigned") }
-                    .ApplyConversationReference(unassigned.Customer) with { ReplyToId = null };
-                await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoff.Id}:unassigned", handoff.Id, ChannelFormatting.WithChoices(menu, wording.AlternativesIn(unassigned.Locale)), ToCustomer: true), cancellationToken);
-                await hub.StatusAsync(unassigned, "failed", HubSay("hub.status.unassigned"), cancellationToken);
-            }
-            return;
-        }
-        if (estimate is null)
-        {
-            return;
-        }
-        var told = _positionsTold.TryGetValue(handoff.Id, out var last) ? last : (Position: int.MaxValue, At: DateTimeOffset.MinValue);
-        if (estimate.Position < told.Position && now - told.At >= options.Value.PositionUpdateInterval)
-        {
-            _positionsTold[handoff.Id] = (estimate.Position, now);
-            await ToCustomerAsync(handoff, $"position:{estimate.Position}", copy.Get(handoff.Locale, "handoff.wait.update", ("wait", wording.DescribeWait(handoff.Locale, estimate))), cancellationToken);
-        }
-    }
-
-    private Task<bool> ToCustomerAsync(HandoffRecord handoff, string purpose, string text, CancellationToken cancellationToken)
+    internal Task<bool> ToCustomerAsync(HandoffRecord handoff, string purpose, string text, CancellationToken cancellationToken)
     {
         var message = new Activity { Type = ActivityTypes.Message, Text = text, TextFormat = "plain" }
             .ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
@@ -494,7 +382,4 @@ public sealed partial class HandoffCoordinator(
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Handoff {HandoffId} accepted by {Agent}")]
     private static partial void LogAccepted(ILogger logger, string handoffId, string agent);
-
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Offer of handoff {HandoffId} to {Agent} expired")]
-    private static partial void LogOfferExpired(ILogger logger, string handoffId, string? agent);
 }

@@ -54,6 +54,9 @@ public static class HandoffServiceCollectionExtensions
         services.TryAddSingleton<AgentIdentity>();
         services.TryAddSingleton<HandoffWording>();
         services.TryAddSingleton<HandoffCoordinator>();
+        services.TryAddSingleton<HandoffSweep>();
+        services.TryAddSingleton<HandoffTransfers>();
+        services.TryAddSingleton<WaitPositions>();
         services.TryAddSingleton<AgentHubHandler>();
         services.AddHostedService<HandoffSweepService>();
         return services;
@@ -62,7 +65,7 @@ public static class HandoffServiceCollectionExtensions
 
 /// <summary>Runs the coordinator's sweep (offer timeouts, waits, position updates, outbox retries) on a timer.</summary>
 internal sealed partial class HandoffSweepService(
-    HandoffCoordinator coordinator,
+    HandoffSweep sweep,
     Microsoft.Extensions.Options.IOptions<HandoffOptions> options,
     TimeProvider time,
     ILogger<HandoffSweepService> logger) : BackgroundService
@@ -76,7 +79,7 @@ internal sealed partial class HandoffSweepService(
             {
                 try
                 {
-                    await coordinator.SweepAsync(stoppingToken);
+                    await sweep.SweepAsync(stoppingToken);
                 }
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
                 {

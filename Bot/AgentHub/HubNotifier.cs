@@ -127,8 +127,9 @@ public sealed partial class HubNotifier(
     }
 
     /// <summary><c>handoff.status</c> to event hubs; a plain message in the thread elsewhere.</summary>
-    public Task StatusAsync(HandoffRecord handoff, string state, string message, CancellationToken cancellationToken)
+    public Task StatusAsync(HandoffRecord handoff, HubState status, string message, CancellationToken cancellationToken)
     {
+        var state = status.WireName();
         if (handoff.HubThread is not { } thread)
         {
             return Task.CompletedTask;
@@ -314,4 +315,23 @@ public sealed partial class HubNotifier(
 
     [LoggerMessage(EventId = 4302, Level = LogLevel.Debug, Message = "Could not pass typing on for handoff {HandoffId}")]
     private static partial void LogTypingFailed(ILogger logger, Exception exception, string handoffId);
+}
+
+/// <summary>The <c>state</c> of a <c>handoff.status</c> event, as the Bot Framework handoff protocol names them.</summary>
+public enum HubState
+{
+    Accepted,
+    Completed,
+    Failed,
+}
+
+public static class HubStates
+{
+    public static string WireName(this HubState state) => state switch
+    {
+        HubState.Accepted => "accepted",
+        HubState.Completed => "completed",
+        HubState.Failed => "failed",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "unknown handoff state"),
+    };
 }

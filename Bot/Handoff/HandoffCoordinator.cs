@@ -213,7 +213,7 @@ public sealed partial class HandoffCoordinator(
         positions.Forget(handoffId);
         LogAccepted(logger, handoffId, agent.Value);
         await ToCustomerAsync(handoff, $"accepted:{handoff.Version}", copy.Get(handoff.Locale, "handoff.agentJoined", ("agent", agentName)), cancellationToken);
-        await hub.StatusAsync(handoff, "accepted", HubSay("hub.status.accepted", ("agent", agentName)), cancellationToken);
+        await hub.StatusAsync(handoff, HubState.Accepted, HubSay("hub.status.accepted", ("agent", agentName)), cancellationToken);
         return claimed;
     }
 
@@ -233,7 +233,7 @@ public sealed partial class HandoffCoordinator(
     public async Task<Transition> EndAsync(string handoffId, HandoffActor by, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var ended = await store.TryTransitionAsync(handoffId, h => h.End(now, $"ended by {by.Kind} {by.Name ?? by.Id}"), by, cancellationToken);
+        var ended = await store.TryTransitionAsync(handoffId, h => h.End(now, $"ended by {by.Kind.Name()} {by.Name ?? by.Id}"), by, cancellationToken);
         if (ended.Value is { } handoff)
         {
             await outbox.EnqueueAsync(EndedNotice(handoff, by), cancellationToken);
@@ -250,13 +250,13 @@ public sealed partial class HandoffCoordinator(
     public Transition EndInTurn(ITurnContext turn, HandoffRecord current, HandoffActor by)
     {
         var now = time.GetUtcNow();
-        return InTurn(turn, current, by, current.End(now, $"ended by {by.Kind} {by.Name ?? by.Id}"), next => EndedNotice(next, by),
+        return InTurn(turn, current, by, current.End(now, $"ended by {by.Kind.Name()} {by.Name ?? by.Id}"), next => EndedNotice(next, by),
             (next, ct) => OnEndedAsync(next, by, now, ct));
     }
 
     private OutboxMessage EndedNotice(HandoffRecord handoff, HandoffActor by)
     {
-        var text = by.Kind == "customer"
+        var text = by.Kind == HandoffActorKind.Customer
             ? copy.Get(handoff.Locale, "handoff.endedByCustomer")
             : copy.Get(handoff.Locale, "handoff.endedByAgent", ("agent", handoff.AgentName));
         var prompt = new Activity { Type = ActivityTypes.Message, Text = text }
@@ -267,7 +267,7 @@ public sealed partial class HandoffCoordinator(
     private async Task OnEndedAsync(HandoffRecord handoff, HandoffActor by, DateTimeOffset now, CancellationToken cancellationToken)
     {
         routing.Complete(handoff.Id, now);
-        await hub.StatusAsync(handoff, "completed", HubSay("hub.status.completed", ("customer", HandoffCard.CustomerName(handoff)), ("by", by.Kind)), cancellationToken);
+        await hub.StatusAsync(handoff, HubState.Completed, HubSay("hub.status.completed", ("customer", HandoffCard.CustomerName(handoff)), ("by", by.Kind.Name())), cancellationToken);
         await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, $"Completed by {handoff.AgentName}"), cancellationToken);
         await DispatchAsync(cancellationToken);
     }
@@ -306,7 +306,7 @@ public sealed partial class HandoffCoordinator(
     {
         routing.RemoveWaiting(handoff.Id);
         positions.Forget(handoff.Id);
-        await hub.StatusAsync(handoff, "failed", HubSay("hub.status.cancelled", ("customer", HandoffCard.CustomerName(handoff))), cancellationToken);
+        await hub.StatusAsync(handoff, HubState.Failed, HubSay("hub.status.cancelled", ("customer", HandoffCard.CustomerName(handoff))), cancellationToken);
         await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, "Cancelled by the customer"), cancellationToken);
         await DispatchAsync(cancellationToken);
     }

@@ -18,13 +18,39 @@ public enum HandoffStatus
 }
 
 /// <summary>Who caused a transition, for the audit log.</summary>
-public sealed record HandoffActor(string Kind, string Id, string? Name = null)
+public sealed record HandoffActor(HandoffActorKind Kind, string Id, string? Name = null)
 {
-    public static HandoffActor System { get; } = new("system", "handoffbot");
+    public static HandoffActor System { get; } = new(HandoffActorKind.System, "handoffbot");
 
-    public static HandoffActor Customer(string id, string? name = null) => new("customer", id, name);
+    public static HandoffActor Customer(string id, string? name = null) => new(HandoffActorKind.Customer, id, name);
 
-    public static HandoffActor Agent(string id, string? name = null) => new("agent", id, name);
+    public static HandoffActor Agent(string id, string? name = null) => new(HandoffActorKind.Agent, id, name);
+}
+
+/// <summary>Who did something to a handoff. Stored (and shown) by its lower-case name: <c>system</c>, <c>customer</c>, <c>agent</c>.</summary>
+public enum HandoffActorKind
+{
+    System,
+    Customer,
+    Agent,
+}
+
+public static class HandoffActorKinds
+{
+    /// <summary>The stored, lower-case name.</summary>
+    public static string Name(this HandoffActorKind kind) => kind switch
+    {
+        HandoffActorKind.System => "system",
+        HandoffActorKind.Customer => "customer",
+        HandoffActorKind.Agent => "agent",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown actor kind"),
+    };
+
+    /// <summary>Reads a stored name; an unknown one is a corrupt row and fails loudly.</summary>
+    public static HandoffActorKind Parse(string name) =>
+        Enum.TryParse<HandoffActorKind>(name, ignoreCase: true, out var kind) && Enum.IsDefined(kind)
+            ? kind
+            : throw new FormatException($"'{name}' is not a handoff actor kind");
 }
 
 /// <summary>Why a transition was refused; <see cref="AcceptedBy"/> names the winner when someone else accepted first.</summary>

@@ -302,7 +302,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, SqliteRecordWr
                 entries.Add(new HandoffAuditEntry(
                     handoffId,
                     DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                    new HandoffActor(reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)),
+                    new HandoffActor(HandoffActorKinds.Parse(reader.GetString(1)), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)),
                     reader.GetString(4),
                     Enum.Parse<HandoffStatus>(reader.GetString(5)),
                     Enum.Parse<HandoffStatus>(reader.GetString(6)),
@@ -338,7 +338,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, SqliteRecordWr
             """)
             .With("$id", entry.HandoffId)
             .With("$at", Format(entry.At))
-            .With("$kind", entry.Actor.Kind)
+            .With("$kind", entry.Actor.Kind.Name())
             .With("$actor", entry.Actor.Id)
             .With("$name", entry.Actor.Name)
             .With("$action", entry.Action)

@@ -70,7 +70,7 @@ public sealed partial class HandoffSweep(
                 var menu = new Activity { Type = ActivityTypes.Message, Text = copy.Get(unassigned.Locale, "handoff.unassigned") }
                     .ApplyConversationReference(unassigned.Customer) with { ReplyToId = null };
                 await outbox.EnqueueAsync(new OutboxMessage($"customer:{handoff.Id}:unassigned", handoff.Id, ChannelFormatting.WithChoices(menu, wording.AlternativesIn(unassigned.Locale)), ToCustomer: true), cancellationToken);
-                await hub.StatusAsync(unassigned, "failed", copy.Get(options.Value.Hub.Locale, "hub.status.unassigned"), cancellationToken);
+                await hub.StatusAsync(unassigned, HubState.Failed, copy.Get(options.Value.Hub.Locale, "hub.status.unassigned"), cancellationToken);
             }
             return;
         }

@@ -33,7 +33,7 @@ internal sealed class SqliteHandoffEventLog(SqliteDatabase database) : IHandoffE
                 new HandoffAuditEntry(
                 reader.GetString(1),
                 DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                new HandoffActor(reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)),
+                new HandoffActor(HandoffActorKinds.Parse(reader.GetString(3)), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)),
                 reader.GetString(6),
                 Enum.Parse<HandoffStatus>(reader.GetString(7)),
                 Enum.Parse<HandoffStatus>(reader.GetString(8)),
@@ -58,7 +58,7 @@ internal sealed class SqliteHandoffMessageWriter : SqliteTurnRecordWriter<Handof
                 """)
             .With("$id", record.HandoffId)
             .With("$at", at)
-            .With("$kind", record.Actor.Kind)
+            .With("$kind", record.Actor.Kind.Name())
             .With("$actor", record.Actor.Id)
             .With("$name", record.Actor.Name)
             .With("$action", action)

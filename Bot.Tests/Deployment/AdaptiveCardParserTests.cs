@@ -48,12 +48,13 @@ public sealed class AdaptiveCardParserTests
         var now = bot.Factory.Time.GetUtcNow().AddMinutes(3);
         var accepted = handoff with { AgentName = "Alex", AgentId = "alex", Status = HandoffStatus.WithAgent, AcceptedAt = now };
 
+        var text = bot.Service<HubNotifier>().Cards;
         var cards = new Dictionary<string, JsonElement>
         {
-            ["waiting"] = HandoffCard.Waiting(handoff, now),
-            ["waiting-without-packet"] = HandoffCard.Waiting(handoff with { Packet = null }, now),
-            ["accepted"] = HandoffCard.Accepted(accepted, now),
-            ["closed"] = HandoffCard.Closed(accepted, now, "Ended by Alex"),
+            ["waiting"] = HandoffCard.Waiting(handoff, now, text),
+            ["waiting-without-packet"] = HandoffCard.Waiting(handoff with { Packet = null }, now, text),
+            ["accepted"] = HandoffCard.Accepted(accepted, now, text),
+            ["closed"] = HandoffCard.Closed(accepted, now, "Ended by Alex", text),
         };
         // And the cards the bot really sent to the hub's channel in this handoff.
         var sent = bot.Hub.Requests.Where(r => r.Body.Length > 0).SelectMany(r => CardsIn(r.Json)).ToList();

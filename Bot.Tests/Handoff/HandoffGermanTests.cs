@@ -70,7 +70,14 @@ public sealed class HandoffGermanTests
 
         await bot.PostAsync(bot.CustomerMessage("I was charged twice for order 5512, I want to speak to a person"));
         var offer = await bot.HubReceivedAsync("wird Ihnen angeboten");
-        Assert.Matches(@"Antworten Sie ""accept \w+"" oder ""decline \w+"" innerhalb von \d+ (s|min)\.$", offer.Text);
+        Assert.Matches(@"Antworten Sie ""accept \w+"" oder ""decline \w+"" innerhalb von \d+ Sekunden\.$", offer.Text);
+        await bot.TurnsCommittedAsync();
+        var handoff = (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(HandoffCoordinator.CustomerKey(bot.CustomerMessage("x")), CancellationToken.None))!;
+        var card = HandoffBot.AgentHub.HandoffCard.Waiting(handoff, bot.Factory.Time.GetUtcNow(), bot.Service<HandoffBot.AgentHub.HubNotifier>().Cards).GetRawText();
+        Assert.Contains(copy.Get("de", "hub.card.waiting", ("customer", "")), card, StringComparison.Ordinal);
+        Assert.Contains($"\"title\":\"{copy.Get("de", "hub.card.accept")}\"", card, StringComparison.Ordinal);
+        Assert.Contains("Sekunden", card, StringComparison.Ordinal);
+        Assert.DoesNotContain("Customer waiting", card, StringComparison.Ordinal);
         Assert.DoesNotContain("is offered to you", offer.Text, StringComparison.Ordinal);
         Assert.Single(offer.Entities!, e => e.Type == "mention");
 

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using HandoffBot.AgentHub;
 using System.Text.Json;
 using HandoffBot.Handoff;
 using HandoffBot.Protocol;
@@ -50,7 +51,7 @@ public sealed class TeamsHubTests
         }).Distinct().ToList();
         var title = Assert.Single(titles);
         var stored = await bot.Service<IHandoffStore>().GetAsync(handoffId, CancellationToken.None);
-        Assert.Equal($"Accepted by {stored!.AgentName}", title);
+        Assert.Equal(bot.Service<HubNotifier>().Cards.Say("hub.card.accepted", ("agent", stored!.AgentName)), title);
         var audit = await bot.Service<IHandoffStore>().ReadAuditAsync(handoffId, CancellationToken.None);
         Assert.Single(audit, a => a.Action == "accept");
         await bot.CustomerReceivedAsync($"You're now chatting with {stored.AgentName}.");

@@ -119,10 +119,10 @@ public sealed class AgentHubHandler(
                 var accepted = await commands.AcceptAsync(new ActingAgent(agent, name), handoffId, cancellationToken);
                 if (accepted.Value is { } mine)
                 {
-                    return InvokeCard(HandoffCard.Accepted(mine, now));
+                    return InvokeCard(HandoffCard.Accepted(mine, now, hub.Cards));
                 }
                 return await store.GetAsync(handoffId, cancellationToken) is { Status: HandoffStatus.WithAgent } theirs
-                    ? InvokeCard(HandoffCard.Accepted(theirs, now))
+                    ? InvokeCard(HandoffCard.Accepted(theirs, now, hub.Cards))
                     : InvokeMessage(200, accepted.Error?.Message ?? Say("hub.card.cannotAccept"));
             case HandoffCard.DeclineVerb:
                 var declined = await commands.DeclineAsync(new ActingAgent(agent, name), handoffId, cancellationToken);
@@ -155,7 +155,7 @@ public sealed class AgentHubHandler(
                 if (accepted.Value is { } mine)
                 {
                     await ReplyAsync(turn, Say("hub.accepted", ("customer", HandoffCard.CustomerName(mine))), cancellationToken);
-                    await hub.ReplaceCardAsync(mine, HandoffCard.Accepted(mine, now), cancellationToken);
+                    await hub.ReplaceCardAsync(mine, HandoffCard.Accepted(mine, now, hub.Cards), cancellationToken);
                 }
                 else
                 {

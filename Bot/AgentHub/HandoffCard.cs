@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using HandoffBot.Escalation;
 using HandoffBot.Handoff;
 using HandoffBot.Protocol;
+using HandoffBot.Resources;
 
 namespace HandoffBot.AgentHub;
 
@@ -18,16 +19,18 @@ public static class HandoffCard
     public const string DeclineVerb = "decline";
 
     /// <summary>The waiting card: packet facts, the customer's last messages and Accept / Decline.</summary>
-    public static JsonElement Waiting(HandoffRecord handoff, DateTimeOffset now) =>
-        Build(handoff, now, $"{Priority(handoff)}Customer waiting: {CustomerName(handoff)}", "attention", actions: true);
+    public static JsonElement Waiting(HandoffRecord handoff, DateTimeOffset now, CardCopy text) =>
+        Build(handoff, now, text, handoff.Priority is EscalationPriority.Urgent or EscalationPriority.High
+            ? text.Say("hub.card.waitingWithPriority", ("priority", handoff.Priority.ToString()), ("customer", CustomerName(handoff)))
+            : text.Say("hub.card.waiting", ("customer", CustomerName(handoff))), "attention", actions: true);
 
     /// <summary>The card after someone accepted: everyone sees who took it; the buttons are gone.</summary>
-    public static JsonElement Accepted(HandoffRecord handoff, DateTimeOffset now) =>
-        Build(handoff, now, $"Accepted by {handoff.AgentName}", "good", actions: false);
+    public static JsonElement Accepted(HandoffRecord handoff, DateTimeOffset now, CardCopy text) =>
+        Build(handoff, now, text, text.Say("hub.card.accepted", ("agent", handoff.AgentName ?? handoff.AgentId ?? "?")), "good", actions: false);
 
     /// <summary>The card once the handoff is over (cancelled, ended, unassigned).</summary>
-    public static JsonElement Closed(HandoffRecord handoff, DateTimeOffset now, string why) =>
-        Build(handoff, now, why, "default", actions: false);
+    public static JsonElement Closed(HandoffRecord handoff, DateTimeOffset now, string why, CardCopy text) =>
+        Build(handoff, now, text, why, "default", actions: false);
 
     public static Attachment ToAttachment(JsonElement card) => new() { ContentType = ContentTypes.AdaptiveCard, Content = card };
 
@@ -51,33 +54,33 @@ public static class HandoffCard
     private static string? HandoffIdOf(JsonElement data) =>
         data.ValueKind == JsonValueKind.Object && data.TryGetProperty("handoffId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
 
-    private static JsonElement Build(HandoffRecord handoff, DateTimeOffset now, string title, string color, bool actions)
+    private static JsonElement Build(HandoffRecord handoff, DateTimeOffset now, CardCopy text, string title, string color, bool actions)
     {
         var packet = handoff.Packet;
         var body = new JsonArray
         {
             Text(title, size: "Medium", weight: "Bolder", color: color),
-            Text($"Handoff {ShortId(handoff.Id)} · {handoff.Queue} queue · waiting {Wait(handoff, now)}", isSubtle: true),
+            Text(text.Say("hub.card.subtitle", ("id", ShortId(handoff.Id)), ("queue", handoff.Queue), ("duration", text.Copy.Duration(text.Locale, now - handoff.EnqueuedAt, seconds: true))), isSubtle: true),
         };
         var facts = new JsonArray
         {
-            Fact("Customer", CustomerLine(handoff)),
-            Fact("Channel", packet?.Channel ?? handoff.Customer.ChannelId ?? "?"),
-            Fact("Reason", packet?.Reason ?? handoff.Reason),
-            Fact("Category", packet?.Category ?? "none"),
-            Fact("Priority", (packet?.Priority ?? handoff.Priority).ToString()),
-            Fact("Skill", handoff.Skill),
-            Fact("Sentiment", Sentiment(packet)),
+            Fact(text.Say("hub.card.customer"), CustomerLine(handoff, text)),
+            Fact(text.Say("hub.card.channel"), packet?.Channel ?? handoff.Customer.ChannelId ?? "?"),
+            Fact(text.Say("hub.card.reason"), packet?.Reason ?? handoff.Reason),
+            Fact(text.Say("hub.card.category"), packet?.Category ?? text.Say("hub.card.none")),
+            Fact(text.Say("hub.card.priority"), (packet?.Priority ?? handoff.Priority).ToString()),
+            Fact(text.Say("hub.card.skill"), handoff.Skill),
+            Fact(text.Say("hub.card.sentiment"), Sentiment(packet, text)),
         };
         body.Add(new JsonObject { ["type"] = "FactSet", ["facts"] = facts });
         if (packet is not null)
         {
-            body.Add(Text("Summary", weight: "Bolder"));
+            body.Add(Text(text.Say("hub.card.summary"), weight: "Bolder"));
             body.Add(Text(packet.Summary));
-            body.Add(Text($"Open question: \"{packet.OpenQuestion}\"", isSubtle: true));
+            body.Add(Text(text.Say("hub.card.openQuestion", ("question", packet.OpenQuestion)), isSubtle: true));
             if (packet.LastCustomerMessages.Count > 0)
             {
-                body.Add(Text("Last customer messages", weight: "Bolder"));
+                body.Add(Text(text.Say("hub.card.lastMessages"), weight: "Bolder"));
                 foreach (var line in packet.LastCustomerMessages)
                 {
                     body.Add(Text($"› {line.Text}"));
@@ -85,7 +88,7 @@ public static class HandoffCard
             }
             if (packet.SuggestedNextSteps.Count > 0)
             {
-                body.Add(Text("Suggested next steps", weight: "Bolder"));
+                body.Add(Text(text.Say("hub.card.nextSteps"), weight: "Bolder"));
                 foreach (var step in packet.SuggestedNextSteps)
                 {
                     body.Add(Text($"• {step}"));
@@ -101,7 +104,7 @@ public static class HandoffCard
         };
         if (actions)
         {
-            card["actions"] = new JsonArray { Action("Accept", AcceptVerb, handoff.Id, "positive"), Action("Decline", DeclineVerb, handoff.Id, "default") };
+            card["actions"] = new JsonArray { Action(text.Say("hub.card.accept"), AcceptVerb, handoff.Id, "positive"), Action(text.Say("hub.card.decline"), DeclineVerb, handoff.Id, "default") };
         }
         using var document = JsonDocument.Parse(card.ToJsonString());
         return document.RootElement.Clone();
@@ -152,28 +155,26 @@ public static class HandoffCard
     internal static string CustomerName(HandoffRecord handoff) =>
         new[] { handoff.Packet?.Profile?.Name, handoff.Customer.User?.Name, handoff.Customer.User?.Id }.FirstOrDefault(n => !string.IsNullOrWhiteSpace(n)) ?? "customer";
 
-    private static string CustomerLine(HandoffRecord handoff) =>
+    private static string CustomerLine(HandoffRecord handoff, CardCopy text) =>
         handoff.Packet?.Profile is { } p
-            ? $"{p.Name} ({p.Tier ?? "no tier"}{(p.LifetimeOrders is { } n ? $", {n} orders" : string.Empty)})"
+            ? p.LifetimeOrders is { } orders
+                ? text.Say("hub.card.profileWithOrders", ("name", p.Name), ("tier", p.Tier ?? text.Say("hub.card.noTier")), ("count", orders))
+                : text.Say("hub.card.profile", ("name", p.Name), ("tier", p.Tier ?? text.Say("hub.card.noTier")))
             : CustomerName(handoff);
 
-    private static string Priority(HandoffRecord handoff) =>
-        handoff.Priority is EscalationPriority.Urgent or EscalationPriority.High ? $"[{handoff.Priority}] " : string.Empty;
-
-    private static string Sentiment(HandoffPacket? packet)
+    private static string Sentiment(HandoffPacket? packet, CardCopy text)
     {
         if (packet is null || packet.SentimentTrajectory.Count == 0)
         {
-            return "unknown";
+            return text.Say("hub.card.unknown");
         }
         var labels = string.Join(" → ", packet.SentimentTrajectory.TakeLast(5).Select(s => s.Label));
         return $"{labels} ({packet.SentimentTrajectory[^1].Compound.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture)})";
     }
+}
 
-    internal static string Wait(HandoffRecord handoff, DateTimeOffset now) => Humanize(now - handoff.EnqueuedAt);
-
-    internal static string Humanize(TimeSpan span) =>
-        span < TimeSpan.FromMinutes(1) ? $"{Math.Max(0, (int)span.TotalSeconds)} s"
-        : span < TimeSpan.FromHours(1) ? $"{(int)span.TotalMinutes} min"
-        : $"{(int)span.TotalHours} h {span.Minutes} min";
+/// <summary>The hub's copy in the hub's language (<c>Handoff:Hub:Locale</c>), for the cards.</summary>
+public readonly record struct CardCopy(ICopy Copy, string? Locale)
+{
+    public string Say(string key, params ReadOnlySpan<CopyArg> args) => Copy.Get(Locale, key, args);
 }

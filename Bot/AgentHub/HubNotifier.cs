@@ -30,6 +30,9 @@ public sealed partial class HubNotifier(
 
     private HubOptions Hub => options.Value.Hub;
 
+    /// <summary>The cards' copy, in the hub's language.</summary>
+    public CardCopy Cards => new(copy, Hub.Locale);
+
     public bool IsConfigured => Hub.IsConfigured;
 
     public string Name => "hub";
@@ -99,7 +102,7 @@ public sealed partial class HubNotifier(
         var announcement = AcceptsEvents
             ? await InitiateEventAsync(handoff, hub, transcript, cancellationToken)
             : Message(hub, copy.Get(Hub.Locale, "hub.announce.waiting", ("customer", HandoffCard.CustomerName(handoff)), ("queue", handoff.Queue), ("id", HandoffCard.ShortId(handoff.Id))))
-                with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now))] };
+                with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now, Cards))] };
         // The announcement and the hub thread in one commit: announced means told (a crash between them cannot leave a
         // handoff marked announced that the hub never heard of). The card's activity id is known once the dispatcher
         // delivered it (ReplaceCardAsync looks it up).
@@ -121,7 +124,7 @@ public sealed partial class HubNotifier(
         }
         var (mention, mentionText) = MentionText.Mention(hubUserId ?? agent.Value, agentName);
         var text = copy.Get(Hub.Locale, "hub.offer", ("mention", mentionText), ("customer", HandoffCard.CustomerName(handoff)), ("queue", handoff.Queue),
-            ("reason", handoff.Reason), ("id", HandoffCard.ShortId(handoff.Id)), ("duration", HandoffCard.Humanize(timeout)));
+            ("reason", handoff.Reason), ("id", HandoffCard.ShortId(handoff.Id)), ("duration", copy.Duration(Hub.Locale, timeout, seconds: true)));
         var offer = Message(thread, text) with { Entities = [mention] };
         return new OutboxMessage($"hub:{handoff.Id}:offer:{agent.Value}:{handoff.Declined.Count}", handoff.Id, offer, ToCustomer: false);
     }
@@ -213,7 +216,7 @@ public sealed partial class HubNotifier(
     private async Task<HandoffRecord> OpenTeamsThreadAsync(HandoffRecord handoff, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var hub = HubReference;
-        var card = Message(hub, null) with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now))] };
+        var card = Message(hub, null) with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now, Cards))] };
         var channelData = new JsonObject
         {
             ["channel"] = new JsonObject { ["id"] = Hub.TeamsChannelId },

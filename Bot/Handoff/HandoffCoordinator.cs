@@ -268,7 +268,7 @@ public sealed partial class HandoffCoordinator(
     {
         routing.Complete(handoff.Id, now);
         await hub.StatusAsync(handoff, HubState.Completed, HubSay("hub.status.completed", ("customer", HandoffCard.CustomerName(handoff)), ("by", by.Kind.Name())), cancellationToken);
-        await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, $"Completed by {handoff.AgentName}"), cancellationToken);
+        await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, hub.Cards.Say("hub.card.completed", ("agent", handoff.AgentName ?? handoff.AgentId ?? "?")), hub.Cards), cancellationToken);
         await DispatchAsync(cancellationToken);
     }
 
@@ -307,7 +307,7 @@ public sealed partial class HandoffCoordinator(
         routing.RemoveWaiting(handoff.Id);
         positions.Forget(handoff.Id);
         await hub.StatusAsync(handoff, HubState.Failed, HubSay("hub.status.cancelled", ("customer", HandoffCard.CustomerName(handoff))), cancellationToken);
-        await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, "Cancelled by the customer"), cancellationToken);
+        await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, hub.Cards.Say("hub.card.cancelled"), hub.Cards), cancellationToken);
         await DispatchAsync(cancellationToken);
     }
 

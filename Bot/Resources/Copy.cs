@@ -37,12 +37,13 @@ public static class CopyExtensions
     /// "1 hour 20 minutes" (German: "weniger als eine Minute", "5 Minuten", "1 Stunde 20 Minuten"). Rounded to the
     /// nearest minute; negative durations read as "less than a minute".
     /// </summary>
-    public static string Duration(this ICopy copy, string? locale, TimeSpan duration)
+    /// <param name="seconds">Under a minute, say the seconds ("45 seconds"): for agents, who act on them.</param>
+    public static string Duration(this ICopy copy, string? locale, TimeSpan duration, bool seconds = false)
     {
         ArgumentNullException.ThrowIfNull(copy);
         if (duration < TimeSpan.FromMinutes(1))
         {
-            return copy.Get(locale, "duration.lessThanAMinute");
+            return seconds ? Count(copy, locale, "duration.seconds", Math.Max(0, (long)duration.TotalSeconds)) : copy.Get(locale, "duration.lessThanAMinute");
         }
         var total = (long)Math.Round(duration.TotalMinutes, MidpointRounding.AwayFromZero);
         var (hours, minutes) = (total / 60, total % 60);

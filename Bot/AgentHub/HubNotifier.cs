@@ -330,11 +330,6 @@ public enum HubState
 
 public static class HubStates
 {
-    public static string WireName(this HubState state) => state switch
-    {
-        HubState.Accepted => "accepted",
-        HubState.Completed => "completed",
-        HubState.Failed => "failed",
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "unknown handoff state"),
-    };
+    public static string WireName(this HubState state) =>
+        Enum.IsDefined(state) ? state.ToString().ToLowerInvariant() : throw new ArgumentOutOfRangeException(nameof(state), state, "unknown handoff state");
 }

@@ -38,13 +38,8 @@ public enum HandoffActorKind
 public static class HandoffActorKinds
 {
     /// <summary>The stored, lower-case name.</summary>
-    public static string Name(this HandoffActorKind kind) => kind switch
-    {
-        HandoffActorKind.System => "system",
-        HandoffActorKind.Customer => "customer",
-        HandoffActorKind.Agent => "agent",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown actor kind"),
-    };
+    public static string Name(this HandoffActorKind kind) =>
+        Enum.IsDefined(kind) ? kind.ToString().ToLowerInvariant() : throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown actor kind");
 
     /// <summary>Reads a stored name; an unknown one is a corrupt row and fails loudly.</summary>
     public static HandoffActorKind Parse(string name) =>

@@ -8,23 +8,34 @@ namespace HandoffBot.Analytics;
 /// </summary>
 public sealed record ConversationTurn(string ConversationKey, DateTimeOffset At) : ITurnRecord;
 
-/// <summary>What happened to one handoff, as the analytics need it (the provider keeps it next to each transition).</summary>
-public sealed record HandoffFact(
-    string HandoffId,
-    DateTimeOffset CreatedAt,
+/// <summary>
+/// The handoffs of a period with the same trigger, category and queue (where they opened): counts and score sums, so
+/// the store can add them up where the rows are.
+/// </summary>
+public sealed record HandoffGroup(
     string Trigger,
     string Category,
     string Queue,
-    HandoffOutcome Outcome,
-    int? EscalateTurns,
-    TimeSpan? TimeToEscalate,
-    TimeSpan? Wait,
-    TimeSpan? Accept,
-    TimeSpan? Handle,
-    int Transfers,
-    bool Reopen,
-    bool HadAgent,
-    int? Csat);
+    long Handoffs,
+    long Abandoned,
+    long Unassigned,
+    long Accepted,
+    long Transfers,
+    long Transferred,
+    long Reopened,
+    long HumanScores,
+    long HumanScoreTotal,
+    long AssistantScores,
+    long AssistantScoreTotal);
+
+/// <summary>The durations of a period's handoffs, in seconds, one entry per handoff that has the value (unsorted).</summary>
+public sealed record HandoffDurations(List<double> Wait, List<double> Accept, List<double> Handle, List<double> EscalateSeconds, List<double> EscalateTurns)
+{
+    public static HandoffDurations Empty() => new([], [], [], [], []);
+}
+
+/// <summary>What the handoffs opened in a period add up to.</summary>
+public sealed record HandoffPeriod(IReadOnlyList<HandoffGroup> Groups, HandoffDurations Durations);
 
 /// <summary>Where a handoff ended up (or stands now).</summary>
 public enum HandoffOutcome
@@ -50,8 +61,8 @@ public interface IAnalyticsStore
 {
     Task<ConversationCounts> CountConversationsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 
-    /// <summary>Every handoff opened in [from, to), in the order they opened.</summary>
-    Task<IReadOnlyList<HandoffFact>> ReadHandoffsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+    /// <summary>The handoffs opened in [from, to): counts by trigger, category and queue, and their durations.</summary>
+    Task<HandoffPeriod> ReadHandoffsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 
     Task<CopilotCounts> CountCopilotAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 }

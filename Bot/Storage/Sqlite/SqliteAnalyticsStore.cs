@@ -58,30 +58,49 @@ internal sealed class SqliteAnalyticsStore(SqliteDatabase database) : IAnalytics
             return new ConversationCounts(reader.GetInt64(0), reader.GetInt64(1));
         }, cancellationToken);
 
-    public Task<IReadOnlyList<HandoffFact>> ReadHandoffsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<HandoffFact>>(session =>
+    // Two range reads of the clustered rows: the counts added up by SQLite, then five integer columns for the percentiles.
+    public Task<HandoffPeriod> ReadHandoffsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        database.ReadAsync(session =>
         {
-            var facts = new List<HandoffFact>();
-            var names = new Dictionary<string, string>(StringComparer.Ordinal);
-            string Name(string value) => names.TryGetValue(value, out var known) ? known : names[value] = value;
-            using var reader = session.Command("""
-                SELECT handoff_id, created_at, trigger, category, queue, outcome, escalate_turns, escalate_us, wait_us, accept_us,
-                       handle_us, transfers, reopen, accepted_at IS NOT NULL, csat
-                FROM analytics_handoff WHERE created_at >= $from AND created_at < $to ORDER BY created_at
-                """)
-                .With("$from", SqliteTime.ToDb(from)).With("$to", SqliteTime.ToDb(to))
-                .ExecuteReader();
-            while (reader.Read())
+            var (start, end) = (SqliteTime.ToDb(from), SqliteTime.ToDb(to));
+            var groups = new List<HandoffGroup>();
+            using (var reader = session.Command($"""
+                SELECT trigger, category, queue, count(*), sum(outcome = {(int)HandoffOutcome.Cancelled}), sum(outcome = {(int)HandoffOutcome.Unassigned}),
+                       sum(accepted_at IS NOT NULL), sum(transfers), sum(transfers > 0), sum(reopen),
+                       count(CASE WHEN accepted_at IS NOT NULL THEN csat END), coalesce(sum(CASE WHEN accepted_at IS NOT NULL THEN csat END), 0),
+                       count(CASE WHEN accepted_at IS NULL THEN csat END), coalesce(sum(CASE WHEN accepted_at IS NULL THEN csat END), 0)
+                FROM analytics_handoff WHERE created_at >= $from AND created_at < $to GROUP BY trigger, category, queue
+                """).With("$from", start).With("$to", end).ExecuteReader())
             {
-                TimeSpan? Micros(int column) => reader.IsDBNull(column) ? null : TimeSpan.FromMicroseconds(reader.GetInt64(column));
-                facts.Add(new HandoffFact(
-                    reader.GetString(0), SqliteTime.FromDb(reader.GetInt64(1)), Name(reader.GetString(2)), Name(reader.GetString(3)), Name(reader.GetString(4)),
-                    (HandoffOutcome)reader.GetInt32(5),
-                    reader.IsDBNull(6) ? null : reader.GetInt32(6), Micros(7), Micros(8), Micros(9), Micros(10),
-                    reader.GetInt32(11), reader.GetInt64(12) != 0, reader.GetInt64(13) != 0,
-                    reader.IsDBNull(14) ? null : reader.GetInt32(14)));
+                while (reader.Read())
+                {
+                    groups.Add(new HandoffGroup(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4),
+                        reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10),
+                        reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13)));
+                }
             }
-            return facts;
+            var durations = HandoffDurations.Empty();
+            using (var reader = session.Command("""
+                SELECT wait_us, accept_us, handle_us, escalate_us, escalate_turns FROM analytics_handoff WHERE created_at >= $from AND created_at < $to
+                """).With("$from", start).With("$to", end).ExecuteReader())
+            {
+                var lists = new[] { durations.Wait, durations.Accept, durations.Handle, durations.EscalateSeconds };
+                while (reader.Read())
+                {
+                    for (var column = 0; column < lists.Length; column++)
+                    {
+                        if (!reader.IsDBNull(column))
+                        {
+                            lists[column].Add(reader.GetInt64(column) / 1e6);
+                        }
+                    }
+                    if (!reader.IsDBNull(4))
+                    {
+                        durations.EscalateTurns.Add(reader.GetInt64(4));
+                    }
+                }
+            }
+            return new HandoffPeriod(groups, durations);
         }, cancellationToken);
 
     // The partial index holds the co-pilot entries only; the audit's timestamps are UTC round-trip text.

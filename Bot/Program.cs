@@ -76,6 +76,7 @@ app.MapTranscriptExport();
 app.MapAdminEndpoints();
 app.MapDirectLine();
 app.MapAgentConsole();
+app.MapSupervisor();
 app.MapAnalytics();
 
 app.Run();

@@ -5,6 +5,7 @@ using HandoffBot.Protocol;
 using HandoffBot.Storage;
 using HandoffBot.Storage.Sqlite;
 using HandoffBot.Tests.Storage.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HandoffBot.Tests.Analytics;
@@ -17,19 +18,31 @@ internal sealed class AnalyticsSeed : IAsyncDisposable
 {
     public static readonly DateTimeOffset Day = new(2026, 11, 24, 0, 0, 0, TimeSpan.Zero);
 
-    private readonly SqliteTestDatabase _database;
-    private readonly SqliteTurnStore _turns;
+    private readonly SqliteTestDatabase? _owned;
+    private readonly SqliteDatabase _database;
+    private readonly ITurnStore _turns;
 
     public AnalyticsSeed()
     {
         var time = new FakeTimeProvider(Day);
-        _database = SqliteTestDatabase.Create(time, new SqliteTranscriptStore.Schema(), new SqliteHandoffStore.Schema(), new SqliteAnalyticsStore.Schema(),
+        _owned = SqliteTestDatabase.Create(time, new SqliteTranscriptStore.Schema(), new SqliteHandoffStore.Schema(), new SqliteAnalyticsStore.Schema(),
             new SqliteHandoffFeedbackStore.Schema());
         var writers = new SqliteRecordWriters([new SqliteConversationTurnWriter(), new SqliteSatisfactionWriter(), new SqliteHandoffOpenedWriter(), new SqliteHandoffTransitionWriter()]);
-        _turns = new SqliteTurnStore(_database.Database, writers, time);
-        Handoffs = new SqliteHandoffStore(_database.Database, writers, new HandoffEventSignal());
-        Store = new SqliteAnalyticsStore(_database.Database);
+        _database = _owned.Database;
+        _turns = new SqliteTurnStore(_database, writers, time);
+        Handoffs = new SqliteHandoffStore(_database, writers, new HandoffEventSignal());
+        Store = new SqliteAnalyticsStore(_database);
         Analytics = new HandoffAnalytics(Store);
+    }
+
+    /// <summary>The stores of a running bot (its database, as the bot writes it).</summary>
+    public AnalyticsSeed(IServiceProvider services)
+    {
+        _database = services.GetRequiredService<SqliteDatabase>();
+        _turns = services.GetRequiredService<ITurnStore>();
+        Handoffs = services.GetRequiredService<IHandoffStore>();
+        Store = services.GetRequiredService<IAnalyticsStore>();
+        Analytics = services.GetRequiredService<HandoffAnalytics>();
     }
 
     public IHandoffStore Handoffs { get; }
@@ -75,7 +88,7 @@ internal sealed class AnalyticsSeed : IAsyncDisposable
 
     /// <summary>A co-pilot audit line, as the co-pilot records one (a handoff audit entry with its action).</summary>
     public Task CopilotAsync(string handoffId, string action, DateTimeOffset at) =>
-        _database.Database.WriteAsync(session =>
+        _database.WriteAsync(session =>
         {
             SqliteHandoffStore.AppendAudit(session, new HandoffAuditEntry(handoffId, at, HandoffActor.Agent("alex", "Alex"), action, HandoffStatus.WithAgent, HandoffStatus.WithAgent, "suggestion"));
             return true;
@@ -86,5 +99,5 @@ internal sealed class AnalyticsSeed : IAsyncDisposable
         [new PacketTrigger("weak", 0.2, Fired: false, "not fired", [], null), new PacketTrigger(trigger, 0.9, Fired: true, "fired", [], category)],
         [], [], [], "question", "summary", "extractive", [], null, "webchat", "en", at, [], conversation);
 
-    public ValueTask DisposeAsync() => _database.DisposeAsync();
+    public ValueTask DisposeAsync() => _owned?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -8,6 +8,11 @@ if (args.Length > 0 && args[0] == "console")
     // The agent console under load: `Bot.Load console --agents 200 --conversations 500` (`eng/load-handoff.sh console ...`).
     return await ConsoleLoad.RunAsync(args[1..], CancellationToken.None);
 }
+if (args.Length > 0 && args[0] == "analytics")
+{
+    // 1,000,000 stored handoffs and the analytics over them: `Bot.Load analytics fill --data /tmp/analytics-data` (eng/analytics-data.sh).
+    return await AnalyticsData.RunAsync(args[1..], CancellationToken.None);
+}
 var options = LoadOptions.Parse(args);
 if (options is null)
 {

@@ -1,4 +1,5 @@
 using HandoffBot.AgentConsole;
+using HandoffBot.Analytics;
 using HandoffBot.AgentHub;
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
@@ -40,6 +41,7 @@ builder.Services.AddEscalation();
 builder.Services.AddHandoffRouting();
 builder.Services.AddDirectLine();
 builder.Services.AddHandoff();
+builder.Services.AddHandoffAnalytics();
 builder.Services.AddAgentConsole();
 
 // One customer turn, in order (see ARCHITECTURE.md).
@@ -47,6 +49,7 @@ builder.Services.AddTurnPipeline(pipeline => pipeline
     .Use<ErrorHandlingMiddleware>()
     .Use<TranscriptMiddleware>()
     .Use<ConversationStateMiddleware>()
+    .Use<ConversationTurnMiddleware>()
     .Use<TelemetryMiddleware>()
     .Use<HandoffMiddleware>()
     .Use<EscalationMiddleware>()
@@ -73,6 +76,8 @@ app.MapTranscriptExport();
 app.MapAdminEndpoints();
 app.MapDirectLine();
 app.MapAgentConsole();
+app.MapSupervisor();
+app.MapAnalytics();
 
 app.Run();
 

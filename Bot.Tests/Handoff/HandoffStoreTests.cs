@@ -17,7 +17,7 @@ public sealed class HandoffStoreTests : IDisposable
     public HandoffStoreTests()
     {
         var options = Options.Create(new StorageOptions { SqliteConnectionString = $"Data Source=store-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" });
-        _database = new SqliteDatabase(options, [new SqliteHandoffStore.Schema(), new SqliteHandoffOutbox.Schema()], new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory }, TimeProvider.System);
+        _database = new SqliteDatabase(options, [new SqliteHandoffStore.Schema(), new SqliteAnalyticsStore.Schema(), new SqliteHandoffOutbox.Schema()], new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory }, TimeProvider.System);
         _store = new SqliteHandoffStore(_database, new SqliteRecordWriters([new SqliteOutboxWriter(TimeProvider.System), new FailingWriter()]), new HandoffBot.Handoff.Events.HandoffEventSignal());
         _outbox = new SqliteHandoffOutbox(_database, new OutboxSignal(), TimeProvider.System);
     }

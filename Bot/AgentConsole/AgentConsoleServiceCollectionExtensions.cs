@@ -14,6 +14,9 @@ public static class AgentConsoleServiceCollectionExtensions
     /// <summary>The policy of every console API: a signed-in agent, supervisor or admin (cookie, API key or JWT bearer).</summary>
     public const string Policy = "AgentConsole";
 
+    /// <summary>The policy of the supervisor view's API: a signed-in supervisor or admin (cookie, API key or JWT bearer).</summary>
+    public const string SupervisorPolicy = "SupervisorConsole";
+
     /// <summary>The header carrying the anti-forgery token on every state-changing request from the page.</summary>
     public const string AntiforgeryHeader = "X-CSRF-TOKEN";
 
@@ -58,6 +61,10 @@ public static class AgentConsoleServiceCollectionExtensions
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(CookieScheme, AccessServiceCollectionExtensions.Scheme)
             .RequireRole(AccessRoles.Agent, AccessRoles.Supervisor, AccessRoles.Admin));
+        services.AddAuthorizationBuilder().AddPolicy(SupervisorPolicy, policy => policy
+            .AddAuthenticationSchemes(CookieScheme, AccessServiceCollectionExtensions.Scheme)
+            .RequireRole(AccessRoles.Supervisor, AccessRoles.Admin));
+        services.AddSingleton<SupervisorViews>();
         return services;
     }
 

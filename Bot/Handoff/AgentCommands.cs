@@ -75,6 +75,24 @@ public sealed class AgentCommands(
     }
 
     /// <summary>
+    /// A supervisor moves a conversation an agent is handling to a queue (routing chooses) or to a named agent (offered
+    /// to them at once): the same transfer the agent could make, on the agent's behalf, so the customer is told as usual.
+    /// </summary>
+    public async Task<Transition> ReassignAsync(string handoffId, string? queue, AgentId? toAgent, CancellationToken cancellationToken)
+    {
+        if (await store.GetWithoutPacketAsync(handoffId, cancellationToken) is not { } handoff)
+        {
+            return Refused("reassign", HandoffError.NotFound, $"There is no handoff '{handoffId}'.");
+        }
+        if (handoff.Status != HandoffStatus.WithAgent || handoff.AgentId is not { } current)
+        {
+            return Refused("reassign", HandoffError.InvalidTransition, "Only a conversation with an agent can be reassigned; a waiting one is routed to the next qualified agent.");
+        }
+        var acting = new ActingAgent(new AgentId(current), handoff.AgentName ?? current);
+        return await TransferAsync(acting, handoffId, queue, toAgent, null, "reassign", cancellationToken);
+    }
+
+    /// <summary>
     /// The agent's message to their customer, delivered after its commit by the outbox (retried, never twice) and
     /// recorded in the handoff's event log under <paramref name="key"/>.
     /// </summary>

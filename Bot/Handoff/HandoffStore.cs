@@ -182,6 +182,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, SqliteRecordWr
                 return false;
             }
             AppendAudit(session, opened.Audit);
+            SqliteAnalyticsFacts.Apply(session, record, opened.Audit);
             return true;
         };
     }
@@ -241,7 +242,9 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, SqliteRecordWr
             {
                 return new Transition(null, new HandoffError(HandoffError.Conflict, "The handoff kept changing; try again."), "write", "conflict");
             }
-            AppendAudit(session, new HandoffAuditEntry(id, next.UpdatedAt, actor, result.Action, current.Status, next.Status, result.Reason));
+            var audit = new HandoffAuditEntry(id, next.UpdatedAt, actor, result.Action, current.Status, next.Status, result.Reason);
+            AppendAudit(session, audit);
+            SqliteAnalyticsFacts.Apply(session, stored, audit);
             writers.Write(session, consequences?.Invoke(stored));
             return result with { Value = stored };
         }, cancellationToken)));

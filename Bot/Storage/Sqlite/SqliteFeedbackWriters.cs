@@ -8,7 +8,9 @@ internal sealed class SqliteSatisfactionWriter : SqliteTurnRecordWriter<Satisfac
     protected override Action<SqliteSession> Prepare(SatisfactionScore record)
     {
         var at = SqliteTime.ToDb(record.At);
-        return session => session.Command("""
+        return session =>
+        {
+            session.Command("""
                 INSERT INTO handoff_csat (handoff_id, customer_key, agent_id, score, at) VALUES ($id, $customer, $agent, $score, $at)
                 ON CONFLICT(handoff_id) DO UPDATE SET score = excluded.score, at = excluded.at
                 """)
@@ -18,6 +20,11 @@ internal sealed class SqliteSatisfactionWriter : SqliteTurnRecordWriter<Satisfac
             .With("$score", record.Score)
             .With("$at", at)
             .ExecuteNonQuery();
+            // The handoff's analytics row carries its score (CSAT with and without a human).
+            session.Command("UPDATE analytics_handoff SET csat = $score WHERE handoff_id = $id")
+                .With("$id", record.HandoffId).With("$score", record.Score)
+                .ExecuteNonQuery();
+        };
     }
 }
 

@@ -31,5 +31,6 @@ internal sealed class SqliteHandoffTransitionWriter : SqliteTurnRecordWriter<Han
             throw new StateConflictException(record.Next.CustomerKey, record.ExpectedVersion);
         }
         SqliteHandoffStore.AppendAudit(session, record.Audit);
+        SqliteAnalyticsFacts.Apply(session, record.Next, record.Audit);
     };
 }

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Globalization;
+using HandoffBot.Analytics;
+using HandoffBot.Handoff;
+using HandoffBot.Handoff.Events;
+using HandoffBot.Protocol;
+using HandoffBot.Storage;
+using HandoffBot.Storage.Sqlite;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Options;
+
+namespace HandoffBot.Load;
+
+/// <summary>
+/// <c>Bot.Load analytics fill|measure --data FOLDER [--handoffs N] [--days D] [--seed S]</c>: fills a bot database
+/// (the real schemas, stores and record writers, so every handoff row, audit line and fact row is written as the bot
+/// writes it) with N handoffs spread over the D days before a fixed end, plus the conversations around them; then
+/// times the analytics summary for today, 7 and 30 days. Data goes only into FOLDER (delete it afterwards).
+/// </summary>
+internal static class AnalyticsData
+{
+    private const int InFlight = 256;
+    private static readonly DateTimeOffset End = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly string[] Triggers = ["HumanRequest", "Category", "Sentiment", "Frustration", "LowConfidence"];
+    private static readonly string[] Categories = ["billing_dispute", "technical", "account", "delivery", "complaint", "cancellation"];
+    private static readonly string[] Queues = ["general", "billing", "tech"];
+
+    public const string Usage = "usage: Bot.Load analytics fill|measure --data FOLDER [--handoffs 1000000] [--days 365] [--seed 7]";
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        if (args.Length == 0 || args[0] is not ("fill" or "measure") || Option(args, "--data") is not { } folder)
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        var handoffs = int.Parse(Option(args, "--handoffs") ?? "1000000", CultureInfo.InvariantCulture);
+        var days = int.Parse(Option(args, "--days") ?? "365", CultureInfo.InvariantCulture);
+        var seed = int.Parse(Option(args, "--seed") ?? "7", CultureInfo.InvariantCulture);
+        await using var database = new SqliteDatabase(Options.Create(new StorageOptions { DataFolder = Path.GetFullPath(folder) }),
+            [new SqliteTranscriptStore.Schema(), new SqliteHandoffStore.Schema(), new SqliteAnalyticsStore.Schema(), new SqliteHandoffFeedbackStore.Schema()],
+            new HostingEnvironment { ContentRootPath = Environment.CurrentDirectory }, TimeProvider.System);
+        if (args[0] == "fill")
+        {
+            await FillAsync(database, handoffs, days, seed, cancellationToken);
+        }
+        await MeasureAsync(database, cancellationToken);
+        return 0;
+    }
+
+    private static async Task FillAsync(SqliteDatabase database, int count, int days, int seed, CancellationToken cancellationToken)
+    {
+        var writers = new SqliteRecordWriters([new SqliteConversationTurnWriter(), new SqliteSatisfactionWriter(), new SqliteHandoffOpenedWriter(), new SqliteHandoffTransitionWriter()]);
+        var turns = new SqliteTurnStore(database, writers, TimeProvider.System);
+        var store = new SqliteHandoffStore(database, writers, new HandoffEventSignal());
+        var clock = Stopwatch.StartNew();
+        var next = -1;
+        var span = TimeSpan.FromDays(days).Ticks;
+        var customers = Math.Max(1, count / 3);
+        async Task WorkAsync()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var random = new Random(HashCode.Combine(seed, i));
+                var start = End - TimeSpan.FromTicks(span * (count - i) / count) + TimeSpan.FromSeconds(random.Next(60));
+                await OneAsync(turns, store, i, start, $"u{random.Next(customers)}", random, cancellationToken);
+                if (i % 50_000 == 0)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {i:N0} handoffs after {clock.Elapsed.TotalSeconds:0} s"));
+                }
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, InFlight).Select(_ => Task.Run(WorkAsync, cancellationToken)));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== filled {count:N0} handoffs over {days} days (and {count * 3 / 2:N0} contained conversations) in {clock.Elapsed.TotalSeconds:0} s"));
+    }
+
+    /// <summary>One escalated conversation (its messages, the handoff's life, maybe a score) and 1.5 contained ones on average.</summary>
+    private static async Task OneAsync(SqliteTurnStore turns, SqliteHandoffStore store, int i, DateTimeOffset at, string user, Random random, CancellationToken ct)
+    {
+        var conversation = $"conv-{i}";
+        var key = StateKeys.Conversation("webchat", conversation);
+        var messages = 1 + random.Next(5);
+        // The escalated conversation's messages and one or two contained conversations, as one commit (what a turn writes is the same records).
+        var said = new List<ITurnRecord>(messages + 2);
+        said.AddRange(Enumerable.Range(0, messages).Select(m => new ConversationTurn(key, at + TimeSpan.FromSeconds(m * 20))));
+        for (var c = 0; c < (i % 2 == 0 ? 1 : 2); c++)
+        {
+            said.Add(new ConversationTurn(StateKeys.Conversation("webchat", $"bot-{i}-{c}"), at + TimeSpan.FromMinutes(c + 1)));
+        }
+        await turns.CommitAsync(new TurnCommit([], null, null, said), ct);
+        var now = at + TimeSpan.FromSeconds(messages * 20);
+        var queue = Queues[random.Next(Queues.Length)];
+        var category = Categories[random.Next(Categories.Length)];
+        var trigger = Triggers[random.Next(Triggers.Length)];
+        var draft = new HandoffRecord
+        {
+            Id = $"h{i:D8}",
+            CustomerKey = key,
+            Customer = new ConversationReference { ChannelId = "webchat", User = new ChannelAccount { Id = user }, Conversation = new ConversationAccount { Id = conversation } },
+            Queue = queue,
+            Skill = queue,
+            Reason = "generated",
+            Packet = new HandoffPacket($"h{i:D8}", "generated", category, "Normal", queue, queue,
+                [new PacketTrigger(trigger, 0.9, Fired: true, "generated", ["I want a person"], category)], [], [], [], "question", "summary", "extractive", [],
+                null, "webchat", "en", now, [new PacketLine(now, "customer", "I want to speak to a person")], conversation),
+        };
+        var outcome = random.Next(100);
+        if (outcome < 5)
+        {
+            await store.CreateAsync(HandoffRecord.OpenUnassigned(draft, now, "no agent"), HandoffActor.Customer(user), ct);
+            return;
+        }
+        var id = (await store.CreateAsync(HandoffRecord.Open(draft, now), HandoffActor.Customer(user), ct)).Value!.Id;
+        var agent = HandoffActor.Agent($"agent-{random.Next(50)}", "Agent");
+        async Task<HandoffRecord?> Move(Func<HandoffRecord, Transition> transition, HandoffActor actor) =>
+            (await store.TryTransitionAsync(id, transition, actor, null, ct)).Value;
+        now += TimeSpan.FromSeconds(1 + random.Next(120));
+        await Move(h => h.Offer(agent.Id, now, "generated"), HandoffActor.System);
+        if (outcome < 15)
+        {
+            now += TimeSpan.FromSeconds(5 + random.Next(300));
+            await Move(h => h.Cancel(now, "left"), HandoffActor.Customer(user));
+            return;
+        }
+        now += TimeSpan.FromSeconds(2 + random.Next(40));
+        await Move(h => h.Accept(agent.Id, "Agent", now), agent);
+        if (outcome < 22)
+        {
+            now += TimeSpan.FromSeconds(30 + random.Next(300));
+            await Move(h => h.Transfer("tech", "tech", now, "generated"), agent);
+            now += TimeSpan.FromSeconds(5 + random.Next(60));
+            await Move(h => h.Accept("agent-tech", "Tech", now), HandoffActor.Agent("agent-tech", "Tech"));
+        }
+        now += TimeSpan.FromSeconds(60 + random.Next(900));
+        var ended = await Move(h => h.End(now, "done"), agent);
+        if (ended is not null && random.Next(100) < 40)
+        {
+            await turns.CommitAsync(new TurnCommit([], null, null, [new SatisfactionScore(id, key, ended.AgentId, 1 + random.Next(5), now + TimeSpan.FromSeconds(10))]), ct);
+        }
+    }
+
+    private static async Task MeasureAsync(SqliteDatabase database, CancellationToken cancellationToken)
+    {
+        var analytics = new HandoffAnalytics(new SqliteAnalyticsStore(database));
+        var total = await database.ReadAsync(s => (long)s.Command("SELECT count(*) FROM handoff").ExecuteScalar()!, cancellationToken);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== {total:N0} handoffs stored; the summary for the periods ending {End:yyyy-MM-dd} (5 runs each; the first is cold)"));
+        var facts = new SqliteAnalyticsStore(database);
+        for (var run = 0; run < 3; run++)
+        {
+            var parts = Stopwatch.StartNew();
+            await facts.CountConversationsAsync(End - TimeSpan.FromDays(30), End, cancellationToken);
+            var conversations = parts.Elapsed.TotalMilliseconds;
+            var read = await facts.ReadHandoffsAsync(End - TimeSpan.FromDays(30), End, cancellationToken);
+            var handoffs = parts.Elapsed.TotalMilliseconds - conversations;
+            await facts.CountCopilotAsync(End - TimeSpan.FromDays(30), End, cancellationToken);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   30 days by part: conversations {conversations:0.0} ms, {read.Groups.Sum(g => g.Handoffs):N0} handoff facts {handoffs:0.0} ms, co-pilot {parts.Elapsed.TotalMilliseconds - conversations - handoffs:0.0} ms"));
+        }
+        foreach (var (name, length) in new[] { ("today", TimeSpan.FromDays(1)), ("7 days", TimeSpan.FromDays(7)), ("30 days", TimeSpan.FromDays(30)), ("365 days", TimeSpan.FromDays(365)) })
+        {
+            var times = new List<double>();
+            var cpu = new List<double>();
+            AnalyticsSummary? summary = null;
+            for (var run = 0; run < 5; run++)
+            {
+                var clock = Stopwatch.StartNew();
+                var before = Process.GetCurrentProcess().TotalProcessorTime;
+                summary = await analytics.SummarizeAsync(End - length, End, cancellationToken);
+                times.Add(clock.Elapsed.TotalMilliseconds);
+                cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - before).TotalMilliseconds);
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name,-9} {summary!.Handoffs,9:N0} handoffs {summary.Conversations,10:N0} conversations: first {times[0],7:0.0} ms, then median {times.Skip(1).Order().ElementAt(1),7:0.0} ms, max {times.Skip(1).Max(),7:0.0} ms, CPU median {cpu.Skip(1).Order().ElementAt(1),6:0} ms (wait p90 {summary.WaitSeconds.P90} s, reopened {summary.Reopened:N0})"));
+        }
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using HandoffBot.AgentConsole;
+using HandoffBot.Handoff;
+using HandoffBot.Tests.Analytics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace HandoffBot.Tests.Browser;
+
+/// <summary>
+/// The supervisor view in Chromium on a live bot: a supervisor signs in through the printed link, and the analytics of
+/// the last 7 days (seeded through the bot's own stores) show as figures and Chart.js charts that match the JSON.
+/// </summary>
+public sealed class SupervisorBrowserTests
+{
+    private static async Task SeedAsync(IServiceProvider services)
+    {
+        var seed = new AnalyticsSeed(services);
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        DateTimeOffset Ago(int seconds) => now - TimeSpan.FromSeconds(seconds);
+        await seed.MessageAsync("sup-a", Ago(600));
+        await seed.MessageAsync("sup-a", Ago(590));
+        await seed.OpenAsync("sup-h1", "sup-a", "ua", Ago(580), "billing", "HumanRequest", "billing_dispute");
+        await seed.MoveAsync("sup-h1", h => h.Offer("alex", Ago(570), "best match"));
+        await seed.MoveAsync("sup-h1", h => h.Accept("alex", "Alex", Ago(540)), "agent");
+        var ended = await seed.MoveAsync("sup-h1", h => h.End(Ago(300), "done"), "agent");
+        await seed.RateAsync(ended, 5, Ago(290));
+        await seed.MessageAsync("sup-b", Ago(480));
+        await seed.OpenAsync("sup-h2", "sup-b", "ub", Ago(470), "general", "Sentiment", "complaint");
+        await seed.MoveAsync("sup-h2", h => h.Cancel(Ago(360), "left"), "customer");
+        await seed.MessageAsync("sup-c", Ago(240));
+    }
+
+    [Fact]
+    public async Task ASupervisorSeesTheAnalyticsAsChartsThatMatchTheJson()
+    {
+        await using var browser = await ConsoleBrowser.StartAsync();
+        await browser.RunAsync(async () =>
+        {
+            await SeedAsync(browser.Bot.Services);
+            var link = browser.Bot.Services.GetRequiredService<ConsoleAccess>().SignInLinks.Single(l => l.Agent == "Supervisor").Link;
+            var page = await browser.OpenAsync("supervisor", link.PathAndQuery + link.Fragment);
+            await page.WaitForURLAsync(url => url.EndsWith("/agent", StringComparison.Ordinal));
+            await page.GotoAsync(new Uri(browser.Bot.BaseAddress, "/agent/supervisor").ToString());
+            await Expect(page.Locator("#connection")).ToHaveTextAsync("live");
+            await Expect(page.Locator("#agents tbody tr")).ToHaveCountAsync(3);
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "7 days" }).ClickAsync();
+            await Expect(page.Locator("[data-metric='conversations'] dd")).ToHaveTextAsync("3");
+            var source = await page.Locator("#figures").GetAttributeAsync("data-source");
+            var text = await page.EvaluateAsync<string>("src => fetch(src, { credentials: 'same-origin' }).then(r => r.text())", source);
+            using var json = JsonDocument.Parse(text);
+            var summary = json.RootElement;
+            Assert.Equal(2, summary.GetProperty("handoffs").GetInt32());
+            Assert.Equal(1, summary.GetProperty("abandoned").GetInt32());
+            Assert.Equal(40, summary.GetProperty("waitSeconds").GetProperty("p50").GetDouble());
+
+            // The figures on the page are the JSON's.
+            await Expect(page.Locator("[data-metric='handoffs'] dd")).ToHaveTextAsync(summary.GetProperty("handoffs").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await Expect(page.Locator("[data-metric='abandoned'] dd")).ToHaveTextAsync("1");
+            await Expect(page.Locator("[data-metric='waitSeconds.p50'] dd")).ToHaveTextAsync("40 s");
+            await Expect(page.Locator("[data-metric='handoffRate'] dd")).ToHaveTextAsync("66.7 %");
+            await Expect(page.Locator("[data-metric='csat.withHuman'] dd")).ToHaveTextAsync("5");
+
+            // A canvas per chart, each drawn by Chart.js with the JSON's data.
+            Assert.Equal(4, await page.Locator(".charts canvas").CountAsync());
+            foreach (var (canvas, field) in new[] { ("chart-trigger", "byTrigger"), ("chart-category", "byCategory"), ("chart-queue", "byQueue") })
+            {
+                var drawn = await page.EvaluateAsync<JsonElement>("id => { const c = Chart.getChart(id); return { labels: c.data.labels, data: c.data.datasets[0].data, width: c.width }; }", canvas);
+                var rows = summary.GetProperty(field).EnumerateArray().ToList();
+                Assert.Equal(rows.Select(r => r.GetProperty("key").GetString()), drawn.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
+                Assert.Equal(rows.Select(r => r.GetProperty("handoffs").GetInt32()), drawn.GetProperty("data").EnumerateArray().Select(d => d.GetInt32()));
+                Assert.True(drawn.GetProperty("width").GetInt32() > 0, canvas + " has no size");
+            }
+            var times = await page.EvaluateAsync<JsonElement>("() => Chart.getChart('chart-times').data.datasets.map(d => d.data)");
+            Assert.Equal(summary.GetProperty("waitSeconds").GetProperty("p50").GetDouble(), times[0][0].GetDouble());
+            Assert.Equal(summary.GetProperty("handleSeconds").GetProperty("p90").GetDouble(), times[1][2].GetDouble());
+            // Something was painted: the trigger chart's pixels are not all blank.
+            var painted = await page.EvaluateAsync<bool>("() => { const c = document.getElementById('chart-trigger'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; for (let i = 3; i < d.length; i += 4) { if (d[i] !== 0) return true; } return false; }");
+            Assert.True(painted);
+
+            // The audit log by kind: both escalation decisions, the one accept.
+            await page.Locator("#audit-kind").SelectOptionAsync("escalation");
+            await Expect(page.Locator("#audit tbody tr")).ToHaveCountAsync(2);
+            await page.Locator("#audit-kind").SelectOptionAsync("accept");
+            await Expect(page.Locator("#audit tbody tr")).ToHaveCountAsync(1);
+            await Expect(page.Locator("#audit tbody tr")).ToContainTextAsync("Alex");
+        });
+    }
+}

@@ -37,17 +37,28 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
                 $"{Variable} is not set: run the tests through eng/test.sh, which starts a throwaway PostgreSQL on loopback " +
                 $"(or: source eng/prerequisites.sh; source eng/postgres.sh; start_test_postgres). PostgreSQL tests never skip.");
 
-    public static async Task<PostgresTestDatabase> CreateAsync(TimeProvider time, params IPostgresSchema[] schemas)
+    public static Task<PostgresTestDatabase> CreateAsync(TimeProvider time, params IPostgresSchema[] schemas)
+    {
+        var (schema, connectionString) = CreateSchema();
+        return Task.FromResult(new PostgresTestDatabase(Open(connectionString, time, schemas), schema, connectionString));
+    }
+
+    /// <summary>A new, empty schema and a connection string whose search path is that schema.</summary>
+    public static (string Schema, string ConnectionString) CreateSchema()
     {
         var schema = $"t_{Guid.NewGuid():N}";
-        await using (var admin = new NpgsqlConnection(ServerConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-        var connectionString = new NpgsqlConnectionStringBuilder(ServerConnectionString) { SearchPath = schema }.ToString();
-        return new PostgresTestDatabase(Open(connectionString, time, schemas), schema, connectionString);
+        Execute($"CREATE SCHEMA {schema}");
+        return (schema, new NpgsqlConnectionStringBuilder(ServerConnectionString) { SearchPath = schema }.ToString());
+    }
+
+    public static void DropSchema(string schema) => Execute($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+
+    private static void Execute(string sql)
+    {
+        using var admin = new NpgsqlConnection(ServerConnectionString);
+        admin.Open();
+        using var command = new NpgsqlCommand(sql, admin);
+        command.ExecuteNonQuery();
     }
 
     /// <summary>Another instance's database on the same schema (its own pool, its own name).</summary>
@@ -58,9 +69,6 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Database.DisposeAsync();
-        await using var admin = new NpgsqlConnection(ServerConnectionString);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE", admin);
-        await drop.ExecuteNonQueryAsync();
+        DropSchema(Schema);
     }
 }

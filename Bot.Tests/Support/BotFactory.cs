@@ -56,7 +56,8 @@ public class BotFactory : WebApplicationFactory<Program>
     {
         var (schema, connectionString) = Storage.Contracts.PostgresTestDatabase.CreateSchema();
         _postgresSchemas.Add(schema);
-        return With("Storage:Provider", "Postgres").With("ConnectionStrings:Postgres", connectionString);
+        return With("Storage:Provider", "Postgres").With("ConnectionStrings:Postgres", connectionString)
+            .With("DirectLine:Secret", _settings.TryGetValue("DirectLine:Secret", out var secret) && secret is { Length: > 0 } ? secret : "postgres-test-secret-0123456789");
     }
 
     public override async ValueTask DisposeAsync()

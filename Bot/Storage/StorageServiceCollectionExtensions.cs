@@ -33,6 +33,7 @@ public static class StorageServiceCollectionExtensions
         services.AddPostgresStores();
 
         services.AddStore<IStorageHealth, SqliteDatabase, PostgresDatabase>();
+        services.AddStore<IConversationLease, InProcessConversationLease, PostgresConversationLease>();
         services.AddStore<IConversationStateStore, SqliteConversationStateStore, PostgresConversationStateStore>();
         services.AddStore<ITranscriptStore, SqliteTranscriptStore, PostgresTranscriptStore>();
         services.AddStore<IInboxStore, SqliteInboxStore, PostgresInboxStore>();

@@ -12,6 +12,7 @@ namespace HandoffBot.Storage.Postgres;
 public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource _source;
+    private readonly NpgsqlDataSource _leases;
     private readonly IEnumerable<IPostgresSchema> _schemas;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -34,6 +35,13 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
         connection.CommandTimeout = (int)Math.Ceiling(settings.CommandTimeout.TotalSeconds);
         connection.ApplicationName ??= $"HandoffBot {settings.InstanceName}";
         _source = builder.Build();
+        var leases = new NpgsqlConnectionStringBuilder(connection.ConnectionString)
+        {
+            MaxPoolSize = settings.TurnLeaseConnections,
+            Timeout = 60, // a turn waits for a lock connection while other turns run: seconds, not a failure
+            ApplicationName = $"HandoffBot {settings.InstanceName} turn locks",
+        };
+        _leases = NpgsqlDataSource.Create(leases);
         InstanceName = settings.InstanceName;
         _schemas = schemas;
         _time = time;
@@ -44,6 +52,9 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
     public string InstanceName { get; }
 
     public NpgsqlDataSource DataSource => _source;
+
+    /// <summary>The connections that hold per-conversation turn locks (<see cref="PostgresOptions.TurnLeaseConnections"/>).</summary>
+    public NpgsqlDataSource LeaseSource => _leases;
 
     /// <summary>Runs <paramref name="write"/> in a new transaction and commits it; if it throws, nothing it wrote is kept.</summary>
     public async Task<T> WriteAsync<T>(Func<PostgresSession, Task<T>> write, CancellationToken cancellationToken)
@@ -104,12 +115,14 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
 
     public async ValueTask DisposeAsync()
     {
+        await _leases.DisposeAsync();
         await _source.DisposeAsync();
         _initLock.Dispose();
     }
 
     public void Dispose()
     {
+        _leases.Dispose();
         _source.Dispose();
         _initLock.Dispose();
     }

@@ -20,11 +20,20 @@ public sealed class PostgresOptions
     public string? ConnectionString { get; set; }
 
     /// <summary>
-    /// Connections this instance may hold (Npgsql's pool). Sized for small managed servers: the smallest Azure
-    /// flexible server allows 35 user connections, so two instances of 15 leave room for migrations and tools.
+    /// Connections this instance uses for its reads and writes (Npgsql's pool). With <see cref="TurnLeaseConnections"/>
+    /// sized for small managed servers: the smallest Azure flexible server allows 35 user connections, so two instances
+    /// of 10 + 6 leave room for an administrator and tools.
     /// </summary>
     [Range(2, 1000)]
-    public int MaxPoolSize { get; set; } = 15;
+    public int MaxPoolSize { get; set; } = 10;
+
+    /// <summary>
+    /// Connections that hold the per-conversation turn locks (a pool of their own, so a turn holding its lock never
+    /// waits for a connection held by another lock holder): at most this many turns run at once in this instance, the
+    /// rest wait for a lock connection.
+    /// </summary>
+    [Range(1, 1000)]
+    public int TurnLeaseConnections { get; set; } = 6;
 
     /// <summary>How long one statement may run before it is cancelled.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
@@ -39,8 +48,11 @@ public sealed class PostgresOptions
     public string InstanceName { get; set; } = Environment.MachineName;
 }
 
-/// <summary>With <c>Storage:Provider=Postgres</c>: a connection string is configured, parses, and names a host.</summary>
-internal sealed class PostgresOptionsValidator(IOptions<StorageOptions> storage) : IValidateOptions<PostgresOptions>
+/// <summary>
+/// With <c>Storage:Provider=Postgres</c>: a connection string is configured, parses, and names a host; and
+/// <c>DirectLine:Secret</c> is set, because tokens signed with a random per-process key fail on every other instance.
+/// </summary>
+internal sealed class PostgresOptionsValidator(IOptions<StorageOptions> storage, IOptions<HandoffBot.Hosting.DirectLine.DirectLineOptions> directLine) : IValidateOptions<PostgresOptions>
 {
     public ValidateOptionsResult Validate(string? name, PostgresOptions options)
     {
@@ -51,6 +63,11 @@ internal sealed class PostgresOptionsValidator(IOptions<StorageOptions> storage)
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             return ValidateOptionsResult.Fail($"Storage:Provider is 'Postgres' but ConnectionStrings:{PostgresOptions.ConnectionStringName} is not set.");
+        }
+        if (string.IsNullOrEmpty(directLine.Value.Secret))
+        {
+            return ValidateOptionsResult.Fail(
+                "Storage:Provider is 'Postgres' but DirectLine:Secret is not set: Direct Line tokens would be signed with a random key of this process and refused by the other instances. Configure the same DirectLine:Secret on every instance.");
         }
         try
         {

@@ -1,9 +1,3 @@
-using HandoffBot.Escalation;
-using HandoffBot.Handoff;
-using HandoffBot.Handoff.Events;
-using HandoffBot.Hosting.Access;
-using HandoffBot.Hosting.DirectLine;
-using HandoffBot.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -57,6 +51,7 @@ internal static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<PostgresHandoffFeedbackStore>();
         services.TryAddSingleton<PostgresEscalationAuditStore>();
         services.TryAddSingleton<PostgresAgentDirectory>();
+        services.TryAddSingleton<PostgresConversationLease>();
         return services;
     }
 }

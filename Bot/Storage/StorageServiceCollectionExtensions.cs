@@ -34,6 +34,8 @@ public static class StorageServiceCollectionExtensions
 
         services.AddStore<IStorageHealth, SqliteDatabase, PostgresDatabase>();
         services.AddStore<IConversationLease, InProcessConversationLease, PostgresConversationLease>();
+        services.AddStore<IInstanceHeartbeat, NoInstanceHeartbeat, PostgresInstanceHeartbeat>();
+        services.AddHostedService<InstanceHeartbeatService>();
         services.AddStore<IConversationStateStore, SqliteConversationStateStore, PostgresConversationStateStore>();
         services.AddStore<ITranscriptStore, SqliteTranscriptStore, PostgresTranscriptStore>();
         services.AddStore<IInboxStore, SqliteInboxStore, PostgresInboxStore>();

@@ -146,7 +146,7 @@ public sealed class PostgresHandoffOutboxTests : HandoffOutboxContract
 
     protected override async Task<IHandoffOutbox> CreateStoreAsync(TimeProvider time)
     {
-        var database = Owns(await PostgresTestDatabase.CreateAsync(time, new PostgresHandoffOutbox.Schema(), new PostgresTranscriptStore.Schema())).Database;
+        var database = Owns(await PostgresTestDatabase.CreateAsync(time, new PostgresHandoffOutbox.Schema(), new PostgresTranscriptStore.Schema(), new PostgresInstanceHeartbeat.Schema())).Database;
         _transcripts = new PostgresTranscriptStore(database);
         return new PostgresHandoffOutbox(database, new OutboxSignal(), time);
     }

@@ -46,6 +46,13 @@ public sealed class PostgresOptions
     [Required]
     [StringLength(200, MinimumLength = 1)]
     public string InstanceName { get; set; } = Environment.MachineName;
+
+    /// <summary>
+    /// How long this instance counts as alive after its last heartbeat (renewed every third of it). When it runs out,
+    /// another instance takes over the outbox rows this one had in flight.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:03", "01:00:00")]
+    public TimeSpan InstanceLease { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>

@@ -7,8 +7,10 @@ namespace HandoffBot.Storage.Postgres;
 
 /// <summary>
 /// The outbox in PostgreSQL: <c>handoff_outbox</c>, ordered by <c>seq</c> per destination. A claim runs under one
-/// advisory lock, so claims of several instances never interleave (per-destination order holds across instances), and
-/// marks its rows with this instance's name: after a restart an instance takes back only its own rows in flight.
+/// advisory lock, so claims of several instances never interleave (per-destination order holds across instances; SKIP
+/// LOCKED would let a second claimer jump over a row in the middle of a destination), and marks its rows with this
+/// instance's name: after a restart an instance takes back only its own rows in flight, and rows in flight on an
+/// instance whose lease ran out (<see cref="PostgresInstanceHeartbeat"/>) are claimed again by whoever claims next.
 /// </summary>
 internal sealed class PostgresHandoffOutbox(PostgresDatabase database, OutboxSignal signal, TimeProvider time) : IHandoffOutbox
 {
@@ -31,6 +33,7 @@ internal sealed class PostgresHandoffOutbox(PostgresDatabase database, OutboxSig
         );
         CREATE INDEX ix_handoff_outbox_open ON handoff_outbox (destination, seq) WHERE status IN ('pending', 'sending');
         CREATE INDEX ix_handoff_outbox_due ON handoff_outbox (next_attempt_at) WHERE status = 'pending';
+        CREATE INDEX ix_handoff_outbox_in_flight ON handoff_outbox (claimed_by) WHERE status = 'sending';
         """);
 
     /// <summary>The insert of one message (nothing when its key is stored already); prepared outside the transaction.</summary>
@@ -71,16 +74,21 @@ internal sealed class PostgresHandoffOutbox(PostgresDatabase database, OutboxSig
         {
             await session.LockAsync("handoffbot.outbox.claim");
             await using var command = session.Command("""
-                WITH candidates AS (
-                    SELECT seq, destination, (status = 'pending' AND next_attempt_at <= @now) AS claimable,
-                           row_number() OVER w AS n,
-                           count(*) FILTER (WHERE NOT (status = 'pending' AND next_attempt_at <= @now)) OVER w AS blocked
+                WITH dead AS (
+                    SELECT name FROM storage_instance WHERE alive_until < @now AND name <> @instance
+                ), open_rows AS MATERIALIZED (
+                    SELECT seq, destination,
+                           CASE WHEN (status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND claimed_by IN (SELECT name FROM dead))
+                                THEN 0 ELSE 1 END AS held
                     FROM handoff_outbox
-                    WHERE status IN ('pending', 'sending')
-                      AND destination IN (SELECT destination FROM handoff_outbox WHERE status = 'pending' AND next_attempt_at <= @now)
-                    WINDOW w AS (PARTITION BY destination ORDER BY seq)
+                    WHERE status IN ('pending', 'sending') AND destination IN (
+                        SELECT destination FROM handoff_outbox WHERE status = 'pending' AND next_attempt_at <= @now
+                        UNION SELECT destination FROM handoff_outbox WHERE status = 'sending' AND claimed_by IN (SELECT name FROM dead))
+                ), ranked AS MATERIALIZED (
+                    SELECT seq, destination, row_number() OVER w AS n, sum(held) OVER w AS blocked
+                    FROM open_rows WINDOW w AS (PARTITION BY destination ORDER BY seq)
                 ), picked AS (
-                    SELECT seq FROM candidates WHERE blocked = 0 AND n <= @per ORDER BY destination COLLATE "C", seq LIMIT @max
+                    SELECT seq FROM ranked WHERE blocked = 0 AND n <= @per ORDER BY destination COLLATE "C", seq LIMIT @max
                 )
                 UPDATE handoff_outbox o SET status = 'sending', next_attempt_at = @now, claimed_by = @instance
                 FROM picked WHERE o.seq = picked.seq

@@ -24,7 +24,7 @@ internal static class PostgresServiceCollectionExtensions
             new PostgresConversationStateStore.Schema(), new PostgresTranscriptStore.Schema(), new PostgresInboxStore.Schema(),
             new PostgresAccessAudit.Schema(), new PostgresDirectLineStore.Schema(), new PostgresCustomerProfileStore.Schema(),
             new PostgresHandoffRows.Schema(), new PostgresHandoffOutbox.Schema(), new PostgresHandoffFeedbackStore.Schema(),
-            new PostgresEscalationAuditStore.Schema(), new PostgresAgentDirectory.Schema(),
+            new PostgresEscalationAuditStore.Schema(), new PostgresAgentDirectory.Schema(), new PostgresInstanceHeartbeat.Schema(),
         ];
         foreach (var schema in schemas)
         {
@@ -52,6 +52,7 @@ internal static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<PostgresEscalationAuditStore>();
         services.TryAddSingleton<PostgresAgentDirectory>();
         services.TryAddSingleton<PostgresConversationLease>();
+        services.TryAddSingleton<PostgresInstanceHeartbeat>();
         return services;
     }
 }

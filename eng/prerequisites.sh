@@ -16,6 +16,17 @@ ensure_prerequisites() {
   command -v npm >/dev/null || apt_install nodejs npm || { echo "npm is required to fetch the VADER lexicon" >&2; return 1; }
   ensure_directline_prerequisites || return 1
   ensure_teams_prerequisites || return 1
+  ensure_postgres_prerequisites || return 1
+  return 0
+}
+
+# The PostgreSQL provider's contract tests: Debian's postgresql (initdb, pg_ctl; eng/postgres.sh starts a throwaway
+# cluster from them). The package's own cluster service is not needed and not started.
+ensure_postgres_prerequisites() {
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    echo "installing postgresql (apt-get)"
+    apt_install postgresql || { echo "could not install postgresql" >&2; return 1; }
+  fi
   return 0
 }
 

@@ -20,6 +20,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 source "$root/eng/prerequisites.sh"
 ensure_prerequisites || { echo "0 passed, 1 failed"; exit 1; }
 
+# A throwaway PostgreSQL on loopback for the PostgreSQL provider's tests (HANDOFFBOT_TEST_POSTGRES); stopped on exit.
+# shellcheck source=eng/postgres.sh
+source "$root/eng/postgres.sh"
+trap stop_test_postgres EXIT
+echo "== postgresql"
+start_test_postgres || { echo "0 passed, 1 failed"; exit 1; }
+
 echo "== build"
 if ! dotnet build HandoffBot.sln -c Release -warnaserror --nologo -v quiet; then
   echo "0 passed, 1 failed"

@@ -253,8 +253,12 @@ internal sealed class CountingTurnStore(ITurnStore inner, IHandoffStore handoffs
         var registered = services.Last(d => d.ServiceType == typeof(ITurnStore));
         services.Remove(registered);
         services.AddSingleton<ITurnStore>(sp => new CountingTurnStore(
-            (ITurnStore)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!), sp.GetRequiredService<IHandoffStore>(), log));
+            Registered(sp, registered), sp.GetRequiredService<IHandoffStore>(), log));
     }
+
+    /// <summary>The turn store <paramref name="registered"/> describes (a type, or the factory that picks the storage provider's).</summary>
+    internal static ITurnStore Registered(IServiceProvider sp, ServiceDescriptor registered) =>
+        (ITurnStore)(registered.ImplementationFactory?.Invoke(sp) ?? registered.ImplementationInstance ?? ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!));
 
     public async Task CommitAsync(TurnCommit commit, CancellationToken cancellationToken)
     {
@@ -280,7 +284,7 @@ internal sealed class AcceptingFirst(ITurnStore inner, IHandoffStore handoffs) :
         var registered = services.Last(d => d.ServiceType == typeof(ITurnStore));
         services.Remove(registered);
         services.AddSingleton<ITurnStore>(sp => new AcceptingFirst(
-            (ITurnStore)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!), sp.GetRequiredService<IHandoffStore>()));
+            CountingTurnStore.Registered(sp, registered), sp.GetRequiredService<IHandoffStore>()));
     }
 
     public async Task CommitAsync(TurnCommit commit, CancellationToken cancellationToken)

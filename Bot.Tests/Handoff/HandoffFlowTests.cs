@@ -5,11 +5,22 @@ using HandoffBot.Handoff;
 using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
+using HandoffBot.Tests.Support;
 
 namespace HandoffBot.Tests.Handoff;
 
-public sealed class HandoffFlowTests
+/// <summary>The whole handoff over HTTP, on each storage provider (the bot as Program.cs composes it).</summary>
+public abstract class HandoffFlowContract
 {
+    /// <summary>Puts the bot on the provider under test (nothing: the default SQLite).</summary>
+    protected abstract void OnProvider(BotFactory factory);
+
+    private Task<HandoffHarness> StartAsync(Action<BotFactory>? configure = null) => HandoffHarness.StartAsync(configure: factory =>
+    {
+        OnProvider(factory);
+        configure?.Invoke(factory);
+    });
+
     /// <summary>The customer's latest handoff once every queued turn so far committed (a turn's replies leave before its commit).</summary>
     private static async Task<HandoffRecord> ActiveHandoffAsync(HandoffHarness bot, string conversation = "customer-conversation", string channel = "emulator")
     {
@@ -20,7 +31,7 @@ public sealed class HandoffFlowTests
     [Fact]
     public async Task TheWholeStoryFromTriggerToHubToAgentAndBackEndsWithAStoredSatisfactionScore()
     {
-        await using var bot = await HandoffHarness.StartAsync();
+        await using var bot = await StartAsync();
 
         // The assistant answers a routine question; then a billing dispute goes straight to the billing queue.
         await bot.PostAsync(bot.CustomerMessage("how long does delivery take"));
@@ -100,7 +111,7 @@ public sealed class HandoffFlowTests
     [Fact]
     public async Task ADeclinedOfferGoesToTheNextAgent()
     {
-        await using var bot = await HandoffHarness.StartAsync();
+        await using var bot = await StartAsync();
         await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
         var first = await bot.OfferedToAsync(1);
 
@@ -118,7 +129,7 @@ public sealed class HandoffFlowTests
     [Fact]
     public async Task AnOfferNobodyAnswersWithinTheOfferTimeoutGoesToTheNextAgent()
     {
-        await using var bot = await HandoffHarness.StartAsync();
+        await using var bot = await StartAsync();
         // Time moves only through AdvanceAsync: never while a Connector call (the offer's delivery) is in flight.
         await bot.PostAsync(bot.CustomerMessage("let me talk to a person") with { DeliveryMode = DeliveryModes.ExpectReplies });
         var first = await bot.OfferedToAsync(1);
@@ -139,7 +150,7 @@ public sealed class HandoffFlowTests
     [Fact]
     public async Task AnAgentGoingAwayHasTheirOfferRequeuedToSomeoneElse()
     {
-        await using var bot = await HandoffHarness.StartAsync();
+        await using var bot = await StartAsync();
         await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
         var first = await bot.OfferedToAsync(1);
 
@@ -155,7 +166,7 @@ public sealed class HandoffFlowTests
     [Fact]
     public async Task WithNoQualifiedAgentTheCustomerIsOfferedAlternativesAndCanLeaveAMessage()
     {
-        await using var bot = await HandoffHarness.StartAsync();
+        await using var bot = await StartAsync();
 
         await bot.PostAsync(bot.CustomerMessage("I need a quantum expert person"));
         var menu = await bot.CustomerReceivedAsync("nobody who can help with this is available");
@@ -177,7 +188,7 @@ public sealed class HandoffFlowTests
     [Fact]
     public async Task WithNoAgentDeskTheCustomerIsOfferedAlternativesInsteadOfAPromise()
     {
-        await using var bot = await HandoffHarness.StartAsync(configure: f => f.With("Handoff:Hub:ChannelId", "").With("AgentConsole:Enabled", "false"));
+        await using var bot = await StartAsync(f => f.With("Handoff:Hub:ChannelId", "").With("AgentConsole:Enabled", "false"));
 
         await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
         var menu = await bot.CustomerReceivedAsync("nobody who can help with this is available");
@@ -197,7 +208,7 @@ public sealed class HandoffFlowTests
     [Fact]
     public async Task ACustomerCanCancelWhileWaitingAndIsBackWithTheAssistant()
     {
-        await using var bot = await HandoffHarness.StartAsync();
+        await using var bot = await StartAsync();
         await bot.PostAsync(bot.CustomerMessage("let me talk to a person"));
         await bot.OfferedToAsync();
 
@@ -213,7 +224,7 @@ public sealed class HandoffFlowTests
     [Fact]
     public async Task SmsCustomersGetNumberedTextMenusAndLongAgentMessagesAreSplit()
     {
-        await using var bot = await HandoffHarness.StartAsync();
+        await using var bot = await StartAsync();
 
         await bot.PostAsync(bot.CustomerMessage("quantum person please", "sms-conversation", "sms", "+15551230001", "Luis"));
         var menu = await bot.CustomerReceivedAsync("nobody who can help");
@@ -235,4 +246,16 @@ public sealed class HandoffFlowTests
         Assert.All(parts, p => Assert.True(p.Text!.Length <= 1600));
         Assert.Equal(longText, string.Join(' ', parts.Select(p => p.Text)));
     }
+}
+
+public sealed class SqliteHandoffFlowTests : HandoffFlowContract
+{
+    protected override void OnProvider(BotFactory factory)
+    {
+    }
+}
+
+public sealed class PostgresHandoffFlowTests : HandoffFlowContract
+{
+    protected override void OnProvider(BotFactory factory) => factory.OnPostgres();
 }

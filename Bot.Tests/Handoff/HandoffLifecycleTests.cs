@@ -6,7 +6,7 @@ public sealed class HandoffLifecycleTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
 
-    private static HandoffRecord Queued() => HandoffRecord.Open(HandoffStoreTests.Draft("h1"), Now).Value!;
+    private static HandoffRecord Queued() => HandoffRecord.Open(HandoffStoreContract.Draft("h1"), Now).Value!;
 
     [Fact]
     public void TheHappyPathGoesBotQueuedOfferedWithAgentBot()

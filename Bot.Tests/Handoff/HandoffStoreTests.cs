@@ -1,28 +1,37 @@
 using HandoffBot.Handoff;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
+using HandoffBot.Storage.Postgres;
 using HandoffBot.Storage.Sqlite;
+using HandoffBot.Tests.Storage.Contracts;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Tests.Handoff;
 
-public sealed class HandoffStoreTests : IDisposable
+/// <summary>
+/// What every <see cref="IHandoffStore"/> provider must do: atomic transitions (exactly one of many accepts wins), one
+/// active handoff per customer, and a change stored with its consequences (outbox rows) in one commit or not at all.
+/// </summary>
+public abstract class HandoffStoreContract : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
-    private readonly SqliteDatabase _database;
-    private readonly IHandoffStore _store;
-    private readonly SqliteHandoffOutbox _outbox;
+    private IAsyncDisposable? _database;
+    private IHandoffStore _store = null!;
+    private IHandoffOutbox _outbox = null!;
 
-    public HandoffStoreTests()
+    /// <summary>A new, empty store and outbox of the provider under test, on one database; a <see cref="FailingRecord"/> must fail its commit.</summary>
+    protected abstract Task<(IAsyncDisposable Database, IHandoffStore Store, IHandoffOutbox Outbox)> CreateAsync();
+
+    public async Task InitializeAsync() => (_database, _store, _outbox) = await CreateAsync();
+
+    public async Task DisposeAsync()
     {
-        var options = Options.Create(new StorageOptions { SqliteConnectionString = $"Data Source=store-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" });
-        _database = new SqliteDatabase(options, [new SqliteHandoffStore.Schema(), new SqliteAnalyticsStore.Schema(), new SqliteHandoffOutbox.Schema()], new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory }, TimeProvider.System);
-        _store = new SqliteHandoffStore(_database, new SqliteRecordWriters([new SqliteOutboxWriter(TimeProvider.System), new FailingWriter()]), new HandoffBot.Handoff.Events.HandoffEventSignal());
-        _outbox = new SqliteHandoffOutbox(_database, new OutboxSignal(), TimeProvider.System);
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
     }
-
-    public void Dispose() => _database.Dispose();
 
     internal static HandoffRecord Draft(string id, string customer = "emulator/conversations/c1") => new()
     {
@@ -209,10 +218,36 @@ public sealed class HandoffStoreTests : IDisposable
     }
 
     /// <summary>A record whose write fails inside the transaction (as a full disk or a constraint would).</summary>
-    private sealed record FailingRecord : ITurnRecord;
+    protected sealed record FailingRecord : ITurnRecord;
+}
+
+public sealed class SqliteHandoffStoreTests : HandoffStoreContract
+{
+    protected override Task<(IAsyncDisposable Database, IHandoffStore Store, IHandoffOutbox Outbox)> CreateAsync()
+    {
+        var options = Options.Create(new StorageOptions { SqliteConnectionString = $"Data Source=store-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" });
+        var database = new SqliteDatabase(options, [new SqliteHandoffStore.Schema(), new SqliteAnalyticsStore.Schema(), new SqliteHandoffOutbox.Schema()], new HostingEnvironment { ContentRootPath = AppContext.BaseDirectory }, TimeProvider.System);
+        var store = new SqliteHandoffStore(database, new SqliteRecordWriters([new SqliteOutboxWriter(TimeProvider.System), new FailingWriter()]), new HandoffBot.Handoff.Events.HandoffEventSignal());
+        return Task.FromResult<(IAsyncDisposable, IHandoffStore, IHandoffOutbox)>((database, store, new SqliteHandoffOutbox(database, new OutboxSignal(), TimeProvider.System)));
+    }
 
     private sealed class FailingWriter : SqliteTurnRecordWriter<FailingRecord>
     {
         protected override Action<SqliteSession> Prepare(FailingRecord record) => _ => throw new InvalidOperationException("the write failed");
+    }
+}
+
+public sealed class PostgresHandoffStoreTests : HandoffStoreContract
+{
+    protected override async Task<(IAsyncDisposable Database, IHandoffStore Store, IHandoffOutbox Outbox)> CreateAsync()
+    {
+        var test = await PostgresTestDatabase.CreateAsync(TimeProvider.System, new PostgresHandoffRows.Schema(), new PostgresHandoffOutbox.Schema());
+        var store = new PostgresHandoffStore(test.Database, new PostgresRecordWriters([new PostgresOutboxWriter(TimeProvider.System), new FailingWriter()]), new HandoffBot.Handoff.Events.HandoffEventSignal());
+        return (test, store, new PostgresHandoffOutbox(test.Database, new OutboxSignal(), TimeProvider.System));
+    }
+
+    private sealed class FailingWriter : PostgresTurnRecordWriter<FailingRecord>
+    {
+        protected override Func<PostgresSession, Task> Prepare(FailingRecord record) => _ => throw new InvalidOperationException("the write failed");
     }
 }

@@ -13,12 +13,12 @@ using Microsoft.Extensions.Logging;
 
 namespace HandoffBot.Tests.Storage;
 
-/// <summary>Optimistic concurrency and the single per-turn commit, on the real stores.</summary>
-public sealed class TurnCommitTests : IClassFixture<BotFactory>
+/// <summary>Optimistic concurrency and the single per-turn commit, on the real stores of each provider.</summary>
+public abstract class TurnCommitContract
 {
     private readonly BotFactory _factory;
 
-    public TurnCommitTests(BotFactory factory) => _factory = factory;
+    protected TurnCommitContract(BotFactory factory) => _factory = factory;
 
     private T Get<T>() where T : notnull => _factory.Services.GetRequiredService<T>();
 
@@ -208,3 +208,7 @@ public sealed class ConversationStateTests
         Assert.Equal("""{"assistant":{"turns":[],"welcomed":true}}""", state.ToJson());
     }
 }
+
+public sealed class SqliteTurnCommitTests(BotFactory factory) : TurnCommitContract(factory), IClassFixture<BotFactory>;
+
+public sealed class PostgresTurnCommitTests(PostgresBotFactory factory) : TurnCommitContract(factory), IClassFixture<PostgresBotFactory>;

@@ -15,6 +15,7 @@ public class BotFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<Action<IServiceCollection>> _services = [];
+    private readonly List<string> _postgresSchemas = [];
 
     public BotFactory()
     {
@@ -45,6 +46,40 @@ public class BotFactory : WebApplicationFactory<Program>
             _settings.Remove(key);
         }
         return this;
+    }
+
+    /// <summary>
+    /// The bot on PostgreSQL (<c>Storage:Provider=Postgres</c>): a new schema on the throwaway cluster eng/test.sh starts,
+    /// dropped when this factory is disposed. Fails the test when no cluster is there.
+    /// </summary>
+    public BotFactory OnPostgres()
+    {
+        var (schema, connectionString) = Storage.Contracts.PostgresTestDatabase.CreateSchema();
+        _postgresSchemas.Add(schema);
+        return With("Storage:Provider", "Postgres").With("ConnectionStrings:Postgres", connectionString)
+            .With("DirectLine:Secret", _settings.TryGetValue("DirectLine:Secret", out var secret) && secret is { Length: > 0 } ? secret : "postgres-test-secret-0123456789");
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        DropPostgresSchemas();
+        GC.SuppressFinalize(this);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        DropPostgresSchemas();
+    }
+
+    private void DropPostgresSchemas()
+    {
+        foreach (var schema in _postgresSchemas)
+        {
+            Storage.Contracts.PostgresTestDatabase.DropSchema(schema);
+        }
+        _postgresSchemas.Clear();
     }
 
     public BotFactory With(string key, string? value)
@@ -109,3 +144,9 @@ public class BotFactory : WebApplicationFactory<Program>
     }
 }
 
+
+/// <summary>A <see cref="BotFactory"/> on PostgreSQL (<see cref="BotFactory.OnPostgres"/>), for class fixtures.</summary>
+public sealed class PostgresBotFactory : BotFactory
+{
+    public PostgresBotFactory() => OnPostgres();
+}

@@ -23,7 +23,7 @@ public static class HandoffServiceCollectionExtensions
         services.AddSingleton<ISqliteSchema, SqliteHandoffFeedbackStore.Schema>();
         services.TryAddSingleton<SqliteHandoffStore>();
         services.TryAddSingleton<IHandoffStore>(sp => sp.GetRequiredService<SqliteHandoffStore>());
-        services.AddSingleton<IConversationAssignments>(sp => sp.GetRequiredService<SqliteHandoffStore>());
+        services.AddSingleton<IConversationAssignments>(sp => (IConversationAssignments)sp.GetRequiredService<IHandoffStore>());
         services.TryAddSingleton<IHandoffOutbox, SqliteHandoffOutbox>();
         services.TryAddSingleton<OutboxSignal>();
         services.AddSingleton<ISqliteTurnRecordWriter, SqliteOutboxWriter>();

@@ -32,14 +32,16 @@ public interface IChannelTransport
 /// Turns inbound activities into turns: runs the pipeline inline when the HTTP response needs its result
 /// (expectReplies, invoke), and otherwise stores the activity in the inbox and queues the turn, so the channel's
 /// request returns as soon as the activity is safe. The turns of one conversation never run at the same time
-/// in this process (<see cref="ConversationLocks"/>); across processes the state version check catches races.
+/// in this process (<see cref="ConversationLocks"/>) nor, on a shared database, across instances
+/// (<see cref="IConversationLease"/>); the state version check catches anything else.
 /// </summary>
 public sealed class ChannelAdapter(
     TurnRoutes pipelines,
     IConnectorClient connector,
     IEnumerable<IChannelTransport> transports,
     TurnQueue queue,
-    ConversationLocks locks)
+    ConversationLocks locks,
+    IConversationLease leases)
 {
     private readonly IChannelTransport[] _transports = [.. transports];
 
@@ -78,7 +80,9 @@ public sealed class ChannelAdapter(
     {
         var activity = turn.Activity;
         using var span = TurnTelemetry.StartTurn(activity, traceParent); // a queued turn continues the trace of its request
-        using var _ = await locks.AcquireAsync(StateKeys.Conversation(activity.ChannelId ?? string.Empty, activity.Conversation?.Id ?? string.Empty), cancellationToken);
+        var key = StateKeys.Conversation(activity.ChannelId ?? string.Empty, activity.Conversation?.Id ?? string.Empty);
+        using var _ = await locks.AcquireAsync(key, cancellationToken);
+        await using var lease = await leases.AcquireAsync(key, cancellationToken);
         try
         {
             await pipelines.For(activity).RunAsync(turn, cancellationToken);

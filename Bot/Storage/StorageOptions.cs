@@ -23,4 +23,14 @@ public sealed class StorageOptions
     /// before a power cut may be lost.
     /// </summary>
     public bool DurableCommits { get; set; }
+
+    public const string Sqlite = "Sqlite";
+
+    public const string Postgres = "Postgres";
+
+    /// <summary>True when <see cref="Provider"/> is <c>Postgres</c> (any case).</summary>
+    public bool UsesPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True for the two known providers.</summary>
+    public bool IsKnownProvider => UsesPostgres || string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase);
 }

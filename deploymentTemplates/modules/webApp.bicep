@@ -51,7 +51,7 @@ var passwordSettings = empty(appPasswordSecretName) ? [] : [
   { name: 'MicrosoftAppPassword', value: '${kvRef}${appPasswordSecretName})' }
 ]
 var postgresSettings = empty(postgresSecretName) ? [] : [
-  { name: 'Storage__PostgresConnectionString', value: '${kvRef}${postgresSecretName})' }
+  { name: 'ConnectionStrings__Postgres', value: '${kvRef}${postgresSecretName})' }
 ]
 var languageSettings = empty(languageKeySecretName) ? [] : [
   { name: 'Sentiment__Azure__Endpoint', value: languageEndpoint }

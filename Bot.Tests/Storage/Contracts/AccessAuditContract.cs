@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using HandoffBot.Hosting.Access;
 using HandoffBot.Storage.Sqlite;
+using HandoffBot.Storage.Postgres;
 
 namespace HandoffBot.Tests.Storage.Contracts;
 
@@ -76,4 +77,10 @@ public sealed class SqliteAccessAuditTests : AccessAuditContract
 {
     protected override Task<IAccessAudit> CreateStoreAsync(TimeProvider time) =>
         Task.FromResult<IAccessAudit>(new SqliteAccessAudit(Owns(SqliteTestDatabase.Create(time, new SqliteAccessAudit.Schema())).Database, time));
+}
+
+public sealed class PostgresAccessAuditTests : AccessAuditContract
+{
+    protected override async Task<IAccessAudit> CreateStoreAsync(TimeProvider time) =>
+        new PostgresAccessAudit(Owns(await PostgresTestDatabase.CreateAsync(time, new PostgresAccessAudit.Schema())).Database, time);
 }

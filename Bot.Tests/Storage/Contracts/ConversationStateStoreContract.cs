@@ -1,5 +1,6 @@
 using HandoffBot.Storage;
 using HandoffBot.Storage.Sqlite;
+using HandoffBot.Storage.Postgres;
 
 namespace HandoffBot.Tests.Storage.Contracts;
 
@@ -78,4 +79,10 @@ public sealed class SqliteConversationStateStoreTests : ConversationStateStoreCo
     protected override Task<IConversationStateStore> CreateStoreAsync(TimeProvider time) =>
         Task.FromResult<IConversationStateStore>(new SqliteConversationStateStore(
             Owns(SqliteTestDatabase.Create(time, new SqliteConversationStateStore.Schema())).Database, time));
+}
+
+public sealed class PostgresConversationStateStoreTests : ConversationStateStoreContract
+{
+    protected override async Task<IConversationStateStore> CreateStoreAsync(TimeProvider time) =>
+        new PostgresConversationStateStore(Owns(await PostgresTestDatabase.CreateAsync(time, new PostgresConversationStateStore.Schema())).Database, time);
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using HandoffBot.Handoff;
 using HandoffBot.Storage.Sqlite;
 using Microsoft.Extensions.Options;
+using HandoffBot.Storage.Postgres;
 
 namespace HandoffBot.Tests.Storage.Contracts;
 
@@ -66,4 +67,11 @@ public sealed class SqliteCustomerProfileStoreTests : CustomerProfileStoreContra
         Task.FromResult<ICustomerProfileStore>(new SqliteCustomerProfileStore(
             Owns(SqliteTestDatabase.Create(time, new SqliteCustomerProfileStore.Schema())).Database,
             Options.Create(new HandoffOptions { CustomerProfilesPath = SeedFile })));
+}
+
+public sealed class PostgresCustomerProfileStoreTests : CustomerProfileStoreContract
+{
+    protected override async Task<ICustomerProfileStore> CreateStoreAsync(TimeProvider time) =>
+        new PostgresCustomerProfileStore(Owns(await PostgresTestDatabase.CreateAsync(time, new PostgresCustomerProfileStore.Schema())).Database,
+            Options.Create(new HandoffOptions { CustomerProfilesPath = SeedFile }));
 }

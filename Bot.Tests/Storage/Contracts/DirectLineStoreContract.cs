@@ -1,6 +1,7 @@
 using HandoffBot.Hosting.DirectLine;
 using HandoffBot.Protocol;
 using HandoffBot.Storage.Sqlite;
+using HandoffBot.Storage.Postgres;
 
 namespace HandoffBot.Tests.Storage.Contracts;
 
@@ -124,4 +125,10 @@ public sealed class SqliteDirectLineStoreTests : DirectLineStoreContract
 {
     protected override Task<IDirectLineStore> CreateStoreAsync(TimeProvider time) =>
         Task.FromResult<IDirectLineStore>(new SqliteDirectLineStore(Owns(SqliteTestDatabase.Create(time, new SqliteDirectLineStore.Schema())).Database));
+}
+
+public sealed class PostgresDirectLineStoreTests : DirectLineStoreContract
+{
+    protected override async Task<IDirectLineStore> CreateStoreAsync(TimeProvider time) =>
+        new PostgresDirectLineStore(Owns(await PostgresTestDatabase.CreateAsync(time, new PostgresDirectLineStore.Schema())).Database);
 }

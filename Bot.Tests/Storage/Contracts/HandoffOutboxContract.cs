@@ -2,6 +2,7 @@ using HandoffBot.Handoff;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
 using HandoffBot.Storage.Sqlite;
+using HandoffBot.Storage.Postgres;
 
 namespace HandoffBot.Tests.Storage.Contracts;
 
@@ -134,6 +135,20 @@ public sealed class SqliteHandoffOutboxTests : HandoffOutboxContract
         var database = Owns(SqliteTestDatabase.Create(time, new SqliteHandoffOutbox.Schema(), new SqliteTranscriptStore.Schema())).Database;
         _transcripts = new SqliteTranscriptStore(database);
         return Task.FromResult<IHandoffOutbox>(new SqliteHandoffOutbox(database, new OutboxSignal(), time));
+    }
+
+    protected override Task<IReadOnlyList<Activity>> TranscriptAsync(string conversationId) => _transcripts!.ReadAsync(conversationId, None);
+}
+
+public sealed class PostgresHandoffOutboxTests : HandoffOutboxContract
+{
+    private PostgresTranscriptStore? _transcripts;
+
+    protected override async Task<IHandoffOutbox> CreateStoreAsync(TimeProvider time)
+    {
+        var database = Owns(await PostgresTestDatabase.CreateAsync(time, new PostgresHandoffOutbox.Schema(), new PostgresTranscriptStore.Schema(), new PostgresInstanceHeartbeat.Schema())).Database;
+        _transcripts = new PostgresTranscriptStore(database);
+        return new PostgresHandoffOutbox(database, new OutboxSignal(), time);
     }
 
     protected override Task<IReadOnlyList<Activity>> TranscriptAsync(string conversationId) => _transcripts!.ReadAsync(conversationId, None);

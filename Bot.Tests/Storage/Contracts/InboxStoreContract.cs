@@ -1,6 +1,7 @@
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
 using HandoffBot.Storage.Sqlite;
+using HandoffBot.Storage.Postgres;
 
 namespace HandoffBot.Tests.Storage.Contracts;
 
@@ -98,6 +99,20 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract
         var database = Owns(SqliteTestDatabase.Create(time, new SqliteInboxStore.Schema(), new SqliteTranscriptStore.Schema(), new SqliteConversationStateStore.Schema())).Database;
         _turns = new SqliteTurnStore(database, new SqliteRecordWriters([]), time);
         return Task.FromResult<IInboxStore>(new SqliteInboxStore(database, time));
+    }
+
+    protected override Task CompleteAsync(long itemId) => _turns!.CommitAsync(new TurnCommit([], null, itemId, []), None);
+}
+
+public sealed class PostgresInboxStoreTests : InboxStoreContract
+{
+    private PostgresTurnStore? _turns;
+
+    protected override async Task<IInboxStore> CreateStoreAsync(TimeProvider time)
+    {
+        var database = Owns(await PostgresTestDatabase.CreateAsync(time, new PostgresInboxStore.Schema(), new PostgresTranscriptStore.Schema(), new PostgresConversationStateStore.Schema())).Database;
+        _turns = new PostgresTurnStore(database, new PostgresRecordWriters([]), time);
+        return new PostgresInboxStore(database, time);
     }
 
     protected override Task CompleteAsync(long itemId) => _turns!.CommitAsync(new TurnCommit([], null, itemId, []), None);

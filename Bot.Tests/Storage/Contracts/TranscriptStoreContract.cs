@@ -2,6 +2,7 @@ using System.Text.Json;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
 using HandoffBot.Storage.Sqlite;
+using HandoffBot.Storage.Postgres;
 
 namespace HandoffBot.Tests.Storage.Contracts;
 
@@ -72,4 +73,10 @@ public sealed class SqliteTranscriptStoreTests : TranscriptStoreContract
 {
     protected override Task<ITranscriptStore> CreateStoreAsync(TimeProvider time) =>
         Task.FromResult<ITranscriptStore>(new SqliteTranscriptStore(Owns(SqliteTestDatabase.Create(time, new SqliteTranscriptStore.Schema())).Database));
+}
+
+public sealed class PostgresTranscriptStoreTests : TranscriptStoreContract
+{
+    protected override async Task<ITranscriptStore> CreateStoreAsync(TimeProvider time) =>
+        new PostgresTranscriptStore(Owns(await PostgresTestDatabase.CreateAsync(time, new PostgresTranscriptStore.Schema())).Database);
 }

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using HandoffBot.Storage.Sqlite;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Hosting.DirectLine;
@@ -15,7 +16,7 @@ public static class DirectLineServiceCollectionExtensions
         services.AddSingleton<DirectLineTokens>();
         services.AddScoped<DirectLineAccess>();
         services.AddSingleton<ISqliteSchema, SqliteDirectLineStore.Schema>();
-        services.AddSingleton<IDirectLineStore, SqliteDirectLineStore>();
+        services.TryAddSingleton<IDirectLineStore, SqliteDirectLineStore>();
         services.AddSingleton<DirectLineHub>();
         services.AddSingleton<DirectLineUploads>();
         services.AddSingleton<IChannelTransport, DirectLineTransport>();

@@ -99,20 +99,25 @@ internal sealed class SqliteAgentDirectory(SqliteDatabase database, IOptions<Rou
         return records;
     }
 
-    private static AgentRecord Read(SqliteDataReader reader)
+    private static AgentRecord Read(SqliteDataReader reader) =>
+        ToRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+            reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), SqliteTime.FromDb(reader.GetInt64(7)));
+
+    /// <summary>An agent from the columns of an <c>agents</c> row (both providers keep the same columns).</summary>
+    internal static AgentRecord ToRecord(string id, string name, string hubUserId, string skillsJson, string capacityJson, string? hoursJson, int presence, DateTimeOffset presenceChangedAt)
     {
-        var skills = JsonSerializer.Deserialize(reader.GetString(3), AgentDirectoryJsonContext.Default.DictionaryStringInt32) ?? [];
-        var capacity = JsonSerializer.Deserialize(reader.GetString(4), AgentDirectoryJsonContext.Default.DictionaryStringInt32) ?? [];
-        var hours = reader.IsDBNull(5) ? null : JsonSerializer.Deserialize(reader.GetString(5), AgentDirectoryJsonContext.Default.WorkingHoursOptions);
+        var skills = JsonSerializer.Deserialize(skillsJson, AgentDirectoryJsonContext.Default.DictionaryStringInt32) ?? [];
+        var capacity = JsonSerializer.Deserialize(capacityJson, AgentDirectoryJsonContext.Default.DictionaryStringInt32) ?? [];
+        var hours = hoursJson is null ? null : JsonSerializer.Deserialize(hoursJson, AgentDirectoryJsonContext.Default.WorkingHoursOptions);
         return new AgentRecord(
-            new AgentId(reader.GetString(0)),
-            reader.GetString(1),
-            reader.GetString(2),
+            new AgentId(id),
+            name,
+            hubUserId,
             [.. skills.Select(kv => new AgentSkill(kv.Key, kv.Value))],
             new Dictionary<string, int>(capacity, StringComparer.OrdinalIgnoreCase),
             hours is null ? null : new WorkingHours(hours.TimeZone, hours.Start, hours.End, [.. hours.Days]),
-            (AgentPresence)reader.GetInt32(6),
-            SqliteTime.FromDb(reader.GetInt64(7)));
+            (AgentPresence)presence,
+            presenceChangedAt);
     }
 
     /// <summary>Writes the configured roster once per process: profiles from configuration, presence kept if known.</summary>

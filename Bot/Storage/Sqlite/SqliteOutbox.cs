@@ -74,7 +74,7 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
         var nowDb = SqliteTime.ToDb(now);
         var claimed = await database.WriteAsync(session =>
         {
-            var rows = new List<ClaimedRow>();
+            var rows = new List<ClaimedOutboxRow>();
             using (var reader = session.Command("""
                     SELECT seq, key, handoff_id, activity_json, to_customer, attempts, destination, status, next_attempt_at, traceparent FROM handoff_outbox
                     WHERE status IN ('pending', 'sending') AND destination IN (
@@ -101,7 +101,7 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
                         continue;
                     }
                     taken++;
-                    rows.Add(new ClaimedRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4) == 1, reader.GetInt32(5), reader.IsDBNull(9) ? null : reader.GetString(9)));
+                    rows.Add(new ClaimedOutboxRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4) == 1, reader.GetInt32(5), reader.IsDBNull(9) ? null : reader.GetString(9)));
                 }
             }
             var mark = session.Command("UPDATE handoff_outbox SET status = 'sending', next_attempt_at = $now WHERE seq = $seq");
@@ -112,37 +112,13 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
             return rows;
         }, cancellationToken);
 
-        var due = new List<OutboxDelivery>(claimed.Count);
-        List<OutboxDelivery>? unreadable = null;
-        foreach (var row in claimed)
+        var (due, unreadable) = ClaimedOutboxRow.Parse(claimed);
+        foreach (var delivery in unreadable)
         {
-            Activity? activity;
-            try
-            {
-                activity = JsonSerializer.Deserialize(row.Json, ProtocolJsonContext.Default.Activity);
-            }
-            catch (JsonException)
-            {
-                activity = null;
-            }
-            var delivery = new OutboxDelivery(row.Seq, new OutboxMessage(row.Key, row.HandoffId, activity ?? new Activity(), row.ToCustomer), row.Attempts) { TraceParent = row.TraceParent };
-            if (activity is null)
-            {
-                (unreadable ??= []).Add(delivery); // stored by an older build or damaged: it can never be sent
-            }
-            else
-            {
-                due.Add(delivery);
-            }
-        }
-        foreach (var delivery in unreadable ?? [])
-        {
-            await MarkUndeliveredAsync(delivery, now, "the stored activity cannot be read", givenUp: true, CancellationToken.None);
+            await MarkUndeliveredAsync(delivery, now, ClaimedOutboxRow.UnreadableError, givenUp: true, CancellationToken.None);
         }
         return due;
     }
-
-    private sealed record ClaimedRow(long Seq, string Key, string HandoffId, string Json, bool ToCustomer, int Attempts, string? TraceParent);
 
     public Task<int> RecoverAbandonedAsync(CancellationToken cancellationToken) =>
         database.WriteAsync(session => session.Command("UPDATE handoff_outbox SET status = 'pending' WHERE status = 'sending'").ExecuteNonQuery(), cancellationToken);

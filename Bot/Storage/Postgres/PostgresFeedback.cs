@@ -1,0 +1,59 @@
+using HandoffBot.Handoff;
+
+namespace HandoffBot.Storage.Postgres;
+
+/// <summary>Satisfaction scores and follow-up messages in PostgreSQL (written by the turn's commit, read here).</summary>
+internal sealed class PostgresHandoffFeedbackStore(PostgresDatabase database) : IHandoffFeedbackStore
+{
+    internal sealed class Schema() : PostgresSchema("handoff_feedback", """
+        CREATE TABLE handoff_csat (
+            handoff_id   text PRIMARY KEY,
+            customer_key text NOT NULL,
+            agent_id     text,
+            score        integer NOT NULL CHECK (score BETWEEN 1 AND 5),
+            at           timestamptz NOT NULL
+        );
+        CREATE TABLE handoff_followup (
+            seq          bigserial PRIMARY KEY,
+            handoff_id   text NOT NULL,
+            customer_key text NOT NULL,
+            channel_id   text NOT NULL,
+            user_id      text NOT NULL,
+            text         text NOT NULL,
+            at           timestamptz NOT NULL
+        );
+        """);
+
+    public Task<int?> GetSatisfactionAsync(string handoffId, CancellationToken cancellationToken) =>
+        database.ReadAsync(async session =>
+        {
+            await using var command = session.Command("SELECT score FROM handoff_csat WHERE handoff_id = @id").With("id", handoffId);
+            return await command.ExecuteScalarAsync(cancellationToken) is int score ? (int?)score : null;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<FollowUpMessage>> ListFollowUpsAsync(CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<FollowUpMessage>>(async session =>
+        {
+            await using var command = session.Command("SELECT handoff_id, customer_key, channel_id, user_id, text, at FROM handoff_followup ORDER BY seq");
+            return await command.ListAsync(r => new FollowUpMessage(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetTime(5)), cancellationToken);
+        }, cancellationToken);
+}
+
+/// <summary>Writes a <see cref="SatisfactionScore"/> of a turn's commit; a second answer replaces the first.</summary>
+internal sealed class PostgresSatisfactionWriter : PostgresTurnRecordWriter<SatisfactionScore>
+{
+    protected override Func<PostgresSession, Task> Prepare(SatisfactionScore record) => session => session.ExecuteAsync("""
+            INSERT INTO handoff_csat (handoff_id, customer_key, agent_id, score, at) VALUES (@id, @customer, @agent, @score, @at)
+            ON CONFLICT (handoff_id) DO UPDATE SET score = excluded.score, at = excluded.at
+            """,
+        ("id", record.HandoffId), ("customer", record.CustomerKey), ("agent", record.AgentId), ("score", record.Score), ("at", PostgresTime.ToDb(record.At)));
+}
+
+/// <summary>Writes a <see cref="FollowUpMessage"/> of a turn's commit.</summary>
+internal sealed class PostgresFollowUpWriter : PostgresTurnRecordWriter<FollowUpMessage>
+{
+    protected override Func<PostgresSession, Task> Prepare(FollowUpMessage record) => session => session.ExecuteAsync(
+        "INSERT INTO handoff_followup (handoff_id, customer_key, channel_id, user_id, text, at) VALUES (@id, @customer, @channel, @user, @text, @at)",
+        ("id", record.HandoffId), ("customer", record.CustomerKey), ("channel", record.ChannelId), ("user", record.UserId), ("text", record.Text),
+        ("at", PostgresTime.ToDb(record.At)));
+}

@@ -1,0 +1,173 @@
+using System.Text.Json;
+using HandoffBot.Handoff;
+using HandoffBot.Handoff.Events;
+
+namespace HandoffBot.Storage.Postgres;
+
+/// <summary>
+/// The statements on <c>handoff</c> and <c>handoff_audit</c> shared by the store and the turn-record writers.
+/// Every transaction that writes an audit line first takes one advisory lock (<see cref="LockAuditAsync"/>), before
+/// any handoff row lock: audit sequence numbers are then handed out in commit order, so a reader of the event log that
+/// saw sequence n never misses a smaller one committed later, and lock order is the same everywhere (no deadlock).
+/// </summary>
+internal static class PostgresHandoffRows
+{
+    internal sealed class Schema() : PostgresSchema("handoff", """
+        CREATE TABLE handoff (
+            seq              bigserial UNIQUE,
+            id               text PRIMARY KEY,
+            customer_key     text NOT NULL,
+            status           text NOT NULL,
+            active           boolean NOT NULL,
+            version          bigint NOT NULL,
+            hub_conversation text,
+            offered_at       timestamptz,
+            created_at       timestamptz NOT NULL,
+            updated_at       timestamptz NOT NULL,
+            json             jsonb NOT NULL
+        );
+        CREATE UNIQUE INDEX ux_handoff_active_customer ON handoff (customer_key) WHERE active;
+        CREATE INDEX ix_handoff_customer ON handoff (customer_key, created_at);
+        CREATE INDEX ix_handoff_hub ON handoff (hub_conversation) WHERE active;
+        CREATE INDEX ix_handoff_sweep ON handoff (status, offered_at) WHERE active;
+        CREATE INDEX ix_handoff_ended ON handoff (updated_at) WHERE NOT active;
+        CREATE TABLE handoff_audit (
+            seq          bigserial PRIMARY KEY,
+            handoff_id   text NOT NULL,
+            at           timestamptz NOT NULL,
+            actor_kind   text NOT NULL,
+            actor_id     text NOT NULL,
+            actor_name   text,
+            action       text NOT NULL,
+            from_status  text NOT NULL,
+            to_status    text NOT NULL,
+            reason       text NOT NULL,
+            message_key  text,
+            message_kind integer,
+            message_text text
+        );
+        CREATE INDEX ix_handoff_audit ON handoff_audit (handoff_id, seq);
+        CREATE UNIQUE INDEX ux_handoff_audit_message ON handoff_audit (message_key) WHERE message_key IS NOT NULL;
+        """);
+
+    public static Task LockAuditAsync(PostgresSession session) => session.LockAsync("handoffbot.handoff_audit");
+
+    /// <summary>Inserts a newly opened handoff and its audit line; false (nothing written) when the customer already has an active one.</summary>
+    public static Func<PostgresSession, Task<bool>> PrepareInsert(HandoffOpened opened)
+    {
+        var record = opened.Record;
+        var json = JsonSerializer.Serialize(record, HandoffJsonContext.Default.HandoffRecord);
+        return async session =>
+        {
+            await LockAuditAsync(session);
+            await using var insert = session.Command("""
+                INSERT INTO handoff (id, customer_key, status, active, version, hub_conversation, offered_at, created_at, updated_at, json)
+                VALUES (@id, @customer, @status, @active, @version, @hub, @offered, @now, @now, @json)
+                ON CONFLICT DO NOTHING
+                """)
+                .With("id", record.Id)
+                .With("customer", record.CustomerKey)
+                .With("status", record.Status.ToString())
+                .With("active", record.IsActive)
+                .With("version", record.Version)
+                .With("hub", record.HubThread?.Conversation?.Id)
+                .WithTime("offered", record.OfferedAt)
+                .WithTime("now", record.UpdatedAt)
+                .WithJson("json", json);
+            if (await insert.ExecuteNonQueryAsync(session.CancellationToken) == 0)
+            {
+                return false;
+            }
+            await AppendAuditAsync(session, opened.Audit);
+            return true;
+        };
+    }
+
+    /// <summary>The version-checked update of a stored handoff; false when its version moved on.</summary>
+    public static async Task<bool> TryWriteAsync(PostgresSession session, long expectedVersion, HandoffRecord stored)
+    {
+        await using var update = session.Command("""
+            UPDATE handoff SET status = @status, active = @active, version = @next, hub_conversation = @hub, offered_at = @offered, updated_at = @now, json = @json
+            WHERE id = @id AND version = @version
+            """)
+            .With("id", stored.Id)
+            .With("status", stored.Status.ToString())
+            .With("active", stored.IsActive)
+            .With("next", stored.Version)
+            .With("version", expectedVersion)
+            .With("hub", stored.HubThread?.Conversation?.Id)
+            .WithTime("offered", stored.OfferedAt)
+            .WithTime("now", stored.UpdatedAt)
+            .WithJson("json", JsonSerializer.Serialize(stored, HandoffJsonContext.Default.HandoffRecord));
+        return await update.ExecuteNonQueryAsync(session.CancellationToken) == 1;
+    }
+
+    /// <summary>Appends an audit line (the caller holds the audit lock).</summary>
+    public static Task<int> AppendAuditAsync(PostgresSession session, HandoffAuditEntry entry) => session.ExecuteAsync("""
+            INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason)
+            VALUES (@id, @at, @kind, @actor, @name, @action, @from, @to, @reason)
+            """,
+        ("id", entry.HandoffId), ("at", PostgresTime.ToDb(entry.At)), ("kind", entry.Actor.Kind), ("actor", entry.Actor.Id), ("name", entry.Actor.Name),
+        ("action", entry.Action), ("from", entry.From.ToString()), ("to", entry.To.ToString()), ("reason", entry.Reason));
+
+    /// <summary>The stored handoff, its row locked until the transaction ends; null when there is none.</summary>
+    public static async Task<HandoffRecord?> ReadLockedAsync(PostgresSession session, string id)
+    {
+        await using var read = session.Command("SELECT json FROM handoff WHERE id = @id FOR UPDATE").With("id", id);
+        return await read.ExecuteScalarAsync(session.CancellationToken) is string json
+            ? JsonSerializer.Deserialize(json, HandoffJsonContext.Default.HandoffRecord)
+            : null;
+    }
+}
+
+/// <summary>Writes a <see cref="HandoffOpened"/> of a turn's commit; a second active handoff for the customer is a state conflict.</summary>
+internal sealed class PostgresHandoffOpenedWriter : PostgresTurnRecordWriter<HandoffOpened>
+{
+    protected override Func<PostgresSession, Task> Prepare(HandoffOpened record)
+    {
+        var insert = PostgresHandoffRows.PrepareInsert(record);
+        return async session =>
+        {
+            if (!await insert(session))
+            {
+                throw new StateConflictException(record.Record.CustomerKey, null);
+            }
+        };
+    }
+}
+
+/// <summary>Writes a <see cref="HandoffTransitionRecord"/> of a turn's commit; a changed version is a state conflict.</summary>
+internal sealed class PostgresHandoffTransitionWriter : PostgresTurnRecordWriter<HandoffTransitionRecord>
+{
+    protected override Func<PostgresSession, Task> Prepare(HandoffTransitionRecord record) => async session =>
+    {
+        await PostgresHandoffRows.LockAuditAsync(session);
+        if (!await PostgresHandoffRows.TryWriteAsync(session, record.ExpectedVersion, record.Next))
+        {
+            throw new StateConflictException(record.Next.CustomerKey, record.ExpectedVersion);
+        }
+        await PostgresHandoffRows.AppendAuditAsync(session, record.Audit);
+    };
+}
+
+/// <summary>Writes a <see cref="HandoffMessageRecord"/> into the audit log once per message key.</summary>
+internal sealed class PostgresHandoffMessageWriter : PostgresTurnRecordWriter<HandoffMessageRecord>
+{
+    protected override Func<PostgresSession, Task> Prepare(HandoffMessageRecord record)
+    {
+        var action = record.Message.Kind == HandoffMessageKind.Note ? HandoffEvent.NoteAction : HandoffEvent.MessageAction;
+        var status = record.Status.ToString();
+        return async session =>
+        {
+            await PostgresHandoffRows.LockAuditAsync(session);
+            await session.ExecuteAsync("""
+                INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason, message_key, message_kind, message_text)
+                VALUES (@id, @at, @kind, @actor, @name, @action, @status, @status, '', @key, @messageKind, @text)
+                ON CONFLICT DO NOTHING
+                """,
+                ("id", record.HandoffId), ("at", PostgresTime.ToDb(record.At)), ("kind", record.Actor.Kind), ("actor", record.Actor.Id),
+                ("name", record.Actor.Name), ("action", action), ("status", status), ("key", record.Message.Key),
+                ("messageKind", (int)record.Message.Kind), ("text", record.Message.Text));
+        };
+    }
+}

@@ -1,0 +1,64 @@
+using HandoffBot.Protocol;
+using HandoffBot.Storage.Sqlite;
+
+namespace HandoffBot.Storage.Postgres;
+
+/// <summary>
+/// The durable inbox in PostgreSQL: unique per (channel, conversation, activity id), so a redelivery to any instance
+/// is recognised; done when its turn commits. Each item names the instance that accepted it
+/// (<see cref="PostgresOptions.InstanceName"/>): at start-up an instance runs again only its own unfinished items.
+/// </summary>
+internal sealed class PostgresInboxStore(PostgresDatabase database, TimeProvider time) : IInboxStore
+{
+    // activity_id may be NULL (an activity without id): NULLs are distinct in a unique index, so such rows never count as redeliveries.
+    internal sealed class Schema() : PostgresSchema("inbox", """
+        CREATE TABLE inbox (
+            id              bigserial PRIMARY KEY,
+            channel_id      text NOT NULL,
+            conversation_id text NOT NULL,
+            activity_id     text,
+            json            jsonb NOT NULL,
+            received_at     timestamptz NOT NULL,
+            done_at         timestamptz,
+            traceparent     text,
+            claimed_by      text NOT NULL
+        );
+        CREATE UNIQUE INDEX ux_inbox_activity ON inbox (channel_id, conversation_id, activity_id);
+        CREATE INDEX ix_inbox_pending ON inbox (claimed_by, id) WHERE done_at IS NULL;
+        """);
+
+    public Task<InboxItem?> AddAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        var json = SqliteActivityJson.Serialize(activity);
+        var now = time.GetUtcNow();
+        var traceParent = HandoffBot.Telemetry.BotTelemetry.CurrentTraceParent();
+        return database.WriteAsync(async session =>
+        {
+            await using var command = session.Command("""
+                INSERT INTO inbox (channel_id, conversation_id, activity_id, json, received_at, traceparent, claimed_by)
+                VALUES (@channel, @conversation, @activity, @json, @now, @traceparent, @instance)
+                ON CONFLICT DO NOTHING RETURNING id
+                """)
+                .With("channel", activity.ChannelId ?? string.Empty)
+                .With("conversation", activity.Conversation?.Id ?? string.Empty)
+                .With("activity", activity.Id)
+                .WithJson("json", json)
+                .WithTime("now", now)
+                .With("traceparent", traceParent)
+                .With("instance", database.InstanceName);
+            return await command.ExecuteScalarAsync(cancellationToken) is long id ? new InboxItem(id, activity) { TraceParent = traceParent } : null;
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<InboxItem>> ReadPendingAsync(CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<InboxItem>>(async session =>
+        {
+            await using var command = session.Command("SELECT id, json, traceparent FROM inbox WHERE done_at IS NULL AND claimed_by = @instance ORDER BY id")
+                .With("instance", database.InstanceName);
+            return await command.ListAsync(r => new InboxItem(r.GetInt64(0), r.GetActivity(1)) { TraceParent = r.GetNullableString(2) }, cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>Marks an item done, for use inside a turn's commit.</summary>
+    internal static Task<int> CompleteAsync(PostgresSession session, long id, DateTimeOffset now) =>
+        session.ExecuteAsync("UPDATE inbox SET done_at = @now WHERE id = @id AND done_at IS NULL", ("id", id), ("now", PostgresTime.ToDb(now)));
+}

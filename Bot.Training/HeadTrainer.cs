@@ -67,57 +67,54 @@ public sealed class HeadTrainer(EscalationDetector rulesOnly, ISentimentAnalyzer
         var foldOf = validation.Select(r => LabelledMessages.Bucket(r.Message.Text, "fold") % Folds).ToArray();
         var logits = new float[validation.Count * classes.Length];
 
-        DenseSoftmaxModel Fit((double L2, double OwnScale) setting, int? withoutFold)
+        DenseSoftmaxModel Fit(double l2, int? withoutFold)
         {
             var train = publicTrain.Concat(labelled.Where(r => IsOwn(r) && (withoutFold is null || LabelledMessages.Bucket(r.Message.Text, "fold") % Folds != withoutFold))).ToList();
             var trainLabels = train.Select(r => label(r)!.Value).ToArray();
-            // Our own messages weigh OwnScale times their set weight (chosen below); then classes are balanced
-            // (each class carries the same total weight): a signal's positives are rare.
-            var weightOf = train.Select(r => r.Message.Weight * (IsOwn(r) ? setting.OwnScale : 1)).ToArray();
+            // Classes balanced (each class carries the same total weight): a signal's positives are rare.
             var classTotals = new double[classes.Length];
             for (var i = 0; i < train.Count; i++)
             {
-                classTotals[trainLabels[i]] += weightOf[i];
+                classTotals[trainLabels[i]] += train[i].Message.Weight;
             }
-            var trainWeights = weightOf.Select((w, i) => w * classTotals.Sum() / (classes.Length * Math.Max(1e-9, classTotals[trainLabels[i]]))).ToArray();
-            return DenseSoftmaxTrainer.Train([.. train.Select(r => r.Features)], trainLabels, trainWeights, classes.Length, options with { L2 = setting.L2 });
+            var trainWeights = train.Select((r, i) => r.Message.Weight * classTotals.Sum() / (classes.Length * Math.Max(1e-9, classTotals[trainLabels[i]]))).ToArray();
+            return DenseSoftmaxTrainer.Train([.. train.Select(r => r.Features)], trainLabels, trainWeights, classes.Length, options with { L2 = l2 });
         }
 
-        // Every setting predicts every held-out message out of fold; the L2 penalty and the weight of our own
-        // messages are those with the best log-loss (temperature fitted) on our own set's out-of-fold predictions,
-        // the multi-domain messages the bot is for (the public validation parts only report).
-        var own = Enumerable.Range(0, validation.Count).Where(i => IsOwn(validation[i])).ToArray();
-        var ownTruth = own.Select(i => truth[i]).ToArray();
-        var best = Settings[0];
-        var bestLoss = double.PositiveInfinity;
-        var candidate = new float[logits.Length];
-        foreach (var setting in Settings)
+        void Predict(DenseSoftmaxModel fold, int k)
         {
-            for (var k = 0; k < Folds; k++)
+            for (var i = 0; i < validation.Count; i++)
             {
-                var fold = Fit(setting, k);
-                for (var i = 0; i < validation.Count; i++)
+                if (foldOf[i] == k)
                 {
-                    if (foldOf[i] == k)
-                    {
-                        fold.Logits(validation[i].Features, candidate.AsSpan(i * classes.Length, classes.Length));
-                    }
+                    fold.Logits(validation[i].Features, logits.AsSpan(i * classes.Length, classes.Length));
                 }
             }
-            var ownLogits = own.SelectMany(i => candidate.AsSpan(i * classes.Length, classes.Length).ToArray()).ToArray();
-            var loss = WeightedLogLoss(ownLogits, ownTruth, [.. own.Select(_ => 1.0)], classes.Length, 1 / Calibration.FitTemperature(ownLogits, ownTruth, classes.Length));
-            Diagnostics.Add(string.Create(CultureInfo.InvariantCulture, $"{name}: L2 {setting.L2}, own x{setting.OwnScale}: own out-of-fold log-loss {loss:F4}"));
+        }
+
+        // The L2 penalty: the best weighted log-loss on the first fold.
+        var bestL2 = Penalties[0];
+        var bestLoss = double.PositiveInfinity;
+        var first = Enumerable.Range(0, validation.Count).Where(i => foldOf[i] == 0).ToArray();
+        foreach (var l2 in Penalties)
+        {
+            Predict(Fit(l2, 0), 0);
+            var foldLogits = first.SelectMany(i => logits.AsSpan(i * classes.Length, classes.Length).ToArray()).ToArray();
+            var foldTruth = first.Select(i => truth[i]).ToArray();
+            var loss = WeightedLogLoss(foldLogits, foldTruth, [.. first.Select(i => validation[i].Message.Weight)], classes.Length, 1 / Calibration.FitTemperature(foldLogits, foldTruth, classes.Length));
             if (loss < bestLoss)
             {
                 bestLoss = loss;
-                best = setting;
-                candidate.CopyTo(logits, 0);
+                bestL2 = l2;
             }
         }
+        for (var k = 0; k < Folds; k++)
+        {
+            Predict(Fit(bestL2, k), k);
+        }
         var temperature = Calibration.FitTemperature(logits, truth, classes.Length);
-        var model = Fit(best, null).WithTemperature(temperature);
-        metrics[$"{name}.l2"] = best.L2;
-        metrics[$"{name}.own_scale"] = best.OwnScale;
+        var model = Fit(bestL2, null).WithTemperature(temperature);
+        metrics[$"{name}.l2"] = bestL2;
         metrics[$"{name}.temperature"] = temperature;
         metrics[$"{name}.train_count"] = publicTrain.Count + labelled.Count(IsOwn);
         metrics[$"{name}.validation_count"] = validation.Count;
@@ -129,7 +126,9 @@ public sealed class HeadTrainer(EscalationDetector rulesOnly, ISentimentAnalyzer
             IntentClassifier.Softmax(probabilities[i], (float)(1 / temperature));
         }
         // Thresholds on our own set's out-of-fold predictions: the multi-domain messages the bot is for.
+        var own = Enumerable.Range(0, validation.Count).Where(i => IsOwn(validation[i])).ToArray();
         var ownProbabilities = own.Select(i => probabilities[i]).ToArray();
+        var ownTruth = own.Select(i => truth[i]).ToArray();
         var ownWeights = own.Select(_ => 1.0).ToArray();
         var thresholds = new Dictionary<string, double>(StringComparer.Ordinal);
         // Binary heads and the sentiment head have one class that is the signal; the category head has three.
@@ -162,14 +161,8 @@ public sealed class HeadTrainer(EscalationDetector rulesOnly, ISentimentAnalyzer
 
     private static bool IsOwn((LabelledMessage Message, float[] Features, int Sentiment) row) => row.Message.Source == "own";
 
-    /// <summary>
-    /// Settings tried per head: the L2 penalty and a factor on our own messages' weight
-    /// (<see cref="LabelledMessages.OwnWeight"/>; 1 is the weight alone). Factors 3 and 10 were tried on
-    /// 2026-12-02: they won on our own set's out-of-fold log-loss but cut every public held-out figure below its
-    /// baseline (Bitext human precision 0.99 to 0.82, Banking77 dispute precision 0.40 to 0.20), so only 1 is kept.
-    /// </summary>
-    private static readonly (double L2, double OwnScale)[] Settings =
-        [.. ((double[])[1e-5, 1e-4, 1e-3, 1e-2]).SelectMany(l2 => ((double[])[1]).Select(scale => (l2, scale)))];
+    /// <summary>L2 penalties tried per head.</summary>
+    private static readonly double[] Penalties = [1e-4, 1e-3, 1e-2];
 
     private static double WeightedLogLoss(float[] logits, int[] truth, double[] weights, int classCount, double inverseTemperature)
     {

@@ -15,7 +15,7 @@ internal sealed class HeadsEvaluation : IEvaluation
 
     public async Task<IReadOnlyDictionary<string, double>> RunAsync(string dataFolder, TextWriter output, CancellationToken cancellationToken)
     {
-        var own = Path.Combine(AppContext.BaseDirectory, "Data", "escalation-train.tsv");
+        var own = LabelledMessages.OwnFiles(Path.Combine(AppContext.BaseDirectory, "Data"));
         var test = (await LabelledMessages.LoadAsync(dataFolder, own, cancellationToken)).Where(m => m.Part == DataPart.Test).ToList();
         EvalEmbeddings.Store.Ensure(test.Select(m => m.Text), cancellationToken);
         await using var services = EvalEmbeddings.ModelServices();

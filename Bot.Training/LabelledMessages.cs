@@ -84,11 +84,19 @@ public static class LabelledMessages
         return result;
     }
 
-    /// <summary>Every training, validation and public test message, from our set and the data folder.</summary>
-    public static async Task<List<LabelledMessage>> LoadAsync(string dataFolder, string ownPath, CancellationToken cancellationToken)
+    /// <summary>Our own training files: every <c>escalation-train*.tsv</c> in <paramref name="folder"/>, in name order.</summary>
+    public static string[] OwnFiles(string folder) =>
+        [.. Directory.GetFiles(folder, "escalation-train*.tsv").Order(StringComparer.Ordinal)];
+
+    /// <summary>Every training, validation and public test message, from our sets and the data folder.</summary>
+    public static async Task<List<LabelledMessage>> LoadAsync(string dataFolder, IReadOnlyList<string> ownPaths, CancellationToken cancellationToken)
     {
+        if (ownPaths.Count == 0)
+        {
+            throw new InvalidDataException("No own training set (escalation-train*.tsv) was found.");
+        }
         var messages = new List<LabelledMessage>();
-        foreach (var row in ReadOwn(ownPath))
+        foreach (var row in ownPaths.SelectMany(ReadOwn))
         {
             var part = Bucket(row.Text, "own") < 80 ? DataPart.Train : DataPart.Validation;
             messages.Add(new(row.Text, "own", part, OwnWeight, row.Human ? 1 : 0, row.Urgent ? 1 : 0, row.Negative ? 0 : -1, Array.IndexOf(Categories, row.Category)));

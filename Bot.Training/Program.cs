@@ -3,7 +3,7 @@ using HandoffBot.Escalation.Models;
 using HandoffBot.Training;
 
 // Bot.Training --data <folder> [--out heads.json] [--cache file] [--seed n]
-// Trains the escalation heads from the public data in <folder> and Data/escalation-train.tsv, seeded, and writes
+// Trains the escalation heads from the public data in <folder> and Data/escalation-train*.tsv, seeded, and writes
 // them (weights, thresholds, validation metrics) to --out. See docs/escalation.md.
 string? data = null;
 string? output = null;

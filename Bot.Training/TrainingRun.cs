@@ -45,7 +45,7 @@ public static class TrainingRun
 
     internal static async Task<(EscalationHeadFile File, EmbeddingStore Store)> TrainAsync(string dataFolder, string? cachePath, ulong seed, CancellationToken cancellationToken)
     {
-        var own = Path.Combine(AppContext.BaseDirectory, "Data", "escalation-train.tsv");
+        var own = LabelledMessages.OwnFiles(Path.Combine(AppContext.BaseDirectory, "Data"));
         var messages = await LabelledMessages.LoadAsync(dataFolder, own, cancellationToken);
         await using var services = CreateServices(model: false);
         var store = EmbeddingStore.Open(cachePath, services.GetRequiredService<ISentenceEmbedder>());

@@ -1,5 +1,6 @@
 using HandoffBot.AgentConsole;
 using HandoffBot.AgentHub;
+using HandoffBot.Copilot;
 using HandoffBot.Assistant;
 using HandoffBot.Escalation;
 using HandoffBot.Handoff;
@@ -41,6 +42,7 @@ builder.Services.AddHandoffRouting();
 builder.Services.AddDirectLine();
 builder.Services.AddHandoff();
 builder.Services.AddAgentConsole();
+builder.Services.AddCopilot();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline

@@ -101,6 +101,20 @@ public sealed class AgentCommands(
         return mine;
     }
 
+    /// <summary>
+    /// An audit line on the agent's conversation that changes nothing else (<paramref name="action"/>, e.g.
+    /// <c>copilot.used</c>, with <paramref name="reason"/>), written in one commit.
+    /// </summary>
+    public async Task<Transition> AuditAsync(ActingAgent agent, string handoffId, string action, string reason, CancellationToken cancellationToken)
+    {
+        var mine = await HandledByAsync(agent, handoffId, action, cancellationToken);
+        if (mine.Value is { } handoff)
+        {
+            await CommitAsync([new HandoffAuditRecord(new HandoffAuditEntry(handoffId, time.GetUtcNow(), Actor(agent), action, handoff.Status, handoff.Status, reason))], cancellationToken);
+        }
+        return mine;
+    }
+
     /// <summary>The agent is typing: the customer sees the indicator (best effort, never queued).</summary>
     public async Task<Transition> TypingAsync(ActingAgent agent, string handoffId, CancellationToken cancellationToken)
     {

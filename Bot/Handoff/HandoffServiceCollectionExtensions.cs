@@ -55,6 +55,7 @@ public static class HandoffServiceCollectionExtensions
         services.TryAddSingleton<AgentIdentity>();
         services.TryAddSingleton<HandoffWording>();
         services.TryAddSingleton<HandoffCoordinator>();
+        services.TryAddSingleton<HubCopilot>();
         services.TryAddSingleton<AgentHubHandler>();
         services.AddHostedService<HandoffSweepService>();
         return services;

@@ -53,6 +53,7 @@ public sealed class AdaptiveCardParserTests
             ["waiting"] = HandoffCard.Waiting(handoff, now),
             ["waiting-without-packet"] = HandoffCard.Waiting(handoff with { Packet = null }, now),
             ["accepted"] = HandoffCard.Accepted(accepted, now),
+            ["accepted-with-suggestion"] = HandoffCard.Accepted(accepted, now, new CardSuggestion("I've refunded the duplicate payment.", "playbook:billing_dispute/refund-duplicate", "Suggested reply", "Source: Billing dispute", "Send suggestion")),
             ["closed"] = HandoffCard.Closed(accepted, now, "Ended by Alex"),
         };
         // And the cards the bot really sent to the hub's channel in this handoff.

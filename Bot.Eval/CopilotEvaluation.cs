@@ -44,7 +44,8 @@ internal sealed class CopilotEvaluation : IEvaluation
             var packetLines = lines.Select(l => new PacketLine(null, l.Who == "bot" ? PacketLines.Bot : PacketLines.Customer, l.Text)).ToList();
             var answers = lines.Where(l => l.Who == "bot" && l.Answered).Select(l => new PacketAssistantAnswer("", l.Text, 0.8, true)).ToList();
             var summary = summarizer.Summarize(new SummaryInput(packetLines, "The customer asked for a person.", conversation.Category,
-                lines.Last(l => l.Who == "customer").Text) { Tried = answers });
+                lines.Last(l => l.Who == "customer").Text)
+            { Tried = answers });
             var lower = summary.ToLowerInvariant();
             rows.Add((conversation,
                 refs.Count > 0 && conversation.Next.Contains(refs[0]),

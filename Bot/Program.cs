@@ -1,7 +1,7 @@
 using HandoffBot.AgentConsole;
 using HandoffBot.AgentHub;
-using HandoffBot.Copilot;
 using HandoffBot.Assistant;
+using HandoffBot.Copilot;
 using HandoffBot.Escalation;
 using HandoffBot.Handoff;
 using HandoffBot.Hosting;

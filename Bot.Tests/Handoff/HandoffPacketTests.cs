@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using HandoffBot.Handoff;
-using Microsoft.Extensions.AI;
 using HandoffBot.Resources;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

@@ -16,11 +16,7 @@ public sealed class TeamsCopilotTests
     public async Task TheAcceptingAgentsCardOffersTheTopSuggestionAndSendSuggestionRelaysTheEditedTextAsTheirReply()
     {
         await using var bot = await HandoffHarness.StartAsync("msteams");
-        await bot.PostAsync(bot.CustomerMessage("I was charged twice for order 5512, I want the duplicate payment refunded. Let me talk to a person"));
-        await HandoffHarness.ReceivedAsync(bot.Hub, a => a.Text?.Contains("is offered to you", StringComparison.Ordinal) == true, "the offer in the thread");
-        await bot.TurnsCommittedAsync();
-        var handoff = (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(HandoffCoordinator.CustomerKey(bot.CustomerMessage("x")), CancellationToken.None))!;
-        var thread = handoff.HubThread!.Conversation!.Id!;
+        var (handoff, thread) = await HandoffInThreadAsync(bot, "I was charged twice for order 5512, I want the duplicate payment refunded. Let me talk to a person");
 
         var accept = bot.AgentMessage(string.Empty, "aad-alex", "Alex", thread) with
         {
@@ -67,11 +63,7 @@ public sealed class TeamsCopilotTests
     public async Task AnotherAgentPressingSendSuggestionSendsNothing()
     {
         await using var bot = await HandoffHarness.StartAsync("msteams");
-        await bot.PostAsync(bot.CustomerMessage("let me talk to a person about my refund"));
-        await HandoffHarness.ReceivedAsync(bot.Hub, a => a.Text?.Contains("is offered to you", StringComparison.Ordinal) == true, "the offer in the thread");
-        await bot.TurnsCommittedAsync();
-        var handoff = (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(HandoffCoordinator.CustomerKey(bot.CustomerMessage("x")), CancellationToken.None))!;
-        var thread = handoff.HubThread!.Conversation!.Id!;
+        var (handoff, thread) = await HandoffInThreadAsync(bot, "let me talk to a person about my refund");
         await bot.PostAsync(bot.AgentMessage($"accept {handoff.Id}", "aad-alex", "Alex", thread));
 
         await bot.PostAsync(bot.AgentMessage(string.Empty, "aad-sam", "Sam", thread) with
@@ -84,5 +76,15 @@ public sealed class TeamsCopilotTests
         Assert.Equal(0, bot.CountCustomer("not from Alex"));
         var log = await bot.Service<IHandoffEventLog>().ReadHandoffAsync(handoff.Id, CancellationToken.None);
         Assert.DoesNotContain(log, e => CopilotActions.IsCopilot(e.Entry.Action));
+    }
+
+    /// <summary>The customer writes <paramref name="text"/> and is handed off; returns the handoff and its Teams thread once offered.</summary>
+    private static async Task<(HandoffRecord Handoff, string Thread)> HandoffInThreadAsync(HandoffHarness bot, string text)
+    {
+        await bot.PostAsync(bot.CustomerMessage(text));
+        await HandoffHarness.ReceivedAsync(bot.Hub, a => a.Text?.Contains("is offered to you", StringComparison.Ordinal) == true, "the offer in the thread");
+        await bot.TurnsCommittedAsync();
+        var handoff = (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(HandoffCoordinator.CustomerKey(bot.CustomerMessage("x")), CancellationToken.None))!;
+        return (handoff, handoff.HubThread!.Conversation!.Id!);
     }
 }

@@ -11,7 +11,7 @@ namespace HandoffBot.AgentHub;
 /// <summary>
 /// The co-pilot in the hub: the accepting agent's card offers the top suggestion (local retrieval: a card invoke
 /// must answer quickly) in an editable box; its "Send suggestion" button (an Action.Submit) sends the box's text as
-/// the agent's reply through <see cref="AgentCommands"/> and records <c>copilot.used</c> with the source.
+/// the agent's reply through <see cref="AgentCommands"/> and records <c>copilot.used</c> with the source in the same commit.
 /// </summary>
 public sealed class HubCopilot(LocalCopilot local, CopilotService copilot, AgentCommands commands, ICopy copy, IOptions<HandoffOptions> options)
 {
@@ -41,14 +41,12 @@ public sealed class HubCopilot(LocalCopilot local, CopilotService copilot, Agent
         {
             return Say(locale, "copilot.card.noText");
         }
-        var sent = await commands.ReplyAsync(agent, handoffId, "card-" + (submit.Id ?? Guid.NewGuid().ToString("N")), text, cancellationToken);
+        var source = String(value, "source");
+        (string, string)? used = source is not null && copilot.IsKnownSource(source) ? (CopilotActions.Used, source) : null;
+        var sent = await commands.ReplyAsync(agent, handoffId, "card-" + (submit.Id ?? Guid.NewGuid().ToString("N")), text, cancellationToken, used);
         if (sent.Value is not { } handoff)
         {
             return sent.Error!.Message;
-        }
-        if (String(value, "source") is { } source && copilot.IsKnownSource(source))
-        {
-            await commands.AuditAsync(agent, handoffId, CopilotActions.Used, source, cancellationToken);
         }
         return Say(locale, "copilot.card.sent", ("customer", HandoffCard.CustomerName(handoff)));
     }

@@ -101,7 +101,7 @@ internal static class AnalyticsData
             Queue = queue,
             Skill = queue,
             Reason = "generated",
-            Packet = new HandoffPacket($"h{i:D8}", "generated", category, "Normal", queue, queue,
+            Packet = new HandoffPacket($"h{i:D8}", "generated", category, HandoffBot.Escalation.EscalationPriority.Normal, queue, queue,
                 [new PacketTrigger(trigger, 0.9, Fired: true, "generated", ["I want a person"], category)], [], [], [], "question", "summary", "extractive", [],
                 null, "webchat", "en", now, [new PacketLine(now, "customer", "I want to speak to a person")], conversation),
         };

@@ -2,6 +2,7 @@ using HandoffBot.AgentConsole;
 using HandoffBot.Analytics;
 using HandoffBot.AgentHub;
 using HandoffBot.Assistant;
+using HandoffBot.Copilot;
 using HandoffBot.Escalation;
 using HandoffBot.Handoff;
 using HandoffBot.Hosting;
@@ -43,6 +44,7 @@ builder.Services.AddDirectLine();
 builder.Services.AddHandoff();
 builder.Services.AddHandoffAnalytics();
 builder.Services.AddAgentConsole();
+builder.Services.AddCopilot();
 
 // One customer turn, in order (see ARCHITECTURE.md).
 builder.Services.AddTurnPipeline(pipeline => pipeline

@@ -17,7 +17,7 @@ namespace HandoffBot.Tests.AgentConsole;
 /// The console's HTTP API on a live loopback bot with embedded defaults (generated keys, presented as X-Api-Key as
 /// any non-browser client would), and a customer on the bot's own Direct Line.
 /// </summary>
-public sealed class ConsoleApiTests : IAsyncLifetime
+public sealed partial class ConsoleApiTests : IAsyncLifetime
 {
     private LiveBot _bot = null!;
     private HttpClient _http = null!;

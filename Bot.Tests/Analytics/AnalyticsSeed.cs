@@ -82,7 +82,7 @@ internal sealed class AnalyticsSeed : IAsyncDisposable
 
     public async Task<HandoffRecord> MoveAsync(string id, Func<HandoffRecord, Transition> transition, string actor = "system")
     {
-        var moved = await Handoffs.TryTransitionAsync(id, transition, new HandoffActor(actor, actor), CancellationToken.None);
+        var moved = await Handoffs.TryTransitionAsync(id, transition, new HandoffActor(HandoffActorKinds.Parse(actor), actor), CancellationToken.None);
         return moved.Value ?? throw new InvalidOperationException(moved.Error!.Message);
     }
 
@@ -95,7 +95,7 @@ internal sealed class AnalyticsSeed : IAsyncDisposable
         }, CancellationToken.None);
 
     private static HandoffPacket Packet(string id, string trigger, string category, string queue, DateTimeOffset at, string conversation) => new(
-        id, "seeded", category, "Normal", queue, queue,
+        id, "seeded", category, HandoffBot.Escalation.EscalationPriority.Normal, queue, queue,
         [new PacketTrigger("weak", 0.2, Fired: false, "not fired", [], null), new PacketTrigger(trigger, 0.9, Fired: true, "fired", [], category)],
         [], [], [], "question", "summary", "extractive", [], null, "webchat", "en", at, [], conversation);
 

@@ -54,6 +54,7 @@ public sealed class AdaptiveCardParserTests
             ["waiting"] = HandoffCard.Waiting(handoff, now, text),
             ["waiting-without-packet"] = HandoffCard.Waiting(handoff with { Packet = null }, now, text),
             ["accepted"] = HandoffCard.Accepted(accepted, now, text),
+            ["accepted-with-suggestion"] = HandoffCard.Accepted(accepted, now, text, new CardSuggestion("I've refunded the duplicate payment.", "playbook:billing_dispute/refund-duplicate", "Suggested reply", "Source: Billing dispute", "Send suggestion")),
             ["closed"] = HandoffCard.Closed(accepted, now, "Ended by Alex", text),
         };
         // And the cards the bot really sent to the hub's channel in this handoff.

@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using HandoffBot.Handoff;
+using HandoffBot.Resources;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Tests.Handoff;
 
@@ -35,23 +37,47 @@ public sealed class HandoffPacketTests
         "billing_dispute",
         "I was charged twice for order 5512.");
 
-    [Fact]
-    public void TheExtractiveSummaryQuotesTheCustomersOwnWordsAboutTheProblem()
-    {
-        var summary = ExtractiveSummarizer.Summarize(Conversation());
+    private static readonly JsonCopy Copy = new(Path.Combine(AppContext.BaseDirectory, "Resources", "Copy"));
 
-        Assert.Contains("charged twice for order 5512", summary, StringComparison.Ordinal);
-        Assert.Contains("three weeks", summary, StringComparison.Ordinal);
+    internal static ExtractiveSummarizer Extractive(string locale = "en") =>
+        new(Copy, Options.Create(new HandoffOptions { Hub = new HubOptions { Locale = locale } }));
+
+    [Fact]
+    public void TheSummarySaysTheIssueWhatWasTriedAndWhatTheCustomerWantsInThreeSentencesWithoutSmallTalk()
+    {
+        var input = Conversation() with
+        {
+            Conversation = [.. Conversation().Conversation, new PacketLine(null, PacketLines.Customer, "Thanks! Please refund the second payment to my card.")],
+            Tried = [new PacketAssistantAnswer("when is my refund", "Refunds take 5-7 business days. Check Account > Orders.", 0.9, true)],
+        };
+
+        var summary = Extractive().Summarize(input);
+
+        Assert.StartsWith(Copy.Get("en", "summary.issue", ("issue", "")), summary, StringComparison.Ordinal);
+        Assert.Contains("charged twice", summary, StringComparison.Ordinal);
+        Assert.Contains(Copy.Get("en", "summary.tried", ("answer", "Refunds take 5-7 business days.")), summary, StringComparison.Ordinal);
+        Assert.Contains(Copy.Get("en", "summary.wants", ("ask", "Please refund the second payment to my card.")), summary, StringComparison.Ordinal);
         Assert.DoesNotContain("Hi there", summary, StringComparison.Ordinal);
-        Assert.DoesNotContain("Refunds take", summary, StringComparison.Ordinal);
-        Assert.Contains("Escalated: The customer asked for a person.", summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("Thanks", summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("talk to a person", summary, StringComparison.Ordinal);
+        Assert.Equal(3, summary.Split(". ").Length);
+    }
+
+    [Fact]
+    public void WithoutARequestOrAnAnswerTheSummarySaysSoAndIsInTheAgentsLanguage()
+    {
+        var summary = Extractive("de").Summarize(Conversation());
+
+        Assert.Contains(Copy.Get("de", "summary.triedNothing"), summary, StringComparison.Ordinal);
+        Assert.Contains(Copy.Get("de", "summary.wantsPerson", ("reason", "The customer asked for a person")), summary, StringComparison.Ordinal);
+        Assert.Contains("charged twice", summary, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task AConfiguredChatClientWritesTheSummaryAndSeesTheConversation()
     {
         var chat = new FakeChatClient(_ => "Customer was double-charged for order 5512 and wants the refund now.");
-        var summarizer = new ChatClientSummarizer(chat, NullLogger<ChatClientSummarizer>.Instance);
+        var summarizer = new ChatClientSummarizer(chat, Extractive(), NullLogger<ChatClientSummarizer>.Instance);
 
         var summary = await summarizer.SummarizeAsync(Conversation(), CancellationToken.None);
 
@@ -63,7 +89,7 @@ public sealed class HandoffPacketTests
     [Fact]
     public async Task WhenTheModelFailsTheExtractiveSummaryIsUsed()
     {
-        var summarizer = new ChatClientSummarizer(new FakeChatClient(_ => throw new HttpRequestException("model down")), NullLogger<ChatClientSummarizer>.Instance);
+        var summarizer = new ChatClientSummarizer(new FakeChatClient(_ => throw new HttpRequestException("model down")), Extractive(), NullLogger<ChatClientSummarizer>.Instance);
 
         var summary = await summarizer.SummarizeAsync(Conversation(), CancellationToken.None);
 
@@ -74,7 +100,7 @@ public sealed class HandoffPacketTests
     [Fact]
     public async Task ACardNumberTheModelRepeatsIsMasked()
     {
-        var summarizer = new ChatClientSummarizer(new FakeChatClient(_ => "Card 4111 1111 1111 1111 was charged twice."), NullLogger<ChatClientSummarizer>.Instance);
+        var summarizer = new ChatClientSummarizer(new FakeChatClient(_ => "Card 4111 1111 1111 1111 was charged twice."), Extractive(), NullLogger<ChatClientSummarizer>.Instance);
 
         var summary = await summarizer.SummarizeAsync(Conversation(), CancellationToken.None);
 

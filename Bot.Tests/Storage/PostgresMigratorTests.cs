@@ -18,7 +18,7 @@ public sealed class PostgresMigratorTests : IAsyncLifetime
     private sealed class CountingSchema(params string[] later) : PostgresSchema("counting",
         ["CREATE TABLE runs (id serial PRIMARY KEY, migration integer NOT NULL); INSERT INTO runs (migration) VALUES (1);", .. later]);
 
-    /// <summary>The migrations start-ups reported (EventId 6000), from every instance.</summary>
+    /// <summary>The migrations start-ups reported (EventId 6001), from every instance.</summary>
     private sealed class MigrationLog : ILogger<PostgresDatabase>
     {
         public ConcurrentQueue<(string Schema, int From, int To)> Migrated { get; } = [];
@@ -30,7 +30,7 @@ public sealed class PostgresMigratorTests : IAsyncLifetime
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (eventId.Id == 6000 && state is IReadOnlyList<KeyValuePair<string, object?>> values)
+            if (eventId.Id == 6001 && state is IReadOnlyList<KeyValuePair<string, object?>> values)
             {
                 var value = values.ToDictionary(v => v.Key, v => v.Value);
                 Migrated.Enqueue(((string)value["Schema"]!, (int)value["From"]!, (int)value["To"]!));

@@ -57,6 +57,7 @@ public static partial class ConsoleEndpoints
         signedIn.MapPost("/handoffs/{id}/notes", (string id, MessageRequest body, HttpContext http, ConsoleViews views, AgentCommands commands, CancellationToken ct) =>
             Validate(body.Key, body.Text) is { } bad ? Task.FromResult<IResult>(bad) : AsAgentAsync(http, views, id, (agent, _) => commands.NoteAsync(agent, id, body.Key!, body.Text!.Trim(), ct), ct));
         signedIn.MapPost("/handoffs/{id}/transfer", TransferAsync);
+        signedIn.MapCopilot();
         return endpoints;
     }
 
@@ -165,7 +166,7 @@ public static partial class ConsoleEndpoints
     }
 
     /// <summary>Runs an agent command for the signed-in agent; its refusal becomes ProblemDetails (409 naming the winner of an accept).</summary>
-    private static async Task<IResult> AsAgentAsync(HttpContext http, ConsoleViews views, string id, Func<ActingAgent, CancellationToken, Task<Transition>> command, CancellationToken ct)
+    internal static async Task<IResult> AsAgentAsync(HttpContext http, ConsoleViews views, string id, Func<ActingAgent, CancellationToken, Task<Transition>> command, CancellationToken ct)
     {
         if ((await views.ViewerAsync(http.User, ct)).Agent is not { } agent)
         {
@@ -201,7 +202,7 @@ public static partial class ConsoleEndpoints
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NotAnAgent() =>
         Problem(StatusCodes.Status403Forbidden, "Not an agent", "Only an agent on the roster can do this (the key or token has no agent id).");
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(int status, string title, string detail) => MessagesEndpoint.Problem(status, title, detail);
+    internal static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(int status, string title, string detail) => MessagesEndpoint.Problem(status, title, detail);
 
     private static IResult Page(HttpContext http, IWebHostEnvironment environment, string file)
     {

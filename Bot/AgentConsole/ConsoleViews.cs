@@ -135,7 +135,10 @@ public sealed class ConsoleViews(
         }
         foreach (var e in await events.ReadHandoffAsync(handoff.Id, cancellationToken))
         {
-            timeline.Add(Line(e, handoff));
+            if (!Copilot.CopilotActions.IsCopilot(e.Entry.Action))
+            {
+                timeline.Add(Line(e, handoff));
+            }
         }
         var packet = handoff.Packet is { } p ? JsonSerializer.SerializeToElement(p, HandoffJsonContext.Default.HandoffPacket) : (JsonElement?)null;
         var estimate = handoff.Status == HandoffStatus.Queued ? routing.Estimate(handoff.Id, time.GetUtcNow()) : null;

@@ -61,6 +61,7 @@ public sealed class AgentHubHandler(
     HubNotifier hub,
     AgentCommands commands,
     AgentIdentity identity,
+    HubCopilot copilot,
     ICopy copy,
     IOptions<HandoffOptions> options,
     TimeProvider time) : IBot
@@ -119,7 +120,7 @@ public sealed class AgentHubHandler(
                 var accepted = await commands.AcceptAsync(new ActingAgent(agent, name), handoffId, cancellationToken);
                 if (accepted.Value is { } mine)
                 {
-                    return InvokeCard(HandoffCard.Accepted(mine, now, hub.Cards));
+                    return InvokeCard(HandoffCard.Accepted(mine, now, hub.Cards, await copilot.TopAsync(mine, cancellationToken)));
                 }
                 return await store.GetAsync(handoffId, cancellationToken) is { Status: HandoffStatus.WithAgent } theirs
                     ? InvokeCard(HandoffCard.Accepted(theirs, now, hub.Cards))
@@ -134,6 +135,12 @@ public sealed class AgentHubHandler(
 
     private async Task SubmitActionAsync(ITurnContext turn, string verb, string? handoffId, CancellationToken cancellationToken)
     {
+        if (string.Equals(verb, HandoffCard.SuggestionVerb, StringComparison.OrdinalIgnoreCase) && handoffId is not null)
+        {
+            var (agent, name) = await identity.ForHubUserAsync(turn.Activity.From, cancellationToken);
+            await ReplyAsync(turn, await copilot.SendAsync(new ActingAgent(agent, name), handoffId, turn.Activity, cancellationToken), cancellationToken);
+            return;
+        }
         var command = new AgentCommand(verb.ToLowerInvariant(), handoffId);
         await CommandAsync(turn, command, cancellationToken);
     }
@@ -155,7 +162,7 @@ public sealed class AgentHubHandler(
                 if (accepted.Value is { } mine)
                 {
                     await ReplyAsync(turn, Say("hub.accepted", ("customer", HandoffCard.CustomerName(mine))), cancellationToken);
-                    await hub.ReplaceCardAsync(mine, HandoffCard.Accepted(mine, now, hub.Cards), cancellationToken);
+                    await hub.ReplaceCardAsync(mine, HandoffCard.Accepted(mine, now, hub.Cards, await copilot.TopAsync(mine, cancellationToken)), cancellationToken);
                 }
                 else
                 {

@@ -8,6 +8,9 @@ using HandoffBot.Resources;
 
 namespace HandoffBot.AgentHub;
 
+/// <summary>The co-pilot's top suggestion as the hub card shows it (texts already in the hub's language).</summary>
+public sealed record CardSuggestion(string Text, string Source, string Title, string SourceLine, string SendLabel);
+
 /// <summary>
 /// The Adaptive Card (schema 1.5) an agent hub shows for a handoff. Buttons are <c>Action.Execute</c> (Teams
 /// Universal Actions, arriving as an <c>adaptiveCard/action</c> invoke) with an <c>Action.Submit</c> fallback for
@@ -18,15 +21,24 @@ public static class HandoffCard
     public const string AcceptVerb = "accept";
     public const string DeclineVerb = "decline";
 
+    /// <summary>The verb of the co-pilot's "Send suggestion" button (an Action.Submit with the edited text in <c>reply</c>).</summary>
+    public const string SuggestionVerb = "suggestion";
+
+    /// <summary>The id of the card's reply box, the name its text arrives under in the Submit's <c>value</c>.</summary>
+    public const string ReplyInput = "reply";
+
     /// <summary>The waiting card: packet facts, the customer's last messages and Accept / Decline.</summary>
     public static JsonElement Waiting(HandoffRecord handoff, DateTimeOffset now, CardCopy text) =>
         Build(handoff, now, text, handoff.Priority is EscalationPriority.Urgent or EscalationPriority.High
             ? text.Say("hub.card.waitingWithPriority", ("priority", handoff.Priority.ToString()), ("customer", CustomerName(handoff)))
             : text.Say("hub.card.waiting", ("customer", CustomerName(handoff))), "attention", actions: true);
 
-    /// <summary>The card after someone accepted: everyone sees who took it; the buttons are gone.</summary>
-    public static JsonElement Accepted(HandoffRecord handoff, DateTimeOffset now, CardCopy text) =>
-        Build(handoff, now, text, text.Say("hub.card.accepted", ("agent", handoff.AgentName ?? handoff.AgentId ?? "?")), "good", actions: false);
+    /// <summary>
+    /// The card after someone accepted: everyone sees who took it; Accept and Decline are gone. The accepting agent's
+    /// copy may carry the co-pilot's top suggestion in an editable box with a "Send suggestion" button.
+    /// </summary>
+    public static JsonElement Accepted(HandoffRecord handoff, DateTimeOffset now, CardCopy text, CardSuggestion? suggestion = null) =>
+        Build(handoff, now, text, text.Say("hub.card.accepted", ("agent", handoff.AgentName ?? handoff.AgentId ?? "?")), "good", actions: false, suggestion);
 
     /// <summary>The card once the handoff is over (cancelled, ended, unassigned).</summary>
     public static JsonElement Closed(HandoffRecord handoff, DateTimeOffset now, string why, CardCopy text) =>
@@ -54,7 +66,7 @@ public static class HandoffCard
     private static string? HandoffIdOf(JsonElement data) =>
         data.ValueKind == JsonValueKind.Object && data.TryGetProperty("handoffId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
 
-    private static JsonElement Build(HandoffRecord handoff, DateTimeOffset now, CardCopy text, string title, string color, bool actions)
+    private static JsonElement Build(HandoffRecord handoff, DateTimeOffset now, CardCopy text, string title, string color, bool actions, CardSuggestion? suggestion = null)
     {
         var packet = handoff.Packet;
         var body = new JsonArray
@@ -95,6 +107,10 @@ public static class HandoffCard
                 }
             }
         }
+        if (suggestion is not null)
+        {
+            AddSuggestion(body, handoff.Id, suggestion);
+        }
         var card = new JsonObject
         {
             ["type"] = "AdaptiveCard",
@@ -108,6 +124,36 @@ public static class HandoffCard
         }
         using var document = JsonDocument.Parse(card.ToJsonString());
         return document.RootElement.Clone();
+    }
+
+    /// <summary>The suggestion in an editable box and a Submit that sends the box's text (<see cref="ReplyInput"/>) with its source.</summary>
+    private static void AddSuggestion(JsonArray body, string handoffId, CardSuggestion suggestion)
+    {
+        body.Add(Text(suggestion.Title, weight: "Bolder"));
+        body.Add(new JsonObject
+        {
+            ["type"] = "Input.Text",
+            ["id"] = ReplyInput,
+            ["isMultiline"] = true,
+            ["maxLength"] = 4000,
+            ["value"] = suggestion.Text,
+            ["label"] = suggestion.Title,
+        });
+        body.Add(Text(suggestion.SourceLine, isSubtle: true));
+        body.Add(new JsonObject
+        {
+            ["type"] = "ActionSet",
+            ["actions"] = new JsonArray
+            {
+                new JsonObject
+                {
+                    ["type"] = "Action.Submit",
+                    ["title"] = suggestion.SendLabel,
+                    ["style"] = "positive",
+                    ["data"] = new JsonObject { ["verb"] = SuggestionVerb, ["handoffId"] = handoffId, ["source"] = suggestion.Source },
+                },
+            },
+        });
     }
 
     private static JsonObject Action(string title, string verb, string handoffId, string style) => new()

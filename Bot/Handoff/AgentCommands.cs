@@ -96,14 +96,21 @@ public sealed class AgentCommands(
     /// The agent's message to their customer, delivered after its commit by the outbox (retried, never twice) and
     /// recorded in the handoff's event log under <paramref name="key"/>.
     /// </summary>
-    public async Task<Transition> ReplyAsync(ActingAgent agent, string handoffId, string key, string text, CancellationToken cancellationToken)
+    /// <param name="audit">An audit line stored in the same commit (the co-pilot suggestion the reply was sent from).</param>
+    public async Task<Transition> ReplyAsync(ActingAgent agent, string handoffId, string key, string text, CancellationToken cancellationToken, (string Action, string Reason)? audit = null)
     {
         var mine = await HandledByAsync(agent, handoffId, "reply", cancellationToken);
         if (mine.Value is not { } handoff)
         {
             return mine;
         }
-        await CommitAsync(ReplyRecords(handoff, agent.Id.Value, agent.Name, text, null, key, time.GetUtcNow()), cancellationToken);
+        var now = time.GetUtcNow();
+        var records = ReplyRecords(handoff, agent.Id.Value, agent.Name, text, null, key, now);
+        if (audit is { } line)
+        {
+            records = [.. records, new HandoffAuditRecord(new HandoffAuditEntry(handoffId, now, Actor(agent), line.Action, handoff.Status, handoff.Status, line.Reason))];
+        }
+        await CommitAsync(records, cancellationToken);
         outbox.Notify();
         return mine;
     }
@@ -117,6 +124,20 @@ public sealed class AgentCommands(
             return mine;
         }
         await CommitAsync([new HandoffMessageRecord(handoffId, handoff.Status, Actor(agent), new HandoffMessage("note:" + key, HandoffMessageKind.Note, text), time.GetUtcNow())], cancellationToken);
+        return mine;
+    }
+
+    /// <summary>
+    /// An audit line on the agent's conversation that changes nothing else (<paramref name="action"/>, e.g.
+    /// <c>copilot.used</c>, with <paramref name="reason"/>), written in one commit.
+    /// </summary>
+    public async Task<Transition> AuditAsync(ActingAgent agent, string handoffId, string action, string reason, CancellationToken cancellationToken)
+    {
+        var mine = await HandledByAsync(agent, handoffId, action, cancellationToken);
+        if (mine.Value is { } handoff)
+        {
+            await CommitAsync([new HandoffAuditRecord(new HandoffAuditEntry(handoffId, time.GetUtcNow(), Actor(agent), action, handoff.Status, handoff.Status, reason))], cancellationToken);
+        }
         return mine;
     }
 
@@ -157,7 +178,8 @@ public sealed class AgentCommands(
             Text = text,
             TextFormat = "plain",
             Attachments = attachments,
-        }.ApplyConversationReference(handoff.Customer) with { ReplyToId = null };
+        }.ApplyConversationReference(handoff.Customer) with
+        { ReplyToId = null };
         message = message with
         {
             From = (message.From ?? new ChannelAccount()) with { Name = agentName },

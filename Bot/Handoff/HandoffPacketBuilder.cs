@@ -49,7 +49,7 @@ public sealed class HandoffPacketBuilder(
         HandoffSummary summary;
         try
         {
-            summary = await summarizer.SummarizeAsync(new SummaryInput(lines, packet.Reason, packet.Category, packet.OpenQuestion), bounded.Token);
+            summary = await summarizer.SummarizeAsync(new SummaryInput(lines, packet.Reason, packet.Category, packet.OpenQuestion) { Tried = packet.AssistantTried }, bounded.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -73,7 +73,8 @@ public sealed class HandoffPacketBuilder(
         }
         var profile = trigger.From?.Id is { } userId ? await profiles.FindAsync(trigger.ChannelId!, userId, cancellationToken) : null;
         var openQuestion = SensitiveDataMasker.Mask(OpenQuestion(sources));
-        var summary = await extractive.SummarizeAsync(new SummaryInput(lines, decision.Reason, decision.Category, openQuestion), cancellationToken);
+        var tried = AssistantTried(sources.Assistant, lines);
+        var summary = await extractive.SummarizeAsync(new SummaryInput(lines, decision.Reason, decision.Category, openQuestion) { Tried = tried }, cancellationToken);
         var playbooks = options.Value.Playbooks;
         var steps = playbooks.TryGetValue(decision.Category, out var forCategory) ? forCategory
             : playbooks.TryGetValue("default", out var fallback) ? fallback : [];
@@ -89,7 +90,7 @@ public sealed class HandoffPacketBuilder(
                 [.. s.Evidence.Select(e => SensitiveDataMasker.Mask(e.Text))], s.Category))],
             [.. sources.Assistant.Turns.Select(t => new PacketConfidence(t.At, Math.Round(t.Confidence, 3), t.Answered))],
             [.. sources.History.Turns.Select(t => new PacketSentiment(t.At, t.SentimentLabel, Math.Round(t.Compound, 3)))],
-            AssistantTried(sources.Assistant, lines),
+            tried,
             openQuestion,
             summary.Text,
             summary.Source,

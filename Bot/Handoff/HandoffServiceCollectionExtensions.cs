@@ -29,6 +29,7 @@ public static class HandoffServiceCollectionExtensions
         services.AddSingleton<ISqliteTurnRecordWriter, SqliteOutboxWriter>();
         services.AddSingleton<ISqliteTurnRecordWriter, SqliteHandoffOpenedWriter>();
         services.AddSingleton<ISqliteTurnRecordWriter, SqliteHandoffTransitionWriter>();
+        services.AddSingleton<ISqliteTurnRecordWriter, SqliteHandoffAuditWriter>();
         services.TryAddSingleton<HandoffIntakeQueue>();
         services.AddHostedService<HandoffIntakeWorker>();
         services.AddSingleton<OutboxDispatcher>();
@@ -39,7 +40,7 @@ public static class HandoffServiceCollectionExtensions
         services.AddSingleton<ISqliteTurnRecordWriter, SqliteFollowUpWriter>();
         services.TryAddSingleton<ExtractiveSummarizer>();
         services.TryAddSingleton<IHandoffSummarizer>(sp => sp.GetService<IChatClient>() is { } chat
-            ? new ChatClientSummarizer(chat, sp.GetRequiredService<ILogger<ChatClientSummarizer>>())
+            ? new ChatClientSummarizer(chat, sp.GetRequiredService<ExtractiveSummarizer>(), sp.GetRequiredService<ILogger<ChatClientSummarizer>>())
             : sp.GetRequiredService<ExtractiveSummarizer>());
         services.TryAddSingleton<HandoffPacketBuilder>();
         services.TryAddSingleton<HubNotifier>();
@@ -57,6 +58,7 @@ public static class HandoffServiceCollectionExtensions
         services.TryAddSingleton<HandoffSweep>();
         services.TryAddSingleton<HandoffTransfers>();
         services.TryAddSingleton<WaitPositions>();
+        services.TryAddSingleton<HubCopilot>();
         services.TryAddSingleton<AgentHubHandler>();
         services.AddHostedService<HandoffSweepService>();
         return services;

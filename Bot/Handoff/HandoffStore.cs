@@ -91,6 +91,9 @@ public sealed record HandoffOpened(HandoffRecord Record, HandoffAuditEntry Audit
 /// </summary>
 public sealed record HandoffTransitionRecord(long ExpectedVersion, HandoffRecord Next, HandoffAuditEntry Audit) : ITurnRecord;
 
+/// <summary>An audit line that moves nothing (From = To), such as an agent's use of a co-pilot suggestion, in a commit.</summary>
+public sealed record HandoffAuditRecord(HandoffAuditEntry Audit) : ITurnRecord;
+
 public static class HandoffStoreExtensions
 {
     /// <summary>Atomic accept: exactly one of many concurrent claims succeeds; the others get <see cref="HandoffError.AlreadyAccepted"/> naming the winner.</summary>

@@ -127,6 +127,6 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
         _initLock.Dispose();
     }
 
-    [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Storage schema '{Schema}' migrated from version {From} to {To}")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Storage schema '{Schema}' migrated from version {From} to {To}")]
     private static partial void LogMigrated(ILogger logger, string schema, int from, int to);
 }

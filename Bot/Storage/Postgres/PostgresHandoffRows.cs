@@ -107,7 +107,7 @@ internal static class PostgresHandoffRows
             INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason)
             VALUES (@id, @at, @kind, @actor, @name, @action, @from, @to, @reason)
             """,
-        ("id", entry.HandoffId), ("at", PostgresTime.ToDb(entry.At)), ("kind", entry.Actor.Kind), ("actor", entry.Actor.Id), ("name", entry.Actor.Name),
+        ("id", entry.HandoffId), ("at", PostgresTime.ToDb(entry.At)), ("kind", entry.Actor.Kind.Name()), ("actor", entry.Actor.Id), ("name", entry.Actor.Name),
         ("action", entry.Action), ("from", entry.From.ToString()), ("to", entry.To.ToString()), ("reason", entry.Reason));
 
     /// <summary>The stored handoff, its row locked until the transaction ends; null when there is none.</summary>
@@ -165,7 +165,7 @@ internal sealed class PostgresHandoffMessageWriter : PostgresTurnRecordWriter<Ha
                 VALUES (@id, @at, @kind, @actor, @name, @action, @status, @status, '', @key, @messageKind, @text)
                 ON CONFLICT DO NOTHING
                 """,
-                ("id", record.HandoffId), ("at", PostgresTime.ToDb(record.At)), ("kind", record.Actor.Kind), ("actor", record.Actor.Id),
+                ("id", record.HandoffId), ("at", PostgresTime.ToDb(record.At)), ("kind", record.Actor.Kind.Name()), ("actor", record.Actor.Id),
                 ("name", record.Actor.Name), ("action", action), ("status", status), ("key", record.Message.Key),
                 ("messageKind", (int)record.Message.Kind), ("text", record.Message.Text));
         };

@@ -125,7 +125,7 @@ internal sealed class PostgresHandoffStore(PostgresDatabase database, PostgresRe
         {
             await using var command = session.Command("SELECT at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason FROM handoff_audit WHERE handoff_id = @id AND message_key IS NULL ORDER BY seq")
                 .With("id", handoffId);
-            return await command.ListAsync(r => new HandoffAuditEntry(handoffId, r.GetTime(0), new HandoffActor(r.GetString(1), r.GetString(2), r.GetNullableString(3)),
+            return await command.ListAsync(r => new HandoffAuditEntry(handoffId, r.GetTime(0), new HandoffActor(HandoffActorKinds.Parse(r.GetString(1)), r.GetString(2), r.GetNullableString(3)),
                 r.GetString(4), Enum.Parse<HandoffStatus>(r.GetString(5)), Enum.Parse<HandoffStatus>(r.GetString(6)), r.GetString(7)), cancellationToken);
         }, cancellationToken);
 
@@ -171,7 +171,7 @@ internal sealed class PostgresHandoffEventLog(PostgresDatabase database) : IHand
             }
             return await command.ListAsync(r => new HandoffEvent(
                 r.GetInt64(0),
-                new HandoffAuditEntry(r.GetString(1), r.GetTime(2), new HandoffActor(r.GetString(3), r.GetString(4), r.GetNullableString(5)), r.GetString(6),
+                new HandoffAuditEntry(r.GetString(1), r.GetTime(2), new HandoffActor(HandoffActorKinds.Parse(r.GetString(3)), r.GetString(4), r.GetNullableString(5)), r.GetString(6),
                     Enum.Parse<HandoffStatus>(r.GetString(7)), Enum.Parse<HandoffStatus>(r.GetString(8)), r.GetString(9)),
                 r.IsDBNull(10) ? null : new HandoffMessage(r.GetString(10), (HandoffMessageKind)r.GetInt32(11), r.GetString(12))), cancellationToken);
         }, cancellationToken);

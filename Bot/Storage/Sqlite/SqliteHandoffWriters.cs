@@ -34,3 +34,9 @@ internal sealed class SqliteHandoffTransitionWriter : SqliteTurnRecordWriter<Han
         SqliteAnalyticsFacts.Apply(session, record.Next, record.Audit);
     };
 }
+
+/// <summary>Writes a <see cref="HandoffAuditRecord"/> of a commit: one audit line, the handoff itself unchanged.</summary>
+internal sealed class SqliteHandoffAuditWriter : SqliteTurnRecordWriter<HandoffAuditRecord>
+{
+    protected override Action<SqliteSession> Prepare(HandoffAuditRecord record) => session => SqliteHandoffStore.AppendAudit(session, record.Audit);
+}

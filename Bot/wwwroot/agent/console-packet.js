@@ -63,7 +63,19 @@
       root.appendChild(el('p', 'empty', 'No packet.'));
       return root;
     }
-    root.appendChild(section('Summary', el('p', null, packet.summary)));
+    var summary = el('div');
+    summary.appendChild(el('p', null, packet.summary));
+    var original = el('button', 'link', 'Show the original messages');
+    original.type = 'button';
+    original.addEventListener('click', function () {
+      var timeline = document.getElementById('timeline');
+      if (!timeline) { return; }
+      var first = timeline.querySelector('.line');
+      if (first) { first.scrollIntoView({ block: 'start' }); }
+      timeline.focus();
+    });
+    summary.appendChild(original);
+    root.appendChild(section('Summary', summary));
     if (packet.openQuestion) { root.appendChild(section('Open question', el('p', null, packet.openQuestion))); }
     root.appendChild(section('Why', list(packet.triggers.filter(function (t) { return t.fired || t.score > 0; }), function (t) {
       var li = el('li', t.fired ? 'fired' : null);

@@ -180,6 +180,7 @@
 
   function closeWorkspace(text) {
     open = null;
+    window.HandoffCopilot.detach();
     var workspace = $('workspace');
     workspace.replaceChildren(el('p', 'empty', text));
   }
@@ -249,7 +250,12 @@
     typing.id = 'typing';
     typing.setAttribute('aria-live', 'polite');
     conversation.appendChild(typing);
-    if (mine) { conversation.appendChild(composer(id)); }
+    window.HandoffCopilot.detach();
+    if (mine) {
+      var form = composer(id);
+      conversation.appendChild(window.HandoffCopilot.attach(id, form.querySelector('textarea'), api));
+      conversation.appendChild(form);
+    }
     columns.appendChild(conversation);
     var packet = window.HandoffPacket.render(detail.packet);
     packet.setAttribute('aria-label', 'Handoff packet');
@@ -397,9 +403,10 @@
     source.addEventListener('handoff', function (message) {
       var event = JSON.parse(message.data);
       document.body.dataset.sequence = String(event.sequence);
+      if (event.action.indexOf('copilot.') === 0) { return; } // the co-pilot's audit lines are not part of the conversation
       if (open && event.handoffId === open.id) {
         appendLine(event.line);
-        if (event.line.kind === 'customer') { showTyping(''); }
+        if (event.line.kind === 'customer') { showTyping(''); window.HandoffCopilot.customerWrote(event.handoffId); }
       }
       if (event.action !== 'message' && event.action !== 'note') { scheduleRefresh(); }
     });

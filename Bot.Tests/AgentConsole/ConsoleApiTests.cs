@@ -199,6 +199,60 @@ public sealed partial class ConsoleApiTests : IAsyncLifetime
         Assert.All(links, l => Assert.StartsWith(new Uri(_bot.BaseAddress, "/agent/sign-in#key=").ToString(), l.Link.ToString(), StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("GET", "/agent/api/supervisor/live")]
+    [InlineData("GET", "/agent/api/supervisor/audit")]
+    [InlineData("GET", "/agent/api/supervisor/analytics?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z")]
+    [InlineData("POST", "/agent/api/supervisor/handoffs/h1/reassign")]
+    public async Task TheSupervisorApisRefuseAgentsAndStrangers(string method, string path)
+    {
+        using var anonymous = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { agent = "sam" }) });
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        using var agent = await Send("Alex", new HttpMethod(method), path, JsonContent.Create(new { agent = "sam" }));
+        Assert.Equal(HttpStatusCode.Forbidden, agent.StatusCode);
+        if (method == "GET")
+        {
+            using var supervisor = await Get("Supervisor", path);
+            Assert.Equal(HttpStatusCode.OK, supervisor.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task ASupervisorSeesTheConversationLiveAndReassignsItToAnotherAgentWhichIsAudited()
+    {
+        await SetPresenceAsync("sam", AgentPresence.Away);
+        await SetPresenceAsync("priya", AgentPresence.Away);
+        var waiting = await CustomerAsync("customer-2");
+        using (var refused = await Post("Supervisor", $"/agent/api/supervisor/handoffs/{waiting.Handoff}/reassign", new { agent = "sam" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode); // waiting: routing's job
+        }
+        Assert.Equal(HttpStatusCode.OK, (await Post("Alex", $"/agent/api/handoffs/{waiting.Handoff}/accept")).StatusCode);
+        var handoff = waiting.Handoff;
+
+        using var live = await Get("Supervisor", "/agent/api/supervisor/live");
+        var view = await live.Content.ReadFromJsonAsync<JsonElement>();
+        var row = Assert.Single(view.GetProperty("conversations").EnumerateArray(), c => c.GetProperty("id").GetString() == handoff);
+        Assert.Equal("Alex", row.GetProperty("agent").GetString());
+        Assert.Equal(1, Assert.Single(view.GetProperty("agents").EnumerateArray(), a => a.GetProperty("id").GetString() == "alex").GetProperty("conversations").GetInt32());
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await Post("Supervisor", $"/agent/api/supervisor/handoffs/{handoff}/reassign", new { agent = "sam", queue = "general" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Get("Supervisor", "/agent/api/supervisor/audit?kind=everything")).StatusCode);
+        await SetPresenceAsync("sam", AgentPresence.Available);
+        using var moved = await Post("Supervisor", $"/agent/api/supervisor/handoffs/{handoff}/reassign", new { agent = "sam" });
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        var stored = await Store.GetAsync(handoff, CancellationToken.None);
+        Assert.Equal((HandoffStatus.Offered, "sam"), (stored!.Status, stored.OfferedTo));
+
+        var audit = await _bot.Services.GetRequiredService<IAccessAudit>().ReadAsync(20, CancellationToken.None);
+        Assert.Contains(audit, e => e.Action == "handoff.reassign" && e.Resource == "handoff:" + handoff && e.Principal == "Supervisor" && e.Allowed);
+        Assert.Contains(audit, e => e.Action == "handoff.reassign" && e.Resource == "handoff:" + handoff && !e.Allowed);
+        using var routing = await Get("Supervisor", "/agent/api/supervisor/audit?kind=routing");
+        var lines = (await routing.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToList();
+        Assert.Contains(lines, l => l.GetProperty("action").GetString() == "transfer" && l.GetProperty("subject").GetString() == "handoff:" + handoff);
+        Assert.All(lines, l => Assert.Equal("routing", l.GetProperty("kind").GetString()));
+    }
+
     private IHandoffStore Store => _bot.Services.GetRequiredService<IHandoffStore>();
 
     private Task<IReadOnlyList<string>> SetPresenceAsync(string agent, AgentPresence presence) =>

@@ -63,7 +63,7 @@ internal static class AnalyticsData
             while ((i = Interlocked.Increment(ref next)) < count)
             {
                 var random = new Random(HashCode.Combine(seed, i));
-                var start = End - TimeSpan.FromTicks(span * (count - i) / count) + TimeSpan.FromSeconds(random.Next(60));
+                var start = End - TimeSpan.FromTicks((long)((double)span * (count - i) / count)) /* in double: span * count overflows a long */ + TimeSpan.FromSeconds(random.Next(60));
                 await OneAsync(turns, store, i, start, $"u{random.Next(customers)}", random, cancellationToken);
                 if (i % 50_000 == 0)
                 {
@@ -142,7 +142,7 @@ internal static class AnalyticsData
 
     private static async Task MeasureAsync(SqliteDatabase database, CancellationToken cancellationToken)
     {
-        var analytics = new HandoffAnalytics(new SqliteAnalyticsStore(database));
+        var analytics = new HandoffAnalytics(new SqliteAnalyticsStore(database), Microsoft.Extensions.Options.Options.Create(new StorageOptions()));
         var total = await database.ReadAsync(s => (long)s.Command("SELECT count(*) FROM handoff").ExecuteScalar()!, cancellationToken);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== {total:N0} handoffs stored; the summary for the periods ending {End:yyyy-MM-dd} (5 runs each; the first is cold)"));
         var facts = new SqliteAnalyticsStore(database);

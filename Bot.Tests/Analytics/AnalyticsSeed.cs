@@ -32,7 +32,7 @@ internal sealed class AnalyticsSeed : IAsyncDisposable
         _turns = new SqliteTurnStore(_database, writers, time);
         Handoffs = new SqliteHandoffStore(_database, writers, new HandoffEventSignal());
         Store = new SqliteAnalyticsStore(_database);
-        Analytics = new HandoffAnalytics(Store);
+        Analytics = new HandoffAnalytics(Store, Microsoft.Extensions.Options.Options.Create(new HandoffBot.Storage.StorageOptions()));
     }
 
     /// <summary>The stores of a running bot (its database, as the bot writes it).</summary>

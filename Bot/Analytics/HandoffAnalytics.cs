@@ -5,8 +5,11 @@ namespace HandoffBot.Analytics;
 /// store adds up the period's handoff facts where they are kept (counts by trigger, category and queue; the durations
 /// for the percentiles), and this turns them into the figures. Definitions: docs/analytics.md.
 /// </summary>
-public sealed class HandoffAnalytics(IAnalyticsStore store)
+public sealed class HandoffAnalytics(IAnalyticsStore store, Microsoft.Extensions.Options.IOptions<HandoffBot.Storage.StorageOptions> storage)
 {
+    /// <summary>The facts are written by the SQLite provider only so far; on PostgreSQL there are none to add up.</summary>
+    public bool IsAvailable => !storage.Value.UsesPostgres;
+
     /// <summary>The longest period one request may ask for.</summary>
     public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(366);
 

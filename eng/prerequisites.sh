@@ -60,10 +60,5 @@ ensure_directline_prerequisites() {
     echo "installing the browser test tools (npm ci)"
     (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in $tools" >&2; return 1; }
   fi
-  local tools="$root/eng/browser-tests"
-  if [ ! -d "$tools/node_modules/axe-core" ] || [ "$tools/package-lock.json" -nt "$tools/node_modules/.package-lock.json" ]; then
-    echo "installing the browser test tools (npm ci)"
-    (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in $tools" >&2; return 1; }
-  fi
   return 0
 }

@@ -42,7 +42,8 @@ public sealed class SupervisorBrowserTests
             var link = browser.Bot.Services.GetRequiredService<ConsoleAccess>().SignInLinks.Single(l => l.Agent == "Supervisor").Link;
             var page = await browser.OpenAsync("supervisor", link.PathAndQuery + link.Fragment);
             await page.WaitForURLAsync(url => url.EndsWith("/agent", StringComparison.Ordinal));
-            await page.GotoAsync(new Uri(browser.Bot.BaseAddress, "/agent/supervisor").ToString());
+            // The console page keeps its event stream open; wait for the supervisor page's DOM, the assertions below wait for its data.
+            await page.GotoAsync(new Uri(browser.Bot.BaseAddress, "/agent/supervisor").ToString(), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
             await Expect(page.Locator("#connection")).ToHaveTextAsync("live");
             await Expect(page.Locator("#agents tbody tr")).ToHaveCountAsync(3);
 

@@ -70,30 +70,13 @@ internal sealed partial class HandoffSweepService(
     HandoffSweep sweep,
     Microsoft.Extensions.Options.IOptions<HandoffOptions> options,
     TimeProvider time,
-    ILogger<HandoffSweepService> logger) : BackgroundService
+    ILogger<HandoffSweepService> logger) : Threading.PeriodicWorker(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await sweep.SweepAsync(stoppingToken);
-                }
-                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-                {
-                    LogSweepFailed(logger, exception);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // shutting down
-        }
-    }
+    protected override TimeSpan? Period => options.Value.SweepInterval;
+
+    protected override Task TickAsync(CancellationToken cancellationToken) => sweep.SweepAsync(cancellationToken);
+
+    protected override void OnTickFailed(Exception exception) => LogSweepFailed(logger, exception);
 
     [LoggerMessage(EventId = 4400, Level = LogLevel.Error, Message = "The handoff sweep failed; it runs again at the next tick")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

@@ -17,7 +17,7 @@ internal sealed class NoInstanceHeartbeat : IInstanceHeartbeat
 }
 
 /// <summary>Beats at start-up (before any claim) and then on a timer; a failed beat is logged and tried again at the next tick.</summary>
-internal sealed partial class InstanceHeartbeatService(IInstanceHeartbeat heartbeat, TimeProvider time, ILogger<InstanceHeartbeatService> logger) : BackgroundService
+internal sealed partial class InstanceHeartbeatService(IInstanceHeartbeat heartbeat, TimeProvider time, ILogger<InstanceHeartbeatService> logger) : Threading.PeriodicWorker(time)
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -28,32 +28,11 @@ internal sealed partial class InstanceHeartbeatService(IInstanceHeartbeat heartb
         await base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (heartbeat.Interval is not { } interval)
-        {
-            return;
-        }
-        using var timer = new PeriodicTimer(interval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await heartbeat.BeatAsync(stoppingToken);
-                }
-                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-                {
-                    LogBeatFailed(logger, exception);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // shutting down
-        }
-    }
+    protected override TimeSpan? Period => heartbeat.Interval;
+
+    protected override Task TickAsync(CancellationToken cancellationToken) => heartbeat.BeatAsync(cancellationToken);
+
+    protected override void OnTickFailed(Exception exception) => LogBeatFailed(logger, exception);
 
     [LoggerMessage(EventId = 6010, Level = LogLevel.Warning, Message = "The instance heartbeat failed; it is tried again at the next tick (other instances take over this one's work once its lease runs out)")]
     private static partial void LogBeatFailed(ILogger logger, Exception exception);

@@ -33,6 +33,13 @@ public sealed class HandoffDeliveryTests
         var opened = Assert.IsType<HandoffOpened>(Assert.Single(turn.Records, r => r is HandoffOpened));
         Assert.Equal(HandoffStatus.Queued, opened.Record.Status);
         Assert.Equal(2, turn.TranscriptEntries); // the customer's message and the waiting notice
+        // The hub's announcement is in that same commit (an outbox row, delivered after it), so the handoff is marked
+        // announced exactly when the message telling the hub is stored, and it carries the turn's whole transcript.
+        Assert.NotNull(opened.Record.HubThread);
+        var announcement = Assert.IsType<OutboxMessage>(Assert.Single(turn.Records, r => r is OutboxMessage));
+        Assert.Equal("handoff.initiate", announcement.Activity.Name);
+        var transcript = announcement.Activity.Attachments!.Single(a => a.Name == "Transcript").Content!.Value.GetProperty("activities");
+        Assert.Contains(transcript.EnumerateArray(), a => a.TryGetProperty("text", out var text) && text.GetString()!.Contains("connecting you with a person", StringComparison.OrdinalIgnoreCase));
         Assert.Equal(0, bot.CountHub(a => a.Text?.Contains("is offered to you", StringComparison.Ordinal) == true));
 
         release.SetResult();

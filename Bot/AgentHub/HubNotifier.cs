@@ -98,18 +98,40 @@ public sealed partial class HubNotifier(
         {
             return await OpenTeamsThreadAsync(handoff, now, cancellationToken);
         }
-        var hub = HubReference;
-        var announcement = AcceptsEvents
-            ? await InitiateEventAsync(handoff, hub, transcript, cancellationToken)
-            : Message(hub, copy.Get(Hub.Locale, "hub.announce.waiting", ("customer", HandoffCard.CustomerName(handoff)), ("queue", handoff.Queue), ("id", HandoffCard.ShortId(handoff.Id))))
-                with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now, Cards))] };
+        var transcriptSoFar = transcript ?? (AcceptsEvents ? await transcripts.ReadAsync(handoff.Customer.ChannelId!, handoff.Customer.Conversation!.Id!, cancellationToken) : []);
+        var (withThread, message) = Announcement(handoff, transcriptSoFar, now);
         // The announcement and the hub thread in one commit: announced means told (a crash between them cannot leave a
         // handoff marked announced that the hub never heard of). The card's activity id is known once the dispatcher
         // delivered it (ReplaceCardAsync looks it up).
-        var message = new OutboxMessage(AnnounceKey(handoff), handoff.Id, announcement, ToCustomer: false);
-        var announced = await store.UpdateAsync(handoff.Id, h => h with { HubThread = hub }, _ => [message], cancellationToken);
+        var announced = await store.UpdateAsync(handoff.Id, h => h with { HubThread = withThread.HubThread }, _ => [message], cancellationToken);
         outboxSignal.Notify();
         return announced ?? handoff;
+    }
+
+    /// <summary>
+    /// True when a handoff can be announced in the commit that opens it (the customer's turn): the hub is one
+    /// conversation (not a Teams channel, where each handoff's thread is created by a Connector call first).
+    /// </summary>
+    public bool AnnouncesInCommit => Hub.IsConfigured && !Hub.UsesTeamsThreads;
+
+    /// <summary>
+    /// The announcement of <paramref name="handoff"/> (a handoff.initiate event, or a card), as an outbox row, and the
+    /// handoff with its hub thread set: both go into one commit, so the handoff is marked announced exactly when the
+    /// message that tells the hub is stored. <paramref name="transcript"/> is the customer's conversation so far.
+    /// Only for a hub that <see cref="AnnouncesInCommit"/>.
+    /// </summary>
+    public (HandoffRecord Announced, OutboxMessage Message) Announcement(HandoffRecord handoff, IReadOnlyList<Activity> transcript, DateTimeOffset now)
+    {
+        if (!AnnouncesInCommit)
+        {
+            throw new InvalidOperationException("A Teams channel hub opens a thread per handoff before announcing it.");
+        }
+        var hub = HubReference;
+        var announcement = AcceptsEvents
+            ? InitiateEventActivity(handoff, hub, transcript)
+            : Message(hub, copy.Get(Hub.Locale, "hub.announce.waiting", ("customer", HandoffCard.CustomerName(handoff)), ("queue", handoff.Queue), ("id", HandoffCard.ShortId(handoff.Id))))
+                with { Attachments = [HandoffCard.ToAttachment(HandoffCard.Waiting(handoff, now, Cards))] };
+        return (handoff with { HubThread = hub }, new OutboxMessage(AnnounceKey(handoff), handoff.Id, announcement, ToCustomer: false));
     }
 
     /// <summary>
@@ -246,7 +268,7 @@ public sealed partial class HubNotifier(
         }
     }
 
-    private async Task<Activity> InitiateEventAsync(HandoffRecord handoff, ConversationReference hub, IReadOnlyList<Activity>? known, CancellationToken cancellationToken)
+    private static Activity InitiateEventActivity(HandoffRecord handoff, ConversationReference hub, IReadOnlyList<Activity> history)
     {
         var packet = handoff.Packet;
         var value = packet is null ? new JsonObject() : JsonSerializer.SerializeToNode(packet, HandoffJsonContext.Default.HandoffPacket)!.AsObject();
@@ -259,7 +281,6 @@ public sealed partial class HubNotifier(
         value["va_AgentMessage"] = packet?.Summary;
         value["va_Language"] = packet?.Language;
 
-        var history = known ?? await transcripts.ReadAsync(handoff.Customer.ChannelId!, handoff.Customer.Conversation!.Id!, cancellationToken);
         var masked = history.Where(a => !a.IsType(ActivityTypes.Trace))
             .Select(a => a with { Text = a.Text is null ? null : SensitiveDataMasker.Mask(a.Text), Value = null, ChannelData = null })
             .ToList();

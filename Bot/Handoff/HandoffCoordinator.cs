@@ -58,9 +58,9 @@ public sealed partial class HandoffCoordinator(
         var state = turn.Features.GetRequired<ConversationState>();
         var now = time.GetUtcNow();
         var id = Guid.NewGuid().ToString("N");
-        IReadOnlyList<Activity> transcript = await transcripts.ReadAsync(activity.ChannelId!, activity.Conversation!.Id!, cancellationToken);
+        var committed = await transcripts.ReadAsync(activity.ChannelId!, activity.Conversation!.Id!, cancellationToken);
         // This turn's own activities are committed when the turn ends; the packet needs them now.
-        transcript = [.. transcript, .. TurnWrites.Of(turn).Transcript];
+        IReadOnlyList<Activity> transcript = [.. committed, .. TurnWrites.Of(turn).Transcript];
         var history = state.Get<EscalationHistory>();
         var packet = await packets.BuildAsync(new PacketSources(id, activity, decision, history, state.Get<AssistantState>(), transcript, now), cancellationToken);
         var draft = new HandoffRecord
@@ -108,25 +108,38 @@ public sealed partial class HandoffCoordinator(
             return null;
         }
         var opened = HandoffOpened.From(queued, actor);
-        var created = opened.Record;
-        writes.Add(opened);
-        HandoffBot.Telemetry.HandoffTelemetry.Opened(created); // the announcement and offers join this trace
+        HandoffBot.Telemetry.HandoffTelemetry.Opened(opened.Record); // the announcement and offers join this trace
         suppression.HandoffStarted(state, ReasonsOf(packet));
         state.Set(new HandoffConversationState(id, Closed: false, CustomerPrompt.None));
-        LogOpened(logger, id, created.Queue, created.Priority);
+        LogOpened(logger, id, opened.Record.Queue, opened.Record.Priority);
 
-        var estimate = routing.Preview(RequestOf(created), now);
+        var estimate = routing.Preview(RequestOf(opened.Record), now);
         var waiting = activity.CreateReply(copy.Get(activity.Locale, "handoff.connecting", ("wait", wording.DescribeWait(activity.Locale, estimate))));
         await SendInTurnAsync(turn, ChannelFormatting.WithChoices(waiting, [copy.Get(activity.Locale, "handoff.choice.cancel")]), cancellationToken);
         if (estimate is not null)
         {
             positions.Told(id, estimate.Position, now);
         }
+        // A one-conversation hub is told in this same commit (the announcement is an outbox row, delivered right after
+        // it), unless a language model rewrites the summary first, off the turn: then the intake worker announces.
+        var announcedInTurn = hub.AnnouncesInCommit && !packets.RefinesSummary;
+        if (announcedInTurn)
+        {
+            var (announced, message) = hub.Announcement(opened.Record, [.. committed, .. writes.Transcript], now);
+            opened = opened with { Record = announced };
+            writes.Add(message);
+        }
+        writes.Add(opened);
         writes.AfterCommit(_ =>
         {
-            intake.Post(id);
+            if (announcedInTurn)
+            {
+                outboxSignal.Notify();
+            }
+            intake.Post(id, announcedInTurn);
             return Task.CompletedTask;
         });
+        var created = opened.Record;
         return created;
     }
 

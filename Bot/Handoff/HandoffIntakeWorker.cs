@@ -10,17 +10,22 @@ namespace HandoffBot.Handoff;
 /// </summary>
 public sealed class HandoffIntakeQueue
 {
-    private readonly Channel<string> _opened = Channel.CreateBounded<string>(new BoundedChannelOptions(4096)
+    private readonly Channel<OpenedHandoff> _opened = Channel.CreateBounded<OpenedHandoff>(new BoundedChannelOptions(4096)
     {
         FullMode = BoundedChannelFullMode.Wait,
         SingleReader = true,
     });
 
-    /// <summary>Queues the after-commit work of <paramref name="handoffId"/> (never blocks the turn; false when full).</summary>
-    public bool Post(string handoffId) => _opened.Writer.TryWrite(handoffId);
+    /// <summary>
+    /// Queues the after-commit work of <paramref name="handoffId"/> (never blocks the turn; false when full);
+    /// <paramref name="announced"/>: the opening commit held the hub's announcement already.
+    /// </summary>
+    public bool Post(string handoffId, bool announced = false) => _opened.Writer.TryWrite(new OpenedHandoff(handoffId, announced));
 
-    internal ChannelReader<string> Reader => _opened.Reader;
+    internal ChannelReader<OpenedHandoff> Reader => _opened.Reader;
 }
+
+internal readonly record struct OpenedHandoff(string Id, bool Announced);
 
 /// <summary>
 /// Runs the after-commit part of intake, off the customer's turn: the hub's announcement as soon as a handoff's commit
@@ -47,10 +52,10 @@ internal sealed partial class HandoffIntakeWorker(
             var previous = Task.CompletedTask;
             while (await reader.WaitToReadAsync(stoppingToken))
             {
-                var batch = new List<string>(MaxBatch);
-                while (batch.Count < MaxBatch && reader.TryRead(out var handoffId))
+                var batch = new List<OpenedHandoff>(MaxBatch);
+                while (batch.Count < MaxBatch && reader.TryRead(out var opened))
                 {
-                    batch.Add(handoffId);
+                    batch.Add(opened);
                 }
                 // Once started, a stage runs to its end even when the host stops (CancellationToken.None): stopping
                 // between a handoff's offer and the offer's message would leave an offer no agent was told of.
@@ -70,14 +75,14 @@ internal sealed partial class HandoffIntakeWorker(
     }
 
     /// <summary>Announces the batch's handoffs still queued (a failure is left to the sweep, which announces what is not).</summary>
-    private async Task AnnounceAsync(List<string> batch)
+    private async Task AnnounceAsync(List<OpenedHandoff> batch)
     {
         var cancellationToken = CancellationToken.None;
         try
         {
-            await Task.WhenAll(batch.Select(async id =>
+            await Task.WhenAll(batch.Where(o => !o.Announced).Select(async o =>
             {
-                if (await store.GetAsync(id, cancellationToken) is { Status: HandoffStatus.Queued } handoff)
+                if (await store.GetAsync(o.Id, cancellationToken) is { Status: HandoffStatus.Queued } handoff)
                 {
                     // A language model's summary (when one is configured) is written now, off the customer's turn, so
                     // the announcement carries it.
@@ -95,7 +100,7 @@ internal sealed partial class HandoffIntakeWorker(
     /// Routes the batch after the previous batch's routing and this batch's announcements; not started once the host
     /// is stopping (the next start restores the queued handoffs from the store and routes them).
     /// </summary>
-    private async Task RouteAsync(List<string> batch, Task announced, Task previous, CancellationToken stoppingToken)
+    private async Task RouteAsync(List<OpenedHandoff> batch, Task announced, Task previous, CancellationToken stoppingToken)
     {
         await announced;
         await previous;
@@ -105,7 +110,7 @@ internal sealed partial class HandoffIntakeWorker(
         }
         try
         {
-            await coordinator.OnOpenedAsync(batch, CancellationToken.None);
+            await coordinator.OnOpenedAsync([.. batch.Select(o => o.Id)], CancellationToken.None);
         }
         catch (Exception exception)
         {

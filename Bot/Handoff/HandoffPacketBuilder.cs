@@ -33,13 +33,16 @@ public sealed class HandoffPacketBuilder(
     /// <summary>How long the model may take before the handoff is announced with the extractive summary.</summary>
     public static readonly TimeSpan SummaryTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>True when a summariser other than the extractive one (a language model) rewrites the summary after the commit.</summary>
+    public bool RefinesSummary => summarizer is not ExtractiveSummarizer;
+
     /// <summary>
     /// Off the turn: the configured summariser (a language model) writes the summary from the committed transcript, and
     /// the stored packet is patched; with only the extractive summariser nothing changes. Returns the handoff as stored.
     /// </summary>
     public async Task<HandoffRecord> RefineSummaryAsync(HandoffRecord handoff, CancellationToken cancellationToken)
     {
-        if (summarizer is ExtractiveSummarizer || handoff.Packet is not { } packet)
+        if (!RefinesSummary || handoff.Packet is not { } packet)
         {
             return handoff;
         }

@@ -7,9 +7,10 @@ namespace HandoffBot.Tests.Storage;
 /// <summary>The one timestamp representation: INTEGER microseconds UTC, compared as numbers, exact to the microsecond.</summary>
 public sealed class SqliteTimestampColumnTests(BotFactory factory) : IClassFixture<BotFactory>
 {
-    /// <summary>The tables of the storage, access and Direct Line stores; the other stores' tables join the list as they move to SqliteTime.</summary>
+    /// <summary>Every store's tables (the handoff tables moved last, in the handoff schema's version 3).</summary>
     private static readonly string[] Tables =
-        ["conversation_state", "transcript", "inbox", "access_audit", "directline_conversation", "directline_activity", "directline_attachment", "customer_profile"];
+        ["conversation_state", "transcript", "inbox", "access_audit", "directline_conversation", "directline_activity", "directline_attachment", "customer_profile",
+         "handoff", "handoff_audit"];
 
     [Fact]
     public async Task EveryTimestampColumnOfTheStoresTablesIsAnInteger()
@@ -35,6 +36,8 @@ public sealed class SqliteTimestampColumnTests(BotFactory factory) : IClassFixtu
         Assert.Contains(columns, c => c is ("access_audit", "at", _));
         Assert.Contains(columns, c => c is ("inbox", "received_at", _));
         Assert.Contains(columns, c => c is ("directline_conversation", "created_at", _));
+        Assert.Contains(columns, c => c is ("handoff", "offered_at", _));
+        Assert.Contains(columns, c => c is ("handoff_audit", "at", _));
         Assert.All(columns, c => Assert.True(c.Type == "INTEGER", $"{c.Table}.{c.Column} is {c.Type}, not INTEGER microseconds"));
     }
 

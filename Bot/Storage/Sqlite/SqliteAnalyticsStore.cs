@@ -103,7 +103,7 @@ internal sealed class SqliteAnalyticsStore(SqliteDatabase database) : IAnalytics
             return new HandoffPeriod(groups, durations);
         }, cancellationToken);
 
-    // The partial index holds the co-pilot entries only; the audit's timestamps are UTC round-trip text.
+    // The partial index holds the co-pilot entries only.
     public Task<CopilotCounts> CountCopilotAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
         database.ReadAsync(session =>
         {
@@ -112,7 +112,7 @@ internal sealed class SqliteAnalyticsStore(SqliteDatabase database) : IAnalytics
                 SELECT action, count(*) FROM handoff_audit
                 WHERE action IN ('copilot.used', 'copilot.dismissed') AND at >= $from AND at < $to GROUP BY action
                 """)
-                .With("$from", SqliteHandoffStore.Format(from)).With("$to", SqliteHandoffStore.Format(to))
+                .With("$from", SqliteTime.ToDb(from)).With("$to", SqliteTime.ToDb(to))
                 .ExecuteReader();
             while (reader.Read())
             {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using HandoffBot.Handoff;
 using HandoffBot.Handoff.Events;
 using Microsoft.Data.Sqlite;
@@ -32,7 +31,7 @@ internal sealed class SqliteHandoffEventLog(SqliteDatabase database) : IHandoffE
                 reader.GetInt64(0),
                 new HandoffAuditEntry(
                 reader.GetString(1),
-                DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                SqliteTime.FromDb(reader.GetInt64(2)),
                 new HandoffActor(HandoffActorKinds.Parse(reader.GetString(3)), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)),
                 reader.GetString(6),
                 Enum.Parse<HandoffStatus>(reader.GetString(7)),
@@ -49,7 +48,7 @@ internal sealed class SqliteHandoffMessageWriter : SqliteTurnRecordWriter<Handof
 {
     protected override Action<SqliteSession> Prepare(HandoffMessageRecord record)
     {
-        var at = SqliteHandoffStore.Format(record.At);
+        var at = SqliteTime.ToDb(record.At);
         var action = record.Message.Kind == HandoffMessageKind.Note ? HandoffEvent.NoteAction : HandoffEvent.MessageAction;
         var status = record.Status.ToString();
         return session => session.Command("""

@@ -24,6 +24,9 @@ internal static class SqliteMigrator
     public static IReadOnlyList<Applied> Migrate(SqliteConnection connection, IEnumerable<ISqliteSchema> schemas, DateTimeOffset now)
     {
         var applied = new List<Applied>();
+        // For migrations that move round-trip text timestamps to SqliteTime (text that does not parse fails the migration).
+        connection.CreateFunction<string?, long?>("utc_micros", text => text is null ? null
+            : SqliteTime.ToDb(DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)), isDeterministic: true);
         using var transaction = connection.BeginTransaction(deferred: false);
         Execute(connection, VersionTable);
         foreach (var schema in schemas.DistinctBy(s => s.Name, StringComparer.Ordinal))

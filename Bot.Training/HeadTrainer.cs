@@ -147,6 +147,15 @@ public sealed class HeadTrainer(EscalationDetector rulesOnly, ISentimentAnalyzer
                 var members = Enumerable.Range(0, validation.Count).Where(i => validation[i].Message.Source == f0.Source && validation[i].Message.Part == DataPart.Validation).ToArray();
                 floor = f0 with { Probabilities = [.. members.Select(i => probabilities[i])], Truth = [.. members.Select(i => truth[i])] };
             }
+            if (floor is not null)
+            {
+                for (var step = 5; step <= 95; step += 5)
+                {
+                    var (_, vp, vr, _) = Measure(floor.Probabilities, floor.Truth, [.. floor.Truth.Select(_ => 1.0)], c, step / 100.0);
+                    var (_, op, or, of) = Measure(ownProbabilities, ownTruth, ownWeights, c, step / 100.0);
+                    Diagnostics.Add(string.Create(CultureInfo.InvariantCulture, $"{key} at {step / 100.0:F2}: {floor.Source} validation P {vp:F3} R {vr:F3}; own oof P {op:F3} R {or:F3} F1 {of:F3}"));
+                }
+            }
             var (threshold, precision, recall, f1) = BestThreshold(ownProbabilities, ownTruth, ownWeights, c, floor);
             thresholds[classes[c]] = threshold;
             if (floor is not null)

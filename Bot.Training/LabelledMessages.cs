@@ -50,6 +50,12 @@ public static class LabelledMessages
     /// </summary>
     public const double OwnTotalWeight = 4340;
 
+    /// <summary>
+    /// Weight of a Banking77 query that is none of our categories (its category positives weigh 1): banking queries
+    /// that only mention a payment are the hard negatives of disputes and fraud (docs/escalation.md, step C).
+    /// </summary>
+    public const double Banking77NoneWeight = 3;
+
     /// <summary>A stable bucket in [0,100) from the text alone, so splits never depend on file order.</summary>
     public static int Bucket(string text, string salt)
     {
@@ -124,7 +130,7 @@ public static class LabelledMessages
                 var text = row["text"];
                 var category = Array.IndexOf(Categories, Banking77Categories.GetValueOrDefault(row["category"], "none"));
                 var part = test ? DataPart.Test : Part(text, "banking77", 85, 15);
-                messages.Add(new(text, "banking77", part, 1, 0, 0, null, category));
+                messages.Add(new(text, "banking77", part, category == 0 ? Banking77NoneWeight : 1, 0, 0, null, category));
             }
         }
 

@@ -140,31 +140,9 @@ public sealed class HeadTrainer(EscalationDetector rulesOnly, ISentimentAnalyzer
         };
         foreach (var c in signalClasses)
         {
-            var key = name is EscalationHeadFile.Category ? $"{name}.{classes[c]}" : name;
-            PublicFloor? floor = null;
-            if (PublicFloors.TryGetValue(name is EscalationHeadFile.Category ? classes[c] : name, out var f0))
-            {
-                var members = Enumerable.Range(0, validation.Count).Where(i => validation[i].Message.Source == f0.Source && validation[i].Message.Part == DataPart.Validation).ToArray();
-                floor = f0 with { Probabilities = [.. members.Select(i => probabilities[i])], Truth = [.. members.Select(i => truth[i])] };
-            }
-            if (floor is not null)
-            {
-                for (var step = 5; step <= 95; step += 5)
-                {
-                    var (_, vp, vr, _) = Measure(floor.Probabilities, floor.Truth, [.. floor.Truth.Select(_ => 1.0)], c, step / 100.0);
-                    var (_, op, or, of) = Measure(ownProbabilities, ownTruth, ownWeights, c, step / 100.0);
-                    Diagnostics.Add(string.Create(CultureInfo.InvariantCulture, $"{key} at {step / 100.0:F2}: {floor.Source} validation P {vp:F3} R {vr:F3}; own oof P {op:F3} R {or:F3} F1 {of:F3}"));
-                }
-            }
-            var (threshold, precision, recall, f1) = BestThreshold(ownProbabilities, ownTruth, ownWeights, c, floor);
+            var (threshold, precision, recall, f1) = BestThreshold(ownProbabilities, ownTruth, ownWeights, c);
             thresholds[classes[c]] = threshold;
-            if (floor is not null)
-            {
-                var (_, fp, fr, _) = Measure(floor.Probabilities, floor.Truth, [.. floor.Truth.Select(_ => 1.0)], c, threshold);
-                metrics[$"{key}.public_validation_precision"] = fp;
-                metrics[$"{key}.public_validation_recall"] = fr;
-                metrics[$"{key}.public_floor_met"] = fp >= floor.Precision && fr >= floor.Recall ? 1 : 0;
-            }
+            var key = name is EscalationHeadFile.Category ? $"{name}.{classes[c]}" : name;
             metrics[$"{key}.own_oof_precision"] = precision;
             metrics[$"{key}.own_oof_recall"] = recall;
             metrics[$"{key}.own_oof_f1"] = f1;
@@ -200,56 +178,19 @@ public sealed class HeadTrainer(EscalationDetector rulesOnly, ISentimentAnalyzer
         return total / weight;
     }
 
-    /// <summary>
-    /// A floor on a public set's validation part for a signal with a public held-out figure: the threshold must keep
-    /// that part's precision and recall at or above the baseline's held-out figures (docs/escalation.md, step A).
-    /// </summary>
-    internal sealed record PublicFloor(string Source, double Precision, double Recall)
-    {
-        public float[][] Probabilities { get; init; } = [];
-
-        public int[] Truth { get; init; } = [];
-    }
-
-    /// <summary>The floors, by signal (the human head, or a category): the held-out baselines of Bot.Eval's <c>heads.*</c>.</summary>
-    internal static readonly IReadOnlyDictionary<string, PublicFloor> PublicFloors = new Dictionary<string, PublicFloor>(StringComparer.Ordinal)
-    {
-        [EscalationHeadFile.Human] = new("bitext", 0.99, 0.96),
-        ["billing_dispute"] = new("banking77", 0.40, 0.99),
-        ["fraud"] = new("banking77", 0.64, 0.92),
-    };
-
-    /// <summary>
-    /// The threshold on P(class) with the best weighted F1 on our own set's out-of-fold predictions (ties: the higher
-    /// threshold), among those that keep <paramref name="floor"/>'s public validation precision and recall; when none
-    /// does, the one with the best F1 on that public validation part.
-    /// </summary>
-    internal static (double Threshold, double Precision, double Recall, double F1) BestThreshold(float[][] probabilities, int[] truth, double[] weights, int positive, PublicFloor? floor = null)
+    /// <summary>The threshold on P(class) with the best weighted F1 on validation (ties: the higher threshold).</summary>
+    internal static (double Threshold, double Precision, double Recall, double F1) BestThreshold(float[][] probabilities, int[] truth, double[] weights, int positive)
     {
         var best = (Threshold: 0.5, Precision: 0.0, Recall: 0.0, F1: -1.0);
-        var bestPublic = (Threshold: 0.5, F1: -1.0);
-        var publicWeights = floor?.Truth.Select(_ => 1.0).ToArray();
         for (var step = 5; step <= 95; step++)
         {
             var measured = Measure(probabilities, truth, weights, positive, step / 100.0);
-            if (floor is not null)
-            {
-                var onPublic = Measure(floor.Probabilities, floor.Truth, publicWeights!, positive, step / 100.0);
-                if (onPublic.F1 >= bestPublic.F1)
-                {
-                    bestPublic = (measured.Threshold, onPublic.F1);
-                }
-                if (onPublic.Precision < floor.Precision || onPublic.Recall < floor.Recall)
-                {
-                    continue;
-                }
-            }
             if (measured.F1 >= best.F1)
             {
                 best = measured;
             }
         }
-        return best.F1 >= 0 ? best : Measure(probabilities, truth, weights, positive, bestPublic.Threshold);
+        return best;
     }
 
     private static (double Threshold, double Precision, double Recall, double F1) Measure(float[][] probabilities, int[] truth, double[] weights, int positive, double t)

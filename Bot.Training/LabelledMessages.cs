@@ -43,18 +43,8 @@ public static class LabelledMessages
         ("nyt", "nytEditorialSnippets_GroundTruth.txt"),
     ];
 
-    /// <summary>
-    /// Total weight of our own training set against public messages of weight 1: 434 messages of weight 10 when it
-    /// was set; as the set grows each message weighs less, so the public sets keep their share (docs/escalation.md,
-    /// step B).
-    /// </summary>
-    public const double OwnTotalWeight = 4340;
-
-    /// <summary>
-    /// Weight of a Banking77 query that is none of our categories (its category positives weigh 1): banking queries
-    /// that only mention a payment are the hard negatives of disputes and fraud (docs/escalation.md, step C).
-    /// </summary>
-    public const double Banking77NoneWeight = 3;
+    /// <summary>Weight of a message of our own training set against one public message.</summary>
+    public const double OwnWeight = 10;
 
     /// <summary>A stable bucket in [0,100) from the text alone, so splits never depend on file order.</summary>
     public static int Bucket(string text, string salt)
@@ -106,12 +96,10 @@ public static class LabelledMessages
             throw new InvalidDataException("No own training set (escalation-train*.tsv) was found.");
         }
         var messages = new List<LabelledMessage>();
-        var ownRows = ownPaths.SelectMany(ReadOwn).ToList();
-        var ownWeight = OwnTotalWeight / ownRows.Count;
-        foreach (var row in ownRows)
+        foreach (var row in ownPaths.SelectMany(ReadOwn))
         {
             var part = Bucket(row.Text, "own") < 80 ? DataPart.Train : DataPart.Validation;
-            messages.Add(new(row.Text, "own", part, ownWeight, row.Human ? 1 : 0, row.Urgent ? 1 : 0, row.Negative ? 0 : -1, Array.IndexOf(Categories, row.Category)));
+            messages.Add(new(row.Text, "own", part, OwnWeight, row.Human ? 1 : 0, row.Urgent ? 1 : 0, row.Negative ? 0 : -1, Array.IndexOf(Categories, row.Category)));
         }
 
         foreach (var row in await Csv.ReadAsync(Path.Combine(dataFolder, "bitext", "bitext_customer_support_sample.csv"), cancellationToken))
@@ -130,7 +118,7 @@ public static class LabelledMessages
                 var text = row["text"];
                 var category = Array.IndexOf(Categories, Banking77Categories.GetValueOrDefault(row["category"], "none"));
                 var part = test ? DataPart.Test : Part(text, "banking77", 85, 15);
-                messages.Add(new(text, "banking77", part, category == 0 ? Banking77NoneWeight : 1, 0, 0, null, category));
+                messages.Add(new(text, "banking77", part, 1, 0, 0, null, category));
             }
         }
 

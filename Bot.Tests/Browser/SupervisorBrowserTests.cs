@@ -11,8 +11,10 @@ using static Microsoft.Playwright.Assertions;
 namespace HandoffBot.Tests.Browser;
 
 /// <summary>
-/// The supervisor view in Chromium on a live bot: a supervisor signs in through the printed link, and the analytics of
-/// the last 7 days (seeded through the bot's own stores) show as figures and Chart.js charts that match the JSON.
+/// The supervisor view in Chromium on a live bot: a supervisor signs in through the printed link; the analytics of
+/// the last 7 days (seeded through the bot's own stores) show as figures and Chart.js charts that match the JSON; a
+/// conversation in progress is reassigned from the page to an agent who takes it over, and an agent's capacity is
+/// changed there (a configuration change in the audit log).
 /// </summary>
 public sealed class SupervisorBrowserTests
 {
@@ -47,7 +49,7 @@ public sealed class SupervisorBrowserTests
     }
 
     [Fact]
-    public async Task ASupervisorReassignsAConversationInProgressAndTheNewAgentTakesItOver()
+    public async Task ASupervisorReassignsAConversationInProgressToAnAgentWhoTakesItOverThenChangesTheirCapacity()
     {
         await using var browser = await ConsoleBrowser.StartAsync();
         await browser.RunAsync(async () =>
@@ -82,6 +84,15 @@ public sealed class SupervisorBrowserTests
             await Expect(supervisor.Locator("#audit tbody td:nth-child(4)").GetByText("transfer", new() { Exact = true })).ToHaveCountAsync(1);
             await supervisor.Locator("#audit-kind").SelectOptionAsync("access");
             await Expect(supervisor.Locator("#audit tbody tr").Filter(new() { HasText = "handoff.reassign" })).ToHaveCountAsync(1);
+
+            // A run-time configuration change from the same page: Sam's capacity, shown at once and under "configuration changes".
+            await supervisor.GetByRole(AriaRole.Spinbutton, new() { Name = "Capacity of Sam" }).FillAsync("4");
+            await supervisor.GetByRole(AriaRole.Button, new() { Name = "Set capacity of Sam" }).ClickAsync();
+            await supervisor.Locator("#audit-kind").SelectOptionAsync("configuration");
+            var change = supervisor.Locator("#audit tbody tr").Filter(new() { HasText = "config.agent.capacity" });
+            await Expect(change).ToHaveCountAsync(1);
+            await Expect(change).ToContainTextAsync("agent:sam capacity 2 → 4");
+            await Expect(supervisor.GetByRole(AriaRole.Spinbutton, new() { Name = "Capacity of Sam" })).ToHaveValueAsync("4");
         });
     }
 

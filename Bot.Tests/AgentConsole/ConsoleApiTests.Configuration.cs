@@ -44,6 +44,7 @@ public sealed partial class ConsoleApiTests
         Assert.Equal(HttpStatusCode.BadRequest, (await Put("Supervisor", "/agent/api/supervisor/agents/alex/capacity", new { capacity = -1 })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await Put("Supervisor", "/agent/api/supervisor/agents/alex/capacity", new { capacity = 1001 })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await Put("Supervisor", "/agent/api/supervisor/agents/alex/capacity", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Put("Supervisor", $"/agent/api/supervisor/agents/{new string('a', 65)}/capacity", new { capacity = 2 })).StatusCode);
         using (var unknown = await Put("Supervisor", "/agent/api/supervisor/agents/nobody/capacity", new { capacity = 2 }))
         {
             Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);

@@ -54,7 +54,11 @@ public static class SupervisorEndpoints
 
     private static async Task<IResult> SetCapacityAsync(string id, CapacityRequest body, HttpContext http, RosterChanges roster, CancellationToken ct)
     {
-        if (body.Capacity is not (>= 0 and <= RosterChanges.MaxCapacity) || id.Length > 64)
+        if (id.Length > 64)
+        {
+            return MessagesEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad agent id", "An agent id is at most 64 characters.");
+        }
+        if (body.Capacity is not (>= 0 and <= RosterChanges.MaxCapacity))
         {
             return MessagesEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad capacity", $"capacity must be a whole number 0-{RosterChanges.MaxCapacity} (conversations at once, on every channel).");
         }

@@ -204,6 +204,7 @@ public sealed partial class ConsoleApiTests : IAsyncLifetime
     [InlineData("GET", "/agent/api/supervisor/audit")]
     [InlineData("GET", "/agent/api/supervisor/analytics?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z")]
     [InlineData("POST", "/agent/api/supervisor/handoffs/h1/reassign")]
+    [InlineData("PUT", "/agent/api/supervisor/agents/alex/capacity")]
     public async Task TheSupervisorApisRefuseAgentsAndStrangers(string method, string path)
     {
         using var anonymous = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { agent = "sam" }) });

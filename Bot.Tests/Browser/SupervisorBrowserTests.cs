@@ -1,16 +1,20 @@
 using System.Text.Json;
 using HandoffBot.AgentConsole;
 using HandoffBot.Handoff;
+using HandoffBot.Routing;
 using HandoffBot.Tests.Analytics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using static HandoffBot.Tests.Browser.ConsoleBrowser;
 using static Microsoft.Playwright.Assertions;
 
 namespace HandoffBot.Tests.Browser;
 
 /// <summary>
-/// The supervisor view in Chromium on a live bot: a supervisor signs in through the printed link, and the analytics of
-/// the last 7 days (seeded through the bot's own stores) show as figures and Chart.js charts that match the JSON.
+/// The supervisor view in Chromium on a live bot: a supervisor signs in through the printed link; the analytics of
+/// the last 7 days (seeded through the bot's own stores) show as figures and Chart.js charts that match the JSON; a
+/// conversation in progress is reassigned from the page to an agent who takes it over, and an agent's capacity is
+/// changed there (a configuration change in the audit log).
 /// </summary>
 public sealed class SupervisorBrowserTests
 {
@@ -32,6 +36,66 @@ public sealed class SupervisorBrowserTests
         await seed.MessageAsync("sup-c", Ago(240));
     }
 
+    /// <summary>The supervisor's page, signed in through the printed link (the console first, then the supervisor view once it is live).</summary>
+    private static async Task<IPage> SupervisorAsync(ConsoleBrowser browser)
+    {
+        var link = browser.Bot.Services.GetRequiredService<ConsoleAccess>().SignInLinks.Single(l => l.Agent == "Supervisor").Link;
+        var page = await browser.OpenAsync("supervisor", link.PathAndQuery + link.Fragment);
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live"); // signed in: the console is connected (no wait for a load event while its stream is open)
+        // The console page keeps its event stream open; wait for the supervisor page's DOM, the assertions wait for its data.
+        await page.GotoAsync(new Uri(browser.Bot.BaseAddress, "/agent/supervisor").ToString(), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live");
+        return page;
+    }
+
+    [Fact]
+    public async Task ASupervisorReassignsAConversationInProgressToAnAgentWhoTakesItOverThenChangesTheirCapacity()
+    {
+        await using var browser = await ConsoleBrowser.StartAsync();
+        await browser.RunAsync(async () =>
+        {
+            var (alex, customer) = await AgentConsoleEdgeBrowserTests.ConnectedAsync(browser);
+            await browser.SetPresenceAsync("sam", AgentPresence.Available);
+            var sam = await browser.AgentAsync("Sam");
+            await Expect(sam.Locator("#offers li.item")).ToHaveCountAsync(0);
+            var supervisor = await SupervisorAsync(browser);
+
+            // The conversation in progress is listed with Alex; the supervisor picks Sam and reassigns.
+            var row = supervisor.Locator("#live tbody tr");
+            await Expect(row).ToHaveCountAsync(1);
+            await Expect(row.Locator("td").Nth(2)).ToHaveTextAsync("WithAgent");
+            await Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("Alex");
+            await row.GetByRole(AriaRole.Combobox, new() { Name = "Reassign to" }).SelectOptionAsync("sam");
+            await row.GetByRole(AriaRole.Button, new() { Name = "Reassign" }).ClickAsync();
+
+            // Sam is offered the conversation at once, with what was said so far, and takes it; the customer is told.
+            await Expect(sam.Locator("#offers li.item")).ToHaveCountAsync(1);
+            await sam.GetByRole(AriaRole.Button, new() { NameRegex = new("^Accept ") }).First.ClickAsync();
+            await Expect(sam.Locator("#conversations li.item")).ToHaveCountAsync(1);
+            await Expect(sam.Locator("#timeline")).ToContainTextAsync("I want to talk to a human");
+            await Expect(WebChatBubble(customer, browser.Copy.Get("en", "handoff.agentJoined", ("agent", "Sam")))).ToBeVisibleAsync();
+            await Expect(alex.Locator("#conversations li.item")).ToHaveCountAsync(0);
+
+            // The supervisor's live list follows: the conversation is now Sam's, and the reassign is in the audit log.
+            await Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("Sam");
+            await Expect(row.Locator("td").Nth(2)).ToHaveTextAsync("WithAgent");
+            await Expect(row).ToHaveCountAsync(1);
+            await supervisor.Locator("#audit-kind").SelectOptionAsync("routing");
+            await Expect(supervisor.Locator("#audit tbody td:nth-child(4)").GetByText("transfer", new() { Exact = true })).ToHaveCountAsync(1);
+            await supervisor.Locator("#audit-kind").SelectOptionAsync("access");
+            await Expect(supervisor.Locator("#audit tbody tr").Filter(new() { HasText = "handoff.reassign" })).ToHaveCountAsync(1);
+
+            // A run-time configuration change from the same page: Sam's capacity, shown at once and under "configuration changes".
+            await supervisor.GetByRole(AriaRole.Spinbutton, new() { Name = "Capacity of Sam" }).FillAsync("4");
+            await supervisor.GetByRole(AriaRole.Button, new() { Name = "Set capacity of Sam" }).ClickAsync();
+            await supervisor.Locator("#audit-kind").SelectOptionAsync("configuration");
+            var change = supervisor.Locator("#audit tbody tr").Filter(new() { HasText = "config.agent.capacity" });
+            await Expect(change).ToHaveCountAsync(1);
+            await Expect(change).ToContainTextAsync("agent:sam capacity 2 → 4");
+            await Expect(supervisor.GetByRole(AriaRole.Spinbutton, new() { Name = "Capacity of Sam" })).ToHaveValueAsync("4");
+        });
+    }
+
     [Fact]
     public async Task ASupervisorSeesTheAnalyticsAsChartsThatMatchTheJson()
     {
@@ -39,12 +103,7 @@ public sealed class SupervisorBrowserTests
         await browser.RunAsync(async () =>
         {
             await SeedAsync(browser.Bot.Services);
-            var link = browser.Bot.Services.GetRequiredService<ConsoleAccess>().SignInLinks.Single(l => l.Agent == "Supervisor").Link;
-            var page = await browser.OpenAsync("supervisor", link.PathAndQuery + link.Fragment);
-            await Expect(page.Locator("#connection")).ToHaveTextAsync("live"); // signed in: the console is connected (no wait for a load event while its stream is open)
-            // The console page keeps its event stream open; wait for the supervisor page's DOM, the assertions below wait for its data.
-            await page.GotoAsync(new Uri(browser.Bot.BaseAddress, "/agent/supervisor").ToString(), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
-            await Expect(page.Locator("#connection")).ToHaveTextAsync("live");
+            var page = await SupervisorAsync(browser);
             await Expect(page.Locator("#agents tbody tr")).ToHaveCountAsync(3);
 
             await page.GetByRole(AriaRole.Button, new() { Name = "7 days" }).ClickAsync();

@@ -67,6 +67,21 @@ public abstract class AgentDirectoryContract
     }
 
     [Fact]
+    public async Task ACapacityChangeAppliesToEveryChannelUntilConfigurationSeedsTheRosterAgain()
+    {
+        var directory = Start(Alex());
+
+        var changed = await directory.SetCapacityAsync(new AgentId("alex"), 5, CancellationToken.None);
+
+        Assert.Equal([new KeyValuePair<string, int>("*", 5)], changed!.CapacityPerChannel);
+        Assert.Equal([new KeyValuePair<string, int>("*", 5)], (await directory.GetAsync(new AgentId("alex"), CancellationToken.None))!.CapacityPerChannel);
+        Assert.Null(await directory.SetCapacityAsync(new AgentId("nobody"), 5, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => directory.SetCapacityAsync(new AgentId("alex"), -1, CancellationToken.None));
+        var seeded = (await Start(Alex()).GetAsync(new AgentId("alex"), CancellationToken.None))!;
+        Assert.Equal((3, 1), (seeded.CapacityPerChannel["*"], seeded.CapacityPerChannel["sms"]));
+    }
+
+    [Fact]
     public async Task PresenceSurvivesARestartWhileConfigurationWinsForProfiles()
     {
         var first = Start(Alex(), Sam());

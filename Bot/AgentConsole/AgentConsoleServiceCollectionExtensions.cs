@@ -65,6 +65,8 @@ public static class AgentConsoleServiceCollectionExtensions
             .AddAuthenticationSchemes(CookieScheme, AccessServiceCollectionExtensions.Scheme)
             .RequireRole(AccessRoles.Supervisor, AccessRoles.Admin));
         services.AddSingleton<SupervisorViews>();
+        services.AddSingleton<RosterChanges>();
+        services.AddHostedService<ConfigurationChangeAudit>();
         return services;
     }
 

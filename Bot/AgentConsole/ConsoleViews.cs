@@ -111,7 +111,7 @@ public sealed class ConsoleViews(
         var others = viewer.IsSupervisor
             ? active.Where(h => h.AgentId != me && h.OfferedTo != me && h.Status != HandoffStatus.Queued).Select(h => Item(h, null)).ToList()
             : [];
-        var capacity = viewer.Agent is { } agent ? agent.CapacityPerChannel.GetValueOrDefault("*", agent.CapacityPerChannel.Values.DefaultIfEmpty(0).Max()) : 0;
+        var capacity = viewer.Agent is { } agent ? SupervisorViews.CapacityOf(agent) : 0;
         var role = AccessRoles.All.LastOrDefault(viewer.User.IsInRole) ?? AccessRoles.Agent;
         var presence = viewer.Agent is null ? null : (await agents.GetAsync(viewer.Agent.Id, cancellationToken))?.Presence.ToString();
         return new ConsoleState(sequence,

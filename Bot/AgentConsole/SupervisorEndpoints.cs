@@ -10,6 +10,8 @@ namespace HandoffBot.AgentConsole;
 
 public sealed record ReassignRequest(string? Queue, string? Agent);
 
+public sealed record CapacityRequest(int? Capacity);
+
 /// <summary>
 /// The supervisor view (<c>/agent/supervisor</c>) and its API under <c>/agent/api/supervisor</c>: the console's
 /// session (or an API key / JWT) with the supervisor or admin role. Live queues, agents and conversations, the audit
@@ -33,6 +35,7 @@ public static class SupervisorEndpoints
         api.MapGet("/analytics", (string? from, string? to, string? format, HandoffAnalytics figures, CancellationToken ct) =>
             AnalyticsEndpoints.SummaryAsync(from, to, format, figures, ct));
         api.MapPost("/handoffs/{id}/reassign", ReassignAsync);
+        api.MapPut("/agents/{id}/capacity", SetCapacityAsync);
         return endpoints;
     }
 
@@ -47,6 +50,23 @@ public static class SupervisorEndpoints
             return MessagesEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad limit", "limit must be 1-1000.");
         }
         return Results.Json(await views.AuditAsync(kind is { Length: > 0 } ? kind : null, limit ?? 200, ct));
+    }
+
+    private static async Task<IResult> SetCapacityAsync(string id, CapacityRequest body, HttpContext http, RosterChanges roster, CancellationToken ct)
+    {
+        if (id.Length > 64)
+        {
+            return MessagesEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad agent id", "An agent id is at most 64 characters.");
+        }
+        if (body.Capacity is not (>= 0 and <= RosterChanges.MaxCapacity))
+        {
+            return MessagesEndpoint.Problem(StatusCodes.Status400BadRequest, "Bad capacity", $"capacity must be a whole number 0-{RosterChanges.MaxCapacity} (conversations at once, on every channel).");
+        }
+        if (await roster.SetCapacityAsync(http.User, new AgentId(id), body.Capacity.Value, ct) is not { } agent)
+        {
+            return MessagesEndpoint.Problem(StatusCodes.Status404NotFound, "Unknown agent", $"There is no agent '{id}' on the roster.");
+        }
+        return Results.Json(new { id = agent.Id.Value, capacity = SupervisorViews.CapacityOf(agent) });
     }
 
     private static async Task<IResult> ReassignAsync(string id, ReassignRequest body, HttpContext http, AgentCommands commands, IAccessAudit audit, IOptions<RoutingOptions> routing, CancellationToken ct)

@@ -38,8 +38,7 @@ public sealed class SupervisorViews(IHandoffStore store, IAgentDirectory agents,
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var people = roster.Select(a =>
         {
-            var capacity = a.CapacityPerChannel.GetValueOrDefault("*", a.CapacityPerChannel.Values.DefaultIfEmpty(0).Max());
-            return new SupervisorAgent(a.Id.Value, a.Name, a.Presence.ToString(), handling.GetValueOrDefault(a.Id.Value), capacity, [.. a.Skills.Select(s => s.Skill)]);
+            return new SupervisorAgent(a.Id.Value, a.Name, a.Presence.ToString(), handling.GetValueOrDefault(a.Id.Value), CapacityOf(a), [.. a.Skills.Select(s => s.Skill)]);
         }).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
         var queueNames = routing.Value.Queues.Keys.Concat(active.Select(h => h.Queue)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var queues = new List<SupervisorQueue>();
@@ -55,6 +54,13 @@ public sealed class SupervisorViews(IHandoffStore store, IAgentDirectory agents,
         var conversations = active.OrderBy(h => h.EnqueuedAt).Select(h => new SupervisorConversation(h.Id, HandoffCard.CustomerName(h), h.Queue, h.Status.ToString(),
             h.AgentName, h.OfferedTo, h.EnqueuedAt, Math.Round((now - h.EnqueuedAt).TotalSeconds, 1), h.Reason)).ToList();
         return new SupervisorLive(now, queues, people, conversations);
+    }
+
+    /// <summary>An agent's capacity as one number: the value for every channel (<c>*</c>), else the largest per-channel value.</summary>
+    public static int CapacityOf(AgentRecord agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return agent.CapacityPerChannel.GetValueOrDefault("*", agent.CapacityPerChannel.Values.DefaultIfEmpty(0).Max());
     }
 
     /// <summary>The newest <paramref name="limit"/> audit lines of <paramref name="kind"/> (null: every kind), newest first.</summary>

@@ -30,5 +30,12 @@ public interface IAgentDirectory
     /// <summary>Persists a presence change; null when the agent is unknown.</summary>
     Task<AgentRecord?> SetPresenceAsync(AgentId id, AgentPresence presence, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A run-time capacity change (the supervisor view): <paramref name="capacity"/> conversations on every channel,
+    /// replacing the configured per-channel values until the next start seeds the roster from configuration again;
+    /// null when the agent is unknown.
+    /// </summary>
+    Task<AgentRecord?> SetCapacityAsync(AgentId id, int capacity, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<AgentRecord>> ListAsync(CancellationToken cancellationToken);
 }

@@ -64,6 +64,20 @@ internal sealed class PostgresAgentDirectory(PostgresDatabase database, IOptions
         return updated == 0 ? null : await GetAsync(id, cancellationToken);
     }
 
+    public async Task<AgentRecord?> SetCapacityAsync(AgentId id, int capacity, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        await _seeding.EnsureAsync(SeedAsync, cancellationToken);
+        var now = time.GetUtcNow();
+        var updated = await database.WriteAsync(async session =>
+        {
+            await using var update = session.Command("UPDATE agents SET capacity_json = @c, updated_at = @now WHERE id = @id")
+                .WithJson("c", SqliteAgentDirectory.CapacityJson(capacity)).WithTime("now", now).With("id", id.Value);
+            return await update.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+        return updated == 0 ? null : await GetAsync(id, cancellationToken);
+    }
+
     public void Dispose() => _seeding.Dispose();
 
     private async Task<List<AgentRecord>> QueryAsync(string sql, string? value, CancellationToken cancellationToken)

@@ -78,6 +78,29 @@ internal sealed class SqliteAgentDirectory(SqliteDatabase database, IOptions<Rou
         return await GetAsync(id, cancellationToken);
     }
 
+    public async Task<AgentRecord?> SetCapacityAsync(AgentId id, int capacity, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        await EnsureSeededAsync(cancellationToken);
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "UPDATE agents SET capacity_json = $c, updated_at = $now WHERE id = $id";
+            command.Parameters.AddWithValue("$c", CapacityJson(capacity));
+            command.Parameters.AddWithValue("$now", SqliteTime.ToDb(time.GetUtcNow()));
+            command.Parameters.AddWithValue("$id", id.Value);
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return null;
+            }
+        }
+        return await GetAsync(id, cancellationToken);
+    }
+
+    /// <summary>The capacity column for one value on every channel (both providers).</summary>
+    internal static string CapacityJson(int capacity) =>
+        JsonSerializer.Serialize(new Dictionary<string, int> { ["*"] = capacity }, AgentDirectoryJsonContext.Default.DictionaryStringInt32);
+
     public void Dispose() => _seeding.Dispose();
 
     private async Task<List<AgentRecord>> QueryAsync(string sql, string? value, CancellationToken cancellationToken)

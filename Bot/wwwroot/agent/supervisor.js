@@ -64,9 +64,31 @@
     var live = await api('GET', '/supervisor/live');
     serverNow = new Date(live.at);
     rows('queues', live.queues, function (q) { return [q.name, q.skill, q.waiting, seconds(q.longestWaitSeconds), q.agentsAvailable + ' of ' + q.agentsWithSkill]; });
-    rows('agents', live.agents, function (a) { return [a.name, a.presence, a.conversations, a.capacity, a.skills.join(', ')]; });
+    rows('agents', live.agents, function (a) { return [a.name, a.presence, a.conversations, capacity(a), a.skills.join(', ')]; });
     var agents = live.agents;
     rows('live', live.conversations, function (c) { return [c.customer, c.queue, c.status, c.agent, seconds(c.waitedSeconds), actions(c, agents)]; });
+  }
+
+  // A run-time capacity change (conversations at once, every channel): audited as a configuration change.
+  function capacity(agent) {
+    var box = el('div', null, 'buttons');
+    var input = el('input');
+    input.type = 'number';
+    input.min = '0';
+    input.max = '1000';
+    input.value = String(agent.capacity);
+    input.className = 'capacity';
+    input.setAttribute('aria-label', 'Capacity of ' + agent.name);
+    var set = el('button', 'Set');
+    set.type = 'button';
+    set.setAttribute('aria-label', 'Set capacity of ' + agent.name);
+    set.addEventListener('click', function () {
+      api('PUT', '/supervisor/agents/' + encodeURIComponent(agent.id) + '/capacity', { capacity: input.value === '' ? null : Number(input.value) })
+        .then(function () { $('live-error').textContent = ''; return Promise.all([loadLive(), loadAudit()]); }).catch(showLiveError);
+    });
+    box.appendChild(input);
+    box.appendChild(set);
+    return box;
   }
 
   function actions(conversation, agents) {

@@ -30,15 +30,18 @@ internal static partial class KillProbe
           --timeout        seconds to wait for every accepted turn's reply after the restart before counting the rest lost
         """;
 
+    /// <summary>Ten questions on ten knowledge-base topics: routine answers, no escalation (a repeated topic can escalate).</summary>
     private static readonly string[] Questions =
     [
-        "how long does delivery take", "do you ship internationally", "how much is shipping", "where is my order",
-        "can I order without an account", "how do I cancel an order", "is delivery free", "change my delivery address",
+        "how long does delivery take", "what is your return policy", "what payment methods do you accept", "how do I create an account",
+        "do you sell gift cards", "what size should I get", "do you have a loyalty program", "do you have a physical store",
+        "can I get an invoice", "does this come with a warranty",
     ];
 
     private sealed record Options(string Provider, int Conversations, int Turns, int KillAfter, TimeSpan Quiet, TimeSpan Timeout, string? Postgres, string BotDll, string? KeepLog);
 
-    private sealed record Received(string? ConversationId, string? ReplyToId, string? Type, string? Text);
+    /// <summary>An activity the customer Connector received; <paramref name="AfterKill"/>: it came from the restarted bot.</summary>
+    private sealed record Received(string? ConversationId, string? ReplyToId, string? Type, string? Text, bool AfterKill);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -49,9 +52,10 @@ internal static partial class KillProbe
         }
         var received = new ConcurrentQueue<Received>();
         var answered = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        var killed = 0;
         await using var customers = await LoopbackConnector.StartAsync("customer", (activity, _) =>
         {
-            received.Enqueue(new Received(activity.Conversation?.Id, activity.ReplyToId, activity.Type, activity.Text));
+            received.Enqueue(new Received(activity.Conversation?.Id, activity.ReplyToId, activity.Type, activity.Text, Volatile.Read(ref killed) == 1));
             if (activity.ReplyToId is { } id)
             {
                 answered.TryAdd(id, 0);
@@ -102,6 +106,7 @@ internal static partial class KillProbe
             var beforeKill = answered.Count;
             await first.KillAsync();
             var atKill = answered.Count;
+            Volatile.Write(ref killed, 1);
             var killedAt = Stopwatch.GetElapsedTime(started);
             await first.DisposeAsync();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -166,13 +171,16 @@ internal static partial class KillProbe
         var replies = received.Where(r => r.Type != ActivityTypes.Typing).ToList();
         var byTurn = replies.Where(r => r.ReplyToId is not null && accepted.Contains(r.ReplyToId)).ToLookup(r => r.ReplyToId!, StringComparer.Ordinal);
         var lost = accepted.Count(id => !byTurn.Contains(id));
-        var duplicated = accepted.Where(id => byTurn[id].GroupBy(r => (r.Type, r.Text)).Any(g => g.Count() > 1)).ToList();
+        // A duplicate: the same reply twice, or a turn answered by the killed bot and again by the restarted one.
+        var duplicated = accepted.Where(id => byTurn[id].GroupBy(r => (r.Type, r.Text)).Any(g => g.Count() > 1)
+            || (byTurn[id].Any(r => !r.AfterKill) && byTurn[id].Any(r => r.AfterKill))).ToList();
+        var resent = accepted.Count(id => byTurn[id].Any(r => !r.AfterKill) && byTurn[id].Any(r => r.AfterKill));
         var extra = accepted.Sum(id => byTurn[id].Count() - byTurn[id].Distinct().Count());
         var unknown = replies.Count(r => r.ReplyToId is null || !accepted.Contains(r.ReplyToId));
         var shape = string.Join(' ', accepted.GroupBy(id => byTurn[id].Count()).OrderBy(g => g.Key).Select(g => $"{g.Key}:{g.Count()}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"kill-probe: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC provider {options.Provider} conversations {options.Conversations} turns {options.Turns} accepted {accepted.Count} " +
-            $"answered before kill {beforeKill} replayed at start {replayed} lost {lost} duplicates {duplicated.Count} ({100.0 * duplicated.Count / Math.Max(1, accepted.Count):0.0}%) extra replies {extra} " +
+            $"answered before kill {beforeKill} replayed at start {replayed} lost {lost} duplicates {duplicated.Count} ({100.0 * duplicated.Count / Math.Max(1, accepted.Count):0.0}%) extra replies {extra} (answered before the kill and again after the restart: {resent}) " +
             $"replies without an accepted turn {unknown}; replies per turn {shape}; bot errors after restart {problems}; Connector requests not served {unserved}; load average {LoadAverage()}"));
         foreach (var id in duplicated.Take(3))
         {

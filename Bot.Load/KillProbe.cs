@@ -175,7 +175,7 @@ internal static partial class KillProbe
         var duplicated = accepted.Where(id => byTurn[id].GroupBy(r => (r.Type, r.Text)).Any(g => g.Count() > 1)
             || (byTurn[id].Any(r => !r.AfterKill) && byTurn[id].Any(r => r.AfterKill))).ToList();
         var resent = accepted.Count(id => byTurn[id].Any(r => !r.AfterKill) && byTurn[id].Any(r => r.AfterKill));
-        var extra = accepted.Sum(id => byTurn[id].Count() - byTurn[id].Distinct().Count());
+        var extra = accepted.Sum(id => byTurn[id].Count() - byTurn[id].Select(r => (r.Type, r.Text)).Distinct().Count());
         var unknown = replies.Count(r => r.ReplyToId is null || !accepted.Contains(r.ReplyToId));
         var shape = string.Join(' ', accepted.GroupBy(id => byTurn[id].Count()).OrderBy(g => g.Key).Select(g => $"{g.Key}:{g.Count()}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -8,19 +8,22 @@ namespace HandoffBot.Load;
 /// <summary>
 /// The bot as a child process: <c>dotnet HandoffBot.dll --urls http://127.0.0.1:port</c> in Production with a fresh
 /// SQLite folder (deleted on dispose), configured through environment variables; its console output goes to a log
-/// file in that folder so errors can be counted after the run.
+/// file in that folder so errors can be counted after the run. Given a data folder the caller owns it: the kill probe
+/// starts a second bot on the first one's folder after <see cref="KillAsync"/>.
 /// </summary>
 internal sealed class BotProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly DirectoryInfo _data;
+    private readonly bool _ownsData;
     private readonly StreamWriter _log;
     private readonly Lock _logLock = new();
 
-    private BotProcess(Process process, DirectoryInfo data, StreamWriter log, Uri baseAddress)
+    private BotProcess(Process process, DirectoryInfo data, bool ownsData, StreamWriter log, Uri baseAddress)
     {
         _process = process;
         _data = data;
+        _ownsData = ownsData;
         _log = log;
         BaseAddress = baseAddress;
     }
@@ -31,14 +34,15 @@ internal sealed class BotProcess : IAsyncDisposable
 
     public string LogPath => Path.Combine(_data.FullName, "bot.log");
 
-    public static BotProcess Start(string botDll, IReadOnlyDictionary<string, string> settings)
+    /// <param name="dataFolder">The bot's data folder (SQLite files, log), kept on dispose; null: a fresh temporary one, deleted on dispose.</param>
+    public static BotProcess Start(string botDll, IReadOnlyDictionary<string, string> settings, DirectoryInfo? dataFolder = null)
     {
         if (!File.Exists(botDll))
         {
             throw new FileNotFoundException($"The bot is not built: {botDll} (run eng/load-handoff.sh, or dotnet build Bot -c Release).", botDll);
         }
         var port = FreePort();
-        var data = Directory.CreateTempSubdirectory("handoffbot-load-handoff-");
+        var data = dataFolder ?? Directory.CreateTempSubdirectory("handoffbot-load-handoff-");
         var start = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false,
@@ -55,9 +59,9 @@ internal sealed class BotProcess : IAsyncDisposable
         {
             start.Environment[key] = value;
         }
-        var log = new StreamWriter(Path.Combine(data.FullName, "bot.log"));
+        var log = new StreamWriter(Path.Combine(data.FullName, "bot.log"), append: true);
         var process = new Process { StartInfo = start };
-        var bot = new BotProcess(process, data, log, new Uri($"http://127.0.0.1:{port}/"));
+        var bot = new BotProcess(process, data, ownsData: dataFolder is null, log, new Uri($"http://127.0.0.1:{port}/"));
         process.OutputDataReceived += (_, e) => bot.Write(e.Data);
         process.ErrorDataReceived += (_, e) => bot.Write(e.Data);
         process.Start();
@@ -124,7 +128,14 @@ internal sealed class BotProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the bot (SIGTERM, so the host shuts down as in production; killed after 15 s), then deletes its data folder.</summary>
+    /// <summary>kill -9: the process ends at once, whatever it was doing (no shutdown, no drain).</summary>
+    public async Task KillAsync()
+    {
+        _ = NativeMethods.Kill(_process.Id, NativeMethods.SigKill);
+        await _process.WaitForExitAsync(CancellationToken.None);
+    }
+
+    /// <summary>Stops the bot (SIGTERM, so the host shuts down as in production; killed after 15 s), then deletes its data folder if it made it.</summary>
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -146,6 +157,10 @@ internal sealed class BotProcess : IAsyncDisposable
         {
             _log.Dispose();
         }
+        if (!_ownsData)
+        {
+            return;
+        }
         try
         {
             _data.Delete(recursive: true);
@@ -166,6 +181,7 @@ internal sealed class BotProcess : IAsyncDisposable
 
     private static class NativeMethods
     {
+        public const int SigKill = 9;
         public const int SigTerm = 15;
 
         [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -13,6 +13,11 @@ if (args.Length > 0 && args[0] == "analytics")
     // 1,000,000 stored handoffs and the analytics over them: `Bot.Load analytics fill --data /tmp/analytics-data` (eng/analytics-data.sh).
     return await AnalyticsData.RunAsync(args[1..], CancellationToken.None);
 }
+if (args.Length > 0 && args[0] == "kill-probe")
+{
+    // kill -9 with accepted turns queued, restart on the same database, lost and duplicated replies (issue 13 item 5; eng/kill-probe.sh).
+    return await KillProbe.RunAsync(args[1..]);
+}
 var options = LoadOptions.Parse(args);
 if (options is null)
 {

@@ -21,7 +21,7 @@ public sealed class InboxDurabilityTests : IDisposable
         _folder.Delete(recursive: true);
     }
 
-    private (BotFactory Factory, SignallingTurnStore Commits) StartHost(RecordingTransport transport)
+    private (BotFactory Factory, SignallingTurnStore Commits) StartHost(RecordingTransport transport, bool dieBeforeCommit = false)
     {
         SignallingTurnStore? commits = null;
         var factory = new BotFactory()
@@ -30,7 +30,11 @@ public sealed class InboxDurabilityTests : IDisposable
             .WithServices(services =>
             {
                 services.AddSingleton<IChannelTransport>(transport);
-                services.AddSingleton<ITurnStore>(sp => commits = new SignallingTurnStore(ActivatorUtilities.CreateInstance<SqliteTurnStore>(sp)));
+                services.AddSingleton<ITurnStore>(sp =>
+                {
+                    ITurnStore store = ActivatorUtilities.CreateInstance<SqliteTurnStore>(sp);
+                    return commits = new SignallingTurnStore(dieBeforeCommit ? new DyingTurnStore(store) : store);
+                });
             });
         _ = factory.Services.GetRequiredService<ITurnStore>();
         return (factory, commits!);
@@ -93,6 +97,34 @@ public sealed class InboxDurabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task AReplyThatReachedTheChannelBeforeTheProcessDiedIsNotSentAgainWhenTheTurnIsReplayed()
+    {
+        // First life: the turn answers, the reply reaches the channel, and the process dies before the turn's commit.
+        var delivered = new RecordingTransport(Channel);
+        var (first, _) = StartHost(delivered, dieBeforeCommit: true);
+        await PostAsync(first, Message("k-1", "conv-killed", "where is my order?"));
+        await first.Services.GetRequiredService<TurnQueue>().WhenIdleAsync(CancellationToken.None);
+        var reply = Assert.Single(delivered.Sent);
+        var pending = Assert.Single(await first.Services.GetRequiredService<IInboxStore>().ReadPendingAsync(CancellationToken.None));
+        Assert.Single(pending.Replied);
+        await first.DisposeAsync();
+
+        // Second life on the same file: the turn runs again and commits, but the customer does not get the reply twice.
+        var transport = new RecordingTransport(Channel);
+        var (second, commits) = StartHost(transport);
+        await using (second)
+        {
+            Assert.NotNull((await commits.NextCommitAsync()).CompletesInboxItem);
+            Assert.Empty(transport.Sent);
+            Assert.Empty(await second.Services.GetRequiredService<IInboxStore>().ReadPendingAsync(CancellationToken.None));
+            var transcript = await second.Services.GetRequiredService<ITranscriptStore>().ReadAsync(Channel, "conv-killed", CancellationToken.None);
+            Assert.Collection(transcript,
+                inbound => Assert.Equal(("k-1", RoleTypes.User), (inbound.Id, inbound.From?.Role)),
+                outbound => Assert.Equal(("k-1", RoleTypes.Bot, reply.Text), (outbound.ReplyToId, outbound.From?.Role, outbound.Text)));
+        }
+    }
+
+    [Fact]
     public async Task ARedeliveredActivityIsAcknowledgedButNotAnsweredAgain()
     {
         var transport = new RecordingTransport(Channel);
@@ -109,4 +141,11 @@ public sealed class InboxDurabilityTests : IDisposable
         var transcript = await factory.Services.GetRequiredService<ITranscriptStore>().ReadAsync(Channel, "conv-dup", CancellationToken.None);
         Assert.Equal(["d-1", null, "d-2", null], transcript.Select(a => a.From?.Role == RoleTypes.User ? a.Id : null));
     }
+}
+
+/// <summary>A process that dies between a queued turn's replies and its commit: the commit that finishes an inbox item never happens.</summary>
+internal sealed class DyingTurnStore(ITurnStore inner) : ITurnStore
+{
+    public Task CommitAsync(TurnCommit commit, CancellationToken cancellationToken) =>
+        commit.CompletesInboxItem is null ? inner.CommitAsync(commit, cancellationToken) : throw new IOException("the process died before the turn's commit");
 }

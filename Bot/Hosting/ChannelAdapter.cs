@@ -41,7 +41,8 @@ public sealed class ChannelAdapter(
     IEnumerable<IChannelTransport> transports,
     TurnQueue queue,
     ConversationLocks locks,
-    IConversationLease leases)
+    IConversationLease leases,
+    IInboxStore inbox)
 {
     private readonly IChannelTransport[] _transports = [.. transports];
 
@@ -67,11 +68,14 @@ public sealed class ChannelAdapter(
         return new TurnOutcome.Accepted();
     }
 
-    /// <summary>Runs one queued turn (called by <see cref="TurnQueue"/>); its commit marks the inbox item done.</summary>
+    /// <summary>
+    /// Runs one queued turn (called by <see cref="TurnQueue"/>); its commit marks the inbox item done. Each reply that
+    /// reached the channel is recorded against the item, and a replay skips those (<see cref="InboxReplySink"/>).
+    /// </summary>
     public Task RunQueuedTurnAsync(InboxItem item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var turn = new TurnContext(item.Activity, SinkFor(item.Activity));
+        var turn = new TurnContext(item.Activity, new InboxReplySink(SinkFor(item.Activity), item, inbox));
         turn.Features.Set(new TurnWrites(item.Id));
         return RunTurnAsync(turn, cancellationToken, item.TraceParent);
     }

@@ -80,7 +80,7 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
         }
         if (pending.Count > 0)
         {
-            LogRecovering(logger, pending.Count);
+            LogRecovering(logger, pending.Count, pending.Sum(i => i.Replied.Count));
         }
         await base.StartAsync(cancellationToken);
     }
@@ -145,6 +145,6 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Activity {ActivityId} of conversation {ConversationId} was delivered again; it is already in the inbox")]
     private static partial void LogRedelivery(ILogger logger, string? activityId, string? conversationId);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Running {Count} inbox turns that did not finish before the last stop")]
-    private static partial void LogRecovering(ILogger logger, int count);
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Running {Count} inbox turns that did not finish before the last stop ({Replied} of their replies had reached the channel and are not sent again)")]
+    private static partial void LogRecovering(ILogger logger, int count, int replied);
 }

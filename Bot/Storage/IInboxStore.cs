@@ -7,6 +7,12 @@ public sealed record InboxItem(long Id, Activity Activity)
 {
     /// <summary>W3C trace context of the request that stored the item: its turn continues that trace, even after a restart.</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>
+    /// The replies of this item's turn that already reached the channel before the process stopped (by position in the
+    /// turn, each with the id the channel gave it): a replayed turn does not send them again. Empty for a new item.
+    /// </summary>
+    public IReadOnlyList<string?> Replied { get; init; } = [];
 }
 
 /// <summary>
@@ -21,6 +27,32 @@ public interface IInboxStore
     /// </summary>
     Task<InboxItem?> AddAsync(Activity activity, CancellationToken cancellationToken);
 
-    /// <summary>Items whose turn has not committed, oldest first.</summary>
+    /// <summary>Items whose turn has not committed, oldest first, each with the replies it already sent (<see cref="InboxItem.Replied"/>).</summary>
     Task<IReadOnlyList<InboxItem>> ReadPendingAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records durably, on its own (before the turn's commit), that the reply at <paramref name="position"/> (0 for the
+    /// turn's first sent activity) of the turn of item <paramref name="itemId"/> reached its channel with
+    /// <paramref name="activityId"/>. Recording a position twice keeps the first.
+    /// </summary>
+    Task MarkRepliedAsync(long itemId, int position, string? activityId, CancellationToken cancellationToken);
+}
+
+/// <summary>The providers' shared reading of recorded replies.</summary>
+internal static class InboxReplies
+{
+    /// <summary>The ids of positions 0, 1, 2... up to the first position not recorded (ordered by position).</summary>
+    public static IReadOnlyList<string?> Leading(IReadOnlyList<(int Position, string? Id)> recorded)
+    {
+        var ids = new List<string?>(recorded.Count);
+        foreach (var (position, id) in recorded)
+        {
+            if (position != ids.Count)
+            {
+                break;
+            }
+            ids.Add(id);
+        }
+        return ids;
+    }
 }

@@ -88,6 +88,25 @@ public abstract class InboxStoreContract : StoreContract<IInboxStore>
         Assert.Equal([first!.Id, third!.Id], (await Store.ReadPendingAsync(None)).Select(i => i.Id));
         Assert.Equal(["a1", "a3"], (await Store.ReadPendingAsync(None)).Select(i => i.Activity.Id));
     }
+
+    [Fact]
+    public async Task RepliesRecordedForAnUnfinishedTurnComeBackWithItsItemInOrderUntilItCommits()
+    {
+        var first = await Store.AddAsync(Inbound("a1"), None);
+        var second = await Store.AddAsync(Inbound("a2"), None);
+
+        await Store.MarkRepliedAsync(first!.Id, 0, "reply-0", None);
+        await Store.MarkRepliedAsync(first.Id, 1, null, None);
+        await Store.MarkRepliedAsync(first.Id, 0, "recorded-again", None);
+        await Store.MarkRepliedAsync(second!.Id, 1, "without-position-0", None);
+
+        var pending = await Store.ReadPendingAsync(None);
+        Assert.Equal(["reply-0", null], pending.Single(i => i.Id == first.Id).Replied);
+        Assert.Empty(pending.Single(i => i.Id == second.Id).Replied);
+
+        await CompleteAsync(first.Id);
+        Assert.Equal([second.Id], (await Store.ReadPendingAsync(None)).Select(i => i.Id));
+    }
 }
 
 public sealed class SqliteInboxStoreTests : InboxStoreContract

@@ -25,6 +25,15 @@ internal sealed class PostgresInboxStore(PostgresDatabase database, TimeProvider
         );
         CREATE UNIQUE INDEX ux_inbox_activity ON inbox (channel_id, conversation_id, activity_id);
         CREATE INDEX ix_inbox_pending ON inbox (claimed_by, id) WHERE done_at IS NULL;
+        """,
+        // The replies an unfinished turn already sent (IInboxStore.MarkRepliedAsync); kept with the item, which stays.
+        """
+        CREATE TABLE inbox_reply (
+            item_id     bigint NOT NULL,
+            position    integer NOT NULL,
+            activity_id text,
+            PRIMARY KEY (item_id, position)
+        );
         """);
 
     public Task<InboxItem?> AddAsync(Activity activity, CancellationToken cancellationToken)
@@ -55,8 +64,22 @@ internal sealed class PostgresInboxStore(PostgresDatabase database, TimeProvider
         {
             await using var command = session.Command("SELECT id, json, traceparent FROM inbox WHERE done_at IS NULL AND claimed_by = @instance ORDER BY id")
                 .With("instance", database.InstanceName);
-            return await command.ListAsync(r => new InboxItem(r.GetInt64(0), r.GetActivity(1)) { TraceParent = r.GetNullableString(2) }, cancellationToken);
+            var items = await command.ListAsync(r => new InboxItem(r.GetInt64(0), r.GetActivity(1)) { TraceParent = r.GetNullableString(2) }, cancellationToken);
+            await using var replies = session.Command("""
+                SELECT r.item_id, r.position, r.activity_id FROM inbox_reply r JOIN inbox i ON i.id = r.item_id
+                WHERE i.done_at IS NULL AND i.claimed_by = @instance ORDER BY r.item_id, r.position
+                """)
+                .With("instance", database.InstanceName);
+            var replied = (await replies.ListAsync(r => (Item: r.GetInt64(0), Position: r.GetInt32(1), Id: r.GetNullableString(2)), cancellationToken))
+                .GroupBy(r => r.Item)
+                .ToDictionary(g => g.Key, g => InboxReplies.Leading([.. g.Select(r => (r.Position, r.Id))]));
+            return replied.Count == 0 ? items : [.. items.Select(i => replied.TryGetValue(i.Id, out var sent) ? i with { Replied = sent } : i)];
         }, cancellationToken);
+
+    public Task MarkRepliedAsync(long itemId, int position, string? activityId, CancellationToken cancellationToken) =>
+        database.WriteAsync(session => session.ExecuteAsync(
+            "INSERT INTO inbox_reply (item_id, position, activity_id) VALUES (@item, @position, @activity) ON CONFLICT DO NOTHING",
+            ("item", itemId), ("position", position), ("activity", activityId)), cancellationToken);
 
     /// <summary>Marks an item done, for use inside a turn's commit.</summary>
     internal static Task<int> CompleteAsync(PostgresSession session, long id, DateTimeOffset now) =>

@@ -19,7 +19,16 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
         CREATE UNIQUE INDEX IF NOT EXISTS ux_inbox_activity ON inbox (channel_id, conversation_id, activity_id);
         CREATE INDEX IF NOT EXISTS ix_inbox_pending ON inbox (id) WHERE done_at IS NULL;
         """,
-        "ALTER TABLE inbox ADD COLUMN traceparent TEXT;");
+        "ALTER TABLE inbox ADD COLUMN traceparent TEXT;",
+        // The replies an unfinished turn already sent (IInboxStore.MarkRepliedAsync); kept with the item, which stays.
+        """
+        CREATE TABLE IF NOT EXISTS inbox_reply (
+            item_id     INTEGER NOT NULL,
+            position    INTEGER NOT NULL,
+            activity_id TEXT,
+            PRIMARY KEY (item_id, position)
+        ) WITHOUT ROWID;
+        """);
 
     public Task<InboxItem?> AddAsync(Activity activity, CancellationToken cancellationToken)
     {
@@ -48,13 +57,34 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
         database.ReadAsync<IReadOnlyList<InboxItem>>(session =>
         {
             var items = new List<InboxItem>();
-            using var reader = session.Command("SELECT id, json, traceparent FROM inbox WHERE done_at IS NULL ORDER BY id").ExecuteReader();
-            while (reader.Read())
+            using (var reader = session.Command("SELECT id, json, traceparent FROM inbox WHERE done_at IS NULL ORDER BY id").ExecuteReader())
             {
-                items.Add(new InboxItem(reader.GetInt64(0), reader.GetActivity(1)) { TraceParent = reader.IsDBNull(2) ? null : reader.GetString(2) });
+                while (reader.Read())
+                {
+                    items.Add(new InboxItem(reader.GetInt64(0), reader.GetActivity(1)) { TraceParent = reader.IsDBNull(2) ? null : reader.GetString(2) });
+                }
             }
-            return items;
+            var replied = new Dictionary<long, List<(int Position, string? Id)>>();
+            using (var reader = session.Command("""
+                SELECT r.item_id, r.position, r.activity_id FROM inbox_reply r JOIN inbox i ON i.id = r.item_id
+                WHERE i.done_at IS NULL ORDER BY r.item_id, r.position
+                """).ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var list = replied.TryGetValue(reader.GetInt64(0), out var existing) ? existing : replied[reader.GetInt64(0)] = [];
+                    list.Add((reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+                }
+            }
+            return replied.Count == 0 ? items : [.. items.Select(i => replied.TryGetValue(i.Id, out var sent) ? i with { Replied = InboxReplies.Leading(sent) } : i)];
         }, cancellationToken);
+
+    public Task MarkRepliedAsync(long itemId, int position, string? activityId, CancellationToken cancellationToken) =>
+        database.WriteAsync(session => session.Command("INSERT INTO inbox_reply (item_id, position, activity_id) VALUES ($item, $position, $activity) ON CONFLICT DO NOTHING")
+            .With("$item", itemId)
+            .With("$position", position)
+            .With("$activity", activityId)
+            .ExecuteNonQuery(), cancellationToken);
 
     /// <summary>Marks an item done, for use inside a turn's commit.</summary>
     internal static void Complete(SqliteSession session, long id, DateTimeOffset now) =>

@@ -1,0 +1,292 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using HandoffBot.Protocol;
+using Npgsql;
+using Activity = HandoffBot.Protocol.Activity;
+
+namespace HandoffBot.Load;
+
+/// <summary>
+/// The kill -9 probe of issue 13 item 5 (<c>Bot.Load kill-probe</c>, <c>eng/kill-probe.sh</c>): the bot as a child process
+/// on a fresh database, N conversations x M message turns posted on the normal channel path (each with its own activity
+/// id; the bot answers 200 once the activity is in its inbox and replies through the customer Connector of this
+/// process), the bot killed with SIGKILL once a share of the turns has been answered, a second bot started on the same
+/// database (it replays the inbox items whose turn had not committed), and then, for every accepted activity, the
+/// replies the customer Connector received (matched by replyToId): lost (accepted, no reply) and duplicates (a turn
+/// with the same reply received more than once).
+/// </summary>
+internal static partial class KillProbe
+{
+    public const string Usage = """
+        Usage: Bot.Load kill-probe [--provider sqlite|postgres] [--conversations 40] [--turns 10] [--kill-after 100]
+                                   [--quiet-ms 3000] [--timeout 120] [--postgres <connection string>] [--bot-dll <path>] [--keep-log <file>]
+          --provider       sqlite (a fresh data folder) or postgres (a fresh schema on --postgres, default $HANDOFFBOT_TEST_POSTGRES)
+          --kill-after     kill -9 the bot once every turn was accepted and this many turns were answered (default: a quarter)
+          --quiet-ms       after the restart, once every accepted turn has a reply: wait this long for late (duplicate) replies
+          --timeout        seconds to wait for every accepted turn's reply after the restart before counting the rest lost
+        """;
+
+    /// <summary>Ten questions on ten knowledge-base topics: routine answers, no escalation (a repeated topic can escalate).</summary>
+    private static readonly string[] Questions =
+    [
+        "how long does delivery take", "what is your return policy", "what payment methods do you accept", "how do I create an account",
+        "do you sell gift cards", "what size should I get", "do you have a loyalty program", "do you have a physical store",
+        "can I get an invoice", "does this come with a warranty",
+    ];
+
+    private sealed record Options(string Provider, int Conversations, int Turns, int KillAfter, TimeSpan Quiet, TimeSpan Timeout, string? Postgres, string BotDll, string? KeepLog);
+
+    /// <summary>An activity the customer Connector received; <paramref name="AfterKill"/>: it came from the restarted bot.</summary>
+    private sealed record Received(string? ConversationId, string? ReplyToId, string? Type, string? Text, bool AfterKill);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (Parse(args) is not { } options)
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        var received = new ConcurrentQueue<Received>();
+        var answered = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        var killed = 0;
+        await using var customers = await LoopbackConnector.StartAsync("customer", (activity, _) =>
+        {
+            received.Enqueue(new Received(activity.Conversation?.Id, activity.ReplyToId, activity.Type, activity.Text, Volatile.Read(ref killed) == 1));
+            if (activity.ReplyToId is { } id)
+            {
+                answered.TryAdd(id, 0);
+            }
+        });
+        await using var hub = await LoopbackConnector.StartAsync("hub", (_, _) => { });
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Handoff__Hub__ChannelId"] = "emulator",
+            ["Handoff__Hub__ServiceUrl"] = hub.Url,
+            ["Handoff__Hub__ConversationId"] = "hub-conversation",
+            ["Handoff__Hub__BotId"] = "bot-hub",
+        };
+        string? schema = null;
+        if (options.Provider == "postgres")
+        {
+            schema = $"kill_probe_{Environment.ProcessId}_{TimeProvider.System.GetUtcNow():HHmmss}";
+            await ExecuteAsync(options.Postgres!, $"CREATE SCHEMA {schema}");
+            settings["Storage__Provider"] = "Postgres";
+            settings["ConnectionStrings__Postgres"] = new NpgsqlConnectionStringBuilder(options.Postgres) { SearchPath = schema }.ToString();
+            settings["Storage__Postgres__InstanceName"] = "kill-probe";
+            settings["DirectLine__Secret"] = "kill-probe-secret-of-this-run-only";
+        }
+        var data = Directory.CreateTempSubdirectory("handoffbot-kill-probe-");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var run = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var total = options.Conversations * options.Turns;
+        try
+        {
+            var first = BotProcess.Start(options.BotDll, settings, data);
+            Console.WriteLine($"== kill probe, {options.Provider}: bot pid {first.ProcessId} on {first.BaseAddress}, data {data.FullName}{(schema is null ? "" : $", schema {schema}")}; " +
+                $"{options.Conversations} conversations x {options.Turns} turns ({Environment.ProcessorCount} cores, load average {LoadAverage()})");
+            await first.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), CancellationToken.None);
+            var messages = new Uri(first.BaseAddress, "api/messages");
+
+            var started = Stopwatch.GetTimestamp();
+            var posting = Enumerable.Range(0, options.Conversations)
+                .Select(c => PostConversationAsync(http, messages, customers.Url, $"kill-{run}-{c}", options.Turns))
+                .ToArray();
+            var outcomes = await Task.WhenAll(posting);
+            var accepted = outcomes.SelectMany(o => o.Accepted).ToHashSet(StringComparer.Ordinal);
+            var refused = outcomes.SelectMany(o => o.Refused).ToList();
+            var postedIn = Stopwatch.GetElapsedTime(started);
+            while (answered.Count < options.KillAfter && answered.Count < accepted.Count)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(2));
+            }
+            var beforeKill = answered.Count;
+            await first.KillAsync();
+            var atKill = answered.Count;
+            Volatile.Write(ref killed, 1);
+            var killedAt = Stopwatch.GetElapsedTime(started);
+            await first.DisposeAsync();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"   posted {total} turns in {postedIn.TotalMilliseconds:0} ms, accepted {accepted.Count}, refused {refused.Count}; kill -9 at {killedAt.TotalMilliseconds:0} ms with {beforeKill} turns answered ({atKill - beforeKill} more arrived during the kill)"));
+            foreach (var problem in refused.Take(5))
+            {
+                Console.WriteLine($"   ! {problem}");
+            }
+
+            var second = BotProcess.Start(options.BotDll, settings, data);
+            try
+            {
+                await second.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), CancellationToken.None);
+                var restarted = Stopwatch.GetTimestamp();
+                var lastCount = received.Count;
+                var lastChange = Stopwatch.GetTimestamp();
+                while (Stopwatch.GetElapsedTime(restarted) < options.Timeout)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(50));
+                    if (received.Count != lastCount)
+                    {
+                        (lastCount, lastChange) = (received.Count, Stopwatch.GetTimestamp());
+                    }
+                    else if (accepted.All(answered.ContainsKey) && Stopwatch.GetElapsedTime(lastChange) >= options.Quiet)
+                    {
+                        break;
+                    }
+                }
+                var log = second.ReadLog();
+                if (options.KeepLog is { } keep)
+                {
+                    await File.WriteAllTextAsync(keep, log);
+                }
+                var replayed = RecoveringLine().Match(log) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+                var problems = log.Split('\n').Count(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
+                return Report(options, accepted, [.. received], beforeKill, replayed, problems, customers.Unexpected + customers.Unreadable);
+            }
+            finally
+            {
+                await second.DisposeAsync();
+            }
+        }
+        finally
+        {
+            try
+            {
+                data.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            if (schema is not null)
+            {
+                await ExecuteAsync(options.Postgres!, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            }
+        }
+    }
+
+    private static int Report(Options options, HashSet<string> accepted, IReadOnlyList<Received> received, int beforeKill, int replayed, int problems, int unserved)
+    {
+        // Typing indicators carry no content: a replayed turn may type again without the customer seeing anything twice.
+        var replies = received.Where(r => r.Type != ActivityTypes.Typing).ToList();
+        var byTurn = replies.Where(r => r.ReplyToId is not null && accepted.Contains(r.ReplyToId)).ToLookup(r => r.ReplyToId!, StringComparer.Ordinal);
+        var lost = accepted.Count(id => !byTurn.Contains(id));
+        // A duplicate: the same reply twice, or a turn answered by the killed bot and again by the restarted one.
+        var duplicated = accepted.Where(id => byTurn[id].GroupBy(r => (r.Type, r.Text)).Any(g => g.Count() > 1)
+            || (byTurn[id].Any(r => !r.AfterKill) && byTurn[id].Any(r => r.AfterKill))).ToList();
+        var resent = accepted.Count(id => byTurn[id].Any(r => !r.AfterKill) && byTurn[id].Any(r => r.AfterKill));
+        var extra = accepted.Sum(id => byTurn[id].Count() - byTurn[id].Select(r => (r.Type, r.Text)).Distinct().Count());
+        var unknown = replies.Count(r => r.ReplyToId is null || !accepted.Contains(r.ReplyToId));
+        var shape = string.Join(' ', accepted.GroupBy(id => byTurn[id].Count()).OrderBy(g => g.Key).Select(g => $"{g.Key}:{g.Count()}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"kill-probe: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC provider {options.Provider} conversations {options.Conversations} turns {options.Turns} accepted {accepted.Count} " +
+            $"answered before kill {beforeKill} replayed at start {replayed} lost {lost} duplicates {duplicated.Count} ({100.0 * duplicated.Count / Math.Max(1, accepted.Count):0.0}%) extra replies {extra} (answered before the kill and again after the restart: {resent}) " +
+            $"replies without an accepted turn {unknown}; replies per turn {shape}; bot errors after restart {problems}; Connector requests not served {unserved}; load average {LoadAverage()}"));
+        foreach (var id in duplicated.Take(3))
+        {
+            Console.WriteLine($"   duplicate: {id}: {string.Join(" | ", byTurn[id].Select(r => Shorten(r.Text)))}");
+        }
+        return lost + duplicated.Count + unserved > 0 ? 1 : 0;
+    }
+
+    private sealed record Posted(IReadOnlyList<string> Accepted, IReadOnlyList<string> Refused);
+
+    /// <summary>One customer's turns, posted one after another without waiting for the replies (all of them queue in the inbox).</summary>
+    private static async Task<Posted> PostConversationAsync(HttpClient http, Uri messages, string serviceUrl, string conversationId, int turns)
+    {
+        var accepted = new List<string>();
+        var refused = new List<string>();
+        var user = new ChannelAccount { Id = $"user-{conversationId}", Name = "Customer" };
+        for (var t = 0; t < turns; t++)
+        {
+            var activity = new Activity
+            {
+                Type = ActivityTypes.Message,
+                Id = $"{conversationId}-turn-{t}",
+                ChannelId = "emulator",
+                ServiceUrl = serviceUrl,
+                Timestamp = TimeProvider.System.GetUtcNow(),
+                Locale = "en-US",
+                Conversation = new ConversationAccount { Id = conversationId },
+                From = user,
+                Recipient = new ChannelAccount { Id = "bot", Name = "Bot" },
+                Text = Questions[t % Questions.Length],
+                TextFormat = "plain",
+            };
+            using var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(activity, ProtocolJsonContext.Default.Activity));
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            try
+            {
+                using var response = await http.PostAsync(messages, body);
+                if (response.StatusCode == System.Net.HttpStatusCode.OK)
+                {
+                    accepted.Add(activity.Id);
+                }
+                else
+                {
+                    refused.Add($"{activity.Id}: {(int)response.StatusCode}");
+                }
+            }
+            catch (HttpRequestException exception)
+            {
+                refused.Add($"{activity.Id}: {exception.Message}");
+            }
+        }
+        return new Posted(accepted, refused);
+    }
+
+    private static Options? Parse(string[] args)
+    {
+        string provider = "sqlite";
+        int conversations = 40, turns = 10, killAfter = -1, quiet = 3000, timeout = 120;
+        string? postgres = Environment.GetEnvironmentVariable("HANDOFFBOT_TEST_POSTGRES"), botDll = null, keepLog = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            var ok = args[i] switch
+            {
+                "--provider" => (provider = value ?? "") is "sqlite" or "postgres",
+                "--conversations" => Int(value, 1, 1_000, out conversations),
+                "--turns" => Int(value, 1, 100, out turns),
+                "--kill-after" => Int(value, 0, 100_000, out killAfter),
+                "--quiet-ms" => Int(value, 0, 60_000, out quiet),
+                "--timeout" => Int(value, 1, 600, out timeout),
+                "--postgres" => (postgres = value) is not null,
+                "--bot-dll" => (botDll = value) is not null,
+                "--keep-log" => (keepLog = value) is not null,
+                _ => false,
+            };
+            if (!ok)
+            {
+                Console.Error.WriteLine($"bad argument: {args[i]} {value}");
+                return null;
+            }
+            i++;
+        }
+        if (provider == "postgres" && string.IsNullOrEmpty(postgres))
+        {
+            Console.Error.WriteLine("--provider postgres needs --postgres <connection string> or HANDOFFBOT_TEST_POSTGRES (source eng/postgres.sh; start_test_postgres)");
+            return null;
+        }
+        return new Options(provider, conversations, turns, killAfter >= 0 ? killAfter : conversations * turns / 4, TimeSpan.FromMilliseconds(quiet),
+            TimeSpan.FromSeconds(timeout), postgres, botDll ?? Path.Combine("Bot", "bin", "Release", "net10.0", "HandoffBot.dll"), keepLog);
+    }
+
+    private static bool Int(string? text, int min, int max, out int value) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static string Shorten(string? text) => text is null ? "(no text)" : text.Length <= 40 ? text : text[..40] + "...";
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    [GeneratedRegex(@"Running (\d+) inbox turns")]
+    private static partial Regex RecoveringLine();
+}

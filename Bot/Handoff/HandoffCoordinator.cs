@@ -38,10 +38,8 @@ public sealed partial class HandoffCoordinator(
     IOptions<HandoffOptions> options,
     IOptions<RoutingOptions> times,
     TimeProvider time,
-    ILogger<HandoffCoordinator> logger) : IDisposable
+    ILogger<HandoffCoordinator> logger)
 {
-    private readonly SemaphoreSlim _dispatchLock = new(1, 1);
-
     public TimeSpan OfferTimeout => times.Value.OfferTimeout;
 
     /// <summary>The customer conversation's key, as handoffs are stored under it.</summary>
@@ -152,9 +150,10 @@ public sealed partial class HandoffCoordinator(
         // Without packets (routing needs none; the intake worker announced them already): cancelled meanwhile, nothing to do.
         var handoffs = await Task.WhenAll(handoffIds.Select(id => store.GetWithoutPacketAsync(id, cancellationToken)));
         var queued = handoffs.OfType<HandoffRecord>().Where(h => h.Status == HandoffStatus.Queued).ToList();
+        var now = time.GetUtcNow();
         foreach (var handoff in queued)
         {
-            routing.AddWaiting(new WaitingItem(RequestOf(handoff)));
+            projection.Track(handoff, now); // idempotent: the routing owner's reconciliation may have seen it first
         }
         // An announcement that failed right after the commit is made now, with the packet, before any offer.
         await Task.WhenAll(queued.Where(h => hub.IsConfigured && h.HubThread is null).Select(async h =>
@@ -169,11 +168,18 @@ public sealed partial class HandoffCoordinator(
 
     private static HandoffRequest RequestOf(HandoffRecord handoff) => RoutingProjection.RequestOf(handoff);
 
-    /// <summary>Offers every item the routing engine can assign now to its chosen agent.</summary>
+    /// <summary>
+    /// Offers every item the routing engine can assign now to its chosen agent; nothing on an instance that does not
+    /// own routing (the owner sees the change in the store at its next check).
+    /// </summary>
     public async Task DispatchAsync(CancellationToken cancellationToken)
     {
+        if (!projection.DecidesRouting)
+        {
+            return;
+        }
         var offered = 0;
-        await _dispatchLock.WaitAsync(cancellationToken);
+        var gate = await projection.EnterAsync(cancellationToken);
         try
         {
             var now = time.GetUtcNow();
@@ -199,7 +205,7 @@ public sealed partial class HandoffCoordinator(
         }
         finally
         {
-            _dispatchLock.Release();
+            gate.Dispose();
         }
         if (offered > 0)
         {
@@ -346,8 +352,6 @@ public sealed partial class HandoffCoordinator(
         await DispatchAsync(cancellationToken);
         return requeued;
     }
-
-    public void Dispose() => _dispatchLock.Dispose();
 
     internal static ConversationReference CustomerReference(Activity activity)
     {

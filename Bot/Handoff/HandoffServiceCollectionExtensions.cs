@@ -61,6 +61,8 @@ public static class HandoffServiceCollectionExtensions
         services.TryAddSingleton<HubCopilot>();
         services.TryAddSingleton<AgentHubHandler>();
         services.AddHostedService<HandoffSweepService>();
+        services.TryAddSingleton<RoutingOwnerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RoutingOwnerService>());
         return services;
     }
 }

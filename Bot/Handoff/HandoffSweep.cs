@@ -33,6 +33,10 @@ public sealed partial class HandoffSweep(
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
         await projection.EnsureLoadedAsync(cancellationToken);
+        if (!projection.DecidesRouting)
+        {
+            return; // timeouts, waits and positions are the routing owner's (another instance)
+        }
         var now = time.GetUtcNow();
         var estimates = routing.EstimateWaiting(now);
         foreach (var handoff in await store.ListForSweepAsync(now - times.Value.OfferTimeout, cancellationToken))

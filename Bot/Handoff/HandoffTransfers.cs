@@ -9,6 +9,7 @@ public sealed class HandoffTransfers(
     HandoffCoordinator coordinator,
     IHandoffStore store,
     IRoutingEngine routing,
+    RoutingProjection projection,
     OutboxSignal outboxSignal,
     ICopy copy,
     HandoffWording wording,
@@ -25,8 +26,7 @@ public sealed class HandoffTransfers(
         {
             return transferred;
         }
-        routing.Complete(handoffId, now);
-        routing.AddWaiting(new WaitingItem(RoutingProjection.RequestOf(handoff))); // the handoff now names the new queue and skill
+        projection.Track(handoff, now); // waits again, under the new queue and skill
         await coordinator.ToCustomerAsync(handoff, $"transfer:{handoff.Version}", copy.Get(handoff.Locale, "handoff.transfer", ("queue", queue), ("wait", wording.DescribeWait(handoff.Locale, routing.Estimate(handoffId, now)))), cancellationToken);
         await coordinator.DispatchAsync(cancellationToken);
         return transferred;
@@ -44,17 +44,16 @@ public sealed class HandoffTransfers(
         {
             return transferred;
         }
-        routing.Complete(handoffId, now);
         var offered = await store.TryTransitionAsync(handoffId, h => h.Offer(target.Id.Value, now, $"transfer: chosen by {by.Value}"), HandoffActor.Agent(by.Value),
             stored => coordinator.OfferMessages(stored, target.Id, target), cancellationToken);
         if (offered.Value is { } offer)
         {
-            routing.RestoreOffered(new WaitingItem(RoutingProjection.RequestOf(offer)), target.Id, now);
+            projection.Track(offer, now); // the old agent's conversation ends, the new one's offer starts now
             outboxSignal.Notify();
         }
         else
         {
-            routing.AddWaiting(new WaitingItem(RoutingProjection.RequestOf(handoff)));
+            projection.Track(handoff, now);
         }
         await coordinator.ToCustomerAsync(handoff, $"transfer:{handoff.Version}", copy.Get(handoff.Locale, "handoff.transferToAgent", ("agent", target.Name)), cancellationToken);
         await coordinator.DispatchAsync(cancellationToken);

@@ -7,24 +7,184 @@ namespace HandoffBot.Handoff;
 /// The routing engine as a projection of the handoff store: loaded once, at first use after a start, from the roster,
 /// the active handoffs (waiting, offered with their original offer time, accepted) and the recently ended ones
 /// (handling times for the estimates, last agents for the preference). Everything that reads the engine (the
-/// coordinator, the agent console's views) asks for it to be loaded first.
+/// coordinator, the agent console's views) asks for it to be loaded first. With several instances
+/// (<see cref="IRoutingOwnership"/>) only the owner decides (<see cref="DecidesRouting"/>); every instance compares its
+/// engine with the store at each ownership check (<see cref="ReconcileAsync"/>), which is how the owner learns of
+/// handoffs, accepts, declines, ends and presence changes another instance wrote; an instance that takes ownership
+/// rebuilds its engine from the store (<see cref="RebuildAsync"/>), keeping live offers with their original time.
 /// </summary>
-public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routing, IAgentDirectory agents, IOptions<RoutingOptions> times, TimeProvider time)
+public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routing, IAgentDirectory agents, IRoutingOwnership ownership,
+    IOptions<RoutingOptions> times, TimeProvider time) : IDisposable
 {
-    private int _restored;
+    // Decisions (a dispatch round), the rebuild and the reconciliation run one at a time: an offer is in the engine
+    // before it is in the store, and a reconciliation in between would take it for stale.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _track = new();
+    private volatile bool _loaded;
 
     /// <summary>What the routing engine needs of a handoff.</summary>
     public static HandoffRequest RequestOf(HandoffRecord handoff) =>
         new(handoff.Id, handoff.Queue, handoff.Skill, (int)handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey, handoff.Customer.ChannelId!,
             handoff.Declined.Select(d => new AgentId(d)).ToHashSet());
 
+    /// <summary>True when this instance makes routing decisions (always with one process on SQLite).</summary>
+    public bool DecidesRouting => ownership.IsOwner;
+
+    /// <summary>Holds the routing gate (a dispatch round, a rebuild, a reconciliation) until disposed.</summary>
+    internal async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        return new Exit(_gate);
+    }
+
     /// <summary>After a restart the routing engine is empty: puts waiting, offered and accepted handoffs back.</summary>
     public async Task EnsureLoadedAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _restored, 1) == 1)
+        if (_loaded)
         {
             return;
         }
+        using (await EnterAsync(cancellationToken))
+        {
+            if (!_loaded)
+            {
+                await LoadAsync(cancellationToken);
+                _loaded = true;
+            }
+        }
+    }
+
+    /// <summary>This instance took routing ownership: the engine is emptied and rebuilt from the store (live offers kept).</summary>
+    public async Task RebuildAsync(CancellationToken cancellationToken)
+    {
+        using (await EnterAsync(cancellationToken))
+        {
+            routing.Reset();
+            _loaded = false;
+            await LoadAsync(cancellationToken);
+            _loaded = true;
+        }
+    }
+
+    /// <summary>
+    /// Brings the engine in line with the store: presence changes, and every active handoff's state (new, offered,
+    /// accepted, declined, transferred); items the store no longer has active leave the engine.
+    /// <paramref name="routable"/> says whether a queued handoff the engine does not know may be routed yet (one another
+    /// instance opened is routed once its announcement is stored, so an offer never reaches the hub before it).
+    /// </summary>
+    public async Task ReconcileAsync(Func<HandoffRecord, bool> routable, CancellationToken cancellationToken)
+    {
+        if (!_loaded)
+        {
+            await EnsureLoadedAsync(cancellationToken);
+            return;
+        }
+        using (await EnterAsync(cancellationToken))
+        {
+            var now = time.GetUtcNow();
+            foreach (var agent in await agents.ListAsync(cancellationToken))
+            {
+                if (routing.GetAgent(agent.Id) is not { } known || known.Presence != agent.Presence)
+                {
+                    routing.UpsertAgent(agent.ToRoutable());
+                }
+            }
+            var active = await store.ListActiveWithoutPacketsAsync(cancellationToken);
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var handoff in active)
+            {
+                ids.Add(handoff.Id);
+                if (handoff.Status != HandoffStatus.Queued || routing.GetStatus(handoff.Id) is not null || routable(handoff))
+                {
+                    Track(handoff, now);
+                }
+            }
+            foreach (var id in routing.RoutedIds().Where(id => !ids.Contains(id)))
+            {
+                lock (_track)
+                {
+                    Drop(id, routing.GetStatus(id), now); // ended, cancelled or unassigned meanwhile
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Puts the engine's view of <paramref name="handoff"/> in line with the record (idempotent): queued waits (with its
+    /// current declines, queue and skill), offered stays offered to its agent since its offer time, with an agent stays
+    /// that agent's conversation, anything else leaves the engine.
+    /// </summary>
+    public void Track(HandoffRecord handoff, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(handoff);
+        lock (_track)
+        {
+            var status = routing.GetStatus(handoff.Id);
+            var item = new WaitingItem(RequestOf(handoff));
+            switch (handoff)
+            {
+                case { Status: HandoffStatus.Queued }:
+                    Wait(handoff.Id, status, item, now);
+                    return;
+                case { Status: HandoffStatus.Offered, OfferedTo: { } offeredTo, OfferedAt: { } offeredAt }:
+                    if (status is { State: RoutedItemState.Offered } && status.Agent == new AgentId(offeredTo))
+                    {
+                        return;
+                    }
+                    Drop(handoff.Id, status, now);
+                    routing.RestoreOffered(item, new AgentId(offeredTo), offeredAt);
+                    return;
+                case { Status: HandoffStatus.WithAgent, AgentId: { } agentId }:
+                    var agent = new AgentId(agentId);
+                    if (status is { State: RoutedItemState.Accepted } && status.Agent == agent)
+                    {
+                        return;
+                    }
+                    if (status is { State: not RoutedItemState.Accepted } && routing.Accept(handoff.Id, agent, handoff.AcceptedAt ?? now))
+                    {
+                        return;
+                    }
+                    Drop(handoff.Id, status, now);
+                    routing.RestoreAccepted(item, agent, handoff.AcceptedAt ?? now);
+                    return;
+                case { IsActive: true }:
+                    Wait(handoff.Id, status, item, now); // an offer without its agent or time waits again, as at a restart
+                    return;
+                default:
+                    Drop(handoff.Id, status, now);
+                    return;
+            }
+        }
+    }
+
+    private void Wait(string handoffId, RoutedItemStatus? status, WaitingItem item, DateTimeOffset now)
+    {
+        if (status is { State: RoutedItemState.Waiting } && SameRequest(status.Item.Request, item.Request))
+        {
+            return;
+        }
+        Drop(handoffId, status, now);
+        routing.AddWaiting(item);
+    }
+
+    private void Drop(string handoffId, RoutedItemStatus? status, DateTimeOffset now)
+    {
+        if (status is { State: RoutedItemState.Accepted })
+        {
+            routing.Complete(handoffId, now);
+        }
+        else if (status is not null)
+        {
+            routing.RemoveWaiting(handoffId);
+        }
+    }
+
+    private static bool SameRequest(HandoffRequest engine, HandoffRequest stored) =>
+        string.Equals(engine.Queue, stored.Queue, StringComparison.Ordinal) && string.Equals(engine.Skill, stored.Skill, StringComparison.Ordinal)
+        && engine.Declined.SetEquals(stored.Declined);
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
         foreach (var agent in await agents.ListAsync(cancellationToken))
         {
@@ -33,19 +193,24 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
         await RestoreHistoryAsync(now, cancellationToken);
         foreach (var handoff in await store.ListActiveWithoutPacketsAsync(cancellationToken))
         {
-            var item = new WaitingItem(RequestOf(handoff));
-            if (handoff.Status == HandoffStatus.WithAgent && handoff.AgentId is { } agent)
+            // An offer survives the restart or takeover with its original time: the agent can still accept it, and it
+            // expires as before.
+            Track(handoff, now);
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private sealed class Exit(SemaphoreSlim gate) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
             {
-                routing.RestoreAccepted(item, new AgentId(agent), handoff.AcceptedAt ?? now);
-                continue;
+                gate.Release();
             }
-            if (handoff.Status == HandoffStatus.Offered && handoff.OfferedTo is { } offeredTo && handoff.OfferedAt is { } offeredAt)
-            {
-                // The offer survives the restart with its original time: the agent can still accept it, and it expires as before.
-                routing.RestoreOffered(item, new AgentId(offeredTo), offeredAt);
-                continue;
-            }
-            routing.AddWaiting(item);
         }
     }
 

@@ -15,6 +15,8 @@ internal sealed class RoutedItems(WaitingQueues queues, AgentIndex agents)
 
     public int Count => _entries.Count;
 
+    public List<string> Ids() => [.. _entries.Keys];
+
     /// <summary>A new entry for <paramref name="item"/>, in the catalogue but not yet waiting nor handed to anyone.</summary>
     public Entry Track(WaitingItem item)
     {

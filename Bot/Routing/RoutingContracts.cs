@@ -195,6 +195,9 @@ public interface IRoutingEngine
 
     /// <summary>Where an item is: waiting, offered (to whom), accepted (by whom); null when unknown.</summary>
     RoutedItemStatus? GetStatus(string handoffId);
+
+    /// <summary>The handoff ids of every item the engine holds (waiting, offered or accepted), to compare with the store.</summary>
+    IReadOnlyList<string> RoutedIds();
 }
 
 /// <summary>Where a handoff is in the routing engine.</summary>

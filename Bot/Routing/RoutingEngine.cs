@@ -279,6 +279,14 @@ internal sealed class RoutingEngine : IRoutingEngine
         }
     }
 
+    public IReadOnlyList<string> RoutedIds()
+    {
+        lock (_gate)
+        {
+            return _items.Ids();
+        }
+    }
+
     public IReadOnlyList<(WaitingItem Item, TimeSpan Waited)> Waiting(string? queue, DateTimeOffset now)
     {
         lock (_gate)

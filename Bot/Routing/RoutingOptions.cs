@@ -26,6 +26,13 @@ public sealed class RoutingOptions
     /// <summary>Before promising a human, a qualified agent must be available now or on shift within this wait.</summary>
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// With several instances on one database (PostgreSQL): how often each instance checks, or tries to take, routing
+    /// ownership, and compares its routing engine with the store. An owner that dies is replaced within about this
+    /// long once the database has seen its connection close. Unused on SQLite (one process, always the owner).
+    /// </summary>
+    public TimeSpan OwnerCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Handling times older than this are not used for wait estimates.</summary>
     public TimeSpan EstimateWindow { get; set; } = TimeSpan.FromHours(4);
 

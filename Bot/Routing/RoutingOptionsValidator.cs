@@ -20,6 +20,11 @@ internal sealed class RoutingOptionsValidator(IEnumerable<IRoutingPolicy> polici
         Positive(errors, "OfferTimeout", options.OfferTimeout);
         Positive(errors, "MaxWait", options.MaxWait);
         Positive(errors, "EstimateWindow", options.EstimateWindow);
+        Positive(errors, "OwnerCheckInterval", options.OwnerCheckInterval);
+        if (options.OwnerCheckInterval > TimeSpan.FromMinutes(1))
+        {
+            errors.Add("Routing:OwnerCheckInterval must be at most 1 minute (it bounds how long routing stops when its owner dies).");
+        }
         if (options.EstimateMinSamples < 1)
         {
             errors.Add("Routing:EstimateMinSamples must be at least 1.");

@@ -36,6 +36,7 @@ public static class StorageServiceCollectionExtensions
         services.AddStore<IConversationLease, InProcessConversationLease, PostgresConversationLease>();
         services.AddStore<IInstanceHeartbeat, NoInstanceHeartbeat, PostgresInstanceHeartbeat>();
         services.AddHostedService<InstanceHeartbeatService>();
+        services.AddStore<IRoutingOwnership, SingleInstanceRoutingOwnership, PostgresRoutingOwnership>();
         services.AddStore<IConversationStateStore, SqliteConversationStateStore, PostgresConversationStateStore>();
         services.AddStore<ITranscriptStore, SqliteTranscriptStore, PostgresTranscriptStore>();
         services.AddStore<IInboxStore, SqliteInboxStore, PostgresInboxStore>();

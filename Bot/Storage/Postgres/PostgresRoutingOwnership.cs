@@ -1,0 +1,133 @@
+using HandoffBot.Routing;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace HandoffBot.Storage.Postgres;
+
+/// <summary>
+/// Routing ownership on a shared PostgreSQL: a session advisory lock held on a dedicated, unpooled connection (never
+/// through a transaction-pooling proxy, which would hand the session to someone else). The lock lives as long as the
+/// session: when the owner's process dies its socket closes and the server drops the lock at once; the next check of
+/// another instance takes it. The owner pings its connection at every check, so it also notices when it lost the
+/// session (network cut, server restart) and stops deciding. The server's TCP keep-alive on this session is shortened,
+/// so an owner whose host vanished without closing its socket loses the lock within about 10 s.
+/// </summary>
+internal sealed partial class PostgresRoutingOwnership : IRoutingOwnership, IAsyncDisposable
+{
+    /// <summary>The advisory lock key (hashed like the other advisory locks of the provider).</summary>
+    internal const string LockKey = "handoffbot.routing-owner";
+
+    private readonly string _connectionString;
+    private readonly IOptions<RoutingOptions> _routing;
+    private readonly ILogger<PostgresRoutingOwnership> _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private NpgsqlConnection? _connection;
+    private volatile bool _owner;
+
+    public PostgresRoutingOwnership(IOptions<PostgresOptions> options, IOptions<RoutingOptions> routing, ILogger<PostgresRoutingOwnership> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Value;
+        var builder = new NpgsqlConnectionStringBuilder(settings.ConnectionString)
+        {
+            Pooling = false, // the lock belongs to this one session; a pooled connection could be reset or handed on
+            ApplicationName = ApplicationNameOf(settings.InstanceName),
+            Timeout = 5,
+            CommandTimeout = 5,
+        };
+        builder.Options = $"{builder.Options} -c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=2".Trim();
+        _connectionString = builder.ConnectionString;
+        _routing = routing;
+        _logger = logger;
+    }
+
+    /// <summary>The <c>application_name</c> of an instance's ownership session (operators find the owner in <c>pg_stat_activity</c>).</summary>
+    internal static string ApplicationNameOf(string instanceName) => $"HandoffBot {instanceName} routing owner";
+
+    public TimeSpan? CheckInterval => _routing.Value.OwnerCheckInterval;
+
+    public bool IsOwner => _owner;
+
+    public async Task<bool> CheckAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            _connection ??= await OpenAsync(cancellationToken);
+            if (_owner)
+            {
+                await using var ping = new NpgsqlCommand("SELECT 1", _connection);
+                await ping.ExecuteScalarAsync(cancellationToken);
+                return true;
+            }
+            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@key, 0))", _connection);
+            take.Parameters.AddWithValue("key", LockKey);
+            _owner = await take.ExecuteScalarAsync(cancellationToken) is true;
+            if (_owner)
+            {
+                LogTookOwnership(_logger);
+            }
+            return _owner;
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // The session is gone (and with it the lock, server-side): stop deciding, open a new session next time.
+            if (_owner)
+            {
+                LogLostOwnership(_logger, exception);
+            }
+            else
+            {
+                LogCheckFailed(_logger, exception);
+            }
+            _owner = false;
+            await CloseAsync();
+            return false;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task CloseAsync()
+    {
+        if (_connection is { } connection)
+        {
+            _connection = null;
+            await connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>Closing the session releases the lock: a graceful stop hands routing over at the others' next check.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _owner = false;
+        await CloseAsync();
+        _gate.Dispose();
+    }
+
+    [LoggerMessage(EventId = 6020, Level = LogLevel.Information, Message = "This instance now owns routing (it makes the offers, timeouts and wait updates of every instance)")]
+    private static partial void LogTookOwnership(ILogger logger);
+
+    [LoggerMessage(EventId = 6021, Level = LogLevel.Warning, Message = "This instance lost routing ownership (its session ended); another instance takes over")]
+    private static partial void LogLostOwnership(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6022, Level = LogLevel.Warning, Message = "The routing ownership check could not reach the database; it is tried again at the next check")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception);
+}

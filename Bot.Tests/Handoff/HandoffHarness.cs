@@ -29,6 +29,7 @@ public sealed class HandoffHarness : IAsyncDisposable
     private string _hubChannel = "emulator";
     private Action<BotFactory>? _configure;
     private bool _restarted;
+    private bool _sharesConnectors;
 
     private HandoffHarness(FakeConnector customer, FakeConnector hub, BotFactory factory)
     {
@@ -68,6 +69,17 @@ public sealed class HandoffHarness : IAsyncDisposable
         Client.Dispose();
         await Factory.DisposeAsync();
         return await StartOnAsync(Customer, Hub, _hubChannel, _configure, now);
+    }
+
+    /// <summary>
+    /// Starts another instance of the bot on the same fake Connectors (the channel and the hub reach every instance),
+    /// configured by <paramref name="configure"/> (e.g. the same PostgreSQL schema). Dispose it before this one.
+    /// </summary>
+    public async Task<HandoffHarness> StartAnotherInstanceAsync(Action<BotFactory> configure)
+    {
+        var other = await StartOnAsync(Customer, Hub, _hubChannel, configure, Factory.Time.GetUtcNow());
+        other._sharesConnectors = true;
+        return other;
     }
 
     private static async Task<HandoffHarness> StartOnAsync(FakeConnector customer, FakeConnector hub, string hubChannel, Action<BotFactory>? configure, DateTimeOffset? now)
@@ -233,6 +245,10 @@ public sealed class HandoffHarness : IAsyncDisposable
         }
         Client.Dispose();
         await Factory.DisposeAsync();
+        if (_sharesConnectors)
+        {
+            return;
+        }
         await Customer.DisposeAsync();
         await Hub.DisposeAsync();
     }

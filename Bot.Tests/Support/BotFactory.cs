@@ -60,6 +60,14 @@ public class BotFactory : WebApplicationFactory<Program>
             .With("DirectLine:Secret", _settings.TryGetValue("DirectLine:Secret", out var secret) && secret is { Length: > 0 } ? secret : "postgres-test-secret-0123456789");
     }
 
+    /// <summary>
+    /// The bot on an existing PostgreSQL schema (<paramref name="connectionString"/> names it in its search path), as one
+    /// of several instances of one deployment; the caller creates and drops the schema.
+    /// </summary>
+    public BotFactory OnSharedPostgres(string connectionString, string instanceName) =>
+        With("Storage:Provider", "Postgres").With("ConnectionStrings:Postgres", connectionString)
+            .With("Storage:Postgres:InstanceName", instanceName).With("DirectLine:Secret", "postgres-test-secret-0123456789");
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

@@ -14,7 +14,7 @@ namespace HandoffBot.Storage.Postgres;
 /// </summary>
 internal sealed partial class PostgresRoutingOwnership : IRoutingOwnership, IAsyncDisposable
 {
-    /// <summary>The advisory lock key (hashed like the other advisory locks of the provider).</summary>
+    /// <summary>The advisory lock key with the schema appended (hashed like the other advisory locks of the provider).</summary>
     internal const string LockKey = "handoffbot.routing-owner";
 
     private readonly string _connectionString;
@@ -60,7 +60,8 @@ internal sealed partial class PostgresRoutingOwnership : IRoutingOwnership, IAsy
                 await ping.ExecuteScalarAsync(cancellationToken);
                 return true;
             }
-            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@key, 0))", _connection);
+            // One owner per schema: deployments sharing a database in different schemas (search path) route apart.
+            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@key || '/' || current_schema(), 0))", _connection);
             take.Parameters.AddWithValue("key", LockKey);
             _owner = await take.ExecuteScalarAsync(cancellationToken) is true;
             if (_owner)

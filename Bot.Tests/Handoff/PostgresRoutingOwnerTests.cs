@@ -1,0 +1,143 @@
+using HandoffBot.Handoff;
+using HandoffBot.Routing;
+using HandoffBot.Storage;
+using HandoffBot.Storage.Postgres;
+using HandoffBot.Tests.Storage.Contracts;
+using Npgsql;
+
+namespace HandoffBot.Tests.Handoff;
+
+/// <summary>
+/// Two instances of the bot on one PostgreSQL schema, both reached by the same channel and hub: only the routing owner
+/// (the first to start) makes offers; a handoff that came in through the other instance is offered by the owner; when
+/// the owner's database session dies the other takes over within one check and keeps the offer outstanding, which can
+/// be accepted through it and expires at its original time.
+/// </summary>
+public sealed class PostgresRoutingOwnerTests
+{
+    private static readonly TimeSpan Check = new RoutingOptions().OwnerCheckInterval;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private const string Customer = "emulator/conversations/customer-conversation";
+
+    private sealed class Deployment(HandoffHarness a, HandoffHarness b, string schema, string run) : IAsyncDisposable
+    {
+        public HandoffHarness A => a;
+
+        public HandoffHarness B => b;
+
+        public string Run => run;
+
+        public async ValueTask DisposeAsync()
+        {
+            await b.DisposeAsync();
+            await a.DisposeAsync();
+            PostgresTestDatabase.DropSchema(schema);
+        }
+    }
+
+    private static async Task<Deployment> StartTwoAsync()
+    {
+        var (schema, connectionString) = PostgresTestDatabase.CreateSchema();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var a = await HandoffHarness.StartAsync(configure: f => f.OnSharedPostgres(connectionString, $"bot-a-{run}"));
+        await a.Service<RoutingOwnerService>().WhenOwnerAsync().WaitAsync(Wait);
+        var b = await a.StartAnotherInstanceAsync(f => f.OnSharedPostgres(connectionString, $"bot-b-{run}"));
+        Assert.True(a.Service<IRoutingOwnership>().IsOwner);
+        Assert.False(b.Service<IRoutingOwnership>().IsOwner);
+        return new Deployment(a, b, schema, run);
+    }
+
+    private static bool IsOffer(HandoffBot.Protocol.Activity activity) => activity.Text?.Contains("is offered to you", StringComparison.Ordinal) == true;
+
+    private static async Task<HandoffRecord> HandoffAsync(HandoffHarness bot) =>
+        (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(Customer, CancellationToken.None))!;
+
+    /// <summary>Ends an instance's ownership session server-side, as when its process is killed.</summary>
+    private static async Task KillOwnerSessionAsync(string instanceName)
+    {
+        await using var admin = new NpgsqlConnection(PostgresTestDatabase.ServerConnectionString);
+        await admin.OpenAsync();
+        await using var kill = new NpgsqlCommand("SELECT count(*) FILTER (WHERE killed) FROM (SELECT pg_terminate_backend(pid, 5000) AS killed FROM pg_stat_activity WHERE application_name = @name) AS s", admin);
+        kill.Parameters.AddWithValue("name", PostgresRoutingOwnership.ApplicationNameOf(instanceName));
+        Assert.Equal(1L, await kill.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task AHandoffQueuedThroughTheInstanceThatDoesNotOwnRoutingIsOfferedByTheOwner()
+    {
+        await using var deployment = await StartTwoAsync();
+        var (a, b) = (deployment.A, deployment.B);
+
+        await b.PostAsync(b.CustomerMessage("let me talk to a person"));
+        await b.CustomerReceivedAsync("connecting you with a person");
+        await b.HubEventAsync("handoff.initiate"); // announced by the instance that took the turn
+        await b.TurnsCommittedAsync();
+
+        // The instance without ownership makes no routing decision, whatever asks it to.
+        await b.Service<HandoffCoordinator>().DispatchAsync(CancellationToken.None);
+        await b.Service<HandoffSweep>().SweepAsync(CancellationToken.None);
+        Assert.Equal(HandoffStatus.Queued, (await HandoffAsync(b)).Status);
+        Assert.Equal(0, b.CountHub(IsOffer));
+
+        await a.AdvanceAsync(Check); // the owner's next check finds the handoff in the store
+        var agent = await a.OfferedToAsync();
+
+        var offered = await HandoffAsync(a);
+        Assert.Equal((HandoffStatus.Offered, HandoffHarness.AgentIdOf(agent)), (offered.Status, offered.OfferedTo));
+        await b.PostAsync(b.AgentMessage("accept", agent, agent)); // the hub's turn lands on the other instance
+        await b.CustomerReceivedAsync("You're now chatting with");
+        Assert.Equal(1, a.CountHub(IsOffer));
+    }
+
+    [Fact]
+    public async Task WhenTheOwnersSessionDiesTheOtherInstanceTakesOverAndTheOutstandingOfferCanStillBeAccepted()
+    {
+        await using var deployment = await StartTwoAsync();
+        var (a, b) = (deployment.A, deployment.B);
+        await a.PostAsync(a.CustomerMessage("let me talk to a person"));
+        var agent = await a.OfferedToAsync();
+        var offered = await HandoffAsync(a);
+
+        await KillOwnerSessionAsync($"bot-a-{deployment.Run}");
+        await b.AdvanceAsync(Check);
+        await b.Service<RoutingOwnerService>().WhenOwnerAsync().WaitAsync(Wait);
+
+        // The new owner's engine, rebuilt from the store, holds the offer as it was: nothing withdrawn, nothing offered again.
+        var status = b.Service<IRoutingEngine>().GetStatus(offered.Id)!;
+        Assert.Equal((RoutedItemState.Offered, new AgentId(offered.OfferedTo!), offered.OfferedAt), (status.State, status.Agent, status.Since));
+        var stored = await HandoffAsync(b);
+        Assert.Equal((HandoffStatus.Offered, offered.Version), (stored.Status, stored.Version));
+        Assert.Equal(1, b.CountHub(IsOffer));
+
+        // The old owner, still running, sees at its next check that it lost its session: it decides nothing more.
+        Assert.False(await a.Service<IRoutingOwnership>().CheckAsync(CancellationToken.None));
+        Assert.False(a.Service<RoutingProjection>().DecidesRouting);
+
+        await b.PostAsync(b.AgentMessage("accept", agent, agent));
+        await b.CustomerReceivedAsync("You're now chatting with");
+        Assert.Equal(HandoffStatus.WithAgent, (await HandoffAsync(b)).Status);
+    }
+
+    [Fact]
+    public async Task AnOfferTheNewOwnerTookOverExpiresAtItsOriginalTimeAndGoesToAnotherAgent()
+    {
+        await using var deployment = await StartTwoAsync();
+        var (a, b) = (deployment.A, deployment.B);
+        await a.PostAsync(a.CustomerMessage("let me talk to a person"));
+        var first = await a.OfferedToAsync();
+
+        await KillOwnerSessionAsync($"bot-a-{deployment.Run}");
+        await b.AdvanceAsync(Check);
+        await b.Service<RoutingOwnerService>().WhenOwnerAsync().WaitAsync(Wait);
+        Assert.Equal(1, b.CountHub(IsOffer));
+
+        // 45 s after the original offer (2 s of which passed before the takeover) the new owner's sweep expires it.
+        await b.AdvanceAsync(TimeSpan.FromSeconds(44));
+        var second = await b.OfferedToAsync(2);
+
+        Assert.NotEqual(first, second);
+        var audit = await b.Service<IHandoffStore>().ReadAuditAsync((await HandoffAsync(b)).Id, CancellationToken.None);
+        Assert.DoesNotContain(audit, e => e.Action.Contains("withdraw", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(audit, e => e.From == HandoffStatus.Offered && e.To == HandoffStatus.Queued);
+    }
+}

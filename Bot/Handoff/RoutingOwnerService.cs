@@ -53,9 +53,10 @@ public sealed partial class RoutingOwnerService(
     protected override async Task TickAsync(CancellationToken cancellationToken)
     {
         var owner = await ownership.CheckAsync(cancellationToken);
-        if (owner && !_wasOwner)
+        if (owner && ownership.Term != projection.BuiltForTerm)
         {
-            await projection.RebuildAsync(cancellationToken);
+            // Newly the owner (or again, after a gap in which another instance may have decided): rebuild from the store.
+            await projection.RebuildAsync(ownership.Term, cancellationToken);
             LogTookOver(logger);
             lock (_signal)
             {

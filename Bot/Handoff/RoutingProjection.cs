@@ -21,14 +21,21 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _track = new();
     private volatile bool _loaded;
+    private long _builtFor;
 
     /// <summary>What the routing engine needs of a handoff.</summary>
     public static HandoffRequest RequestOf(HandoffRecord handoff) =>
         new(handoff.Id, handoff.Queue, handoff.Skill, (int)handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey, handoff.Customer.ChannelId!,
             handoff.Declined.Select(d => new AgentId(d)).ToHashSet());
 
-    /// <summary>True when this instance makes routing decisions (always with one process on SQLite).</summary>
-    public bool DecidesRouting => ownership.IsOwner;
+    /// <summary>
+    /// True when this instance makes routing decisions: always with one process (SQLite); with several, while it owns
+    /// routing and its engine was rebuilt for its current term of ownership.
+    /// </summary>
+    public bool DecidesRouting => ownership.CheckInterval is null || (ownership.IsOwner && BuiltForTerm == ownership.Term);
+
+    /// <summary>The term of ownership (<see cref="IRoutingOwnership.Term"/>) the engine was last rebuilt for.</summary>
+    public long BuiltForTerm => Interlocked.Read(ref _builtFor);
 
     /// <summary>Holds the routing gate (a dispatch round, a rebuild, a reconciliation) until disposed.</summary>
     internal async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
@@ -54,8 +61,11 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
         }
     }
 
-    /// <summary>This instance took routing ownership: the engine is emptied and rebuilt from the store (live offers kept).</summary>
-    public async Task RebuildAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// This instance took routing ownership (term <paramref name="term"/>): the engine is emptied and rebuilt from the
+    /// store (live offers kept with their original time); it decides from then on.
+    /// </summary>
+    public async Task RebuildAsync(long term, CancellationToken cancellationToken)
     {
         using (await EnterAsync(cancellationToken))
         {
@@ -63,6 +73,7 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
             _loaded = false;
             await LoadAsync(cancellationToken);
             _loaded = true;
+            Interlocked.Exchange(ref _builtFor, term);
         }
     }
 

@@ -14,6 +14,12 @@ public interface IRoutingOwnership
     bool IsOwner { get; }
 
     /// <summary>
+    /// Counts the times this instance took ownership: a change means it was not the owner for a while (another
+    /// instance may have decided meanwhile) and its engine must be rebuilt from the store.
+    /// </summary>
+    long Term { get; }
+
+    /// <summary>
     /// Keeps ownership (the owner's connection still answers) or tries to take it (nobody holds it): the new
     /// <see cref="IsOwner"/>. A failure to reach the database ends ownership and is not thrown.
     /// </summary>
@@ -26,6 +32,8 @@ internal sealed class SingleInstanceRoutingOwnership : IRoutingOwnership
     public TimeSpan? CheckInterval => null;
 
     public bool IsOwner => true;
+
+    public long Term => 1;
 
     public Task<bool> CheckAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 }

@@ -23,6 +23,7 @@ internal sealed partial class PostgresRoutingOwnership : IRoutingOwnership, IAsy
     private readonly SemaphoreSlim _gate = new(1, 1);
     private NpgsqlConnection? _connection;
     private volatile bool _owner;
+    private long _term;
 
     public PostgresRoutingOwnership(IOptions<PostgresOptions> options, IOptions<RoutingOptions> routing, ILogger<PostgresRoutingOwnership> logger)
     {
@@ -48,39 +49,32 @@ internal sealed partial class PostgresRoutingOwnership : IRoutingOwnership, IAsy
 
     public bool IsOwner => _owner;
 
+    public long Term => Interlocked.Read(ref _term);
+
     public async Task<bool> CheckAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            _connection ??= await OpenAsync(cancellationToken);
-            if (_owner)
+            if (_owner && await StillOwnerAsync(cancellationToken))
             {
-                await using var ping = new NpgsqlCommand("SELECT 1", _connection);
-                await ping.ExecuteScalarAsync(cancellationToken);
                 return true;
             }
-            // One owner per schema: deployments sharing a database in different schemas (search path) route apart.
+            // Not the owner, or the session just ended (its lock with it): try to take it, on a new session if need be.
+            _connection ??= await OpenAsync(cancellationToken);
             await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@key || '/' || current_schema(), 0))", _connection);
-            take.Parameters.AddWithValue("key", LockKey);
+            take.Parameters.AddWithValue("key", LockKey); // one owner per schema: deployments sharing a database route apart
             _owner = await take.ExecuteScalarAsync(cancellationToken) is true;
             if (_owner)
             {
+                Interlocked.Increment(ref _term);
                 LogTookOwnership(_logger);
             }
             return _owner;
         }
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
         {
-            // The session is gone (and with it the lock, server-side): stop deciding, open a new session next time.
-            if (_owner)
-            {
-                LogLostOwnership(_logger, exception);
-            }
-            else
-            {
-                LogCheckFailed(_logger, exception);
-            }
+            LogCheckFailed(_logger, exception);
             _owner = false;
             await CloseAsync();
             return false;
@@ -88,6 +82,24 @@ internal sealed partial class PostgresRoutingOwnership : IRoutingOwnership, IAsy
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>The owner's session still answers; if not, ownership ended with it (the server dropped the lock).</summary>
+    private async Task<bool> StillOwnerAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var ping = new NpgsqlCommand("SELECT 1", _connection);
+            await ping.ExecuteScalarAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            LogLostOwnership(_logger, exception);
+            _owner = false;
+            await CloseAsync();
+            return false;
         }
     }
 
@@ -118,6 +130,19 @@ internal sealed partial class PostgresRoutingOwnership : IRoutingOwnership, IAsy
     /// <summary>Closing the session releases the lock: a graceful stop hands routing over at the others' next check.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_owner && _connection is { } connection)
+        {
+            try
+            {
+                // Released at once rather than when the server has ended the session: the next check elsewhere takes it.
+                await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+                await release.ExecuteNonQueryAsync();
+            }
+            catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                LogCheckFailed(_logger, exception); // the session ends below: the server drops the lock with it
+            }
+        }
         _owner = false;
         await CloseAsync();
         _gate.Dispose();

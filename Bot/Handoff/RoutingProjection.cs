@@ -92,7 +92,6 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
         }
         using (await EnterAsync(cancellationToken))
         {
-            var now = time.GetUtcNow();
             foreach (var agent in await agents.ListAsync(cancellationToken))
             {
                 if (routing.GetAgent(agent.Id) is not { } known || known.Presence != agent.Presence)
@@ -102,19 +101,31 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
             }
             var active = await store.ListActiveWithoutPacketsAsync(cancellationToken);
             var ids = new HashSet<string>(StringComparer.Ordinal);
+            var stale = new List<string>();
             foreach (var handoff in active)
             {
                 ids.Add(handoff.Id);
-                if (handoff.Status != HandoffStatus.Queued || routing.GetStatus(handoff.Id) is not null || routable(handoff))
+                if (!InLine(handoff, routing.GetStatus(handoff.Id)))
                 {
-                    Track(handoff, now);
+                    stale.Add(handoff.Id);
                 }
             }
-            foreach (var id in routing.RoutedIds().Where(id => !ids.Contains(id)))
+            stale.AddRange(routing.RoutedIds().Where(id => !ids.Contains(id))); // ended, cancelled or unassigned meanwhile
+            foreach (var id in stale)
             {
-                lock (_track)
+                // Read again right before applying: this instance's own accept, decline or expiry may have moved the
+                // handoff (store first, then engine) since the list was read, and the list must not undo it.
+                var fresh = await store.GetWithoutPacketAsync(id, cancellationToken);
+                if (fresh is null)
                 {
-                    Drop(id, routing.GetStatus(id), now); // ended, cancelled or unassigned meanwhile
+                    lock (_track)
+                    {
+                        Drop(id, routing.GetStatus(id), time.GetUtcNow());
+                    }
+                }
+                else if (fresh.Status != HandoffStatus.Queued || routing.GetStatus(id) is not null || routable(fresh))
+                {
+                    Track(fresh, time.GetUtcNow());
                 }
             }
         }
@@ -131,26 +142,19 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
         lock (_track)
         {
             var status = routing.GetStatus(handoff.Id);
+            if (InLine(handoff, status))
+            {
+                return;
+            }
             var item = new WaitingItem(RequestOf(handoff));
             switch (handoff)
             {
-                case { Status: HandoffStatus.Queued }:
-                    Wait(handoff.Id, status, item, now);
-                    return;
                 case { Status: HandoffStatus.Offered, OfferedTo: { } offeredTo, OfferedAt: { } offeredAt }:
-                    if (status is { State: RoutedItemState.Offered } && status.Agent == new AgentId(offeredTo))
-                    {
-                        return;
-                    }
                     Drop(handoff.Id, status, now);
                     routing.RestoreOffered(item, new AgentId(offeredTo), offeredAt);
                     return;
                 case { Status: HandoffStatus.WithAgent, AgentId: { } agentId }:
                     var agent = new AgentId(agentId);
-                    if (status is { State: RoutedItemState.Accepted } && status.Agent == agent)
-                    {
-                        return;
-                    }
                     if (status is { State: not RoutedItemState.Accepted } && routing.Accept(handoff.Id, agent, handoff.AcceptedAt ?? now))
                     {
                         return;
@@ -158,8 +162,9 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
                     Drop(handoff.Id, status, now);
                     routing.RestoreAccepted(item, agent, handoff.AcceptedAt ?? now);
                     return;
-                case { IsActive: true }:
-                    Wait(handoff.Id, status, item, now); // an offer without its agent or time waits again, as at a restart
+                case { IsActive: true }: // queued; an offer without its agent or time waits again, as at a restart
+                    Drop(handoff.Id, status, now);
+                    routing.AddWaiting(item);
                     return;
                 default:
                     Drop(handoff.Id, status, now);
@@ -168,15 +173,14 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
         }
     }
 
-    private void Wait(string handoffId, RoutedItemStatus? status, WaitingItem item, DateTimeOffset now)
+    /// <summary>True when the engine holds <paramref name="handoff"/> as the record says (what <see cref="Track"/> would leave as it is).</summary>
+    private static bool InLine(HandoffRecord handoff, RoutedItemStatus? status) => handoff switch
     {
-        if (status is { State: RoutedItemState.Waiting } && SameRequest(status.Item.Request, item.Request))
-        {
-            return;
-        }
-        Drop(handoffId, status, now);
-        routing.AddWaiting(item);
-    }
+        { Status: HandoffStatus.Offered, OfferedTo: { } to, OfferedAt: not null } => status is { State: RoutedItemState.Offered } && status.Agent == new AgentId(to),
+        { Status: HandoffStatus.WithAgent, AgentId: { } agent } => status is { State: RoutedItemState.Accepted } && status.Agent == new AgentId(agent),
+        { IsActive: true } => status is { State: RoutedItemState.Waiting } && SameRequest(status.Item.Request, RequestOf(handoff)),
+        _ => status is null,
+    };
 
     private void Drop(string handoffId, RoutedItemStatus? status, DateTimeOffset now)
     {

@@ -9,7 +9,8 @@ namespace HandoffBot.Tests.Handoff;
 
 /// <summary>
 /// Two instances of the bot on one PostgreSQL schema, both reached by the same channel and hub: only the routing owner
-/// (the first to start) makes offers; a handoff that came in through the other instance is offered by the owner; when
+/// (the first to start) makes offers; a handoff that came in through the other instance is offered by the owner at once
+/// (NOTIFY), or after the owner's listener reconnects and catches up from the store; when
 /// the owner's database session dies the other takes over within one check and keeps the offer outstanding, which can
 /// be accepted through it and expires at its original time.
 /// </summary>
@@ -53,20 +54,43 @@ public sealed class PostgresRoutingOwnerTests
         (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(Customer, CancellationToken.None))!;
 
     /// <summary>Ends an instance's ownership session server-side, as when its process is killed.</summary>
-    private static async Task KillOwnerSessionAsync(string instanceName)
+    private static Task KillOwnerSessionAsync(string instanceName) => KillSessionAsync(PostgresRoutingOwnership.ApplicationNameOf(instanceName));
+
+    /// <summary>Ends the session named <paramref name="applicationName"/> server-side.</summary>
+    private static async Task KillSessionAsync(string applicationName)
     {
         await using var admin = new NpgsqlConnection(PostgresTestDatabase.ServerConnectionString);
         await admin.OpenAsync();
         await using var kill = new NpgsqlCommand("SELECT count(*) FILTER (WHERE killed) FROM (SELECT pg_terminate_backend(pid, 5000) AS killed FROM pg_stat_activity WHERE application_name = @name) AS s", admin);
-        kill.Parameters.AddWithValue("name", PostgresRoutingOwnership.ApplicationNameOf(instanceName));
+        kill.Parameters.AddWithValue("name", applicationName);
         Assert.Equal(1L, await kill.ExecuteScalarAsync());
     }
 
     [Fact]
-    public async Task AHandoffQueuedThroughTheInstanceThatDoesNotOwnRoutingIsOfferedByTheOwner()
+    public async Task AHandoffQueuedThroughTheInstanceThatDoesNotOwnRoutingIsOfferedByTheOwnerAtOnce()
     {
         await using var deployment = await StartTwoAsync();
         var (a, b) = (deployment.A, deployment.B);
+
+        // No clock moves: the owner hears of the handoff through NOTIFY, not at its next check.
+        await b.PostAsync(b.CustomerMessage("let me talk to a person"));
+        var agent = await a.OfferedToAsync();
+
+        var offered = await HandoffAsync(a);
+        Assert.Equal((HandoffStatus.Offered, HandoffHarness.AgentIdOf(agent)), (offered.Status, offered.OfferedTo));
+        Assert.False(b.Service<RoutingProjection>().DecidesRouting);
+        await b.PostAsync(b.AgentMessage("accept", agent, agent)); // the hub's turn lands on the other instance
+        await b.CustomerReceivedAsync("You're now chatting with");
+        Assert.Equal(1, a.CountHub(IsOffer));
+    }
+
+    [Fact]
+    public async Task TheNonOwnerDecidesNothingAndTheOwnerCatchesUpOnWhatItMissedWhileItWasNotListening()
+    {
+        await using var deployment = await StartTwoAsync();
+        var (a, b) = (deployment.A, deployment.B);
+        await KillSessionAsync(PostgresChangeListener.ApplicationNameOf($"bot-a-{deployment.Run}"));
+        var reconnect = a.Factory.Time.WaitForTimerAsync(PostgresChangeListener.FirstRetry);
 
         await b.PostAsync(b.CustomerMessage("let me talk to a person"));
         await b.CustomerReceivedAsync("connecting you with a person");
@@ -79,14 +103,11 @@ public sealed class PostgresRoutingOwnerTests
         Assert.Equal(HandoffStatus.Queued, (await HandoffAsync(b)).Status);
         Assert.Equal(0, b.CountHub(IsOffer));
 
-        await a.AdvanceAsync(Check); // the owner's next check finds the handoff in the store
+        // The owner's listener reconnects after its delay (before the owner's next check is due) and catches up.
+        await reconnect.WaitAsync(Wait);
+        await a.AdvanceAsync(PostgresChangeListener.FirstRetry);
         var agent = await a.OfferedToAsync();
-
-        var offered = await HandoffAsync(a);
-        Assert.Equal((HandoffStatus.Offered, HandoffHarness.AgentIdOf(agent)), (offered.Status, offered.OfferedTo));
-        await b.PostAsync(b.AgentMessage("accept", agent, agent)); // the hub's turn lands on the other instance
-        await b.CustomerReceivedAsync("You're now chatting with");
-        Assert.Equal(1, a.CountHub(IsOffer));
+        Assert.Equal(HandoffHarness.AgentIdOf(agent), (await HandoffAsync(a)).OfferedTo);
     }
 
     [Fact]
@@ -130,6 +151,7 @@ public sealed class PostgresRoutingOwnerTests
         await b.AdvanceAsync(Check);
         await b.Service<RoutingOwnerService>().WhenOwnerAsync().WaitAsync(Wait);
         Assert.Equal(1, b.CountHub(IsOffer));
+        Assert.False(await a.Service<IRoutingOwnership>().CheckAsync(CancellationToken.None)); // the old owner's next check
 
         // 45 s after the original offer (2 s of which passed before the takeover) the new owner's sweep expires it.
         await b.AdvanceAsync(TimeSpan.FromSeconds(44));

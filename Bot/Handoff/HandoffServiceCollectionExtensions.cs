@@ -63,6 +63,9 @@ public static class HandoffServiceCollectionExtensions
         services.AddHostedService<HandoffSweepService>();
         services.TryAddSingleton<RoutingOwnerService>();
         services.AddHostedService(sp => sp.GetRequiredService<RoutingOwnerService>());
+        services.TryAddSingleton<RoutingChangeWorker>();
+        services.AddSingleton<Storage.IHandoffChangeSubscriber>(sp => sp.GetRequiredService<RoutingChangeWorker>());
+        services.AddHostedService(sp => sp.GetRequiredService<RoutingChangeWorker>());
         return services;
     }
 }

@@ -73,9 +73,7 @@ public sealed partial class RoutingOwnerService(
                     _owner = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
             }
-            // A queued handoff another instance opened is routed once its announcement is stored (that instance's
-            // intake announces it; an owner's sweep re-announces what stays unannounced).
-            await projection.ReconcileAsync(h => !hub.IsConfigured || h.HubThread is not null, cancellationToken);
+            await projection.ReconcileAsync(Routable, cancellationToken);
         }
         _wasOwner = owner;
         if (owner)
@@ -83,6 +81,28 @@ public sealed partial class RoutingOwnerService(
             await coordinator.DispatchAsync(cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Another instance changed these handoffs (null: changes may have been missed): as the owner, bring the engine in
+    /// line with the store for them at once and run a dispatch round, instead of waiting for the next check.
+    /// </summary>
+    internal async Task ApplyChangesAsync(IReadOnlyCollection<string>? handoffIds, CancellationToken cancellationToken)
+    {
+        if (!projection.DecidesRouting)
+        {
+            return; // a non-owner's engine follows the store at its checks; it makes no decision
+        }
+        await (handoffIds is null
+            ? projection.ReconcileAsync(Routable, cancellationToken)
+            : projection.ReconcileAsync(handoffIds, Routable, cancellationToken));
+        await coordinator.DispatchAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A queued handoff another instance opened is routed once its announcement is stored (that instance's intake
+    /// announces it; the owner's sweep re-announces what stays unannounced), so an offer never reaches the hub first.
+    /// </summary>
+    private bool Routable(HandoffRecord handoff) => !hub.IsConfigured || handoff.HubThread is not null;
 
     protected override void OnTickFailed(Exception exception) => LogCheckFailed(logger, exception);
 

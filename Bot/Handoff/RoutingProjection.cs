@@ -115,19 +115,45 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
             {
                 // Read again right before applying: this instance's own accept, decline or expiry may have moved the
                 // handoff (store first, then engine) since the list was read, and the list must not undo it.
-                var fresh = await store.GetWithoutPacketAsync(id, cancellationToken);
-                if (fresh is null)
-                {
-                    lock (_track)
-                    {
-                        Drop(id, routing.GetStatus(id), time.GetUtcNow());
-                    }
-                }
-                else if (fresh.Status != HandoffStatus.Queued || routing.GetStatus(id) is not null || routable(fresh))
-                {
-                    Track(fresh, time.GetUtcNow());
-                }
+                await ApplyStoredAsync(id, routable, cancellationToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// Brings the engine in line with the store for <paramref name="handoffIds"/> only (another instance said they
+    /// changed); see <see cref="ReconcileAsync"/> for <paramref name="routable"/>.
+    /// </summary>
+    public async Task ReconcileAsync(IReadOnlyCollection<string> handoffIds, Func<HandoffRecord, bool> routable, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handoffIds);
+        if (!_loaded)
+        {
+            await EnsureLoadedAsync(cancellationToken);
+            return;
+        }
+        using (await EnterAsync(cancellationToken))
+        {
+            foreach (var id in handoffIds)
+            {
+                await ApplyStoredAsync(id, routable, cancellationToken);
+            }
+        }
+    }
+
+    private async Task ApplyStoredAsync(string handoffId, Func<HandoffRecord, bool> routable, CancellationToken cancellationToken)
+    {
+        var fresh = await store.GetWithoutPacketAsync(handoffId, cancellationToken);
+        if (fresh is null)
+        {
+            lock (_track)
+            {
+                Drop(handoffId, routing.GetStatus(handoffId), time.GetUtcNow());
+            }
+        }
+        else if (fresh.Status != HandoffStatus.Queued || routing.GetStatus(handoffId) is not null || routable(fresh))
+        {
+            Track(fresh, time.GetUtcNow());
         }
     }
 

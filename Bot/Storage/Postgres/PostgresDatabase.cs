@@ -33,7 +33,8 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
         connection.MaxAutoPrepare = 128;
         connection.AutoPrepareMinUsages = 2;
         connection.CommandTimeout = (int)Math.Ceiling(settings.CommandTimeout.TotalSeconds);
-        connection.ApplicationName ??= $"HandoffBot {settings.InstanceName}";
+        // Always this instance's own name: the handoff change notifications name their sender by it (PostgresChangeListener).
+        connection.ApplicationName = $"HandoffBot {settings.InstanceName}";
         _source = builder.Build();
         var leases = new NpgsqlConnectionStringBuilder(connection.ConnectionString)
         {

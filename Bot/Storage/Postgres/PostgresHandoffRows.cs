@@ -79,9 +79,20 @@ internal static class PostgresHandoffRows
                 return false;
             }
             await AppendAuditAsync(session, opened.Audit);
+            await NotifyChangedAsync(session, record.Id);
             return true;
         };
     }
+
+    /// <summary>The channel other instances LISTEN on for handoff changes of this schema (the payload carries ids only).</summary>
+    internal const string ChangeChannel = "handoffbot.handoff.";
+
+    /// <summary>
+    /// Tells the other instances, when this transaction commits (NOTIFY is transactional), that the handoff changed:
+    /// payload "<c>{handoff id} {application_name}</c>" (the sender, so an instance skips its own changes).
+    /// </summary>
+    private static Task<int> NotifyChangedAsync(PostgresSession session, string handoffId) =>
+        session.ExecuteAsync($"SELECT pg_notify('{ChangeChannel}' || current_schema(), @id || ' ' || current_setting('application_name'))", ("id", handoffId));
 
     /// <summary>The version-checked update of a stored handoff; false when its version moved on.</summary>
     public static async Task<bool> TryWriteAsync(PostgresSession session, long expectedVersion, HandoffRecord stored)
@@ -99,7 +110,12 @@ internal static class PostgresHandoffRows
             .WithTime("offered", stored.OfferedAt)
             .WithTime("now", stored.UpdatedAt)
             .WithJson("json", JsonSerializer.Serialize(stored, HandoffJsonContext.Default.HandoffRecord));
-        return await update.ExecuteNonQueryAsync(session.CancellationToken) == 1;
+        if (await update.ExecuteNonQueryAsync(session.CancellationToken) != 1)
+        {
+            return false;
+        }
+        await NotifyChangedAsync(session, stored.Id);
+        return true;
     }
 
     /// <summary>Appends an audit line (the caller holds the audit lock).</summary>

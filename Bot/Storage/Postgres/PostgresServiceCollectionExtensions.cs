@@ -53,6 +53,7 @@ internal static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<PostgresAgentDirectory>();
         services.TryAddSingleton<PostgresConversationLease>();
         services.TryAddSingleton<PostgresInstanceHeartbeat>();
+        services.AddHostedService<PostgresChangeListener>();
         return services;
     }
 }

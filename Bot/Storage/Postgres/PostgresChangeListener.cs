@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace HandoffBot.Storage.Postgres;
+
+/// <summary>
+/// LISTENs, on a dedicated unpooled connection, for the handoff changes other instances commit
+/// (<see cref="PostgresHandoffRows.ChangeChannel"/> plus the schema; payload: the handoff id and the sender) and hands
+/// them to the <see cref="IHandoffChangeSubscriber"/>s, skipping this instance's own. After every (re)connection the
+/// subscribers catch up from the store, since notifications sent while nobody listened are lost; a lost connection is
+/// reopened after a delay on the injected clock (1.5 s, doubling up to 30 s). Nothing runs on SQLite.
+/// </summary>
+internal sealed partial class PostgresChangeListener(
+    IOptions<StorageOptions> storage,
+    IOptions<PostgresOptions> options,
+    IEnumerable<IHandoffChangeSubscriber> subscribers,
+    TimeProvider time,
+    ILogger<PostgresChangeListener> logger) : BackgroundService
+{
+    internal static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(1500);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(30);
+
+    /// <summary>The <c>application_name</c> of an instance's listening session.</summary>
+    internal static string ApplicationNameOf(string instanceName) => $"HandoffBot {instanceName} listener";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var listeners = subscribers.ToList();
+        if (!storage.Value.UsesPostgres || listeners.Count == 0)
+        {
+            return;
+        }
+        var self = $"HandoffBot {options.Value.InstanceName}"; // the sender name of this instance's own changes (PostgresDatabase)
+        var builder = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString)
+        {
+            Pooling = false,
+            ApplicationName = ApplicationNameOf(options.Value.InstanceName),
+            KeepAlive = 10, // a dead connection is noticed while waiting, not only at the next statement
+            Timeout = 5,
+        };
+        var retry = FirstRetry;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(builder.ConnectionString);
+                await connection.OpenAsync(stoppingToken);
+                connection.Notification += (_, e) => Deliver(listeners, e.Payload, self);
+                await using (var listen = new NpgsqlCommand("SELECT current_schema()", connection))
+                {
+                    var channel = PostgresHandoffRows.ChangeChannel + await listen.ExecuteScalarAsync(stoppingToken);
+                    listen.CommandText = $"LISTEN \"{channel.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+                LogListening(logger);
+                retry = FirstRetry;
+                foreach (var listener in listeners)
+                {
+                    listener.CatchUp(); // what was committed while nobody here listened
+                }
+                while (true)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
+            {
+                LogConnectionLost(logger, exception, retry);
+            }
+            try
+            {
+                await Task.Delay(retry, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            retry = retry * 2 < LastRetry ? retry * 2 : LastRetry;
+        }
+    }
+
+    private static void Deliver(List<IHandoffChangeSubscriber> listeners, string payload, string self)
+    {
+        var space = payload.IndexOf(' ', StringComparison.Ordinal);
+        if (space <= 0 || payload.AsSpan(space + 1).SequenceEqual(self))
+        {
+            return; // malformed, or this instance's own change (its engine has it already)
+        }
+        var handoffId = payload[..space];
+        foreach (var listener in listeners)
+        {
+            listener.Changed(handoffId);
+        }
+    }
+
+    [LoggerMessage(EventId = 6023, Level = LogLevel.Information, Message = "Listening for the handoff changes of other instances")]
+    private static partial void LogListening(ILogger logger);
+
+    [LoggerMessage(EventId = 6024, Level = LogLevel.Warning, Message = "The listening connection was lost; it reconnects in {Retry} and then catches up from the store")]
+    private static partial void LogConnectionLost(ILogger logger, Exception exception, TimeSpan retry);
+}

@@ -20,9 +20,10 @@ public sealed class PostgresOptions
     public string? ConnectionString { get; set; }
 
     /// <summary>
-    /// Connections this instance uses for its reads and writes (Npgsql's pool). With <see cref="TurnLeaseConnections"/>
-    /// sized for small managed servers: the smallest Azure flexible server allows 35 user connections, so two instances
-    /// of 10 + 6 leave room for an administrator and tools.
+    /// Connections this instance uses for its reads and writes (Npgsql's pool). Each instance opens this many, plus
+    /// <see cref="TurnLeaseConnections"/>, plus two direct sessions (the routing-ownership lock and the LISTEN
+    /// connection): 18 with the defaults. The smallest Azure flexible server allows 35 user connections: two instances
+    /// there need 8 here (2 x 16 = 32, room for an administrator and tools).
     /// </summary>
     [Range(2, 1000)]
     public int MaxPoolSize { get; set; } = 10;

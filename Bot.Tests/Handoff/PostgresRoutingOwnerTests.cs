@@ -111,6 +111,28 @@ public sealed class PostgresRoutingOwnerTests
     }
 
     [Fact]
+    public async Task AnAgentWhoGoesAwayThroughTheOtherInstanceIsNotOfferedAgainAndOneWhoComesBackThereIsOfferedIt()
+    {
+        await using var deployment = await StartTwoAsync();
+        var (a, b) = (deployment.A, deployment.B);
+        var coordinator = a.Service<HandoffCoordinator>();
+        await coordinator.SetPresenceAsync(new AgentId("sam"), AgentPresence.Away, CancellationToken.None);
+        await coordinator.SetPresenceAsync(new AgentId("priya"), AgentPresence.Away, CancellationToken.None);
+        await a.PostAsync(a.CustomerMessage("let me talk to a person"));
+        Assert.Equal("agent-alex", await a.OfferedToAsync());
+
+        // Alex goes away through the other instance: the offer goes back, and the owner must not offer it to Alex again.
+        await b.PostAsync(b.AgentMessage(AgentHub.AgentCommand.Away, "agent-alex", "Alex"));
+        await b.TurnsCommittedAsync();
+        Assert.Equal(HandoffStatus.Queued, (await HandoffAsync(b)).Status);
+
+        // Sam comes back through the other instance: the owner hears of it at once (no clock moves) and offers to Sam.
+        await b.PostAsync(b.AgentMessage(AgentHub.AgentCommand.Available, "agent-sam", "Sam"));
+        Assert.Equal("agent-sam", await a.OfferedToAsync(2));
+        Assert.Equal(2, a.CountHub(IsOffer));
+    }
+
+    [Fact]
     public async Task WhenTheOwnersSessionDiesTheOtherInstanceTakesOverAndTheOutstandingOfferCanStillBeAccepted()
     {
         await using var deployment = await StartTwoAsync();

@@ -20,6 +20,7 @@ internal sealed partial class RoutingChangeWorker(RoutingOwnerService owner, ILo
     });
 
     private int _catchUp;
+    private int _agents;
 
     public void Changed(string handoffId)
     {
@@ -27,6 +28,12 @@ internal sealed partial class RoutingChangeWorker(RoutingOwnerService owner, ILo
         {
             CatchUp(); // full: compare everything once the queue drains
         }
+    }
+
+    public void AgentsChanged()
+    {
+        Interlocked.Exchange(ref _agents, 1);
+        _changes.Writer.TryWrite(null);
     }
 
     public void CatchUp()
@@ -51,13 +58,14 @@ internal sealed partial class RoutingChangeWorker(RoutingOwnerService owner, ILo
                     }
                 }
                 var everything = Interlocked.Exchange(ref _catchUp, 0) == 1;
-                if (ids.Count == 0 && !everything)
+                var roster = Interlocked.Exchange(ref _agents, 0) == 1;
+                if (ids.Count == 0 && !everything && !roster)
                 {
                     continue;
                 }
                 try
                 {
-                    await owner.ApplyChangesAsync(everything ? null : ids, stoppingToken);
+                    await owner.ApplyChangesAsync(everything ? null : ids, roster, stoppingToken);
                 }
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
                 {

@@ -83,10 +83,12 @@ public sealed partial class RoutingOwnerService(
     }
 
     /// <summary>
-    /// Another instance changed these handoffs (null: changes may have been missed): as the owner, bring the engine in
-    /// line with the store for them at once and run a dispatch round, instead of waiting for the next check.
+    /// Another instance changed these handoffs (null: changes may have been missed) and, with <paramref name="roster"/>,
+    /// an agent's presence or capacity: as the owner, bring the engine in line with the store for them at once (the
+    /// roster first: an agent who went away is not offered the handoff their going away put back) and run a dispatch
+    /// round, instead of waiting for the next check.
     /// </summary>
-    internal async Task ApplyChangesAsync(IReadOnlyCollection<string>? handoffIds, CancellationToken cancellationToken)
+    internal async Task ApplyChangesAsync(IReadOnlyCollection<string>? handoffIds, bool roster, CancellationToken cancellationToken)
     {
         if (!projection.DecidesRouting)
         {
@@ -94,7 +96,7 @@ public sealed partial class RoutingOwnerService(
         }
         await (handoffIds is null
             ? projection.ReconcileAsync(Routable, cancellationToken)
-            : projection.ReconcileAsync(handoffIds, Routable, cancellationToken));
+            : projection.ReconcileAsync(handoffIds, roster, Routable, cancellationToken));
         await coordinator.DispatchAsync(cancellationToken);
     }
 

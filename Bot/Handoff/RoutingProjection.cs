@@ -92,13 +92,7 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
         }
         using (await EnterAsync(cancellationToken))
         {
-            foreach (var agent in await agents.ListAsync(cancellationToken))
-            {
-                if (routing.GetAgent(agent.Id) is not { } known || known.Presence != agent.Presence)
-                {
-                    routing.UpsertAgent(agent.ToRoutable());
-                }
-            }
+            await ReconcileRosterAsync(cancellationToken);
             var active = await store.ListActiveWithoutPacketsAsync(cancellationToken);
             var ids = new HashSet<string>(StringComparer.Ordinal);
             var stale = new List<string>();
@@ -122,9 +116,10 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
 
     /// <summary>
     /// Brings the engine in line with the store for <paramref name="handoffIds"/> only (another instance said they
-    /// changed); see <see cref="ReconcileAsync"/> for <paramref name="routable"/>.
+    /// changed) and, with <paramref name="roster"/>, first for the agents' presence and capacity; see
+    /// <see cref="ReconcileAsync(Func{HandoffRecord, bool}, CancellationToken)"/> for <paramref name="routable"/>.
     /// </summary>
-    public async Task ReconcileAsync(IReadOnlyCollection<string> handoffIds, Func<HandoffRecord, bool> routable, CancellationToken cancellationToken)
+    public async Task ReconcileAsync(IReadOnlyCollection<string> handoffIds, bool roster, Func<HandoffRecord, bool> routable, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handoffIds);
         if (!_loaded)
@@ -134,12 +129,33 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
         }
         using (await EnterAsync(cancellationToken))
         {
+            if (roster)
+            {
+                await ReconcileRosterAsync(cancellationToken);
+            }
             foreach (var id in handoffIds)
             {
                 await ApplyStoredAsync(id, routable, cancellationToken);
             }
         }
     }
+
+    /// <summary>Presence and capacity as the directory has them (another instance may have changed them).</summary>
+    private async Task ReconcileRosterAsync(CancellationToken cancellationToken)
+    {
+        foreach (var agent in await agents.ListAsync(cancellationToken))
+        {
+            var known = routing.GetAgent(agent.Id);
+            if (known is null || known.Presence != agent.Presence || !SameCapacity(known.CapacityPerChannel, agent.CapacityPerChannel))
+            {
+                // The engine keeps its own offers and accepted conversations and the agent's last assignment time.
+                routing.UpsertAgent(agent.ToRoutable(lastAssignedAt: known?.LastAssignedAt ?? default));
+            }
+        }
+    }
+
+    private static bool SameCapacity(IReadOnlyDictionary<string, int> engine, IReadOnlyDictionary<string, int> stored) =>
+        engine.Count == stored.Count && stored.All(c => engine.TryGetValue(c.Key, out var value) && value == c.Value);
 
     private async Task ApplyStoredAsync(string handoffId, Func<HandoffRecord, bool> routable, CancellationToken cancellationToken)
     {

@@ -9,6 +9,9 @@ public interface IHandoffChangeSubscriber
 {
     void Changed(string handoffId);
 
+    /// <summary>An agent's presence or capacity changed (sent before the handoff changes it causes, in commit order).</summary>
+    void AgentsChanged();
+
     /// <summary>Changes may have been missed (the listener just connected): compare everything with the store.</summary>
     void CatchUp();
 }

@@ -59,8 +59,13 @@ internal sealed class PostgresAgentDirectory(PostgresDatabase database, IOptions
         }
         await _seeding.EnsureAsync(SeedAsync, cancellationToken);
         var now = time.GetUtcNow();
-        var updated = await database.WriteAsync(session => session.ExecuteAsync("UPDATE agents SET presence = @p, presence_changed_at = @now WHERE id = @id",
-            ("p", (int)presence), ("now", PostgresTime.ToDb(now)), ("id", id.Value)), cancellationToken);
+        var updated = await database.WriteAsync(async session =>
+        {
+            var rows = await session.ExecuteAsync("UPDATE agents SET presence = @p, presence_changed_at = @now WHERE id = @id",
+                ("p", (int)presence), ("now", PostgresTime.ToDb(now)), ("id", id.Value));
+            await NotifyRosterAsync(session, rows);
+            return rows;
+        }, cancellationToken);
         return updated == 0 ? null : await GetAsync(id, cancellationToken);
     }
 
@@ -73,9 +78,20 @@ internal sealed class PostgresAgentDirectory(PostgresDatabase database, IOptions
         {
             await using var update = session.Command("UPDATE agents SET capacity_json = @c, updated_at = @now WHERE id = @id")
                 .WithJson("c", SqliteAgentDirectory.CapacityJson(capacity)).WithTime("now", now).With("id", id.Value);
-            return await update.ExecuteNonQueryAsync(cancellationToken);
+            var rows = await update.ExecuteNonQueryAsync(cancellationToken);
+            await NotifyRosterAsync(session, rows);
+            return rows;
         }, cancellationToken);
         return updated == 0 ? null : await GetAsync(id, cancellationToken);
+    }
+
+    /// <summary>The routing owner (another instance, perhaps) hears of a presence or capacity change at this commit.</summary>
+    private static async Task NotifyRosterAsync(PostgresSession session, int rows)
+    {
+        if (rows > 0)
+        {
+            await PostgresHandoffRows.NotifyChangedAsync(session, PostgresHandoffRows.AgentsSubject);
+        }
     }
 
     public void Dispose() => _seeding.Dispose();

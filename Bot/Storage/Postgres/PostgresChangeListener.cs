@@ -90,10 +90,17 @@ internal sealed partial class PostgresChangeListener(
         {
             return; // malformed, or this instance's own change (its engine has it already)
         }
-        var handoffId = payload[..space];
+        var subject = payload[..space];
         foreach (var listener in listeners)
         {
-            listener.Changed(handoffId);
+            if (subject == PostgresHandoffRows.AgentsSubject)
+            {
+                listener.AgentsChanged();
+            }
+            else
+            {
+                listener.Changed(subject);
+            }
         }
     }
 

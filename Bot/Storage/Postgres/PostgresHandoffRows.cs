@@ -87,12 +87,16 @@ internal static class PostgresHandoffRows
     /// <summary>The channel other instances LISTEN on for handoff changes of this schema (the payload carries ids only).</summary>
     internal const string ChangeChannel = "handoffbot.handoff.";
 
+    /// <summary>The subject of a change of the roster (presence, capacity) instead of a handoff id.</summary>
+    internal const string AgentsSubject = "@agents";
+
     /// <summary>
-    /// Tells the other instances, when this transaction commits (NOTIFY is transactional), that the handoff changed:
-    /// payload "<c>{handoff id} {application_name}</c>" (the sender, so an instance skips its own changes).
+    /// Tells the other instances, when this transaction commits (NOTIFY is transactional), that a handoff (or, with
+    /// <see cref="AgentsSubject"/>, the roster) changed: payload "<c>{subject} {application_name}</c>" (the sender, so an
+    /// instance skips its own changes).
     /// </summary>
-    private static Task<int> NotifyChangedAsync(PostgresSession session, string handoffId) =>
-        session.ExecuteAsync($"SELECT pg_notify('{ChangeChannel}' || current_schema(), @id || ' ' || current_setting('application_name'))", ("id", handoffId));
+    internal static Task<int> NotifyChangedAsync(PostgresSession session, string subject) =>
+        session.ExecuteAsync($"SELECT pg_notify('{ChangeChannel}' || current_schema(), @subject || ' ' || current_setting('application_name'))", ("subject", subject));
 
     /// <summary>The version-checked update of a stored handoff; false when its version moved on.</summary>
     public static async Task<bool> TryWriteAsync(PostgresSession session, long expectedVersion, HandoffRecord stored)

@@ -168,10 +168,7 @@ public sealed partial class HandoffCoordinator(
 
     private static HandoffRequest RequestOf(HandoffRecord handoff) => RoutingProjection.RequestOf(handoff);
 
-    /// <summary>
-    /// Offers every item the routing engine can assign now to its chosen agent; nothing on an instance that does not
-    /// own routing (the owner sees the change in the store at its next check).
-    /// </summary>
+    /// <summary>Offers every item the routing engine can assign now; nothing where another instance owns routing (it hears of the change).</summary>
     public async Task DispatchAsync(CancellationToken cancellationToken)
     {
         if (!projection.DecidesRouting)

@@ -1,0 +1,159 @@
+using HandoffBot.Protocol;
+
+namespace HandoffBot.Handoff;
+
+/// <summary>
+/// When the <see cref="OutboxDispatcher"/> may send into a conversation: sliding-window budgets per destination
+/// conversation and per channel endpoint (serviceUrl and tenant) for the paced channels
+/// (<see cref="OutboxPacingOptions"/>), and holds a channel asked for with a 429 (any channel). A sender
+/// <see cref="Reserve">reserves</see> its slot and waits for it; reserved slots count as sent, so senders of different
+/// destinations sharing one conversation (the hub's handoffs) share its budget. In memory, per instance.
+/// </summary>
+internal sealed class OutboxPacer(OutboxPacingOptions options)
+{
+    private const int SweepEvery = 512;
+
+    private readonly HashSet<string> _channels = new(options.PacedChannels, StringComparer.OrdinalIgnoreCase);
+    private readonly Budget[] _conversation = [.. options.ConversationLimits.Select(w => new Budget(w.Limit, w.Window.Ticks))];
+    private readonly Budget[] _endpoint = [.. options.EndpointLimits.Select(w => new Budget(w.Limit, w.Window.Ticks))];
+    private readonly Dictionary<string, Slots> _slots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _holds = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private int _reservations;
+
+    private readonly record struct Budget(int Limit, long Window);
+
+    /// <summary>The conversation an activity goes to (a Teams thread is a conversation of its own).</summary>
+    public static string ConversationOf(Activity activity) =>
+        $"{activity.ChannelId}\n{activity.ServiceUrl}\n{activity.Conversation?.Id}";
+
+    private static string EndpointOf(Activity activity) =>
+        $"{activity.ChannelId}\n{activity.ServiceUrl}\n{activity.Conversation?.TenantId}";
+
+    /// <summary>
+    /// Reserves <paramref name="sends"/> requests into <paramref name="activity"/>'s conversation and returns when they
+    /// may go (never before <paramref name="now"/>, nor before a hold on the conversation ends). At that time they fit
+    /// every window of the conversation and of the endpoint, with what was reserved before them.
+    /// </summary>
+    public DateTimeOffset Reserve(Activity activity, int sends, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        var conversation = ConversationOf(activity);
+        lock (_lock)
+        {
+            var at = now.UtcTicks;
+            if (_holds.TryGetValue(conversation, out var held))
+            {
+                if (held > at)
+                {
+                    at = held;
+                }
+                else
+                {
+                    _holds.Remove(conversation);
+                }
+            }
+            if (!_channels.Contains(activity.ChannelId ?? string.Empty))
+            {
+                return new DateTimeOffset(at, TimeSpan.Zero);
+            }
+            var count = Math.Max(1, sends);
+            var ofConversation = SlotsOf(conversation, _conversation);
+            var ofEndpoint = SlotsOf(EndpointOf(activity), _endpoint);
+            at = Math.Max(at, Math.Max(ofConversation.Earliest(_conversation, count), ofEndpoint.Earliest(_endpoint, count)));
+            ofConversation.Add(at, count);
+            ofEndpoint.Add(at, count);
+            if (++_reservations % SweepEvery == 0)
+            {
+                Sweep(now.UtcTicks);
+            }
+            return new DateTimeOffset(at, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>The channel answered 429: nothing more goes into this conversation before <paramref name="until"/>.</summary>
+    public void Hold(Activity activity, DateTimeOffset until)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        var conversation = ConversationOf(activity);
+        lock (_lock)
+        {
+            if (!_holds.TryGetValue(conversation, out var held) || held < until.UtcTicks)
+            {
+                _holds[conversation] = until.UtcTicks;
+            }
+        }
+    }
+
+    /// <summary>The end of the hold on <paramref name="activity"/>'s conversation, if one lasts past <paramref name="now"/>.</summary>
+    public DateTimeOffset? HeldUntil(Activity activity, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        lock (_lock)
+        {
+            return _holds.TryGetValue(ConversationOf(activity), out var held) && held > now.UtcTicks ? new DateTimeOffset(held, TimeSpan.Zero) : null;
+        }
+    }
+
+    private Slots SlotsOf(string key, Budget[] budgets)
+    {
+        if (!_slots.TryGetValue(key, out var slots))
+        {
+            slots = new Slots(budgets.Length == 0 ? 1 : budgets.Max(b => b.Limit), budgets.Length == 0 ? 0 : budgets.Max(b => b.Window));
+            _slots[key] = slots;
+        }
+        return slots;
+    }
+
+    /// <summary>Forgets conversations and endpoints nothing was reserved for within their longest window.</summary>
+    private void Sweep(long now)
+    {
+        foreach (var (key, slots) in _slots.Where(s => s.Value.IdleAt(now)).ToList())
+        {
+            _slots.Remove(key);
+        }
+        foreach (var key in _holds.Where(h => h.Value <= now).Select(h => h.Key).ToList())
+        {
+            _holds.Remove(key);
+        }
+    }
+
+    /// <summary>The reserved send times of one key, ascending, at most the largest limit of its windows.</summary>
+    private sealed class Slots(int keep, long longestWindow)
+    {
+        private readonly List<long> _times = [];
+
+        /// <summary>
+        /// The earliest time (at or after the last reservation, so times stay in order) at which <paramref name="count"/>
+        /// more sends keep every window within its limit: for a window of n per P, the (n - count + 1)-th most recent
+        /// send must be at least P before.
+        /// </summary>
+        public long Earliest(Budget[] budgets, int count)
+        {
+            var at = _times.Count > 0 ? _times[^1] : long.MinValue;
+            foreach (var budget in budgets)
+            {
+                var back = budget.Limit - Math.Min(count, budget.Limit) + 1;
+                if (_times.Count >= back)
+                {
+                    at = Math.Max(at, _times[_times.Count - back] + budget.Window);
+                }
+            }
+            return at;
+        }
+
+        public void Add(long at, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _times.Add(at);
+            }
+            if (_times.Count > keep)
+            {
+                _times.RemoveRange(0, _times.Count - keep);
+            }
+        }
+
+        public bool IdleAt(long now) => _times.Count == 0 || _times[^1] + longestWindow <= now;
+    }
+}

@@ -42,15 +42,22 @@ public sealed partial class OutboxDispatcher(
         try
         {
             signal.Notify(); // rows left by the previous process
-            await foreach (var _ in signal.Reader.ReadAllAsync(stoppingToken))
+            while (await signal.Reader.WaitToReadAsync(stoppingToken))
             {
+                Interlocked.Increment(ref _rounds); // before the signal is taken: WhenIdleAsync sees one or the other
                 try
                 {
+                    signal.Reader.TryRead(out _);
                     await StartDueAsync(stoppingToken);
                 }
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
                 {
                     LogRoundFailed(logger, exception);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _rounds);
+                    Changed();
                 }
             }
         }
@@ -69,7 +76,8 @@ public sealed partial class OutboxDispatcher(
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, Sender> _inFlight = new();
-    private TaskCompletionSource _parked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _rounds;
 
     /// <summary>One destination's sender: whether it is waiting for a later time (its pacing slot, a hold) and until when.</summary>
     private sealed class Sender
@@ -84,23 +92,27 @@ public sealed partial class OutboxDispatcher(
     }
 
     /// <summary>
-    /// Completes once no delivery is in flight or due: what was sending has been marked sent or undelivered, and every
-    /// sender left is waiting for a time still to come (a pacing slot, a 429's hold), which only moving the clock ends.
+    /// Completes once no delivery is in flight or due: no claim round is pending or running, what was sending has been
+    /// marked sent or undelivered, and every sender left is waiting for a time still to come (a pacing slot, a 429's
+    /// hold), which only moving the clock ends. For tests on fake time: what moving the clock would start has started.
     /// </summary>
     public async Task WhenIdleAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
-            var parked = Volatile.Read(ref _parked).Task;
+            var changed = Volatile.Read(ref _changed).Task;
+            var claiming = signal.Reader.Count > 0 || Volatile.Read(ref _rounds) > 0;
             var now = time.GetUtcNow();
             var busy = _inFlight.Where(s => s.Value.WakeAt is not { } at || at <= now).Select(s => s.Key).ToList();
-            if (busy.Count == 0)
+            if (busy.Count == 0 && !claiming)
             {
                 return;
             }
-            await Task.WhenAny(Task.WhenAll(busy), parked).WaitAsync(cancellationToken);
+            await (claiming ? changed : Task.WhenAny(Task.WhenAll(busy), changed)).WaitAsync(cancellationToken);
         }
     }
+
+    private void Changed() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>Waits until <paramref name="at"/> on the injected clock, seen by <see cref="WhenIdleAsync"/> as waiting.</summary>
     private async Task WaitUntilAsync(Sender sender, DateTimeOffset at, CancellationToken cancellationToken)
@@ -111,7 +123,7 @@ public sealed partial class OutboxDispatcher(
             return;
         }
         sender.WakeAt = at;
-        Interlocked.Exchange(ref _parked, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        Changed();
         try
         {
             await Task.Delay(wait, time, cancellationToken);
@@ -122,16 +134,12 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
-    /// <summary>Waits for the slot of <paramref name="sends"/> requests into the activity's conversation, and past any hold placed on it meanwhile.</summary>
+    /// <summary>Waits until <paramref name="sends"/> requests into the activity's conversation fit its pacing and no hold lasts, and takes them.</summary>
     private async Task WaitForSlotAsync(Sender sender, Activity activity, int sends, CancellationToken cancellationToken)
     {
-        while (true)
+        while (!_pacer.TryTake(activity, sends, time.GetUtcNow(), out var retryAt))
         {
-            await WaitUntilAsync(sender, _pacer.Reserve(activity, sends, time.GetUtcNow()), cancellationToken);
-            if (_pacer.HeldUntil(activity, time.GetUtcNow()) is null)
-            {
-                return;
-            }
+            await WaitUntilAsync(sender, retryAt, cancellationToken);
         }
     }
 

@@ -6,8 +6,8 @@ namespace HandoffBot.Handoff;
 /// When the <see cref="OutboxDispatcher"/> may send into a conversation: sliding-window budgets per destination
 /// conversation and per channel endpoint (serviceUrl and tenant) for the paced channels
 /// (<see cref="OutboxPacingOptions"/>), and holds a channel asked for with a 429 (any channel). A sender
-/// <see cref="Reserve">reserves</see> its slot and waits for it; reserved slots count as sent, so senders of different
-/// destinations sharing one conversation (the hub's handoffs) share its budget. In memory, per instance.
+/// <see cref="TryTake">takes</see> its sends when they fit, or waits until the time given and tries again; senders of
+/// different destinations sharing one conversation (the hub's handoffs) share its budget. In memory, per instance.
 /// </summary>
 internal sealed class OutboxPacer(OutboxPacingOptions options)
 {
@@ -31,43 +31,48 @@ internal sealed class OutboxPacer(OutboxPacingOptions options)
         $"{activity.ChannelId}\n{activity.ServiceUrl}\n{activity.Conversation?.TenantId}";
 
     /// <summary>
-    /// Reserves <paramref name="sends"/> requests into <paramref name="activity"/>'s conversation and returns when they
-    /// may go (never before <paramref name="now"/>, nor before a hold on the conversation ends). At that time they fit
-    /// every window of the conversation and of the endpoint, with what was reserved before them.
+    /// Takes <paramref name="sends"/> requests into <paramref name="activity"/>'s conversation at <paramref name="now"/>
+    /// when every window of the conversation and of its endpoint allows them and no hold lasts; otherwise takes nothing
+    /// and gives the earliest time worth trying again (later than <paramref name="now"/>). Only sends taken now are
+    /// counted, so a conversation that waits never delays another one sharing its endpoint.
     /// </summary>
-    public DateTimeOffset Reserve(Activity activity, int sends, DateTimeOffset now)
+    public bool TryTake(Activity activity, int sends, DateTimeOffset now, out DateTimeOffset retryAt)
     {
         ArgumentNullException.ThrowIfNull(activity);
         var conversation = ConversationOf(activity);
+        var at = now.UtcTicks;
         lock (_lock)
         {
-            var at = now.UtcTicks;
             if (_holds.TryGetValue(conversation, out var held))
             {
                 if (held > at)
                 {
-                    at = held;
+                    retryAt = new DateTimeOffset(held, TimeSpan.Zero);
+                    return false;
                 }
-                else
-                {
-                    _holds.Remove(conversation);
-                }
+                _holds.Remove(conversation);
             }
+            retryAt = now;
             if (!_channels.Contains(activity.ChannelId ?? string.Empty))
             {
-                return new DateTimeOffset(at, TimeSpan.Zero);
+                return true;
             }
             var count = Math.Max(1, sends);
             var ofConversation = SlotsOf(conversation, _conversation);
             var ofEndpoint = SlotsOf(EndpointOf(activity), _endpoint);
-            at = Math.Max(at, Math.Max(ofConversation.Earliest(_conversation, count), ofEndpoint.Earliest(_endpoint, count)));
+            var earliest = Math.Max(ofConversation.Earliest(_conversation, count), ofEndpoint.Earliest(_endpoint, count));
+            if (earliest > at)
+            {
+                retryAt = new DateTimeOffset(earliest, TimeSpan.Zero);
+                return false;
+            }
             ofConversation.Add(at, count);
             ofEndpoint.Add(at, count);
             if (++_reservations % SweepEvery == 0)
             {
-                Sweep(now.UtcTicks);
+                Sweep(at);
             }
-            return new DateTimeOffset(at, TimeSpan.Zero);
+            return true;
         }
     }
 
@@ -82,16 +87,6 @@ internal sealed class OutboxPacer(OutboxPacingOptions options)
             {
                 _holds[conversation] = until.UtcTicks;
             }
-        }
-    }
-
-    /// <summary>The end of the hold on <paramref name="activity"/>'s conversation, if one lasts past <paramref name="now"/>.</summary>
-    public DateTimeOffset? HeldUntil(Activity activity, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(activity);
-        lock (_lock)
-        {
-            return _holds.TryGetValue(ConversationOf(activity), out var held) && held > now.UtcTicks ? new DateTimeOffset(held, TimeSpan.Zero) : null;
         }
     }
 
@@ -118,19 +113,18 @@ internal sealed class OutboxPacer(OutboxPacingOptions options)
         }
     }
 
-    /// <summary>The reserved send times of one key, ascending, at most the largest limit of its windows.</summary>
+    /// <summary>The times of the sends taken for one key, ascending (each taken at the time it was taken), at most the largest limit of its windows.</summary>
     private sealed class Slots(int keep, long longestWindow)
     {
         private readonly List<long> _times = [];
 
         /// <summary>
-        /// The earliest time (at or after the last reservation, so times stay in order) at which <paramref name="count"/>
-        /// more sends keep every window within its limit: for a window of n per P, the (n - count + 1)-th most recent
-        /// send must be at least P before.
+        /// The earliest time at which <paramref name="count"/> more sends keep every window within its limit: for a window
+        /// of n per P, the (n - count + 1)-th most recent send must be at least P before.
         /// </summary>
         public long Earliest(Budget[] budgets, int count)
         {
-            var at = _times.Count > 0 ? _times[^1] : long.MinValue;
+            var at = long.MinValue;
             foreach (var budget in budgets)
             {
                 var back = budget.Limit - Math.Min(count, budget.Limit) + 1;

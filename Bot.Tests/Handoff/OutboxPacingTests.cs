@@ -9,17 +9,26 @@ namespace HandoffBot.Tests.Handoff;
 /// The outbox against a channel's limits: the real bot and its dispatcher, the hub's fake Connector on loopback noting
 /// the fake time of every request it receives. Time only moves when a test moves it.
 /// </summary>
-public sealed class OutboxPacingTests
+public class OutboxPacingTests
 {
+    /// <summary>The storage provider under the bot (SQLite unless overridden).</summary>
+    protected virtual void OnProvider(BotFactory factory)
+    {
+    }
+
     private const string Teams = "msteams";
 
     /// <summary>One request as the fake Connector saw it: which message, when (fake time), and whether it was accepted.</summary>
     private sealed record Arrival(string Conversation, string Text, DateTimeOffset At, bool Accepted);
 
     /// <summary>A bot whose hub Connector answers through <paramref name="answer"/> (null: accepted) and notes every arrival.</summary>
-    private static async Task<(HandoffHarness Bot, List<Arrival> Arrivals)> StartAsync(Func<Activity, DateTimeOffset, ScriptedResponse?>? answer = null, Action<BotFactory>? configure = null)
+    private async Task<(HandoffHarness Bot, List<Arrival> Arrivals)> StartAsync(Func<Activity, DateTimeOffset, ScriptedResponse?>? answer = null, Action<BotFactory>? configure = null)
     {
-        var bot = await HandoffHarness.StartAsync(configure: configure);
+        var bot = await HandoffHarness.StartAsync(configure: f =>
+        {
+            OnProvider(f);
+            configure?.Invoke(f);
+        });
         var arrivals = new List<Arrival>();
         var ids = 0;
         bot.Hub.Otherwise = request =>
@@ -257,4 +266,10 @@ public sealed class OutboxPacingTests
         Assert.Equal([(7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0)], pacing.ConversationLimits.Select(w => (w.Limit, w.Window.TotalSeconds)));
         Assert.Equal([(30, 1.0)], pacing.EndpointLimits.Select(w => (w.Limit, w.Window.TotalSeconds)));
     }
+}
+
+/// <summary>The same on PostgreSQL (the outbox's claim and marks are the provider's).</summary>
+public sealed class PostgresOutboxPacingTests : OutboxPacingTests
+{
+    protected override void OnProvider(BotFactory factory) => factory.OnPostgres();
 }

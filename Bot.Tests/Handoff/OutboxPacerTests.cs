@@ -62,4 +62,15 @@ public sealed class OutboxPacerTests
         Assert.True(pacer.TryTake(To("other", channel: "directline"), 1, Start, out _));
         Assert.True(pacer.TryTake(held, 1, retryAt, out _));
     }
+
+    [Fact]
+    public void TheReplyThreadsOfOneTeamsChannelShareTheChannelsBudget()
+    {
+        var pacer = Pacer(perConversation: 2, perEndpoint: 100);
+
+        Assert.True(pacer.TryTake(To("19:agents@thread.tacv2;messageid=1"), 1, Start, out _));
+        Assert.True(pacer.TryTake(To("19:agents@thread.tacv2;messageid=2"), 1, Start, out _));
+        Assert.False(pacer.TryTake(To("19:agents@thread.tacv2;messageid=3"), 1, Start, out _));
+        Assert.True(pacer.TryTake(To("19:chat@thread.v2"), 1, Start, out _)); // another conversation
+    }
 }

@@ -23,9 +23,17 @@ internal sealed class OutboxPacer(OutboxPacingOptions options)
 
     private readonly record struct Budget(int Limit, long Window);
 
-    /// <summary>The conversation an activity goes to (a Teams thread is a conversation of its own).</summary>
-    public static string ConversationOf(Activity activity) =>
-        $"{activity.ChannelId}\n{activity.ServiceUrl}\n{activity.Conversation?.Id}";
+    /// <summary>
+    /// The conversation an activity goes to, as the channel counts it: Teams counts per 1:1 chat, group chat or channel
+    /// of a team, so the reply threads of one channel (<c>19:...@thread.tacv2;messageid=...</c>) share the channel's budget.
+    /// </summary>
+    public static string ConversationOf(Activity activity)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        var id = activity.Conversation?.Id ?? string.Empty;
+        var thread = id.IndexOf(";messageid=", StringComparison.OrdinalIgnoreCase);
+        return $"{activity.ChannelId}\n{activity.ServiceUrl}\n{(thread > 0 ? id[..thread] : id)}";
+    }
 
     private static string EndpointOf(Activity activity) =>
         $"{activity.ChannelId}\n{activity.ServiceUrl}\n{activity.Conversation?.TenantId}";

@@ -21,9 +21,12 @@ public sealed class HandoffOptions : IValidatableObject
     /// <summary>Delay before a failed delivery is tried again (doubled per attempt, at most 5 minutes).</summary>
     public TimeSpan OutboxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Deliveries given up after this many attempts stay in the outbox marked failed (never dropped silently).</summary>
+    /// <summary>Deliveries given up after this many failed attempts (a 429 is not one) stay in the outbox marked failed (never dropped silently).</summary>
     [Range(1, 100)]
     public int OutboxMaxAttempts { get; set; } = 12;
+
+    /// <summary>How fast the outbox sends into one conversation and one channel endpoint (<c>Handoff:Pacing</c>); a 429 is throttling, not a failed attempt.</summary>
+    public OutboxPacingOptions Pacing { get; set; } = new();
 
     /// <summary>Sample customers loaded into the profile store on first use (relative to the application folder).</summary>
     public string CustomerProfilesPath { get; set; } = "Knowledge/customers.json";
@@ -47,6 +50,10 @@ public sealed class HandoffOptions : IValidatableObject
         if (SweepInterval <= TimeSpan.Zero || OutboxRetryDelay <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Handoff:SweepInterval and Handoff:OutboxRetryDelay must be positive.");
+        }
+        foreach (var result in Pacing.Validate())
+        {
+            yield return result;
         }
         foreach (var result in Hub.Validate())
         {

@@ -11,8 +11,11 @@ namespace HandoffBot.Handoff;
 /// crash left behind. Each round claims the oldest undelivered row of every destination (so one destination's
 /// messages go out in order, and a failing row holds the later ones), sends them in parallel across destinations
 /// through the adapter's proactive path, and marks them sent with their customer-transcript entries (stamped like a
-/// turn's replies) in grouped commits (<see cref="SentMarks"/>). Failures are retried with back-off honouring
-/// Retry-After; permanent ones (403, a bad request) and the last attempt are marked failed and logged.
+/// turn's replies) in grouped commits (<see cref="SentMarks"/>). Each send waits for its slot in its conversation's
+/// and channel endpoint's budget (<see cref="OutboxPacer"/>, <see cref="HandoffOptions.Pacing"/>). A 429 is throttling,
+/// not a failure: the conversation is held until its Retry-After (other conversations are not) and the row is sent again
+/// then, its attempts not counted. Failures are retried with back-off honouring Retry-After; permanent ones (403, a bad
+/// request) and the last attempt are marked failed and logged.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     IHandoffOutbox outbox,
@@ -26,6 +29,7 @@ public sealed partial class OutboxDispatcher(
     private const int PerDestination = 32;
 
     private readonly SentMarks _sent = new(outbox, logger);
+    private readonly OutboxPacer _pacer = new(options.Value.Pacing);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,15 +42,22 @@ public sealed partial class OutboxDispatcher(
         try
         {
             signal.Notify(); // rows left by the previous process
-            await foreach (var _ in signal.Reader.ReadAllAsync(stoppingToken))
+            while (await signal.Reader.WaitToReadAsync(stoppingToken))
             {
+                Interlocked.Increment(ref _rounds); // before the signal is taken: WhenIdleAsync sees one or the other
                 try
                 {
+                    signal.Reader.TryRead(out _);
                     await StartDueAsync(stoppingToken);
                 }
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
                 {
                     LogRoundFailed(logger, exception);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _rounds);
+                    Changed();
                 }
             }
         }
@@ -64,14 +75,71 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, bool> _inFlight = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, Sender> _inFlight = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _rounds;
 
-    /// <summary>Completes once no delivery is in flight (what was sending has been marked sent or undelivered).</summary>
+    /// <summary>One destination's sender: whether it is waiting for a later time (its pacing slot, a hold) and until when.</summary>
+    private sealed class Sender
+    {
+        private long _wakeAt = long.MaxValue; // not waiting
+
+        public DateTimeOffset? WakeAt
+        {
+            get => Interlocked.Read(ref _wakeAt) is var at && at == long.MaxValue ? null : new DateTimeOffset(at, TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _wakeAt, value?.UtcTicks ?? long.MaxValue);
+        }
+    }
+
+    /// <summary>
+    /// Completes once no delivery is in flight or due: no claim round is pending or running, what was sending has been
+    /// marked sent or undelivered, and every sender left is waiting for a time still to come (a pacing slot, a 429's
+    /// hold), which only moving the clock ends. For tests on fake time: what moving the clock would start has started.
+    /// </summary>
     public async Task WhenIdleAsync(CancellationToken cancellationToken)
     {
-        while (!_inFlight.IsEmpty)
+        while (true)
         {
-            await Task.WhenAll(_inFlight.Keys).WaitAsync(cancellationToken);
+            var changed = Volatile.Read(ref _changed).Task;
+            var claiming = signal.Reader.Count > 0 || Volatile.Read(ref _rounds) > 0;
+            var now = time.GetUtcNow();
+            var busy = _inFlight.Where(s => s.Value.WakeAt is not { } at || at <= now).Select(s => s.Key).ToList();
+            if (busy.Count == 0 && !claiming)
+            {
+                return;
+            }
+            await (claiming ? changed : Task.WhenAny(Task.WhenAll(busy), changed)).WaitAsync(cancellationToken);
+        }
+    }
+
+    private void Changed() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>Waits until <paramref name="at"/> on the injected clock, seen by <see cref="WhenIdleAsync"/> as waiting.</summary>
+    private async Task WaitUntilAsync(Sender sender, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var wait = at - time.GetUtcNow();
+        if (wait <= TimeSpan.Zero)
+        {
+            return;
+        }
+        sender.WakeAt = at;
+        Changed();
+        try
+        {
+            await Task.Delay(wait, time, cancellationToken);
+        }
+        finally
+        {
+            sender.WakeAt = null;
+        }
+    }
+
+    /// <summary>Waits until <paramref name="sends"/> requests into the activity's conversation fit its pacing and no hold lasts, and takes them.</summary>
+    private async Task WaitForSlotAsync(Sender sender, Activity activity, int sends, CancellationToken cancellationToken)
+    {
+        while (!_pacer.TryTake(activity, sends, time.GetUtcNow(), out var retryAt))
+        {
+            await WaitUntilAsync(sender, retryAt, cancellationToken);
         }
     }
 
@@ -101,14 +169,15 @@ public sealed partial class OutboxDispatcher(
         var due = await outbox.ClaimDueAsync(time.GetUtcNow(), RoundSize, PerDestination, cancellationToken);
         foreach (var destination in due.GroupBy(d => d.Message.Destination, StringComparer.Ordinal))
         {
-            var sender = SendInOrderAsync([.. destination], cancellationToken);
-            _inFlight[sender] = true;
+            var state = new Sender();
+            var sender = SendInOrderAsync([.. destination], state, cancellationToken);
+            _inFlight[sender] = state;
             _ = sender.ContinueWith(t => _inFlight.TryRemove(t, out var _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
     /// <summary>One destination's claimed rows, one after the other; the first failure gives the rest back unsent.</summary>
-    private async Task SendInOrderAsync(IReadOnlyList<OutboxDelivery> rows, CancellationToken cancellationToken)
+    private async Task SendInOrderAsync(IReadOnlyList<OutboxDelivery> rows, Sender sender, CancellationToken cancellationToken)
     {
         await Task.Yield();
         var marks = new List<Task>(rows.Count);
@@ -116,7 +185,7 @@ public sealed partial class OutboxDispatcher(
         {
             for (var i = 0; i < rows.Count; i++)
             {
-                if (await DeliverAsync(rows[i], marks, cancellationToken) is false)
+                if (await DeliverAsync(rows[i], sender, marks, cancellationToken) is false)
                 {
                     await outbox.ReleaseAsync([.. rows.Skip(i + 1)], CancellationToken.None);
                     return;
@@ -134,8 +203,12 @@ public sealed partial class OutboxDispatcher(
         signal.Notify();
     }
 
-    /// <summary>Sends one row; its "sent" mark (with the transcript entries, grouped with others by <see cref="SentMarks"/>) is added to <paramref name="marks"/>, not awaited before the next send.</summary>
-    private async Task<bool> DeliverAsync(OutboxDelivery delivery, List<Task> marks, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one row in its pacing slot; its "sent" mark (with the transcript entries, grouped with others by
+    /// <see cref="SentMarks"/>) is added to <paramref name="marks"/>, not awaited before the next send. A 429 holds the
+    /// conversation and sends the row again after the hold, without counting an attempt.
+    /// </summary>
+    private async Task<bool> DeliverAsync(OutboxDelivery delivery, Sender sender, List<Task> marks, CancellationToken cancellationToken)
     {
         var (message, activity) = (delivery.Message, delivery.Message.Activity);
         var reference = new ConversationReference
@@ -151,7 +224,21 @@ public sealed partial class OutboxDispatcher(
         {
             IReadOnlyList<ResourceResponse> responses = [];
             var parts = message.ToCustomer ? ChannelFormatting.ForChannel(activity) : [activity];
-            await adapter.ContinueConversationAsync(reference, async (turn, ct) => responses = await turn.SendActivitiesAsync(parts, ct), cancellationToken);
+            for (var throttled = 1; ; throttled++)
+            {
+                await WaitForSlotAsync(sender, activity, parts.Count, cancellationToken);
+                try
+                {
+                    await adapter.ContinueConversationAsync(reference, async (turn, ct) => responses = await turn.SendActivitiesAsync(parts, ct), cancellationToken);
+                    break;
+                }
+                catch (ConnectorException exception) when (exception.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+                {
+                    var until = time.GetUtcNow() + (exception.RetryAfter ?? Backoff(throttled));
+                    _pacer.Hold(activity, until);
+                    LogThrottled(logger, message.Key, until, throttled);
+                }
+            }
             var transcript = message.ToCustomer ? TranscriptMiddleware.StampSent(parts, responses, time.GetUtcNow()) : [];
             marks.Add(_sent.Add(new OutboxSent(delivery, responses.Count > 0 ? responses[0].Id : null, transcript)));
             return true;
@@ -246,6 +333,9 @@ public sealed partial class OutboxDispatcher(
             }
         }
     }
+
+    [LoggerMessage(EventId = 4204, Level = LogLevel.Warning, Message = "Handoff delivery {Key} was throttled (429, {Times} time(s) in a row); its conversation is held until {Until} and it is sent then (not counted as a failed attempt)")]
+    private static partial void LogThrottled(ILogger logger, string key, DateTimeOffset until, int times);
 
     [LoggerMessage(EventId = 4203, Level = LogLevel.Error, Message = "Handoff delivery {Key} was sent but could not be marked sent; it stays in flight and is sent again after a restart")]
     private static partial void LogMarkFailed(ILogger logger, Exception exception, string key);

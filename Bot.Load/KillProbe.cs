@@ -240,28 +240,21 @@ internal static partial class KillProbe
         string provider = "sqlite";
         int conversations = 40, turns = 10, killAfter = -1, quiet = 3000, timeout = 120;
         string? postgres = Environment.GetEnvironmentVariable("HANDOFFBOT_TEST_POSTGRES"), botDll = null, keepLog = null;
-        for (var i = 0; i < args.Length; i++)
+        if (!CommandLine.Read(args, (name, value) => name switch
         {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            var ok = args[i] switch
-            {
-                "--provider" => (provider = value ?? "") is "sqlite" or "postgres",
-                "--conversations" => Int(value, 1, 1_000, out conversations),
-                "--turns" => Int(value, 1, 100, out turns),
-                "--kill-after" => Int(value, 0, 100_000, out killAfter),
-                "--quiet-ms" => Int(value, 0, 60_000, out quiet),
-                "--timeout" => Int(value, 1, 600, out timeout),
-                "--postgres" => (postgres = value) is not null,
-                "--bot-dll" => (botDll = value) is not null,
-                "--keep-log" => (keepLog = value) is not null,
-                _ => false,
-            };
-            if (!ok)
-            {
-                Console.Error.WriteLine($"bad argument: {args[i]} {value}");
-                return null;
-            }
-            i++;
+            "--provider" => (provider = value ?? "") is "sqlite" or "postgres",
+            "--conversations" => CommandLine.Int(value, 1, 1_000, out conversations),
+            "--turns" => CommandLine.Int(value, 1, 100, out turns),
+            "--kill-after" => CommandLine.Int(value, 0, 100_000, out killAfter),
+            "--quiet-ms" => CommandLine.Int(value, 0, 60_000, out quiet),
+            "--timeout" => CommandLine.Int(value, 1, 600, out timeout),
+            "--postgres" => (postgres = value) is not null,
+            "--bot-dll" => (botDll = value) is not null,
+            "--keep-log" => (keepLog = value) is not null,
+            _ => false,
+        }))
+        {
+            return null;
         }
         if (provider == "postgres" && string.IsNullOrEmpty(postgres))
         {
@@ -272,8 +265,6 @@ internal static partial class KillProbe
             TimeSpan.FromSeconds(timeout), postgres, botDll ?? Path.Combine("Bot", "bin", "Release", "net10.0", "HandoffBot.dll"), keepLog);
     }
 
-    private static bool Int(string? text, int min, int max, out int value) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
 
     private static async Task ExecuteAsync(string connectionString, string sql)
     {

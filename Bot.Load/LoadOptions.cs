@@ -1,4 +1,3 @@
-using System.Globalization;
 
 namespace HandoffBot.Load;
 
@@ -27,33 +26,24 @@ internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmu
     {
         int conversations = 500, rounds = 3, warmup = 30, think = 0, agents = 50, timeout = 30, window = 0;
         string? botDll = null, keepLog = null;
-        for (var i = 0; i < args.Length; i++)
+        if (!CommandLine.Read(args, (name, value) => name switch
         {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            var ok = args[i] switch
-            {
-                "--conversations" => Int(value, 1, 10_000, out conversations),
-                "--rounds" => Int(value, 1, 100, out rounds),
-                "--warmup" => Int(value, 0, 600, out warmup),
-                "--think-ms" => Int(value, 0, 60_000, out think),
-                "--trigger-window-ms" => Int(value, 0, 600_000, out window),
-                "--agents" => Int(value, 1, 1_000, out agents),
-                "--timeout" => Int(value, 1, 600, out timeout),
-                "--bot-dll" => (botDll = value) is not null,
-                "--keep-log" => (keepLog = value) is not null,
-                _ => false,
-            };
-            if (!ok)
-            {
-                Console.Error.WriteLine($"bad argument: {args[i]} {value}");
-                return null;
-            }
-            i++;
+            "--conversations" => CommandLine.Int(value, 1, 10_000, out conversations),
+            "--rounds" => CommandLine.Int(value, 1, 100, out rounds),
+            "--warmup" => CommandLine.Int(value, 0, 600, out warmup),
+            "--think-ms" => CommandLine.Int(value, 0, 60_000, out think),
+            "--trigger-window-ms" => CommandLine.Int(value, 0, 600_000, out window),
+            "--agents" => CommandLine.Int(value, 1, 1_000, out agents),
+            "--timeout" => CommandLine.Int(value, 1, 600, out timeout),
+            "--bot-dll" => (botDll = value) is not null,
+            "--keep-log" => (keepLog = value) is not null,
+            _ => false,
+        }))
+        {
+            return null;
         }
         botDll ??= Path.Combine("Bot", "bin", "Release", "net10.0", "HandoffBot.dll");
         return new LoadOptions(conversations, rounds, TimeSpan.FromSeconds(warmup), TimeSpan.FromMilliseconds(think), agents, TimeSpan.FromSeconds(timeout), botDll, keepLog, TimeSpan.FromMilliseconds(window));
     }
 
-    private static bool Int(string? text, int min, int max, out int value) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
 }

@@ -270,7 +270,7 @@ internal static class ConsoleLoad
 
     private sealed class Conversation(string id)
     {
-        private int _turns;
+        private EmulatorCustomer? _customer;
 
         public string Customer { get; } = "customer-" + id;
 
@@ -278,19 +278,6 @@ internal static class ConsoleLoad
 
         public TaskCompletionSource<long> Heard { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Activity Says(string text, string serviceUrl) => new()
-        {
-            Type = ActivityTypes.Message,
-            Id = $"{id}-{_turns++}",
-            ChannelId = "emulator",
-            ServiceUrl = serviceUrl,
-            Timestamp = TimeProvider.System.GetUtcNow(),
-            Locale = "en-US",
-            Conversation = new ConversationAccount { Id = id },
-            From = new ChannelAccount { Id = "user-" + id, Name = Customer, Role = "user" },
-            Recipient = new ChannelAccount { Id = "bot", Name = "Bot", Role = "bot" },
-            Text = text,
-            TextFormat = "plain",
-        };
+        public Activity Says(string text, string serviceUrl) => (_customer ??= new EmulatorCustomer(id, serviceUrl, Customer)).Says(text);
     }
 }

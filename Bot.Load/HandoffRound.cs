@@ -97,7 +97,7 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
     private async Task<double?> ConverseAsync(string conversationId, Task start, CancellationToken cancellationToken)
     {
         await start;
-        var customer = new Customer(conversationId, customerServiceUrl);
+        var customer = new EmulatorCustomer(conversationId, customerServiceUrl);
         double? sample = null;
         var open = false;
         try
@@ -242,29 +242,4 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
     private static string ReplyKey(string? conversationId, string? replyToId) => $"{conversationId}\n{replyToId}";
 
     private sealed class LoadFailure(string message) : Exception(message);
-
-    /// <summary>One Emulator customer: activities as the Emulator sends them (no expectReplies).</summary>
-    private sealed class Customer(string conversationId, string serviceUrl)
-    {
-        private readonly ChannelAccount _user = new() { Id = $"user-{conversationId}", Name = "Customer", Role = "user" };
-        private readonly ChannelAccount _bot = new() { Id = "bot", Name = "Bot", Role = "bot" };
-        private int _turns;
-
-        public Activity Welcome() => Next(ActivityTypes.ConversationUpdate) with { MembersAdded = [_bot with { Role = null }, _user with { Role = null }] };
-
-        public Activity Says(string text) => Next(ActivityTypes.Message) with { Text = text, TextFormat = "plain" };
-
-        private Activity Next(string type) => new()
-        {
-            Type = type,
-            Id = $"{conversationId}-{_turns++}",
-            ChannelId = "emulator",
-            ServiceUrl = serviceUrl,
-            Timestamp = TimeProvider.System.GetUtcNow(),
-            Locale = "en-US",
-            Conversation = new ConversationAccount { Id = conversationId },
-            From = _user,
-            Recipient = _bot,
-        };
-    }
 }

@@ -196,23 +196,10 @@ internal static partial class KillProbe
     {
         var accepted = new List<string>();
         var refused = new List<string>();
-        var user = new ChannelAccount { Id = $"user-{conversationId}", Name = "Customer" };
+        var customer = new EmulatorCustomer(conversationId, serviceUrl);
         for (var t = 0; t < turns; t++)
         {
-            var activity = new Activity
-            {
-                Type = ActivityTypes.Message,
-                Id = $"{conversationId}-turn-{t}",
-                ChannelId = "emulator",
-                ServiceUrl = serviceUrl,
-                Timestamp = TimeProvider.System.GetUtcNow(),
-                Locale = "en-US",
-                Conversation = new ConversationAccount { Id = conversationId },
-                From = user,
-                Recipient = new ChannelAccount { Id = "bot", Name = "Bot" },
-                Text = Questions[t % Questions.Length],
-                TextFormat = "plain",
-            };
+            var activity = customer.Says(Questions[t % Questions.Length]);
             using var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(activity, ProtocolJsonContext.Default.Activity));
             body.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             try
@@ -220,7 +207,7 @@ internal static partial class KillProbe
                 using var response = await http.PostAsync(messages, body);
                 if (response.StatusCode == System.Net.HttpStatusCode.OK)
                 {
-                    accepted.Add(activity.Id);
+                    accepted.Add(activity.Id!);
                 }
                 else
                 {

@@ -25,7 +25,9 @@ public static class EscalationServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IEscalationSuppression, EscalationSuppression>();
 
-        services.AddSingleton<IEscalationTrigger, HumanRequestTrigger>();
+        services.AddSingleton<HumanRequestTrigger>();
+        services.AddSingleton<IEscalationTrigger>(sp => sp.GetRequiredService<HumanRequestTrigger>());
+        services.AddSingleton<HandoffBot.Hosting.ITurnPriority, ExplicitRequestPriority>();
         services.AddSingleton<IEscalationTrigger, UrgencyTrigger>();
         services.AddSingleton<IEscalationTrigger, CategoryTrigger>();
         services.AddSingleton<IEscalationTrigger, SentimentTrigger>();

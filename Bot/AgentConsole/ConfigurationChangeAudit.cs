@@ -38,14 +38,23 @@ public sealed partial class ConfigurationChangeAudit(IConfiguration configuratio
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _subscription?.Dispose();
-        await _stopping.CancelAsync();
+        // A host stopped again after its services were disposed (a test factory disposed twice) has nothing to stop.
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            await _stopping.CancelAsync();
+        }
         await Recorded.WaitAsync(cancellationToken);
     }
+
+    private int _disposed;
 
     public void Dispose()
     {
         _subscription?.Dispose();
-        _stopping.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Dispose();
+        }
     }
 
     // Runs on the provider's reload, on its thread: the diff is cheap; the audit writes queue behind the previous reload's.

@@ -11,7 +11,8 @@ namespace HandoffBot.Hosting;
 /// Activities are partitioned by conversation into <see cref="MessagesOptions.QueuedTurnLanes"/> lanes, so the turns of
 /// one conversation run one at a time and in arrival order while different conversations run in parallel.
 /// </summary>
-public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore inbox, IOptions<MessagesOptions> options, ILogger<TurnQueue> logger) : BackgroundService
+public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore inbox, IOptions<MessagesOptions> options, TimeProvider time, ILogger<TurnQueue> logger)
+    : BackgroundService
 {
     private readonly Channel<InboxItem>[] _partitions = [.. Enumerable.Range(0, options.Value.QueuedTurnLanes)
         .Select(_ => Channel.CreateBounded<InboxItem>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }))];
@@ -114,12 +115,28 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
         }
     }
 
-    /// <summary>Runs one turn; false when the queue is stopping (the item stays in the inbox for the next start).</summary>
+    /// <summary>
+    /// Runs one turn; false when the queue is stopping (the item stays in the inbox for the next start). A turn that
+    /// failed because the database is away runs again every <see cref="MessagesOptions.StorageRetryAfter"/> until it
+    /// can (holding its lane, so its conversation's later turns keep their order); any other failure ends it.
+    /// </summary>
     private async Task<bool> RunAsync(InboxItem item, ChannelAdapter adapter, CancellationToken stoppingToken)
     {
         try
         {
-            await adapter.RunQueuedTurnAsync(item, stoppingToken);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await adapter.RunQueuedTurnAsync(item, stoppingToken);
+                    return true;
+                }
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested && StorageFaults.IsUnavailable(exception))
+                {
+                    LogStorageUnavailable(logger, exception, item.Activity.Conversation?.Id, attempt, options.Value.StorageRetryAfter);
+                }
+                await Task.Delay(options.Value.StorageRetryAfter, time, stoppingToken);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -128,6 +145,7 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
         catch (Exception exception)
         {
             LogQueuedTurnFailed(logger, exception, item.Activity.Conversation?.Id);
+            return true;
         }
         finally
         {
@@ -136,7 +154,6 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
                 Track(-1);
             }
         }
-        return true;
     }
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Queued turn for conversation {ConversationId} failed")]
@@ -147,4 +164,7 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Running {Count} inbox turns that did not finish before the last stop ({Replied} of their replies had reached the channel and are not sent again)")]
     private static partial void LogRecovering(ILogger logger, int count, int replied);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Queued turn for conversation {ConversationId} could not reach storage (attempt {Attempt}); it runs again in {RetryAfter}")]
+    private static partial void LogStorageUnavailable(ILogger logger, Exception exception, string? conversationId, int attempt, TimeSpan retryAfter);
 }

@@ -12,16 +12,29 @@ internal sealed class PostgresConversationLease(PostgresDatabase database) : ICo
 {
     public async ValueTask<IAsyncDisposable?> AcquireAsync(string conversationKey, CancellationToken cancellationToken)
     {
-        var connection = await database.LeaseSource.OpenConnectionAsync(cancellationToken);
+        NpgsqlConnection connection;
+        try
+        {
+            connection = await database.LeaseSource.OpenConnectionAsync(cancellationToken);
+        }
+        catch (Exception exception) when (StorageFaults.IsUnavailable(exception))
+        {
+            database.ForgetConnections(exception);
+            throw;
+        }
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await new PostgresSession(connection, transaction, cancellationToken).LockAsync("handoffbot.turn/" + conversationKey);
             return new Lease(connection, transaction);
         }
-        catch
+        catch (Exception exception)
         {
             await connection.DisposeAsync();
+            if (StorageFaults.IsUnavailable(exception))
+            {
+                database.ForgetConnections(exception);
+            }
             throw;
         }
     }
@@ -33,6 +46,10 @@ internal sealed class PostgresConversationLease(PostgresDatabase database) : ICo
             try
             {
                 await transaction.RollbackAsync(CancellationToken.None); // nothing was written: ending the transaction releases the lock
+            }
+            catch (Exception exception) when (StorageFaults.IsUnavailable(exception) || connection.FullState.HasFlag(System.Data.ConnectionState.Broken))
+            {
+                // The server went away: the lock went with its session. The turn's own writes decide its outcome, not this.
             }
             finally
             {

@@ -12,29 +12,16 @@ internal sealed class PostgresConversationLease(PostgresDatabase database) : ICo
 {
     public async ValueTask<IAsyncDisposable?> AcquireAsync(string conversationKey, CancellationToken cancellationToken)
     {
-        NpgsqlConnection connection;
-        try
-        {
-            connection = await database.LeaseSource.OpenConnectionAsync(cancellationToken);
-        }
-        catch (Exception exception) when (StorageFaults.IsUnavailable(exception))
-        {
-            database.ForgetConnections(exception);
-            throw;
-        }
+        var connection = await database.LeaseSource.OpenConnectionAsync(cancellationToken);
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await new PostgresSession(connection, transaction, cancellationToken).LockAsync("handoffbot.turn/" + conversationKey);
             return new Lease(connection, transaction);
         }
-        catch (Exception exception)
+        catch
         {
             await connection.DisposeAsync();
-            if (StorageFaults.IsUnavailable(exception))
-            {
-                database.ForgetConnections(exception);
-            }
             throw;
         }
     }

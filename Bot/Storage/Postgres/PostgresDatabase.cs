@@ -65,19 +65,11 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
         {
             await InitialiseAsync(cancellationToken);
         }
-        try
-        {
-            await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var result = await write(new PostgresSession(connection, transaction, cancellationToken));
-            await transaction.CommitAsync(cancellationToken);
-            return result;
-        }
-        catch (Exception exception) when (StorageFaults.IsUnavailable(exception))
-        {
-            ForgetConnections(exception);
-            throw;
-        }
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = await write(new PostgresSession(connection, transaction, cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return result;
     }
 
     /// <summary>Runs <paramref name="read"/> on a pooled connection (each statement sees what was committed when it started).</summary>
@@ -88,27 +80,8 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
         {
             await InitialiseAsync(cancellationToken);
         }
-        try
-        {
-            await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-            return await read(new PostgresSession(connection, null, cancellationToken));
-        }
-        catch (Exception exception) when (StorageFaults.IsUnavailable(exception))
-        {
-            ForgetConnections(exception);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// The server went away (stopped, restarted, failed over): the pooled connections are dead even if they look idle,
-    /// so both pools are emptied and the first use after the server is back opens a fresh one instead of failing again.
-    /// </summary>
-    public void ForgetConnections(Exception cause)
-    {
-        LogConnectionsForgotten(_logger, cause);
-        _source.Clear();
-        _leases.Clear();
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        return await read(new PostgresSession(connection, null, cancellationToken));
     }
 
     /// <summary>Migrates every registered schema once per process.</summary>
@@ -154,9 +127,6 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
         _source.Dispose();
         _initLock.Dispose();
     }
-
-    [LoggerMessage(EventId = 6030, Level = LogLevel.Warning, Message = "PostgreSQL cannot be reached; the pooled connections are dropped and opened again when it is back")]
-    private static partial void LogConnectionsForgotten(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Storage schema '{Schema}' migrated from version {From} to {To}")]
     private static partial void LogMigrated(ILogger logger, string schema, int from, int to);

@@ -51,4 +51,12 @@ public sealed class MessagesOptions
     /// </summary>
     [Range(1, 4096)]
     public int QueuedTurnLanes { get; set; } = 64;
+
+    /// <summary>
+    /// While the database is away (<see cref="Storage.StorageFaults"/>): the Retry-After of /api/messages' 503, and how
+    /// long a queued turn that failed on it waits before it runs again. A few seconds: a PostgreSQL restart or failover
+    /// takes that long, and the channels retry a 503 on their own schedule anyway.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan StorageRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -1,13 +1,14 @@
 using System.Buffers;
 using System.Text.Json;
 using HandoffBot.Protocol;
+using HandoffBot.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Hosting;
 
 /// <summary><c>/api/messages</c>: where channels and the Emulator post activities.</summary>
-public static class MessagesEndpoint
+public static partial class MessagesEndpoint
 {
     public const string Path = "/api/messages";
 
@@ -28,6 +29,7 @@ public static class MessagesEndpoint
         ChannelAdapter adapter,
         IChannelAuthenticator authenticator,
         IOptions<MessagesOptions> options,
+        ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var read = await ReadBodyAsync(context.Request, options.Value.MaxBodyBytes, cancellationToken);
@@ -52,7 +54,20 @@ public static class MessagesEndpoint
             activity = activity with { CallerId = auth.CallerId };
         }
 
-        var outcome = await adapter.ProcessAsync(activity, auth.Identity, cancellationToken);
+        TurnOutcome outcome;
+        try
+        {
+            outcome = await adapter.ProcessAsync(activity, auth.Identity, cancellationToken);
+        }
+        catch (Exception exception) when (StorageFaults.IsUnavailable(exception))
+        {
+            // Nothing was stored (the inbox write is one transaction) and nothing is acknowledged: the channel retries.
+            var retryAfter = (int)Math.Ceiling(options.Value.StorageRetryAfter.TotalSeconds);
+            LogStorageUnavailable(loggers.CreateLogger(typeof(MessagesEndpoint).FullName!), exception, activity.Id, activity.Conversation?.Id, retryAfter);
+            context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Storage unavailable",
+                $"The database cannot be reached, so the activity was not accepted (nothing was stored). Retry after {retryAfter} seconds.");
+        }
         return outcome switch
         {
             TurnOutcome.Replies replies => TypedResults.Json(new ExpectedReplies(replies.Activities), ProtocolJsonContext.Default.ExpectedReplies),
@@ -93,6 +108,9 @@ public static class MessagesEndpoint
 
     internal static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Activity {ActivityId} of conversation {ConversationId} answered 503: storage is unavailable (Retry-After {RetryAfter} s)")]
+    private static partial void LogStorageUnavailable(ILogger logger, Exception exception, string? activityId, string? conversationId, int retryAfter);
 }
 
 /// <summary>Parses and checks an inbound activity: a JSON object with type, channelId and conversation.id.</summary>

@@ -14,7 +14,9 @@ namespace HandoffBot.Hosting;
 /// of other conversations waiting there, when its own conversation has nothing queued or running (so the order within
 /// a conversation never changes).
 /// </summary>
-public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore inbox, IEnumerable<ITurnPriority> priorities, IOptions<MessagesOptions> options, ILogger<TurnQueue> logger) : BackgroundService
+public sealed partial class TurnQueue(
+    Lazy<ChannelAdapter> adapters, IInboxStore inbox, IEnumerable<ITurnPriority> priorities, IOptions<MessagesOptions> options, TimeProvider time, ILogger<TurnQueue> logger)
+    : BackgroundService
 {
     private readonly TurnLane[] _partitions = [.. Enumerable.Range(0, options.Value.QueuedTurnLanes).Select(_ => new TurnLane())];
     private readonly ITurnPriority[] _priorities = [.. priorities];
@@ -124,12 +126,28 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
         }
     }
 
-    /// <summary>Runs one turn; false when the queue is stopping (the item stays in the inbox for the next start).</summary>
+    /// <summary>
+    /// Runs one turn; false when the queue is stopping (the item stays in the inbox for the next start). A turn that
+    /// failed because the database is away runs again every <see cref="MessagesOptions.StorageRetryAfter"/> until it
+    /// can (holding its lane, so its conversation's later turns keep their order); any other failure ends it.
+    /// </summary>
     private async Task<bool> RunAsync(InboxItem item, ChannelAdapter adapter, CancellationToken stoppingToken)
     {
         try
         {
-            await adapter.RunQueuedTurnAsync(item, stoppingToken);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await adapter.RunQueuedTurnAsync(item, stoppingToken);
+                    return true;
+                }
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested && StorageFaults.IsUnavailable(exception))
+                {
+                    LogStorageUnavailable(logger, exception, item.Activity.Conversation?.Id, attempt, options.Value.StorageRetryAfter);
+                }
+                await Task.Delay(options.Value.StorageRetryAfter, time, stoppingToken);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -138,6 +156,7 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
         catch (Exception exception)
         {
             LogQueuedTurnFailed(logger, exception, item.Activity.Conversation?.Id);
+            return true;
         }
         finally
         {
@@ -146,7 +165,6 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
                 Track(-1);
             }
         }
-        return true;
     }
 
     /// <summary>
@@ -249,4 +267,7 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Running {Count} inbox turns that did not finish before the last stop ({Replied} of their replies had reached the channel and are not sent again)")]
     private static partial void LogRecovering(ILogger logger, int count, int replied);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Queued turn for conversation {ConversationId} could not reach storage (attempt {Attempt}); it runs again in {RetryAfter}")]
+    private static partial void LogStorageUnavailable(ILogger logger, Exception exception, string? conversationId, int attempt, TimeSpan retryAfter);
 }

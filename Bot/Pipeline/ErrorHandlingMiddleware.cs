@@ -19,8 +19,9 @@ public sealed partial class ErrorHandlingMiddleware(ILogger<ErrorHandlingMiddlew
         {
             throw;
         }
-        catch (Exception exception)
+        catch (Exception exception) when (!Storage.StorageFaults.IsUnavailable(exception))
         {
+            // (The database being away is not answered with an apology: the turn is not done, it runs again; see TurnQueue.)
             LogTurnFailed(logger, exception, turn.Activity.Type, turn.Activity.ChannelId, turn.Activity.Conversation?.Id);
             if (turn.Activity.IsType(ActivityTypes.Message))
             {

@@ -34,6 +34,10 @@ internal sealed class PostgresConversationLease(PostgresDatabase database) : ICo
             {
                 await transaction.RollbackAsync(CancellationToken.None); // nothing was written: ending the transaction releases the lock
             }
+            catch (Exception exception) when (StorageFaults.IsUnavailable(exception) || connection.FullState.HasFlag(System.Data.ConnectionState.Broken))
+            {
+                // The server went away: the lock went with its session. The turn's own writes decide its outcome, not this.
+            }
             finally
             {
                 await transaction.DisposeAsync();

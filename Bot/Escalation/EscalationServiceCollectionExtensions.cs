@@ -25,9 +25,7 @@ public static class EscalationServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IEscalationSuppression, EscalationSuppression>();
 
-        services.AddSingleton<HumanRequestTrigger>();
-        services.AddSingleton<IEscalationTrigger>(sp => sp.GetRequiredService<HumanRequestTrigger>());
-        services.AddSingleton<HandoffBot.Hosting.ITurnPriority, ExplicitRequestPriority>();
+        services.AddSingleton<IEscalationTrigger, HumanRequestTrigger>();
         services.AddSingleton<IEscalationTrigger, UrgencyTrigger>();
         services.AddSingleton<IEscalationTrigger, CategoryTrigger>();
         services.AddSingleton<IEscalationTrigger, SentimentTrigger>();

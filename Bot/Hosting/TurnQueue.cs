@@ -9,17 +9,13 @@ namespace HandoffBot.Hosting;
 /// Runs turns off the HTTP request. An activity is stored in the inbox before it is acknowledged; its turn's
 /// commit marks it done, and items not done when the process stopped run again at start-up (before new ones).
 /// Activities are partitioned by conversation into <see cref="MessagesOptions.QueuedTurnLanes"/> lanes, so the turns of
-/// one conversation run one at a time and in arrival order while different conversations run in parallel. In a lane a
-/// turn that an <see cref="ITurnPriority"/> calls urgent (a customer asking for a person) runs before the routine turns
-/// of other conversations waiting there, when its own conversation has nothing queued or running (so the order within
-/// a conversation never changes).
+/// one conversation run one at a time and in arrival order while different conversations run in parallel.
 /// </summary>
-public sealed partial class TurnQueue(
-    Lazy<ChannelAdapter> adapters, IInboxStore inbox, IEnumerable<ITurnPriority> priorities, IOptions<MessagesOptions> options, TimeProvider time, ILogger<TurnQueue> logger)
+public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore inbox, IOptions<MessagesOptions> options, TimeProvider time, ILogger<TurnQueue> logger)
     : BackgroundService
 {
-    private readonly TurnLane[] _partitions = [.. Enumerable.Range(0, options.Value.QueuedTurnLanes).Select(_ => new TurnLane())];
-    private readonly ITurnPriority[] _priorities = [.. priorities];
+    private readonly Channel<InboxItem>[] _partitions = [.. Enumerable.Range(0, options.Value.QueuedTurnLanes)
+        .Select(_ => Channel.CreateBounded<InboxItem>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }))];
 
     private List<InboxItem>[] _recovered = [];
     private readonly Lock _idleGate = new();
@@ -71,8 +67,7 @@ public sealed partial class TurnQueue(
         }
         // The item is durable now: queue it even if the channel gives up on its request.
         Track(1);
-        var urgent = _priorities.Any(p => p.IsUrgent(activity));
-        await _partitions[PartitionOf(activity)].WriteAsync(item, urgent);
+        await _partitions[PartitionOf(activity)].Writer.WriteAsync(item, CancellationToken.None);
     }
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -82,9 +77,7 @@ public sealed partial class TurnQueue(
         Track(pending.Count);
         foreach (var item in pending)
         {
-            var lane = PartitionOf(item.Activity);
-            _recovered[lane].Add(item);
-            _partitions[lane].Recovered(item);
+            _recovered[PartitionOf(item.Activity)].Add(item);
         }
         if (pending.Count > 0)
         {
@@ -96,30 +89,26 @@ public sealed partial class TurnQueue(
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var adapter = adapters.Value;
-        return Task.WhenAll(_partitions.Select((p, i) => DrainAsync(_recovered[i], p, adapter, stoppingToken)));
+        return Task.WhenAll(_partitions.Select((p, i) => DrainAsync(_recovered[i], p.Reader, adapter, stoppingToken)));
     }
 
     private int PartitionOf(Activity activity) =>
         (int)((uint)StringComparer.Ordinal.GetHashCode(activity.Conversation?.Id ?? string.Empty) % (uint)_partitions.Length);
 
-    private async Task DrainAsync(List<InboxItem> recovered, TurnLane lane, ChannelAdapter adapter, CancellationToken stoppingToken)
+    private async Task DrainAsync(List<InboxItem> recovered, ChannelReader<InboxItem> reader, ChannelAdapter adapter, CancellationToken stoppingToken)
     {
         await Task.Yield();
         foreach (var item in recovered)
         {
-            var ran = await RunAsync(item, adapter, stoppingToken);
-            lane.Done(item);
-            if (!ran)
+            if (!await RunAsync(item, adapter, stoppingToken))
             {
                 return;
             }
         }
         recovered.Clear();
-        while (await lane.NextAsync(stoppingToken) is { } item)
+        await foreach (var item in reader.ReadAllAsync(stoppingToken))
         {
-            var ran = await RunAsync(item, adapter, stoppingToken);
-            lane.Done(item);
-            if (!ran)
+            if (!await RunAsync(item, adapter, stoppingToken))
             {
                 return;
             }
@@ -165,98 +154,6 @@ public sealed partial class TurnQueue(
                 Track(-1);
             }
         }
-    }
-
-    /// <summary>
-    /// One lane: routine turns in arrival order, urgent ones ahead of them, and how many turns of each conversation are
-    /// queued or running. An urgent turn takes the fast way only while its conversation has none, and both the choice
-    /// and the taking happen under one lock, so a conversation's turns never overtake each other.
-    /// </summary>
-    private sealed class TurnLane : IDisposable
-    {
-        private readonly Lock _gate = new();
-        private readonly Dictionary<string, int> _pending = new(StringComparer.Ordinal);
-        private readonly Queue<InboxItem> _urgent = new();
-        private readonly Channel<InboxItem> _routine = Channel.CreateBounded<InboxItem>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-
-        /// <summary>One count per turn written to either queue, so the reader waits on one thing.</summary>
-        private readonly SemaphoreSlim _available = new(0);
-
-        private static string KeyOf(InboxItem item) => item.Activity.Conversation?.Id ?? string.Empty;
-
-        /// <summary>A turn left by the previous process, run before anything new (counted, so nothing overtakes it).</summary>
-        public void Recovered(InboxItem item)
-        {
-            lock (_gate)
-            {
-                _pending[KeyOf(item)] = _pending.GetValueOrDefault(KeyOf(item)) + 1;
-            }
-        }
-
-        public async ValueTask WriteAsync(InboxItem item, bool urgent)
-        {
-            lock (_gate)
-            {
-                var key = KeyOf(item);
-                var pending = _pending.GetValueOrDefault(key);
-                _pending[key] = pending + 1;
-                if (urgent && pending == 0)
-                {
-                    _urgent.Enqueue(item);
-                    _available.Release();
-                    return;
-                }
-            }
-            // Routine (or urgent behind its own conversation's turns): in arrival order; the bound holds the request back.
-            await _routine.Writer.WriteAsync(item, CancellationToken.None);
-            _available.Release();
-        }
-
-        /// <summary>The next turn to run, urgent first; null once stopping.</summary>
-        public async ValueTask<InboxItem?> NextAsync(CancellationToken stoppingToken)
-        {
-            try
-            {
-                await _available.WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return null;
-            }
-            lock (_gate)
-            {
-                // Every count stands for a turn already in one of the two queues.
-                return _urgent.TryDequeue(out var urgent) ? urgent : _routine.Reader.TryRead(out var routine) ? routine
-                    : throw new InvalidOperationException("A turn lane was signalled without a turn in it.");
-            }
-        }
-
-        public void Dispose() => _available.Dispose();
-
-        public void Done(InboxItem item)
-        {
-            lock (_gate)
-            {
-                var key = KeyOf(item);
-                if (_pending.GetValueOrDefault(key) <= 1)
-                {
-                    _pending.Remove(key);
-                }
-                else
-                {
-                    _pending[key]--;
-                }
-            }
-        }
-    }
-
-    public override void Dispose()
-    {
-        foreach (var lane in _partitions)
-        {
-            lane.Dispose();
-        }
-        base.Dispose();
     }
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Queued turn for conversation {ConversationId} failed")]

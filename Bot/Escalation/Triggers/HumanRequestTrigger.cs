@@ -38,10 +38,7 @@ internal sealed class HumanRequestTrigger : IEscalationTrigger
     public string Name => TriggerNames.HumanRequest;
 
     public ValueTask<EscalationSignal?> EvaluateAsync(TurnSnapshot turn, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Evaluate(turn.Tokens, turn.Activity.Locale));
-
-    /// <summary>The rule on <paramref name="text"/> in the words of <paramref name="locale"/>'s language.</summary>
-    internal EscalationSignal? Evaluate(TokenizedText text, string? locale) => Evaluate(text, _lexicons.For(locale));
+        ValueTask.FromResult(Evaluate(turn.Tokens, _lexicons.For(turn.Activity.Locale)));
 
     internal EscalationSignal? Evaluate(TokenizedText text, HumanRequestLexicon w)
     {

@@ -21,9 +21,12 @@ public sealed class HandoffOptions : IValidatableObject
     /// <summary>Delay before a failed delivery is tried again (doubled per attempt, at most 5 minutes).</summary>
     public TimeSpan OutboxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Deliveries given up after this many failed attempts (a 429 is not one) stay in the outbox marked failed (never dropped silently).</summary>
-    [Range(1, 100)]
-    public int OutboxMaxAttempts { get; set; } = 12;
+    /// <summary>
+    /// A delivery that still fails (not a 429) once its row is this old is given up: it stays in the outbox marked failed
+    /// (never dropped silently) and the later rows of its destination go on. By age, not by attempts: a channel that
+    /// answers 503 with a short Retry-After is tried often, and would use up a count of attempts in seconds.
+    /// </summary>
+    public TimeSpan OutboxGiveUpAfter { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>How fast the outbox sends into one conversation and one channel endpoint (<c>Handoff:Pacing</c>); a 429 is throttling, not a failed attempt.</summary>
     public OutboxPacingOptions Pacing { get; set; } = new();
@@ -50,6 +53,10 @@ public sealed class HandoffOptions : IValidatableObject
         if (SweepInterval <= TimeSpan.Zero || OutboxRetryDelay <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Handoff:SweepInterval and Handoff:OutboxRetryDelay must be positive.");
+        }
+        if (OutboxGiveUpAfter < TimeSpan.Zero || OutboxGiveUpAfter > TimeSpan.FromDays(30))
+        {
+            yield return new ValidationResult("Handoff:OutboxGiveUpAfter must be between 00:00:00 and 30.00:00:00.", [nameof(OutboxGiveUpAfter)]);
         }
         foreach (var result in Pacing.Validate())
         {

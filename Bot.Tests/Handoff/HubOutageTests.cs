@@ -19,7 +19,7 @@ public class HubOutageTests
     private static readonly TimeSpan Outage = TimeSpan.FromMinutes(5);
 
     /// <summary>One request the hub's Connector saw: what it carried and whether it was accepted.</summary>
-    private sealed record Arrival(Activity Activity, bool Accepted);
+    private sealed record Arrival(Activity Activity, bool Accepted, DateTimeOffset At);
 
     /// <summary>A bot whose hub answers 503 (Retry-After 1 s) while <paramref name="down"/> says so, and notes every request.</summary>
     private async Task<(HandoffHarness Bot, List<Arrival> Arrivals)> StartAsync(Func<DateTimeOffset, bool> down, Action<BotFactory>? configure = null)
@@ -33,12 +33,13 @@ public class HubOutageTests
         var ids = 0;
         bot.Hub.Otherwise = request =>
         {
-            var response = down(bot.Factory.Time.GetUtcNow())
+            var now = bot.Factory.Time.GetUtcNow();
+            var response = down(now)
                 ? ScriptedResponse.Error(503, "ServiceUnavailable", "Hub away") with { Headers = new Dictionary<string, string> { ["Retry-After"] = "1" } }
                 : ScriptedResponse.Ok($$"""{"id":"hub-{{Interlocked.Increment(ref ids)}}"}""");
             lock (arrivals)
             {
-                arrivals.Add(new Arrival(request.Activity, response.Status == 200));
+                arrivals.Add(new Arrival(request.Activity, response.Status == 200, now));
             }
             return response;
         };
@@ -100,6 +101,7 @@ public class HubOutageTests
         // Back: everything arrives, each once.
         await bot.RunClockUntilAsync(() => Snapshot(arrivals).Count(a => a.Accepted && a.Activity.Text?.StartsWith("customer ", StringComparison.Ordinal) == true) == customers * messages,
             TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
+        Assert.All(Snapshot(arrivals).Where(a => a.Accepted), a => Assert.True(a.At <= downUntil + TimeSpan.FromSeconds(1), $"accepted at {a.At - downUntil} after the hub was back"));
         var accepted = Snapshot(arrivals).Where(a => a.Accepted).Select(a => a.Activity).ToList();
         for (var c = 1; c <= customers; c++)
         {

@@ -115,6 +115,35 @@ public class HubOutageTests
     }
 
     [Fact]
+    public async Task WithoutRetryAfterTheFirstRowReachesTheHubAtMostOutboxMaxRetryDelayAfterItIsBack()
+    {
+        DateTimeOffset? downUntil = null;
+        var (bot, arrivals) = await StartAsync(_ => false, f => f.With("Connector:MaxRetryAttempts", "0"));
+        await using var _ = bot;
+        bot.Hub.Otherwise = request =>
+        {
+            var now = bot.Factory.Time.GetUtcNow();
+            var response = now < downUntil ? ScriptedResponse.Error(503, "ServiceUnavailable", "Hub away") : ScriptedResponse.Ok("""{"id":"hub-1"}""");
+            lock (arrivals)
+            {
+                arrivals.Add(new Arrival(request.Activity, response.Status == 200, now));
+            }
+            return response;
+        };
+        var outbox = bot.Service<IHandoffOutbox>();
+        downUntil = bot.Factory.Time.GetUtcNow() + Outage;
+
+        await outbox.EnqueueAsync(HubMessage(bot, "h1", 1), CancellationToken.None);
+        await outbox.EnqueueAsync(HubMessage(bot, "h1", 2), CancellationToken.None);
+        await bot.RunClockUntilAsync(() => Snapshot(arrivals).Count(a => a.Accepted) == 2, TimeSpan.FromSeconds(1), Outage + TimeSpan.FromMinutes(3));
+
+        var accepted = Snapshot(arrivals).Where(a => a.Accepted).ToList();
+        Assert.Equal(["h1 #1", "h1 #2"], accepted.Select(a => a.Activity.Text));
+        Assert.All(accepted, a => Assert.InRange(a.At - downUntil!.Value, TimeSpan.Zero, new HandoffOptions().OutboxMaxRetryDelay));
+        Assert.Empty(await outbox.UndeliveredAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task AtTheDefaultsAHubThatKeepsAnsweringRetryAfterOneSecondIsNotGivenUpWithinTheDay()
     {
         var (bot, arrivals) = await StartAsync(_ => true, f => f.With("Connector:MaxRetryAttempts", "0"));
@@ -175,15 +204,17 @@ public class HubOutageTests
     }
 
     [Theory]
-    [InlineData("-00:00:01")]
-    [InlineData("31.00:00:00")]
-    public void AnOutboxGiveUpAfterOutOfRangeStopsStartUpNamingTheKey(string value)
+    [InlineData("Handoff:OutboxGiveUpAfter", "-00:00:01")]
+    [InlineData("Handoff:OutboxGiveUpAfter", "31.00:00:00")]
+    [InlineData("Handoff:OutboxMaxRetryDelay", "00:00:01")]
+    [InlineData("Handoff:OutboxMaxRetryDelay", "02:00:00")]
+    public void AnOutboxRetrySettingOutOfRangeStopsStartUpNamingTheKey(string key, string value)
     {
-        using var factory = new BotFactory().With("Handoff:OutboxGiveUpAfter", value);
+        using var factory = new BotFactory().With(key, value);
 
         var exception = Assert.IsType<OptionsValidationException>(factory.StartupFailure());
 
-        Assert.Contains("Handoff:OutboxGiveUpAfter", exception.Message, StringComparison.Ordinal);
+        Assert.Contains(key, exception.Message, StringComparison.Ordinal);
     }
 
     private static OutboxMessage HubMessage(HandoffHarness bot, string handoff, int n) =>

@@ -260,7 +260,7 @@ public sealed partial class OutboxDispatcher(
     private TimeSpan Backoff(int attempt)
     {
         var delay = options.Value.OutboxRetryDelay * Math.Pow(2, Math.Min(attempt - 1, 10));
-        return delay > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : delay;
+        return delay > options.Value.OutboxMaxRetryDelay ? options.Value.OutboxMaxRetryDelay : delay;
     }
 
     /// <summary>

@@ -193,6 +193,22 @@ public sealed class HandoffHarness : IAsyncDisposable
         Factory.Time.Advance(by);
     }
 
+    /// <summary>Lets every due send happen, then moves the clock in steps until <paramref name="done"/> holds (or a bound is reached).</summary>
+    public async Task RunClockUntilAsync(Func<bool> done, TimeSpan step, TimeSpan atMost)
+    {
+        var dispatcher = Service<OutboxDispatcher>();
+        for (var moved = TimeSpan.Zero; ; moved += step)
+        {
+            await TurnsCommittedAsync();
+            await dispatcher.WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+            if (done() || moved >= atMost)
+            {
+                return;
+            }
+            Factory.Time.Advance(step);
+        }
+    }
+
     /// <summary>Waits until every queued turn so far has committed (replies leave before their turn's commit).</summary>
     public Task TurnsCommittedAsync() => Service<TurnQueue>().WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 

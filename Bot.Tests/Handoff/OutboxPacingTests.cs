@@ -65,21 +65,6 @@ public class OutboxPacingTests
         }
     }
 
-    /// <summary>Lets every due send happen, then moves the clock in steps until <paramref name="done"/> holds (or a bound is reached).</summary>
-    private static async Task RunClockUntilAsync(HandoffHarness bot, Func<bool> done, TimeSpan step, TimeSpan atMost)
-    {
-        var dispatcher = bot.Service<OutboxDispatcher>();
-        for (var moved = TimeSpan.Zero; ; moved += step)
-        {
-            await dispatcher.WhenIdleAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-            if (done() || moved >= atMost)
-            {
-                return;
-            }
-            bot.Factory.Time.Advance(step);
-        }
-    }
-
     /// <summary>The most requests any span of <paramref name="window"/> saw, ending at a request (a sliding window, start exclusive).</summary>
     private static int MostWithin(IReadOnlyList<Arrival> arrivals, TimeSpan window) =>
         arrivals.Max(last => arrivals.Count(a => a.At > last.At - window && a.At <= last.At));
@@ -103,7 +88,7 @@ public class OutboxPacingTests
             }
         }
         await bot.Hub.WaitForRequestsAsync(7);
-        await RunClockUntilAsync(bot, () => Snapshot(arrivals).Count >= 70, TimeSpan.FromMilliseconds(250), TimeSpan.FromMinutes(3));
+        await bot.RunClockUntilAsync(() => Snapshot(arrivals).Count >= 70, TimeSpan.FromMilliseconds(250), TimeSpan.FromMinutes(3));
 
         var got = Snapshot(arrivals);
         Assert.Equal(70, got.Count);
@@ -141,7 +126,7 @@ public class OutboxPacingTests
             await outbox.EnqueueAsync(Message(bot, $"19:other-tenant-{chat}@thread.v2", $"o{chat}", 1, tenant: "tenant-2"), CancellationToken.None);
         }
         await bot.Hub.WaitForRequestsAsync(35);
-        await RunClockUntilAsync(bot, () => Snapshot(arrivals).Count >= 50, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30));
+        await bot.RunClockUntilAsync(() => Snapshot(arrivals).Count >= 50, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30));
 
         var got = Snapshot(arrivals);
         Assert.Equal(50, got.Count);
@@ -158,10 +143,10 @@ public class OutboxPacingTests
         const string held = "19:busy@thread.v2";
         const string other = "19:quiet@thread.v2";
         DateTimeOffset? throttleUntil = null;
-        // The busy conversation answers 429 (Retry-After 60 s) for its first 150 s; a failed attempt would give up at once.
+        // The busy conversation answers 429 (Retry-After 60 s) for its first 150 s; a failure would be given up at once.
         var (bot, arrivals) = await StartAsync(
             (activity, now) => activity.Conversation!.Id == held && now < throttleUntil ? ScriptedResponse.TooManyRequests(60) : null,
-            f => f.With("Handoff:OutboxMaxAttempts", "1"));
+            f => f.With("Handoff:OutboxGiveUpAfter", "00:00:00"));
         await using var _ = bot;
         var outbox = bot.Service<IHandoffOutbox>();
         var start = bot.Factory.Time.GetUtcNow();
@@ -189,7 +174,7 @@ public class OutboxPacingTests
         bot.Factory.Time.Advance(TimeSpan.FromSeconds(59));
         await bot.Service<OutboxDispatcher>().WhenIdleAsync(CancellationToken.None);
         Assert.Single(Snapshot(arrivals), a => a.Conversation == held);
-        await RunClockUntilAsync(bot, () => Snapshot(arrivals).Count(a => a.Conversation == held && a.Accepted) == 5, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+        await bot.RunClockUntilAsync(() => Snapshot(arrivals).Count(a => a.Conversation == held && a.Accepted) == 5, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
 
         var busy = Snapshot(arrivals).Where(a => a.Conversation == held).ToList();
         Assert.Equal([start, start + TimeSpan.FromSeconds(60), start + TimeSpan.FromSeconds(120)], busy.Where(a => !a.Accepted).Select(a => a.At));
@@ -201,12 +186,12 @@ public class OutboxPacingTests
     }
 
     [Fact]
-    public async Task AFailureThatIsNotThrottlingStillCountsTowardTheMaximumAttempts()
+    public async Task AFailureThatIsNotThrottlingIsGivenUpOnceTheRowIsOlderThanOutboxGiveUpAfter()
     {
         var (bot, arrivals) = await StartAsync((_, _) => ScriptedResponse.Error(503, "Unavailable") with
         {
             Headers = new Dictionary<string, string> { ["Retry-After"] = "60" },
-        }, f => f.With("Handoff:OutboxMaxAttempts", "1"));
+        }, f => f.With("Handoff:OutboxGiveUpAfter", "00:00:00"));
         await using var _ = bot;
         var outbox = bot.Service<IHandoffOutbox>();
 
@@ -234,7 +219,7 @@ public class OutboxPacingTests
             await bot.PostAsync(bot.CustomerMessage("let me talk to a person", conversation: $"customer-{customer}", userId: $"customer-{customer}"));
         }
         await bot.TurnsCommittedAsync();
-        await RunClockUntilAsync(bot, () => bot.CountHub(a => a.Name == "handoff.initiate") == 3 && bot.CountHub(a => a.Text?.Contains("is offered to you", StringComparison.Ordinal) == true) >= 3,
+        await bot.RunClockUntilAsync(() => bot.CountHub(a => a.Name == "handoff.initiate") == 3 && bot.CountHub(a => a.Text?.Contains("is offered to you", StringComparison.Ordinal) == true) >= 3,
             TimeSpan.FromMilliseconds(250), TimeSpan.FromMinutes(1));
 
         var got = Snapshot(arrivals).Where(a => a.Conversation == HandoffHarness.HubConversation).ToList();

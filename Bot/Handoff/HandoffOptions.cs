@@ -18,12 +18,21 @@ public sealed class HandoffOptions : IValidatableObject
     /// <summary>How often offers, waits and the outbox are looked at.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Delay before a failed delivery is tried again (doubled per attempt, at most 5 minutes).</summary>
+    /// <summary>Delay before a failed delivery is tried again (doubled per attempt, at most <see cref="OutboxMaxRetryDelay"/>).</summary>
     public TimeSpan OutboxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Deliveries given up after this many failed attempts (a 429 is not one) stay in the outbox marked failed (never dropped silently).</summary>
-    [Range(1, 100)]
-    public int OutboxMaxAttempts { get; set; } = 12;
+    /// <summary>
+    /// The longest back-off between two attempts of a failing delivery without Retry-After: once a channel is back, its
+    /// rows go at most this long later.
+    /// </summary>
+    public TimeSpan OutboxMaxRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A delivery that still fails (not a 429) once its row is this old is given up: it stays in the outbox marked failed
+    /// (never dropped silently) and the later rows of its destination go on. By age, not by attempts: a channel that
+    /// answers 503 with a short Retry-After is tried often, and would use up a count of attempts in seconds.
+    /// </summary>
+    public TimeSpan OutboxGiveUpAfter { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>How fast the outbox sends into one conversation and one channel endpoint (<c>Handoff:Pacing</c>); a 429 is throttling, not a failed attempt.</summary>
     public OutboxPacingOptions Pacing { get; set; } = new();
@@ -50,6 +59,14 @@ public sealed class HandoffOptions : IValidatableObject
         if (SweepInterval <= TimeSpan.Zero || OutboxRetryDelay <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Handoff:SweepInterval and Handoff:OutboxRetryDelay must be positive.");
+        }
+        if (OutboxMaxRetryDelay < OutboxRetryDelay || OutboxMaxRetryDelay > TimeSpan.FromHours(1))
+        {
+            yield return new ValidationResult("Handoff:OutboxMaxRetryDelay must be at least Handoff:OutboxRetryDelay and at most 01:00:00.", [nameof(OutboxMaxRetryDelay)]);
+        }
+        if (OutboxGiveUpAfter < TimeSpan.Zero || OutboxGiveUpAfter > TimeSpan.FromDays(30))
+        {
+            yield return new ValidationResult("Handoff:OutboxGiveUpAfter must be between 00:00:00 and 30.00:00:00.", [nameof(OutboxGiveUpAfter)]);
         }
         foreach (var result in Pacing.Validate())
         {

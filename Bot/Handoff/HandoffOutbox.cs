@@ -35,6 +35,9 @@ public sealed record OutboxDelivery(long Seq, OutboxMessage Message, int Attempt
 {
     /// <summary>W3C trace context of the work that stored the row: every attempt's span joins that trace.</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>When the row was stored: a row failing for longer than <see cref="HandoffOptions.OutboxGiveUpAfter"/> is given up.</summary>
+    public DateTimeOffset StoredAt { get; init; }
 }
 
 /// <summary>A delivered row: the channel's id for it and the customer-transcript entries of what was sent (none for the hub).</summary>
@@ -44,8 +47,8 @@ public sealed record OutboxItem(string Key, string HandoffId, OutboxStatus Statu
 
 /// <summary>
 /// The durable outbox: nothing the handoff sends is dropped silently. Rows are delivered in order per destination;
-/// a failed delivery stays and is retried with back-off; after the last attempt (or a permanent failure) it is kept,
-/// marked failed and logged.
+/// a failed delivery stays and is retried with back-off; once it is older than <see cref="HandoffOptions.OutboxGiveUpAfter"/>
+/// (or at a permanent failure) it is kept, marked failed and logged.
 /// </summary>
 public interface IHandoffOutbox
 {

@@ -14,8 +14,9 @@ namespace HandoffBot.Handoff;
 /// turn's replies) in grouped commits (<see cref="SentMarks"/>). Each send waits for its slot in its conversation's
 /// and channel endpoint's budget (<see cref="OutboxPacer"/>, <see cref="HandoffOptions.Pacing"/>). A 429 is throttling,
 /// not a failure: the conversation is held until its Retry-After (other conversations are not) and the row is sent again
-/// then, its attempts not counted. Failures are retried with back-off honouring Retry-After; permanent ones (403, a bad
-/// request) and the last attempt are marked failed and logged.
+/// then, its attempts not counted. Failures are retried with back-off honouring Retry-After for as long as the row is
+/// younger than <see cref="HandoffOptions.OutboxGiveUpAfter"/> (a hub away for minutes gets everything, in order, when it
+/// is back); permanent ones (403, a bad request) and a row that old are marked failed and logged.
 /// </summary>
 public sealed partial class OutboxDispatcher(
     IHandoffOutbox outbox,
@@ -247,7 +248,7 @@ public sealed partial class OutboxDispatcher(
         {
             var attempt = delivery.Attempts + 1;
             var permanent = exception is ConnectorException { IsForbidden: true } or ConnectorException { StatusCode: System.Net.HttpStatusCode.BadRequest } or ArgumentException;
-            var givenUp = permanent || attempt >= options.Value.OutboxMaxAttempts;
+            var givenUp = permanent || time.GetUtcNow() - delivery.StoredAt >= options.Value.OutboxGiveUpAfter;
             var delay = exception is ConnectorException { RetryAfter: { } retryAfter } ? retryAfter : Backoff(attempt);
             LogDeliveryFailed(logger, exception, message.Key, attempt, givenUp);
             HandoffBot.Telemetry.OutboxTelemetry.DeliveryFailed(span, exception, givenUp);
@@ -259,7 +260,7 @@ public sealed partial class OutboxDispatcher(
     private TimeSpan Backoff(int attempt)
     {
         var delay = options.Value.OutboxRetryDelay * Math.Pow(2, Math.Min(attempt - 1, 10));
-        return delay > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : delay;
+        return delay > options.Value.OutboxMaxRetryDelay ? options.Value.OutboxMaxRetryDelay : delay;
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ using HandoffBot.Protocol;
 namespace HandoffBot.Storage;
 
 /// <summary>An outbox row as a provider's claim returned it, before its activity is parsed (after the claim's commit).</summary>
-internal sealed record ClaimedOutboxRow(long Seq, string Key, string HandoffId, string Json, bool ToCustomer, int Attempts, string? TraceParent)
+internal sealed record ClaimedOutboxRow(long Seq, string Key, string HandoffId, string Json, bool ToCustomer, int Attempts, string? TraceParent, DateTimeOffset StoredAt)
 {
     public const string UnreadableError = "the stored activity cannot be read";
 
@@ -25,7 +25,7 @@ internal sealed record ClaimedOutboxRow(long Seq, string Key, string HandoffId, 
             {
                 activity = null;
             }
-            var delivery = new OutboxDelivery(row.Seq, new OutboxMessage(row.Key, row.HandoffId, activity ?? new Activity(), row.ToCustomer), row.Attempts) { TraceParent = row.TraceParent };
+            var delivery = new OutboxDelivery(row.Seq, new OutboxMessage(row.Key, row.HandoffId, activity ?? new Activity(), row.ToCustomer), row.Attempts) { TraceParent = row.TraceParent, StoredAt = row.StoredAt };
             (activity is null ? unreadable : due).Add(delivery);
         }
         return (due, unreadable);

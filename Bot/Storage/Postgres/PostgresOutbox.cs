@@ -92,11 +92,11 @@ internal sealed class PostgresHandoffOutbox(PostgresDatabase database, OutboxSig
                 )
                 UPDATE handoff_outbox o SET status = 'sending', next_attempt_at = @now, claimed_by = @instance
                 FROM picked WHERE o.seq = picked.seq
-                RETURNING o.seq, o.key, o.handoff_id, o.activity_json::text, o.to_customer, o.attempts, o.traceparent, o.destination
+                RETURNING o.seq, o.key, o.handoff_id, o.activity_json::text, o.to_customer, o.attempts, o.traceparent, o.destination, o.created_at
                 """)
                 .WithTime("now", now).With("per", perDestination).With("max", max).With("instance", database.InstanceName);
             var rows = await command.ListAsync(r => (Destination: r.GetString(7), Row: new ClaimedOutboxRow(
-                r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), r.GetInt32(5), r.GetNullableString(6))), cancellationToken);
+                r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), r.GetInt32(5), r.GetNullableString(6), r.GetTime(8))), cancellationToken);
             return rows.OrderBy(r => r.Destination, StringComparer.Ordinal).ThenBy(r => r.Row.Seq).Select(r => r.Row).ToList();
         }, cancellationToken);
 

@@ -76,7 +76,7 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
         {
             var rows = new List<ClaimedOutboxRow>();
             using (var reader = session.Command("""
-                    SELECT seq, key, handoff_id, activity_json, to_customer, attempts, destination, status, next_attempt_at, traceparent FROM handoff_outbox
+                    SELECT seq, key, handoff_id, activity_json, to_customer, attempts, destination, status, next_attempt_at, traceparent, created_at FROM handoff_outbox
                     WHERE status IN ('pending', 'sending') AND destination IN (
                         SELECT destination FROM handoff_outbox WHERE status IN ('pending', 'sending') AND status = 'pending' AND next_attempt_at <= $now)
                     ORDER BY destination, seq LIMIT 4096
@@ -101,7 +101,7 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
                         continue;
                     }
                     taken++;
-                    rows.Add(new ClaimedOutboxRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4) == 1, reader.GetInt32(5), reader.IsDBNull(9) ? null : reader.GetString(9)));
+                    rows.Add(new ClaimedOutboxRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4) == 1, reader.GetInt32(5), reader.IsDBNull(9) ? null : reader.GetString(9), SqliteTime.FromDb(reader.GetInt64(10))));
                 }
             }
             var mark = session.Command("UPDATE handoff_outbox SET status = 'sending', next_attempt_at = $now WHERE seq = $seq");

@@ -40,17 +40,7 @@ public sealed class InboxDurabilityTests : IDisposable
         return (factory, commits!);
     }
 
-    private static Activity Message(string id, string conversation, string text) => new()
-    {
-        Type = ActivityTypes.Message,
-        Id = id,
-        ChannelId = Channel,
-        ServiceUrl = "https://channel.invalid/",
-        Conversation = new ConversationAccount { Id = conversation },
-        From = new ChannelAccount { Id = "customer", Role = RoleTypes.User },
-        Recipient = new ChannelAccount { Id = "bot", Role = RoleTypes.Bot },
-        Text = text,
-    };
+    private static Activity Message(string id, string conversation, string text) => QueuedMessages.Message(Channel, id, conversation, text);
 
     private static async Task PostAsync(BotFactory factory, Activity activity)
     {

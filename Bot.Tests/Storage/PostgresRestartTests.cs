@@ -20,17 +20,7 @@ public sealed class PostgresRestartTests
     private const string Channel = "pgfault-test";
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(7); // distinct from the bot's other timers
 
-    private static Activity Message(string id, string conversation, string text) => new()
-    {
-        Type = ActivityTypes.Message,
-        Id = id,
-        ChannelId = Channel,
-        ServiceUrl = "https://channel.invalid/",
-        Conversation = new ConversationAccount { Id = conversation },
-        From = new ChannelAccount { Id = "customer-" + conversation, Role = RoleTypes.User },
-        Recipient = new ChannelAccount { Id = "bot", Role = RoleTypes.Bot },
-        Text = text,
-    };
+    private static Activity Message(string id, string conversation, string text) => QueuedMessages.Message(Channel, id, conversation, text);
 
     [Fact]
     public async Task WhileTheDatabaseRestartsPostsGet503WithRetryAfterAndEveryAcknowledgedTurnIsAnsweredAfterwards()

@@ -96,3 +96,46 @@ public static class HandoffStoreExtensions
     public static Task<Transition> TryClaimAsync(this IHandoffStore store, string id, string agentId, string agentName, DateTimeOffset now, CancellationToken cancellationToken) =>
         store.TryTransitionAsync(id, h => h.Accept(agentId, agentName, now), HandoffActor.Agent(agentId, agentName), cancellationToken);
 }
+
+/// <summary>
+/// A store's change of one handoff, decided before anything is written (the same rules for every provider): the next
+/// version, its audit line, or the answer to give without writing. The provider writes <see cref="Stored"/> only if
+/// the row is still at <see cref="ExpectedVersion"/>, else answers <see cref="HandoffChanges.Conflict"/>.
+/// </summary>
+public sealed record HandoffChange(Transition Result, HandoffRecord? Stored, HandoffAuditEntry? Audit, long ExpectedVersion);
+
+public static class HandoffChanges
+{
+    /// <summary>The answer when the version-checked write found the row changed meanwhile.</summary>
+    public static Transition Conflict { get; } = new(null, new HandoffError(HandoffError.Conflict, "The handoff kept changing; try again."), "write", "conflict");
+
+    /// <summary>Applies <paramref name="transition"/> to the stored <paramref name="current"/> (null: not found).</summary>
+    public static HandoffChange Transition(string id, HandoffRecord? current, Func<HandoffRecord, Transition> transition, HandoffActor actor)
+    {
+        if (current is null)
+        {
+            return new HandoffChange(new Transition(null, new HandoffError(HandoffError.NotFound, $"There is no handoff '{id}'."), "find", "not found"), null, null, 0);
+        }
+        var result = transition(current);
+        if (result.Value is not { } next)
+        {
+            return new HandoffChange(result, null, null, current.Version);
+        }
+        var stored = next with { Version = current.Version + 1 };
+        return new HandoffChange(result with { Value = stored }, stored,
+            new HandoffAuditEntry(id, next.UpdatedAt, actor, result.Action, current.Status, next.Status, result.Reason), current.Version);
+    }
+
+    /// <summary>A change that keeps the status (the hub thread, a patched packet); null when there is no such handoff.</summary>
+    public static HandoffRecord? Update(HandoffRecord? current, Func<HandoffRecord, HandoffRecord> change)
+    {
+        if (current is null)
+        {
+            return null;
+        }
+        var changed = change(current);
+        return changed.Status != current.Status
+            ? throw new InvalidOperationException("A status change must go through a transition.")
+            : changed with { Version = current.Version + 1 };
+    }
+}

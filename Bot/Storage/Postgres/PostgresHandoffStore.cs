@@ -62,24 +62,18 @@ internal sealed class PostgresHandoffStore(PostgresDatabase database, PostgresRe
             var result = await database.WriteAsync(async session =>
             {
                 await PostgresHandoffRows.LockAuditAsync(session);
-                var current = await PostgresHandoffRows.ReadLockedAsync(session, id);
-                if (current is null)
+                var change = HandoffChanges.Transition(id, await PostgresHandoffRows.ReadLockedAsync(session, id), transition, actor);
+                if (change is not { Stored: { } stored, Audit: { } audit })
                 {
-                    return new Transition(null, new HandoffError(HandoffError.NotFound, $"There is no handoff '{id}'."), "find", "not found");
+                    return change.Result;
                 }
-                var result = transition(current);
-                if (result.Value is not { } next)
+                if (!await PostgresHandoffRows.TryWriteAsync(session, change.ExpectedVersion, stored))
                 {
-                    return result;
+                    return HandoffChanges.Conflict;
                 }
-                var stored = next with { Version = current.Version + 1 };
-                if (!await PostgresHandoffRows.TryWriteAsync(session, current.Version, stored))
-                {
-                    return new Transition(null, new HandoffError(HandoffError.Conflict, "The handoff kept changing; try again."), "write", "conflict");
-                }
-                await PostgresHandoffRows.AppendAuditAsync(session, new HandoffAuditEntry(id, next.UpdatedAt, actor, result.Action, current.Status, next.Status, result.Reason));
+                await PostgresHandoffRows.AppendAuditAsync(session, audit);
                 await writers.WriteAsync(session, consequences?.Invoke(stored));
-                return result with { Value = stored };
+                return change.Result;
             }, cancellationToken);
             if (result.Succeeded)
             {
@@ -93,17 +87,7 @@ internal sealed class PostgresHandoffStore(PostgresDatabase database, PostgresRe
         {
             await PostgresHandoffRows.LockAuditAsync(session);
             var current = await PostgresHandoffRows.ReadLockedAsync(session, id);
-            if (current is null)
-            {
-                return null;
-            }
-            var changed = change(current);
-            if (changed.Status != current.Status)
-            {
-                throw new InvalidOperationException("A status change must go through a transition.");
-            }
-            var stored = changed with { Version = current.Version + 1 };
-            if (!await PostgresHandoffRows.TryWriteAsync(session, current.Version, stored))
+            if (HandoffChanges.Update(current, change) is not { } stored || !await PostgresHandoffRows.TryWriteAsync(session, current!.Version, stored))
             {
                 return null;
             }

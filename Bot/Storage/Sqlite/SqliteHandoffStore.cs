@@ -193,26 +193,19 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, SqliteRecordWr
     public Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, Func<HandoffRecord, IReadOnlyList<ITurnRecord>>? consequences, CancellationToken cancellationToken) =>
         HandoffBot.Telemetry.HandoffTelemetry.TraceTransitionAsync(id, () => Notifying(database.WriteAsync(session =>
         {
-            var current = ReadOne(session, id);
-            if (current is null)
+            var change = HandoffChanges.Transition(id, ReadOne(session, id), transition, actor);
+            if (change is not { Stored: { } stored, Audit: { } audit })
             {
-                return new Transition(null, new HandoffError(HandoffError.NotFound, $"There is no handoff '{id}'."), "find", "not found");
+                return change.Result;
             }
-            var result = transition(current);
-            if (result.Value is not { } next)
+            if (!TryWrite(session, change.ExpectedVersion, stored))
             {
-                return result;
+                return HandoffChanges.Conflict;
             }
-            var stored = next with { Version = current.Version + 1 };
-            if (!TryWrite(session, current.Version, stored))
-            {
-                return new Transition(null, new HandoffError(HandoffError.Conflict, "The handoff kept changing; try again."), "write", "conflict");
-            }
-            var audit = new HandoffAuditEntry(id, next.UpdatedAt, actor, result.Action, current.Status, next.Status, result.Reason);
             AppendAudit(session, audit);
             SqliteAnalyticsFacts.Apply(session, stored, audit);
             writers.Write(session, consequences?.Invoke(stored));
-            return result with { Value = stored };
+            return change.Result;
         }, cancellationToken)));
 
     /// <summary>A committed transition is an event: the feed publishes it now.</summary>
@@ -230,17 +223,7 @@ internal sealed class SqliteHandoffStore(SqliteDatabase database, SqliteRecordWr
         database.WriteAsync(session =>
         {
             var current = ReadOne(session, id);
-            if (current is null)
-            {
-                return null;
-            }
-            var changed = change(current);
-            if (changed.Status != current.Status)
-            {
-                throw new InvalidOperationException("A status change must go through a transition.");
-            }
-            var stored = changed with { Version = current.Version + 1 };
-            if (!TryWrite(session, current.Version, stored))
+            if (HandoffChanges.Update(current, change) is not { } stored || !TryWrite(session, current!.Version, stored))
             {
                 return null;
             }

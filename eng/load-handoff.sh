@@ -4,11 +4,14 @@
 # 127.0.0.1, starts the bot as a child process (Production settings, a fresh SQLite folder, the hub and enough agents
 # configured through environment variables), runs discarded warm-up rounds for 30 s (tiered JIT needs that long to
 # settle) and then the measured rounds of N concurrent customer conversations over HTTP (conversationUpdate, two
-# questions, then "I want to speak to a person, please"; --think-ms N: customers pause about N ms between turns), and prints the trigger-to-handoff.initiate latency
+# questions, then "I want to speak to a person, please"; by default every conversation has its questions first and
+# the 500 triggers then come within one second, the burst of issue #9; --trigger-window-ms 0 with --think-ms 0: the
+# zero-think closed loop, each trigger right after its own questions; --think-ms N: customers pause about N ms between
+# turns, steady traffic), and prints the trigger-to-handoff.initiate latency
 # percentiles. Loopback only; bounded in time; exits non-zero when any handoff or reply did not arrive or any request
 # failed.
 # Agent console load: eng/load-handoff.sh console [--agents 200] [--conversations 500] [--rounds 3] [--warmup-rounds 2].
-# Usage: eng/load-handoff.sh [--no-build] [--conversations 500] [--rounds 3] [--think-ms 0] [--warmup 30] [--agents 50]
+# Usage: eng/load-handoff.sh [--no-build] [--conversations 500] [--rounds 3] [--think-ms 0] [--trigger-window-ms 1000] [--warmup 30] [--agents 50]
 #                            [--timeout 30] [--bot-dll <path>] [--keep-log <file>]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

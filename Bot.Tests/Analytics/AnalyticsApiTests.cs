@@ -62,9 +62,12 @@ public sealed class AnalyticsApiTests(BotFactory factory) : IClassFixture<BotFac
 
     /// <summary>A real handoff through the bot (ask, escalate, offer, accept, end, rate) shows up in the JSON and the CSV.</summary>
     [Fact]
-    public async Task AHandoffThroughTheBotIsInTheSummaryAndItsCsv()
+    public Task AHandoffThroughTheBotIsInTheSummaryAndItsCsv() => HandoffThroughTheBotAsync(null);
+
+    /// <summary>The same handoff on the bot configured by <paramref name="configure"/> (a provider), read over HTTP.</summary>
+    internal static async Task HandoffThroughTheBotAsync(Action<BotFactory>? configure)
     {
-        await using var bot = await HandoffHarness.StartAsync();
+        await using var bot = await HandoffHarness.StartAsync(configure: configure);
         await bot.PostAsync(bot.CustomerMessage("how long does delivery take"));
         await bot.CustomerReceivedAsync("working days");
         await bot.AdvanceAsync(TimeSpan.FromSeconds(20));
@@ -114,5 +117,26 @@ public sealed class AnalyticsApiTests(BotFactory factory) : IClassFixture<BotFac
             Assert.Contains("csat.assistantOnly,,", lines);
             Assert.Contains("byCategory.handoffs,billing_dispute,1", lines);
         }
+    }
+}
+
+/// <summary>The analytics over HTTP on PostgreSQL (<c>Storage:Provider=Postgres</c>): recorded in each turn's commit, the same figures.</summary>
+public sealed class PostgresAnalyticsApiTests
+{
+    [Fact]
+    public Task AHandoffThroughTheBotOnPostgresIsInTheSummaryAndItsCsv() => AnalyticsApiTests.HandoffThroughTheBotAsync(factory => factory.OnPostgres());
+
+    [Fact]
+    public async Task OnPostgresAnEmptyPeriodIsAnsweredNotRefused()
+    {
+        await using var factory = new PostgresBotFactory();
+        using var client = factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/analytics/summary?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z");
+        request.Headers.Add("X-Api-Key", BotFactory.SupervisorApiKey);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, json.RootElement.GetProperty("conversations").GetInt64());
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("waitSeconds").GetProperty("p50").ValueKind);
     }
 }

@@ -3,6 +3,7 @@ using HandoffBot.Handoff;
 using HandoffBot.Handoff.Events;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
+using HandoffBot.Storage.Postgres;
 using HandoffBot.Storage.Sqlite;
 using HandoffBot.Tests.Storage.Contracts;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,38 +12,54 @@ using Microsoft.Extensions.Time.Testing;
 namespace HandoffBot.Tests.Analytics;
 
 /// <summary>
-/// A SQLite database with the real schemas and writers, filled through the real paths: customer messages and scores
-/// as turn commits (<see cref="ITurnStore"/>), handoffs through <see cref="IHandoffStore"/> transitions.
+/// A bot database with the real schemas and writers (SQLite or PostgreSQL), filled through the real paths: customer
+/// messages, scores and co-pilot audit lines as turn commits (<see cref="ITurnStore"/>), handoffs through
+/// <see cref="IHandoffStore"/> transitions.
 /// </summary>
 internal sealed class AnalyticsSeed : IAsyncDisposable
 {
     public static readonly DateTimeOffset Day = new(2026, 11, 24, 0, 0, 0, TimeSpan.Zero);
 
-    private readonly SqliteTestDatabase? _owned;
-    private readonly SqliteDatabase _database;
+    private readonly IAsyncDisposable? _owned;
     private readonly ITurnStore _turns;
 
-    public AnalyticsSeed()
+    private AnalyticsSeed(IAsyncDisposable? owned, ITurnStore turns, IHandoffStore handoffs, IAnalyticsStore store)
     {
-        var time = new FakeTimeProvider(Day);
-        _owned = SqliteTestDatabase.Create(time, new SqliteTranscriptStore.Schema(), new SqliteHandoffStore.Schema(), new SqliteAnalyticsStore.Schema(),
-            new SqliteHandoffFeedbackStore.Schema());
-        var writers = new SqliteRecordWriters([new SqliteConversationTurnWriter(), new SqliteSatisfactionWriter(), new SqliteHandoffOpenedWriter(), new SqliteHandoffTransitionWriter()]);
-        _database = _owned.Database;
-        _turns = new SqliteTurnStore(_database, writers, time);
-        Handoffs = new SqliteHandoffStore(_database, writers, new HandoffEventSignal());
-        Store = new SqliteAnalyticsStore(_database);
-        Analytics = new HandoffAnalytics(Store, Microsoft.Extensions.Options.Options.Create(new HandoffBot.Storage.StorageOptions()));
+        _owned = owned;
+        _turns = turns;
+        Handoffs = handoffs;
+        Store = store;
+        Analytics = new HandoffAnalytics(store);
     }
 
-    /// <summary>The stores of a running bot (its database, as the bot writes it).</summary>
+    /// <summary>The stores of a running bot (its database, as the bot writes it), on whichever provider it runs.</summary>
     public AnalyticsSeed(IServiceProvider services)
+        : this(null, services.GetRequiredService<ITurnStore>(), services.GetRequiredService<IHandoffStore>(), services.GetRequiredService<IAnalyticsStore>())
     {
-        _database = services.GetRequiredService<SqliteDatabase>();
-        _turns = services.GetRequiredService<ITurnStore>();
-        Handoffs = services.GetRequiredService<IHandoffStore>();
-        Store = services.GetRequiredService<IAnalyticsStore>();
-        Analytics = services.GetRequiredService<HandoffAnalytics>();
+    }
+
+    /// <summary>A new SQLite database (shared in-memory) with the schemas and writers the analytics touch.</summary>
+    public static AnalyticsSeed OnSqlite()
+    {
+        var time = new FakeTimeProvider(Day);
+        var test = SqliteTestDatabase.Create(time, new SqliteTranscriptStore.Schema(), new SqliteHandoffStore.Schema(), new SqliteAnalyticsStore.Schema(),
+            new SqliteHandoffFeedbackStore.Schema());
+        var writers = new SqliteRecordWriters([new SqliteConversationTurnWriter(), new SqliteSatisfactionWriter(), new SqliteHandoffOpenedWriter(),
+            new SqliteHandoffTransitionWriter(), new SqliteHandoffAuditWriter()]);
+        return new AnalyticsSeed(test, new SqliteTurnStore(test.Database, writers, time), new SqliteHandoffStore(test.Database, writers, new HandoffEventSignal()),
+            new SqliteAnalyticsStore(test.Database));
+    }
+
+    /// <summary>A new PostgreSQL schema on the throwaway cluster with the schemas and writers the analytics touch.</summary>
+    public static async Task<AnalyticsSeed> OnPostgresAsync()
+    {
+        var time = new FakeTimeProvider(Day);
+        var test = await PostgresTestDatabase.CreateAsync(time, new PostgresTranscriptStore.Schema(), new PostgresHandoffRows.Schema(),
+            new PostgresHandoffFeedbackStore.Schema(), new PostgresAnalyticsStore.Schema());
+        var writers = new PostgresRecordWriters([new PostgresConversationTurnWriter(), new PostgresSatisfactionWriter(), new PostgresHandoffOpenedWriter(),
+            new PostgresHandoffTransitionWriter(), new PostgresHandoffAuditWriter()]);
+        return new AnalyticsSeed(test, new PostgresTurnStore(test.Database, writers, time), new PostgresHandoffStore(test.Database, writers, new HandoffEventSignal()),
+            new PostgresAnalyticsStore(test.Database));
     }
 
     public IHandoffStore Handoffs { get; }
@@ -86,13 +103,11 @@ internal sealed class AnalyticsSeed : IAsyncDisposable
         return moved.Value ?? throw new InvalidOperationException(moved.Error!.Message);
     }
 
-    /// <summary>A co-pilot audit line, as the co-pilot records one (a handoff audit entry with its action).</summary>
+    /// <summary>A co-pilot audit line, as the co-pilot records one (a handoff audit entry with its action, in a commit of its own).</summary>
     public Task CopilotAsync(string handoffId, string action, DateTimeOffset at) =>
-        _database.WriteAsync(session =>
-        {
-            SqliteHandoffStore.AppendAudit(session, new HandoffAuditEntry(handoffId, at, HandoffActor.Agent("alex", "Alex"), action, HandoffStatus.WithAgent, HandoffStatus.WithAgent, "suggestion"));
-            return true;
-        }, CancellationToken.None);
+        _turns.CommitAsync(new TurnCommit([], null, null,
+            [new HandoffAuditRecord(new HandoffAuditEntry(handoffId, at, HandoffActor.Agent("alex", "Alex"), action, HandoffStatus.WithAgent, HandoffStatus.WithAgent, "suggestion"))]),
+            CancellationToken.None);
 
     private static HandoffPacket Packet(string id, string trigger, string category, string queue, DateTimeOffset at, string conversation) => new(
         id, "seeded", category, HandoffBot.Escalation.EscalationPriority.Normal, queue, queue,

@@ -241,7 +241,7 @@ public sealed class PostgresHandoffStoreTests : HandoffStoreContract
 {
     protected override async Task<(IAsyncDisposable Database, IHandoffStore Store, IHandoffOutbox Outbox)> CreateAsync()
     {
-        var test = await PostgresTestDatabase.CreateAsync(TimeProvider.System, new PostgresHandoffRows.Schema(), new PostgresHandoffOutbox.Schema());
+        var test = await PostgresTestDatabase.CreateAsync(TimeProvider.System, new PostgresHandoffRows.Schema(), new PostgresAnalyticsStore.Schema(), new PostgresHandoffOutbox.Schema());
         var store = new PostgresHandoffStore(test.Database, new PostgresRecordWriters([new PostgresOutboxWriter(TimeProvider.System), new FailingWriter()]), new HandoffBot.Handoff.Events.HandoffEventSignal());
         return (test, store, new PostgresHandoffOutbox(test.Database, new OutboxSignal(), TimeProvider.System));
     }

@@ -24,11 +24,6 @@ public static partial class AnalyticsEndpoints
     /// <summary>The summary of [from, to) as JSON, or CSV with <paramref name="format"/> <c>csv</c>; ProblemDetails for a bad period.</summary>
     public static async Task<IResult> SummaryAsync(string? from, string? to, string? format, HandoffAnalytics figures, CancellationToken ct)
     {
-        if (!figures.IsAvailable)
-        {
-            return MessagesEndpoint.Problem(StatusCodes.Status501NotImplemented, "Analytics need the SQLite provider",
-                "Handoff analytics are recorded by the SQLite provider only; with Storage:Provider=Postgres none are stored yet (docs/scale-out.md).");
-        }
         if (format is not (null or "json" or "csv"))
         {
             return Problem("Unknown format", "format must be json or csv.");

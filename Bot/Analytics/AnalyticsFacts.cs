@@ -28,10 +28,35 @@ public sealed record HandoffGroup(
     long AssistantScores,
     long AssistantScoreTotal);
 
-/// <summary>The durations of a period's handoffs, in seconds, one entry per handoff that has the value (unsorted).</summary>
-public sealed record HandoffDurations(List<double> Wait, List<double> Accept, List<double> Handle, List<double> EscalateSeconds, List<double> EscalateTurns)
+/// <summary>
+/// The nearest-rank p50 and p90 of one value of a period's handoffs in its stored unit (microseconds, or customer
+/// messages), how many handoffs have it and their total. Nearest rank is the smallest value with at least that share of
+/// the values at or below it: the value at 1-based rank ceil(p * count), what PostgreSQL's <c>percentile_disc</c> returns.
+/// </summary>
+public sealed record Distribution(long Count, long Total, long? P50, long? P90)
 {
-    public static HandoffDurations Empty() => new([], [], [], [], []);
+    public static readonly Distribution None = new(0, 0, null, null);
+
+    /// <summary>The 1-based rank of percentile <paramref name="p"/> among <paramref name="count"/> values (ceil in double, as PostgreSQL computes it).</summary>
+    public static int Rank(double p, int count) => Math.Max(1, (int)Math.Ceiling(p * count));
+
+    /// <summary>The distribution of <paramref name="values"/> (sorted in place).</summary>
+    public static Distribution Of(List<long> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Count == 0)
+        {
+            return None;
+        }
+        values.Sort();
+        return new Distribution(values.Count, values.Sum(), values[Rank(0.5, values.Count) - 1], values[Rank(0.9, values.Count) - 1]);
+    }
+}
+
+/// <summary>The distributions of a period's handoffs: durations in microseconds, time to escalate in messages too.</summary>
+public sealed record HandoffDurations(Distribution Wait, Distribution Accept, Distribution Handle, Distribution EscalateSeconds, Distribution EscalateTurns)
+{
+    public static readonly HandoffDurations Empty = new(Distribution.None, Distribution.None, Distribution.None, Distribution.None, Distribution.None);
 }
 
 /// <summary>What the handoffs opened in a period add up to.</summary>
@@ -55,7 +80,8 @@ public sealed record CopilotCounts(long Used, long Dismissed);
 
 /// <summary>
 /// The stored facts of a period [from, to): conversations started, handoffs opened, co-pilot use. Only the
-/// provider folder knows how they are kept (SQLite: fact rows written in the same commit as each transition).
+/// provider folder knows how they are kept (fact rows written in the same commit as each transition, on SQLite and
+/// PostgreSQL alike; the rules are <see cref="HandoffFacts"/>).
 /// </summary>
 public interface IAnalyticsStore
 {

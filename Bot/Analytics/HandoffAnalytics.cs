@@ -2,14 +2,11 @@ namespace HandoffBot.Analytics;
 
 /// <summary>
 /// Computes <see cref="AnalyticsSummary"/> for a period from the stored facts (<see cref="IAnalyticsStore"/>): the
-/// store adds up the period's handoff facts where they are kept (counts by trigger, category and queue; the durations
-/// for the percentiles), and this turns them into the figures. Definitions: docs/analytics.md.
+/// store adds up the period's handoff facts where they are kept (counts by trigger, category and queue; the durations'
+/// nearest-rank percentiles), on SQLite and PostgreSQL alike, and this turns them into the figures. Definitions: docs/analytics.md.
 /// </summary>
-public sealed class HandoffAnalytics(IAnalyticsStore store, Microsoft.Extensions.Options.IOptions<HandoffBot.Storage.StorageOptions> storage)
+public sealed class HandoffAnalytics(IAnalyticsStore store)
 {
-    /// <summary>The facts are written by the SQLite provider only so far; on PostgreSQL there are none to add up.</summary>
-    public bool IsAvailable => !storage.Value.UsesPostgres;
-
     /// <summary>The longest period one request may ask for.</summary>
     public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(366);
 
@@ -49,8 +46,8 @@ public sealed class HandoffAnalytics(IAnalyticsStore store, Microsoft.Extensions
             total - conversations.Escalated,
             Sum(g => g.Abandoned), Sum(g => g.Unassigned), Sum(g => g.Accepted),
             By(g => g.Trigger), By(g => g.Category), By(g => g.Queue),
-            new EscalationTiming(turns.Count == 0 ? null : Math.Round(turns.Average(), 2), Percentile(turns), Percentile(durations.EscalateSeconds)),
-            Percentile(durations.Wait), Percentile(durations.Accept), Percentile(durations.Handle),
+            new EscalationTiming(turns.Count == 0 ? null : Math.Round((double)turns.Total / turns.Count, 2), Percentile(turns, 1), Percentile(durations.EscalateSeconds, 1e6)),
+            Percentile(durations.Wait, 1e6), Percentile(durations.Accept, 1e6), Percentile(durations.Handle, 1e6),
             Sum(g => g.Transfers), Sum(g => g.Transferred), reopened,
             count == 0 ? null : Math.Round((double)reopened / count, 4),
             new CsatFigures(Average(Sum(g => g.HumanScoreTotal), Sum(g => g.HumanScores)), Average(Sum(g => g.AssistantScoreTotal), Sum(g => g.AssistantScores)),
@@ -58,16 +55,12 @@ public sealed class HandoffAnalytics(IAnalyticsStore store, Microsoft.Extensions
             new CopilotUse(copilot.Used, copilot.Dismissed, used == 0 ? null : Math.Round((double)copilot.Used / used, 4)));
     }
 
-    /// <summary>p50 and p90 by nearest rank: the smallest value with at least that share of the values at or below it.</summary>
-    public static Percentiles Percentile(List<double> values)
+    /// <summary>p50 and p90 (nearest rank, picked by the store) in seconds or messages: the stored unit over <paramref name="perUnit"/>, to the millisecond.</summary>
+    public static Percentiles Percentile(Distribution values, double perUnit)
     {
-        if (values.Count == 0)
-        {
-            return new Percentiles(null, null, 0);
-        }
-        values.Sort();
-        double Rank(double p) => Math.Round(values[Math.Max(0, (int)Math.Ceiling(p * values.Count) - 1)], 3);
-        return new Percentiles(Rank(0.5), Rank(0.9), values.Count);
+        ArgumentNullException.ThrowIfNull(values);
+        double? Scale(long? value) => value is { } v ? Math.Round(v / perUnit, 3) : null;
+        return new Percentiles(Scale(values.P50), Scale(values.P90), values.Count);
     }
 
     private static double? Average(long total, long count) => count == 0 ? null : Math.Round((double)total / count, 2);

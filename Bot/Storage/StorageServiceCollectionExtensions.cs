@@ -1,3 +1,4 @@
+using HandoffBot.Analytics;
 using HandoffBot.Escalation;
 using HandoffBot.Handoff;
 using HandoffBot.Handoff.Events;
@@ -50,6 +51,7 @@ public static class StorageServiceCollectionExtensions
         services.AddStore<IHandoffFeedbackStore, SqliteHandoffFeedbackStore, PostgresHandoffFeedbackStore>();
         services.AddStore<IEscalationAuditStore, SqliteEscalationAuditStore, PostgresEscalationAuditStore>();
         services.AddStore<IAgentDirectory, SqliteAgentDirectory, PostgresAgentDirectory>();
+        services.AddStore<IAnalyticsStore, SqliteAnalyticsStore, PostgresAnalyticsStore>();
         return services;
     }
 

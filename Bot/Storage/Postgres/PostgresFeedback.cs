@@ -39,14 +39,23 @@ internal sealed class PostgresHandoffFeedbackStore(PostgresDatabase database) : 
         }, cancellationToken);
 }
 
-/// <summary>Writes a <see cref="SatisfactionScore"/> of a turn's commit; a second answer replaces the first.</summary>
+/// <summary>
+/// Writes a <see cref="SatisfactionScore"/> of a turn's commit; a second answer replaces the first. The handoff's
+/// analytics row carries its score (CSAT with and without a human); the audit lock is taken first, as every writer of a
+/// handoff's rows does (lock order, <see cref="PostgresHandoffRows"/>).
+/// </summary>
 internal sealed class PostgresSatisfactionWriter : PostgresTurnRecordWriter<SatisfactionScore>
 {
-    protected override Func<PostgresSession, Task> Prepare(SatisfactionScore record) => session => session.ExecuteAsync("""
-            INSERT INTO handoff_csat (handoff_id, customer_key, agent_id, score, at) VALUES (@id, @customer, @agent, @score, @at)
-            ON CONFLICT (handoff_id) DO UPDATE SET score = excluded.score, at = excluded.at
-            """,
-        ("id", record.HandoffId), ("customer", record.CustomerKey), ("agent", record.AgentId), ("score", record.Score), ("at", PostgresTime.ToDb(record.At)));
+    protected override Func<PostgresSession, Task> Prepare(SatisfactionScore record) => async session =>
+    {
+        await session.ExecuteAsync("""
+                INSERT INTO handoff_csat (handoff_id, customer_key, agent_id, score, at) VALUES (@id, @customer, @agent, @score, @at)
+                ON CONFLICT (handoff_id) DO UPDATE SET score = excluded.score, at = excluded.at
+                """,
+            ("id", record.HandoffId), ("customer", record.CustomerKey), ("agent", record.AgentId), ("score", record.Score), ("at", PostgresTime.ToDb(record.At)));
+        await PostgresHandoffRows.LockAuditAsync(session);
+        await session.ExecuteAsync("UPDATE analytics_handoff SET csat = @score WHERE handoff_id = @id", ("id", record.HandoffId), ("score", (short)record.Score));
+    };
 }
 
 /// <summary>Writes a <see cref="FollowUpMessage"/> of a turn's commit.</summary>

@@ -79,6 +79,7 @@ internal static class PostgresHandoffRows
                 return false;
             }
             await AppendAuditAsync(session, opened.Audit);
+            await PostgresAnalyticsFacts.ApplyAsync(session, record, opened.Audit);
             await NotifyChangedAsync(session, record.Id);
             return true;
         };
@@ -166,6 +167,17 @@ internal sealed class PostgresHandoffTransitionWriter : PostgresTurnRecordWriter
         {
             throw new StateConflictException(record.Next.CustomerKey, record.ExpectedVersion);
         }
+        await PostgresHandoffRows.AppendAuditAsync(session, record.Audit);
+        await PostgresAnalyticsFacts.ApplyAsync(session, record.Next, record.Audit);
+    };
+}
+
+/// <summary>Writes a <see cref="HandoffAuditRecord"/> of a commit (e.g. a co-pilot suggestion used): one audit line, the handoff itself unchanged.</summary>
+internal sealed class PostgresHandoffAuditWriter : PostgresTurnRecordWriter<HandoffAuditRecord>
+{
+    protected override Func<PostgresSession, Task> Prepare(HandoffAuditRecord record) => async session =>
+    {
+        await PostgresHandoffRows.LockAuditAsync(session);
         await PostgresHandoffRows.AppendAuditAsync(session, record.Audit);
     };
 }

@@ -72,6 +72,7 @@ internal sealed class PostgresHandoffStore(PostgresDatabase database, PostgresRe
                     return HandoffChanges.Conflict;
                 }
                 await PostgresHandoffRows.AppendAuditAsync(session, audit);
+                await PostgresAnalyticsFacts.ApplyAsync(session, stored, audit);
                 await writers.WriteAsync(session, consequences?.Invoke(stored));
                 return change.Result;
             }, cancellationToken);

@@ -25,6 +25,7 @@ internal static class PostgresServiceCollectionExtensions
             new PostgresAccessAudit.Schema(), new PostgresDirectLineStore.Schema(), new PostgresCustomerProfileStore.Schema(),
             new PostgresHandoffRows.Schema(), new PostgresHandoffOutbox.Schema(), new PostgresHandoffFeedbackStore.Schema(),
             new PostgresEscalationAuditStore.Schema(), new PostgresAgentDirectory.Schema(), new PostgresInstanceHeartbeat.Schema(),
+            new PostgresAnalyticsStore.Schema(), // after the handoff schema: it indexes the handoff audit
         ];
         foreach (var schema in schemas)
         {
@@ -34,6 +35,8 @@ internal static class PostgresServiceCollectionExtensions
         services.AddSingleton<IPostgresTurnRecordWriter, PostgresHandoffOpenedWriter>();
         services.AddSingleton<IPostgresTurnRecordWriter, PostgresHandoffTransitionWriter>();
         services.AddSingleton<IPostgresTurnRecordWriter, PostgresHandoffMessageWriter>();
+        services.AddSingleton<IPostgresTurnRecordWriter, PostgresHandoffAuditWriter>();
+        services.AddSingleton<IPostgresTurnRecordWriter, PostgresConversationTurnWriter>();
         services.AddSingleton<IPostgresTurnRecordWriter, PostgresSatisfactionWriter>();
         services.AddSingleton<IPostgresTurnRecordWriter, PostgresFollowUpWriter>();
         services.AddSingleton<IPostgresTurnRecordWriter, PostgresEscalationAuditWriter>();
@@ -53,6 +56,7 @@ internal static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<PostgresAgentDirectory>();
         services.TryAddSingleton<PostgresConversationLease>();
         services.TryAddSingleton<PostgresInstanceHeartbeat>();
+        services.TryAddSingleton<PostgresAnalyticsStore>();
         services.AddHostedService<PostgresChangeListener>();
         return services;
     }

@@ -79,27 +79,25 @@ internal sealed class SqliteAnalyticsStore(SqliteDatabase database) : IAnalytics
                         reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13)));
                 }
             }
-            var durations = HandoffDurations.Empty();
+            // The nearest-rank percentiles are picked here from the five columns (PostgreSQL picks them in the query).
+            List<long>[] columns = [[], [], [], [], []];
             using (var reader = session.Command("""
                 SELECT wait_us, accept_us, handle_us, escalate_us, escalate_turns FROM analytics_handoff WHERE created_at >= $from AND created_at < $to
                 """).With("$from", start).With("$to", end).ExecuteReader())
             {
-                var lists = new[] { durations.Wait, durations.Accept, durations.Handle, durations.EscalateSeconds };
                 while (reader.Read())
                 {
-                    for (var column = 0; column < lists.Length; column++)
+                    for (var column = 0; column < columns.Length; column++)
                     {
                         if (!reader.IsDBNull(column))
                         {
-                            lists[column].Add(reader.GetInt64(column) / 1e6);
+                            columns[column].Add(reader.GetInt64(column));
                         }
-                    }
-                    if (!reader.IsDBNull(4))
-                    {
-                        durations.EscalateTurns.Add(reader.GetInt64(4));
                     }
                 }
             }
+            var durations = new HandoffDurations(Distribution.Of(columns[0]), Distribution.Of(columns[1]), Distribution.Of(columns[2]),
+                Distribution.Of(columns[3]), Distribution.Of(columns[4]));
             return new HandoffPeriod(groups, durations);
         }, cancellationToken);
 

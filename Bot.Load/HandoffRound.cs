@@ -20,7 +20,7 @@ internal sealed record RoundResult(IReadOnlyList<double> TriggerToHubMs, IReadOn
 /// trigger window every conversation first has its routine turns, and once all of them are open each customer asks for
 /// a person at a random moment within the window: the triggers alone, not queued behind other customers' questions.
 /// </summary>
-internal sealed class HandoffRound(HttpClient http, Uri messages, string customerServiceUrl, TimeSpan timeout, TimeSpan think, TimeSpan triggerWindow)
+internal sealed class HandoffRound(HttpClient http, IReadOnlyList<Uri> messages, string customerServiceUrl, TimeSpan timeout, TimeSpan think, TimeSpan triggerWindow)
 {
     public const string Trigger = "I want to speak to a person, please";
 
@@ -81,7 +81,7 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _opening = conversations;
         var running = Enumerable.Range(0, conversations)
-            .Select(i => ConverseAsync($"{prefix}-{i}", start.Task, cancellationToken))
+            .Select(i => ConverseAsync(i, $"{prefix}-{i}", start.Task, cancellationToken))
             .ToArray();
         var began = Stopwatch.GetTimestamp();
         start.SetResult();
@@ -94,8 +94,14 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
     /// One customer; the trigger-to-hub time in ms, or null when the handoff did not arrive within the timeout
     /// (counted as missing) or a turn failed before the trigger was sent (counted as failed).
     /// </summary>
-    private async Task<double?> ConverseAsync(string conversationId, Task start, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With several instances (<paramref name="index"/> picks the first) each turn goes to the next instance, round robin
+    /// per request: a conversation's welcome, questions and trigger each reach another instance than the one before.
+    /// </remarks>
+    private async Task<double?> ConverseAsync(int index, string conversationId, Task start, CancellationToken cancellationToken)
     {
+        var posted = index;
+        Uri Next() => messages[posted++ % messages.Count];
         await start;
         var customer = new EmulatorCustomer(conversationId, customerServiceUrl);
         double? sample = null;
@@ -103,11 +109,11 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
         try
         {
             await PauseAsync(0, 1, cancellationToken);
-            await TurnAsync(customer.Welcome(), cancellationToken);
+            await TurnAsync(Next(), customer.Welcome(), cancellationToken);
             foreach (var question in Questions)
             {
                 await PauseAsync(0.5, 1.5, cancellationToken);
-                await TurnAsync(customer.Says(question), cancellationToken);
+                await TurnAsync(Next(), customer.Says(question), cancellationToken);
             }
             await PauseAsync(0.5, 1.5, cancellationToken);
             open = true;
@@ -118,8 +124,9 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
             var trigger = customer.Says(Trigger);
             var reply = ExpectReply(trigger);
             using var body = Body(trigger);
+            var target = Next();
             var sent = Stopwatch.GetTimestamp();
-            await PostAsync(body, cancellationToken);
+            await PostAsync(target, body, cancellationToken);
             try
             {
                 sample = Stopwatch.GetElapsedTime(sent, await handoff.Task.WaitAsync(timeout, cancellationToken)).TotalMilliseconds;
@@ -176,11 +183,11 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
         think <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(think * (from + (Random.Shared.NextDouble() * (to - from))), cancellationToken);
 
     /// <summary>Sends one customer activity and waits until the bot's reply to it reaches the customer Connector.</summary>
-    private async Task TurnAsync(Activity activity, CancellationToken cancellationToken)
+    private async Task TurnAsync(Uri target, Activity activity, CancellationToken cancellationToken)
     {
         var reply = ExpectReply(activity);
         using var body = Body(activity);
-        await PostAsync(body, cancellationToken);
+        await PostAsync(target, body, cancellationToken);
         await AwaitReplyAsync(activity, reply, cancellationToken);
     }
 
@@ -204,22 +211,22 @@ internal sealed class HandoffRound(HttpClient http, Uri messages, string custome
         }
     }
 
-    private async Task PostAsync(HttpContent body, CancellationToken cancellationToken)
+    private async Task PostAsync(Uri target, HttpContent body, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsync(messages, body, cancellationToken);
+            response = await http.PostAsync(target, body, cancellationToken);
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            throw new LoadFailure($"POST {messages} failed: {exception.Message}");
+            throw new LoadFailure($"POST {target} failed: {exception.Message}");
         }
         using (response)
         {
             if (response.StatusCode != System.Net.HttpStatusCode.OK)
             {
-                throw new LoadFailure($"POST {messages} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                throw new LoadFailure($"POST {target} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
             }
         }
     }

@@ -1,0 +1,49 @@
+namespace HandoffBot.Load;
+
+/// <summary>
+/// Where the load tools' bots store and how many there are: <c>--provider sqlite|postgres</c>, <c>--instances N</c>
+/// (PostgreSQL only above 1: SQLite is one process's file) and <c>--postgres &lt;connection string&gt;</c> (default
+/// <c>$HANDOFFBOT_TEST_POSTGRES</c>). One parser for every tool that starts bots (<see cref="BotFleet"/>).
+/// </summary>
+internal sealed class FleetOptions
+{
+    public const string Usage = """
+          --provider       sqlite (default: a fresh data folder per bot) or postgres (a fresh schema on --postgres, dropped at the end)
+          --instances      bot processes on that one database (default 1; above 1 needs --provider postgres), each with its own
+                           Storage:Postgres:InstanceName and port, the same DirectLine:Secret
+          --postgres       the server (Npgsql connection string; default $HANDOFFBOT_TEST_POSTGRES)
+        """;
+
+    public string Provider { get; private set; } = "sqlite";
+
+    public int Instances { get; private set; } = 1;
+
+    public string? Postgres { get; private set; } = Environment.GetEnvironmentVariable("HANDOFFBOT_TEST_POSTGRES");
+
+    public bool IsPostgres => Provider == "postgres";
+
+    /// <summary>Takes one of this class's options (see <see cref="Usage"/>); false for a bad value.</summary>
+    public bool Take(string name, string? value)
+    {
+        switch (name)
+        {
+            case "--provider" when value is "sqlite" or "postgres":
+                Provider = value;
+                return true;
+            case "--instances" when CommandLine.Int(value, 1, 16, out var instances):
+                Instances = instances;
+                return true;
+            case "--postgres" when !string.IsNullOrWhiteSpace(value):
+                Postgres = value;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Why the options cannot run (on stderr), or null.</summary>
+    public string? Problem() =>
+        IsPostgres && string.IsNullOrEmpty(Postgres) ? "--provider postgres needs --postgres <connection string> or HANDOFFBOT_TEST_POSTGRES (source eng/postgres.sh; start_test_postgres)"
+        : !IsPostgres && Instances > 1 ? "--instances above 1 needs --provider postgres (a SQLite file belongs to one process)"
+        : null;
+}

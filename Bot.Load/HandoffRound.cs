@@ -2,13 +2,17 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using HandoffBot.Protocol;
 using Activity = HandoffBot.Protocol.Activity;
 
 namespace HandoffBot.Load;
 
 /// <summary>What one round of conversations produced.</summary>
-internal sealed record RoundResult(IReadOnlyList<double> TriggerToHubMs, IReadOnlyList<double> TriggerToReplyMs, IReadOnlyList<double> NoticeToHubMs, int Missing, int Failed, IReadOnlyList<string> Errors, int UnmatchedReplies, TimeSpan Elapsed);
+/// <param name="TriggerToOfferMs">Trigger POST -> the routing owner's offer to an agent reaching the hub (the cross-instance path with several instances).</param>
+/// <param name="MissingOffers">Handoffs announced but not offered to an agent within the timeout.</param>
+internal sealed record RoundResult(IReadOnlyList<double> TriggerToHubMs, IReadOnlyList<double> TriggerToReplyMs, IReadOnlyList<double> NoticeToHubMs, int Missing, int Failed, IReadOnlyList<string> Errors, int UnmatchedReplies, TimeSpan Elapsed,
+    IReadOnlyList<double> TriggerToOfferMs, int MissingOffers);
 
 /// <summary>
 /// Customers on the normal channel path (no expectReplies: the bot answers 200 at once and replies through the
@@ -20,7 +24,7 @@ internal sealed record RoundResult(IReadOnlyList<double> TriggerToHubMs, IReadOn
 /// trigger window every conversation first has its routine turns, and once all of them are open each customer asks for
 /// a person at a random moment within the window: the triggers alone, not queued behind other customers' questions.
 /// </summary>
-internal sealed class HandoffRound(HttpClient http, IReadOnlyList<Uri> messages, string customerServiceUrl, TimeSpan timeout, TimeSpan think, TimeSpan triggerWindow)
+internal sealed partial class HandoffRound(HttpClient http, IReadOnlyList<Uri> messages, string customerServiceUrl, TimeSpan timeout, TimeSpan think, TimeSpan triggerWindow)
 {
     public const string Trigger = "I want to speak to a person, please";
 
@@ -28,6 +32,10 @@ internal sealed class HandoffRound(HttpClient http, IReadOnlyList<Uri> messages,
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _replies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _handoffs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _offers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _conversationsByShortId = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<double> _triggerToOffer = new();
+    private int _missingOffers;
     private readonly ConcurrentQueue<string> _errors = new();
     private readonly ConcurrentQueue<double> _triggerReplies = new();
     private readonly ConcurrentQueue<double> _noticeToHub = new();
@@ -61,9 +69,19 @@ internal sealed class HandoffRound(HttpClient http, IReadOnlyList<Uri> messages,
     /// <summary>Called by the hub Connector for every activity the bot sends to the agent hub.</summary>
     public void OnHubActivity(Activity activity, long arrived)
     {
+        if (activity.IsType(ActivityTypes.Message) && activity.Entities is { Count: > 0 } && activity.Text is { } text)
+        {
+            OnOffer(text, arrived);
+            return;
+        }
         if (!activity.IsType(ActivityTypes.Event) || !string.Equals(activity.Name, "handoff.initiate", StringComparison.Ordinal))
         {
-            return; // offers to agents, handoff.status
+            return; // handoff.status
+        }
+        if (activity.Value is { ValueKind: JsonValueKind.Object } value && value.TryGetProperty("handoffId", out var id) && id.GetString() is { Length: >= 8 } handoffId
+            && activity.RelatesTo?.Conversation?.Id is { } customerConversation)
+        {
+            _conversationsByShortId[handoffId[..8]] = customerConversation; // the offer names the handoff by its short id
         }
         if (!_handoffs.TryGetValue(activity.RelatesTo?.Conversation?.Id ?? "", out var waiter))
         {
@@ -74,6 +92,26 @@ internal sealed class HandoffRound(HttpClient http, IReadOnlyList<Uri> messages,
             Interlocked.Increment(ref _duplicateHandoffs);
         }
     }
+
+    /// <summary>
+    /// An offer to an agent (a hub message @mentioning them, "... accept {short id} ..."): the routing owner made it,
+    /// whichever instance ran the trigger. Matched to its conversation by the handoff's short id from handoff.initiate,
+    /// which the outbox delivers first (one destination, in order).
+    /// </summary>
+    private void OnOffer(string text, long arrived)
+    {
+        foreach (Match word in Word().Matches(text))
+        {
+            if (_conversationsByShortId.TryGetValue(word.Value, out var conversation) && _offers.TryGetValue(conversation, out var waiter))
+            {
+                waiter.TrySetResult(arrived); // a second offer (after a decline or expiry) keeps the first time
+                return;
+            }
+        }
+    }
+
+    [GeneratedRegex(@"[A-Za-z0-9_-]{8}")]
+    private static partial Regex Word();
 
     /// <summary>Runs <paramref name="conversations"/> conversations, all started together, and waits for every one of them.</summary>
     public async Task<RoundResult> RunAsync(string prefix, int conversations, CancellationToken cancellationToken)
@@ -87,7 +125,8 @@ internal sealed class HandoffRound(HttpClient http, IReadOnlyList<Uri> messages,
         start.SetResult();
         var outcomes = await Task.WhenAll(running);
         var samples = outcomes.Where(o => o is not null).Select(o => o!.Value).ToList();
-        return new RoundResult(samples, [.. _triggerReplies], [.. _noticeToHub], Volatile.Read(ref _missing), Volatile.Read(ref _failed), [.. _errors], UnmatchedReplies, Stopwatch.GetElapsedTime(began));
+        return new RoundResult(samples, [.. _triggerReplies], [.. _noticeToHub], Volatile.Read(ref _missing), Volatile.Read(ref _failed), [.. _errors], UnmatchedReplies, Stopwatch.GetElapsedTime(began),
+            [.. _triggerToOffer], Volatile.Read(ref _missingOffers));
     }
 
     /// <summary>
@@ -121,6 +160,8 @@ internal sealed class HandoffRound(HttpClient http, IReadOnlyList<Uri> messages,
 
             var handoff = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
             _handoffs[conversationId] = handoff;
+            var offer = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _offers[conversationId] = offer;
             var trigger = customer.Says(Trigger);
             var reply = ExpectReply(trigger);
             using var body = Body(trigger);
@@ -141,6 +182,15 @@ internal sealed class HandoffRound(HttpClient http, IReadOnlyList<Uri> messages,
             if (handoff.Task.IsCompletedSuccessfully)
             {
                 _noticeToHub.Enqueue(Stopwatch.GetElapsedTime(noticed, handoff.Task.Result).TotalMilliseconds); // negative: the hub was first
+                try
+                {
+                    _triggerToOffer.Enqueue(Stopwatch.GetElapsedTime(sent, await offer.Task.WaitAsync(timeout, cancellationToken)).TotalMilliseconds);
+                }
+                catch (TimeoutException)
+                {
+                    Interlocked.Increment(ref _missingOffers);
+                    Report($"{conversationId}: no offer to an agent at the hub within {timeout.TotalSeconds:0} s");
+                }
             }
         }
         catch (LoadFailure failure)

@@ -116,6 +116,8 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, options.BotDll
     var samples = new List<double>();
     var replies = new List<double>();
     var afterTurn = new List<double>();
+    var offers = new List<double>();
+    var missingOffers = 0;
     var missing = 0;
     var failed = 0;
     var unmatched = 0;
@@ -125,6 +127,8 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, options.BotDll
         samples.AddRange(result.TriggerToHubMs);
         replies.AddRange(result.TriggerToReplyMs);
         afterTurn.AddRange(result.NoticeToHubMs);
+        offers.AddRange(result.TriggerToOfferMs);
+        missingOffers += result.MissingOffers;
         missing += result.Missing;
         failed += result.Failed;
         unmatched += result.UnmatchedReplies;
@@ -144,6 +148,9 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, options.BotDll
     var after = afterTurn.Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"waiting-notice-to-hub (commit and delivery after the turn, per handoff): p50 {Machine.Percentile(after, 50):0.0} ms p90 {Machine.Percentile(after, 90):0.0} ms p99 {Machine.Percentile(after, 99):0.0} ms"));
+    var offered = offers.Order().ToArray();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"trigger-to-offer (the routing owner's offer to an agent at the hub): p50 {Machine.Percentile(offered, 50):0.0} ms p90 {Machine.Percentile(offered, 90):0.0} ms p99 {Machine.Percentile(offered, 99):0.0} ms offers {offered.Length} missing {missingOffers}"));
     var postgresCpu = double.IsNaN(cpu.Postgres) ? "" : string.Create(CultureInfo.InvariantCulture,
         $"postgres CPU per conversation: {cpu.Postgres:0} us (this run's backends {cpu.PostgresClients:0} us); routing owner: {routingOwner ?? "none"}; ");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -152,7 +159,7 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, options.BotDll
         $"load average {Machine.LoadAverage()}; " +
         $"Connector requests not served: customer {customers.Unexpected + customers.Unreadable}, hub {hub.Unexpected + hub.Unreadable}; " +
         $"customer activities that answered no waiting turn: {unmatched}"));
-    exit |= missing + failed > 0 || all.Length != conversationsRun ? 1 : 0;
+    exit |= missing + failed + missingOffers > 0 || all.Length != conversationsRun ? 1 : 0;
     exit |= customers.Unexpected + customers.Unreadable + hub.Unexpected + hub.Unreadable > 0 ? 1 : 0;
 
     if (options.KeepLog is { } keep)
@@ -171,6 +178,7 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, options.BotDll
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"RESULT tool=handoff provider={options.Fleet.Provider} instances={fleet.Bots.Count} handoffs={all.Length} conversations={conversationsRun} " +
         $"handoff_p50_ms={Machine.Percentile(all, 50):0.0} handoff_p90_ms={Machine.Percentile(all, 90):0.0} handoff_p99_ms={Machine.Percentile(all, 99):0.0} " +
+        $"offer_p50_ms={Machine.Percentile(offered, 50):0.0} offer_p99_ms={Machine.Percentile(offered, 99):0.0} missing_offers={missingOffers} " +
         $"missing={missing} failed={failed} bot_warnings_errors={problems.Count} bot_cpu_us_per_conversation={cpu.Bots:0} pg_cpu_us_per_conversation={cpu.Postgres:0} " +
         $"routing_owner={routingOwner ?? "none"} load_average={Machine.LoadAverage().Replace(' ', '/')}"));
 }

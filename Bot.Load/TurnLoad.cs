@@ -16,13 +16,15 @@ internal static partial class TurnLoad
 {
     public const string Usage = """
         Usage: Bot.Load turns [--provider sqlite|postgres] [--instances 1] [--postgres <connection string>] [--connections 32]
-                              [--duration 10] [--threads 2] [--warmup 30] [--script eng/load.lua] [--bot-dll <path>] [--keep-log <file>]
+                              [--duration 10] [--threads 2] [--warmup 30] [--conversations 2048] [--script eng/load.lua] [--bot-dll <path>] [--keep-log <file>]
           --connections    wrk connections in total (rounded up to a multiple of the threads)
           --threads        wrk threads (rounded up to a multiple of the instances: each thread posts to one instance)
           --duration       seconds measured; --warmup: seconds of discarded load first (tiered JIT needs about 30 s)
+          --conversations  conversations per wrk thread (each starts with a welcome turn; at a few hundred turns/s a smaller
+                           pool keeps the measured turns mostly questions, as at thousands of turns/s with the default)
         """ + "\n" + FleetOptions.Usage;
 
-    private sealed record Options(FleetOptions Fleet, int Connections, int Duration, int Threads, int Warmup, string Script, string BotDll, string? KeepLog);
+    private sealed record Options(FleetOptions Fleet, int Connections, int Duration, int Threads, int Warmup, int Conversations, string Script, string BotDll, string? KeepLog);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -109,6 +111,7 @@ internal static partial class TurnLoad
         start.ArgumentList.Add(url);
         start.Environment["LOAD_RUN_ID"] = runId;
         start.Environment["LOAD_TARGETS"] = targets;
+        start.Environment["LOAD_CONVERSATIONS_PER_THREAD"] = options.Conversations.ToString(CultureInfo.InvariantCulture);
         using var wrk = Process.Start(start) ?? throw new InvalidOperationException("wrk did not start (eng/load.sh installs it)");
         var stdout = wrk.StandardOutput.ReadToEndAsync();
         var stderr = wrk.StandardError.ReadToEndAsync();
@@ -120,7 +123,7 @@ internal static partial class TurnLoad
     private static Options? Parse(string[] args)
     {
         var fleet = new FleetOptions();
-        int connections = 32, duration = 10, threads = 2, warmup = 30;
+        int connections = 32, duration = 10, threads = 2, warmup = 30, conversations = 2048;
         string script = Path.Combine("eng", "load.lua");
         string? botDll = null, keepLog = null;
         if (!CommandLine.Read(args, (name, value) => name switch
@@ -130,6 +133,7 @@ internal static partial class TurnLoad
             "--duration" => CommandLine.Int(value, 1, 3_600, out duration),
             "--threads" => CommandLine.Int(value, 1, 64, out threads),
             "--warmup" => CommandLine.Int(value, 0, 600, out warmup),
+            "--conversations" => CommandLine.Int(value, 64, 100_000, out conversations),
             "--script" => (script = value ?? "") is { Length: > 0 },
             "--bot-dll" => (botDll = value) is not null,
             "--keep-log" => (keepLog = value) is not null,
@@ -143,7 +147,7 @@ internal static partial class TurnLoad
             Console.Error.WriteLine(problem);
             return null;
         }
-        return new Options(fleet, connections, duration, threads, warmup, script, botDll ?? BotProcess.DefaultDll, keepLog);
+        return new Options(fleet, connections, duration, threads, warmup, conversations, script, botDll ?? BotProcess.DefaultDll, keepLog);
     }
 
     [GeneratedRegex(@"Latency|Req/Sec|requests in|Non-2xx")]

@@ -35,7 +35,7 @@ internal sealed class BotFleet : IAsyncDisposable
 
     /// <param name="settings">The environment every bot gets (the storage settings are added per instance).</param>
     /// <param name="run">Lower-case letters and underscores naming the run (the schema's prefix).</param>
-    public static async Task<BotFleet> StartAsync(FleetOptions options, string botDll, IReadOnlyDictionary<string, string> settings, string run, HttpClient http, CancellationToken cancellationToken)
+    public static async Task<BotFleet> StartAsync(FleetOptions options, IReadOnlyDictionary<string, string> settings, string run, HttpClient http, CancellationToken cancellationToken)
     {
         PostgresSchema? schema = null;
         PostgresCpu? cpu = null;
@@ -56,7 +56,7 @@ internal sealed class BotFleet : IAsyncDisposable
                 {
                     environment[key] = value;
                 }
-                bots.Add(BotProcess.Start(botDll, environment));
+                bots.Add(BotProcess.Start(options.BotDll, environment));
             }
             // Started together on an empty schema: the migrations run once, under their advisory lock.
             await Task.WhenAll(bots.Select(b => b.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(90), cancellationToken)));

@@ -37,7 +37,7 @@ internal static partial class KillProbe
         "can I get an invoice", "does this come with a warranty",
     ];
 
-    private sealed record Options(FleetOptions Fleet, int Conversations, int Turns, int KillAfter, TimeSpan Quiet, TimeSpan Timeout, string BotDll, string? KeepLog)
+    private sealed record Options(FleetOptions Fleet, int Conversations, int Turns, int KillAfter, TimeSpan Quiet, TimeSpan Timeout)
     {
         public string Provider => Fleet.Provider;
     }
@@ -82,7 +82,7 @@ internal static partial class KillProbe
         var total = options.Conversations * options.Turns;
         try
         {
-            var first = BotProcess.Start(options.BotDll, settings, data);
+            var first = BotProcess.Start(options.Fleet.BotDll, settings, data);
             Console.WriteLine($"== kill probe, {options.Provider}: bot pid {first.ProcessId} on {first.BaseAddress}, data {data.FullName}{(schema is null ? "" : $", schema {schema.Name}")}; " +
                 $"{options.Conversations} conversations x {options.Turns} turns ({Environment.ProcessorCount} cores, load average {Machine.LoadAverage()})");
             await first.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), CancellationToken.None);
@@ -113,7 +113,7 @@ internal static partial class KillProbe
                 Console.WriteLine($"   ! {problem}");
             }
 
-            var second = BotProcess.Start(options.BotDll, settings, data);
+            var second = BotProcess.Start(options.Fleet.BotDll, settings, data);
             try
             {
                 await second.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), CancellationToken.None);
@@ -133,7 +133,7 @@ internal static partial class KillProbe
                     }
                 }
                 var log = second.ReadLog();
-                if (options.KeepLog is { } keep)
+                if (options.Fleet.KeepLog is { } keep)
                 {
                     await File.WriteAllTextAsync(keep, log);
                 }
@@ -221,31 +221,21 @@ internal static partial class KillProbe
 
     private static Options? Parse(string[] args)
     {
-        var fleet = new FleetOptions();
+        var fleet = new FleetOptions(maxInstances: 1);
         int conversations = 40, turns = 10, killAfter = -1, quiet = 3000, timeout = 120;
-        string? botDll = null, keepLog = null;
-        if (!CommandLine.Read(args, (name, value) => name switch
+        if (!CommandLine.Read(args, fleet, (name, value) => name switch
         {
-            "--provider" or "--postgres" => fleet.Take(name, value),
             "--conversations" => CommandLine.Int(value, 1, 1_000, out conversations),
             "--turns" => CommandLine.Int(value, 1, 100, out turns),
             "--kill-after" => CommandLine.Int(value, 0, 100_000, out killAfter),
             "--quiet-ms" => CommandLine.Int(value, 0, 60_000, out quiet),
             "--timeout" => CommandLine.Int(value, 1, 600, out timeout),
-            "--bot-dll" => (botDll = value) is not null,
-            "--keep-log" => (keepLog = value) is not null,
             _ => false,
         }))
         {
             return null;
         }
-        if (fleet.Problem() is { } problem)
-        {
-            Console.Error.WriteLine(problem);
-            return null;
-        }
-        return new Options(fleet, conversations, turns, killAfter >= 0 ? killAfter : conversations * turns / 4, TimeSpan.FromMilliseconds(quiet),
-            TimeSpan.FromSeconds(timeout), botDll ?? BotProcess.DefaultDll, keepLog);
+        return new Options(fleet, conversations, turns, killAfter >= 0 ? killAfter : conversations * turns / 4, TimeSpan.FromMilliseconds(quiet), TimeSpan.FromSeconds(timeout));
     }
 
     private static string Shorten(string? text) => text is null ? "(no text)" : text.Length <= 40 ? text : text[..40] + "...";

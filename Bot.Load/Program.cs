@@ -74,7 +74,7 @@ for (var i = 0; i < agents; i++)
 
 using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = options.Timeout };
 var exit = 0;
-await using (var fleet = await BotFleet.StartAsync(options.Fleet, options.BotDll, settings, "load_handoff", http, stop.Token))
+await using (var fleet = await BotFleet.StartAsync(options.Fleet, settings, "load_handoff", http, stop.Token))
 {
     Console.WriteLine($"== {fleet.Description} (Production, {agents} agents x capacity {capacity}); customer Connector {customers.Url}, hub Connector {hub.Url}");
     var messages = fleet.Messages;
@@ -162,7 +162,7 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, options.BotDll
     exit |= missing + failed + missingOffers > 0 || all.Length != conversationsRun ? 1 : 0;
     exit |= customers.Unexpected + customers.Unreadable + hub.Unexpected + hub.Unreadable > 0 ? 1 : 0;
 
-    if (options.KeepLog is { } keep)
+    if (options.Fleet.KeepLog is { } keep)
     {
         await File.WriteAllTextAsync(keep, fleet.ReadLogs(), CancellationToken.None);
     }

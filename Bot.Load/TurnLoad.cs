@@ -16,7 +16,8 @@ internal static partial class TurnLoad
 {
     public const string Usage = """
         Usage: Bot.Load turns [--provider sqlite|postgres] [--instances 1] [--postgres <connection string>] [--connections 32]
-                              [--duration 10] [--threads 2] [--warmup 30] [--conversations 2048] [--script eng/load.lua] [--bot-dll <path>] [--keep-log <file>]
+                              [--duration 10] [--threads 2] [--warmup 30] [--conversations 2048] [--script eng/load.lua]
+                              [--bot-dll <path>] [--keep-log <file>]
           --connections    wrk connections in total (rounded up to a multiple of the threads)
           --threads        wrk threads (rounded up to a multiple of the instances: each thread posts to one instance)
           --duration       seconds measured; --warmup: seconds of discarded load first (tiered JIT needs about 30 s)
@@ -24,7 +25,7 @@ internal static partial class TurnLoad
                            pool keeps the measured turns mostly questions, as at thousands of turns/s with the default)
         """ + "\n" + FleetOptions.Usage;
 
-    private sealed record Options(FleetOptions Fleet, int Connections, int Duration, int Threads, int Warmup, int Conversations, string Script, string BotDll, string? KeepLog);
+    private sealed record Options(FleetOptions Fleet, int Connections, int Duration, int Threads, int Warmup, int Conversations, string Script);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -34,7 +35,7 @@ internal static partial class TurnLoad
             return 2;
         }
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        await using var fleet = await BotFleet.StartAsync(options.Fleet, options.BotDll, new Dictionary<string, string>(StringComparer.Ordinal), "load_turns", http, CancellationToken.None);
+        await using var fleet = await BotFleet.StartAsync(options.Fleet, new Dictionary<string, string>(StringComparer.Ordinal), "load_turns", http, CancellationToken.None);
         Console.WriteLine($"== {fleet.Description}");
         var url = fleet.Messages[0].ToString();
         var targets = string.Join(' ', fleet.Bots.Select(b => $"{b.BaseAddress.Host}:{b.BaseAddress.Port}"));
@@ -73,7 +74,7 @@ internal static partial class TurnLoad
         // Stopped first, so each bot logs how many turns reached the sentence encoder (EventId 3901).
         await fleet.StopAsync();
         var logs = fleet.ReadLogs();
-        if (options.KeepLog is { } keep)
+        if (options.Fleet.KeepLog is { } keep)
         {
             await File.WriteAllTextAsync(keep, logs);
         }
@@ -125,29 +126,20 @@ internal static partial class TurnLoad
         var fleet = new FleetOptions();
         int connections = 32, duration = 10, threads = 2, warmup = 30, conversations = 2048;
         string script = Path.Combine("eng", "load.lua");
-        string? botDll = null, keepLog = null;
-        if (!CommandLine.Read(args, (name, value) => name switch
+        if (!CommandLine.Read(args, fleet, (name, value) => name switch
         {
-            "--provider" or "--instances" or "--postgres" => fleet.Take(name, value),
             "--connections" => CommandLine.Int(value, 1, 10_000, out connections),
             "--duration" => CommandLine.Int(value, 1, 3_600, out duration),
             "--threads" => CommandLine.Int(value, 1, 64, out threads),
             "--warmup" => CommandLine.Int(value, 0, 600, out warmup),
             "--conversations" => CommandLine.Int(value, 64, 100_000, out conversations),
             "--script" => (script = value ?? "") is { Length: > 0 },
-            "--bot-dll" => (botDll = value) is not null,
-            "--keep-log" => (keepLog = value) is not null,
             _ => false,
         }))
         {
             return null;
         }
-        if (fleet.Problem() is { } problem)
-        {
-            Console.Error.WriteLine(problem);
-            return null;
-        }
-        return new Options(fleet, connections, duration, threads, warmup, conversations, script, botDll ?? BotProcess.DefaultDll, keepLog);
+        return new Options(fleet, connections, duration, threads, warmup, conversations, script);
     }
 
     [GeneratedRegex(@"Latency|Req/Sec|requests in|Non-2xx")]

@@ -40,6 +40,7 @@ internal sealed partial class HandoffRound(HttpClient http, IReadOnlyList<Uri> m
     private readonly ConcurrentQueue<double> _triggerReplies = new();
     private readonly ConcurrentQueue<double> _noticeToHub = new();
     private int _unmatchedReplies;
+    private readonly ConcurrentQueue<string> _unmatchedSamples = new();
     private int _duplicateHandoffs;
     private int _unknownHandoffs;
     private int _missing;
@@ -50,6 +51,9 @@ internal sealed partial class HandoffRound(HttpClient http, IReadOnlyList<Uri> m
 
     /// <summary>Customer Connector activities with no turn waiting for them (e.g. a second reply to one turn).</summary>
     public int UnmatchedReplies => Volatile.Read(ref _unmatchedReplies);
+
+    /// <summary>The first few of those (type, reply-to id, the start of the text): a second reply to one turn, or a message the bot sent on its own.</summary>
+    public IReadOnlyCollection<string> UnmatchedSamples => _unmatchedSamples;
 
     /// <summary>A second handoff.initiate for a conversation that already had one.</summary>
     public int DuplicateHandoffs => Volatile.Read(ref _duplicateHandoffs);
@@ -62,7 +66,11 @@ internal sealed partial class HandoffRound(HttpClient http, IReadOnlyList<Uri> m
     {
         if (!_replies.TryRemove(ReplyKey(activity.Conversation?.Id, activity.ReplyToId), out var waiter) || !waiter.TrySetResult(arrived))
         {
-            Interlocked.Increment(ref _unmatchedReplies);
+            if (Interlocked.Increment(ref _unmatchedReplies) <= 3)
+            {
+                var text = activity.Text is { Length: > 60 } full ? full[..60] + "..." : activity.Text;
+                _unmatchedSamples.Enqueue($"{activity.Type} to {activity.Conversation?.Id} replying to {activity.ReplyToId ?? "(none)"}: {text}");
+            }
         }
     }
 

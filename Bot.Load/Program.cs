@@ -94,6 +94,10 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, settings, "loa
         {
             Console.WriteLine($"   ! {error}");
         }
+        foreach (var unmatched in round.UnmatchedSamples)
+        {
+            Console.WriteLine($"   ? customer activity that answered no waiting turn: {unmatched}");
+        }
         return result;
     }
 

@@ -117,7 +117,15 @@ internal static partial class TurnLoad
         var stdout = wrk.StandardOutput.ReadToEndAsync();
         var stderr = wrk.StandardError.ReadToEndAsync();
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 30));
-        await wrk.WaitForExitAsync(limit.Token);
+        try
+        {
+            await wrk.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            wrk.Kill();
+            throw new TimeoutException($"wrk did not end within {seconds + 30} s of a {seconds} s run");
+        }
         return await stdout + await stderr;
     }
 

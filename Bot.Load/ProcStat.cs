@@ -42,4 +42,5 @@ internal readonly record struct ProcStat(int ProcessId, int ParentId, TimeSpan O
         }
     }
 
-    private static TimeSpan Ticks(long ticks) => TimeSpan.FromSeconds(ticks / TicksPerSecond);}
+    private static TimeSpan Ticks(long ticks) => TimeSpan.FromSeconds(ticks / TicksPerSecond);
+}

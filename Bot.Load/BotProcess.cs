@@ -28,6 +28,9 @@ internal sealed class BotProcess : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
+    /// <summary>The Release build of the bot, relative to the repository root (where the eng/ scripts run the tools).</summary>
+    public static string DefaultDll { get; } = Path.Combine("Bot", "bin", "Release", "net10.0", "HandoffBot.dll");
+
     public Uri BaseAddress { get; }
 
     public int ProcessId => _process.Id;
@@ -135,8 +138,8 @@ internal sealed class BotProcess : IAsyncDisposable
         await _process.WaitForExitAsync(CancellationToken.None);
     }
 
-    /// <summary>Stops the bot (SIGTERM, so the host shuts down as in production; killed after 15 s), then deletes its data folder if it made it.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the bot (SIGTERM, so the host shuts down as in production and logs what it logs at shutdown; killed after 15 s). The log stays readable.</summary>
+    public async Task StopAsync()
     {
         if (!_process.HasExited)
         {
@@ -152,6 +155,13 @@ internal sealed class BotProcess : IAsyncDisposable
                 await _process.WaitForExitAsync(CancellationToken.None);
             }
         }
+        await _process.WaitForExitAsync(CancellationToken.None); // the last lines of output are read too
+    }
+
+    /// <summary>Stops the bot (<see cref="StopAsync"/>), then deletes its data folder if it made it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         _process.Dispose();
         lock (_logLock)
         {

@@ -24,6 +24,25 @@ internal static class CommandLine
         return true;
     }
 
+    /// <summary>
+    /// <see cref="Read(string[], Func{string, string?, bool})"/> for a tool that starts bots: <paramref name="fleet"/> takes
+    /// its own options (provider, instances, server, bot, log), <paramref name="option"/> the tool's; false, with the
+    /// reason on stderr, when an argument is refused or the options cannot run together (<see cref="FleetOptions.Problem"/>).
+    /// </summary>
+    public static bool Read(string[] args, FleetOptions fleet, Func<string, string?, bool> option)
+    {
+        if (!Read(args, (name, value) => fleet.Take(name, value) ?? option(name, value)))
+        {
+            return false;
+        }
+        if (fleet.Problem() is { } problem)
+        {
+            Console.Error.WriteLine(problem);
+            return false;
+        }
+        return true;
+    }
+
     /// <summary>A whole number written without sign or separators, within [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public static bool Int(string? text, int min, int max, out int value) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;

@@ -5,7 +5,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using HandoffBot.Protocol;
-using Npgsql;
 using Activity = HandoffBot.Protocol.Activity;
 
 namespace HandoffBot.Load;
@@ -38,7 +37,10 @@ internal static partial class KillProbe
         "can I get an invoice", "does this come with a warranty",
     ];
 
-    private sealed record Options(string Provider, int Conversations, int Turns, int KillAfter, TimeSpan Quiet, TimeSpan Timeout, string? Postgres, string BotDll, string? KeepLog);
+    private sealed record Options(FleetOptions Fleet, int Conversations, int Turns, int KillAfter, TimeSpan Quiet, TimeSpan Timeout)
+    {
+        public string Provider => Fleet.Provider;
+    }
 
     /// <summary>An activity the customer Connector received; <paramref name="AfterKill"/>: it came from the restarted bot.</summary>
     private sealed record Received(string? ConversationId, string? ReplyToId, string? Type, string? Text, bool AfterKill);
@@ -69,15 +71,10 @@ internal static partial class KillProbe
             ["Handoff__Hub__ConversationId"] = "hub-conversation",
             ["Handoff__Hub__BotId"] = "bot-hub",
         };
-        string? schema = null;
-        if (options.Provider == "postgres")
+        var schema = options.Fleet.IsPostgres ? await PostgresSchema.CreateAsync(options.Fleet.Postgres!, "kill_probe") : null;
+        foreach (var (key, value) in schema?.Settings("kill-probe") ?? [])
         {
-            schema = $"kill_probe_{Environment.ProcessId}_{TimeProvider.System.GetUtcNow():HHmmss}";
-            await ExecuteAsync(options.Postgres!, $"CREATE SCHEMA {schema}");
-            settings["Storage__Provider"] = "Postgres";
-            settings["ConnectionStrings__Postgres"] = new NpgsqlConnectionStringBuilder(options.Postgres) { SearchPath = schema }.ToString();
-            settings["Storage__Postgres__InstanceName"] = "kill-probe";
-            settings["DirectLine__Secret"] = "kill-probe-secret-of-this-run-only";
+            settings[key] = value;
         }
         var data = Directory.CreateTempSubdirectory("handoffbot-kill-probe-");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
@@ -85,9 +82,9 @@ internal static partial class KillProbe
         var total = options.Conversations * options.Turns;
         try
         {
-            var first = BotProcess.Start(options.BotDll, settings, data);
-            Console.WriteLine($"== kill probe, {options.Provider}: bot pid {first.ProcessId} on {first.BaseAddress}, data {data.FullName}{(schema is null ? "" : $", schema {schema}")}; " +
-                $"{options.Conversations} conversations x {options.Turns} turns ({Environment.ProcessorCount} cores, load average {LoadAverage()})");
+            var first = BotProcess.Start(options.Fleet.BotDll, settings, data);
+            Console.WriteLine($"== kill probe, {options.Provider}: bot pid {first.ProcessId} on {first.BaseAddress}, data {data.FullName}{(schema is null ? "" : $", schema {schema.Name}")}; " +
+                $"{options.Conversations} conversations x {options.Turns} turns ({Environment.ProcessorCount} cores, load average {Machine.LoadAverage()})");
             await first.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), CancellationToken.None);
             var messages = new Uri(first.BaseAddress, "api/messages");
 
@@ -116,7 +113,7 @@ internal static partial class KillProbe
                 Console.WriteLine($"   ! {problem}");
             }
 
-            var second = BotProcess.Start(options.BotDll, settings, data);
+            var second = BotProcess.Start(options.Fleet.BotDll, settings, data);
             try
             {
                 await second.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), CancellationToken.None);
@@ -136,7 +133,7 @@ internal static partial class KillProbe
                     }
                 }
                 var log = second.ReadLog();
-                if (options.KeepLog is { } keep)
+                if (options.Fleet.KeepLog is { } keep)
                 {
                     await File.WriteAllTextAsync(keep, log);
                 }
@@ -160,7 +157,7 @@ internal static partial class KillProbe
             }
             if (schema is not null)
             {
-                await ExecuteAsync(options.Postgres!, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
+                await schema.DisposeAsync();
             }
         }
     }
@@ -181,7 +178,7 @@ internal static partial class KillProbe
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"kill-probe: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC provider {options.Provider} conversations {options.Conversations} turns {options.Turns} accepted {accepted.Count} " +
             $"answered before kill {beforeKill} replayed at start {replayed} lost {lost} duplicates {duplicated.Count} ({100.0 * duplicated.Count / Math.Max(1, accepted.Count):0.0}%) extra replies {extra} (answered before the kill and again after the restart: {resent}) " +
-            $"replies without an accepted turn {unknown}; replies per turn {shape}; bot errors after restart {problems}; Connector requests not served {unserved}; load average {LoadAverage()}"));
+            $"replies without an accepted turn {unknown}; replies per turn {shape}; bot errors after restart {problems}; Connector requests not served {unserved}; load average {Machine.LoadAverage()}"));
         foreach (var id in duplicated.Take(3))
         {
             Console.WriteLine($"   duplicate: {id}: {string.Join(" | ", byTurn[id].Select(r => Shorten(r.Text)))}");
@@ -224,46 +221,24 @@ internal static partial class KillProbe
 
     private static Options? Parse(string[] args)
     {
-        string provider = "sqlite";
+        var fleet = new FleetOptions(maxInstances: 1);
         int conversations = 40, turns = 10, killAfter = -1, quiet = 3000, timeout = 120;
-        string? postgres = Environment.GetEnvironmentVariable("HANDOFFBOT_TEST_POSTGRES"), botDll = null, keepLog = null;
-        if (!CommandLine.Read(args, (name, value) => name switch
+        if (!CommandLine.Read(args, fleet, (name, value) => name switch
         {
-            "--provider" => (provider = value ?? "") is "sqlite" or "postgres",
             "--conversations" => CommandLine.Int(value, 1, 1_000, out conversations),
             "--turns" => CommandLine.Int(value, 1, 100, out turns),
             "--kill-after" => CommandLine.Int(value, 0, 100_000, out killAfter),
             "--quiet-ms" => CommandLine.Int(value, 0, 60_000, out quiet),
             "--timeout" => CommandLine.Int(value, 1, 600, out timeout),
-            "--postgres" => (postgres = value) is not null,
-            "--bot-dll" => (botDll = value) is not null,
-            "--keep-log" => (keepLog = value) is not null,
             _ => false,
         }))
         {
             return null;
         }
-        if (provider == "postgres" && string.IsNullOrEmpty(postgres))
-        {
-            Console.Error.WriteLine("--provider postgres needs --postgres <connection string> or HANDOFFBOT_TEST_POSTGRES (source eng/postgres.sh; start_test_postgres)");
-            return null;
-        }
-        return new Options(provider, conversations, turns, killAfter >= 0 ? killAfter : conversations * turns / 4, TimeSpan.FromMilliseconds(quiet),
-            TimeSpan.FromSeconds(timeout), postgres, botDll ?? Path.Combine("Bot", "bin", "Release", "net10.0", "HandoffBot.dll"), keepLog);
-    }
-
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
+        return new Options(fleet, conversations, turns, killAfter >= 0 ? killAfter : conversations * turns / 4, TimeSpan.FromMilliseconds(quiet), TimeSpan.FromSeconds(timeout));
     }
 
     private static string Shorten(string? text) => text is null ? "(no text)" : text.Length <= 40 ? text : text[..40] + "...";
-
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     [GeneratedRegex(@"Running (\d+) inbox turns")]
     private static partial Regex RecoveringLine();

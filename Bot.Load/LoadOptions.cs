@@ -2,10 +2,11 @@
 namespace HandoffBot.Load;
 
 /// <summary>Command-line options of the handoff load tool.</summary>
-internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmup, TimeSpan Think, int Agents, TimeSpan Timeout, string BotDll, string? KeepLog, TimeSpan TriggerWindow)
+internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmup, TimeSpan Think, int Agents, TimeSpan Timeout, TimeSpan TriggerWindow, FleetOptions Fleet)
 {
     public const string Usage = """
         Usage: Bot.Load [--conversations 500] [--rounds 3] [--think-ms 0] [--trigger-window-ms 1000] [--warmup 30] [--agents 50] [--timeout 30] [--bot-dll <path>] [--keep-log <file>]
+                        [--provider sqlite|postgres] [--instances 1] [--postgres <connection string>]
           --conversations  concurrent customer conversations per round
           --rounds         measured rounds (fresh conversation ids each round)
           --think-ms       0: burst, every customer sends its next turn as soon as the reply arrives, so all of them ask
@@ -19,16 +20,15 @@ internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmu
           --warmup         seconds of discarded rounds first (0: none); tiered JIT needs about 30 s to settle
           --agents         agents configured in the bot (capacity per agent is raised so every handoff can be offered)
           --timeout        seconds to wait for each reply and each handoff.initiate before counting it missing
-          --bot-dll        the bot to start (default: Bot/bin/Release/net10.0/HandoffBot.dll, from the repository root)
-          --keep-log       copy the bot's console log to this file before its temporary folder is deleted
-        """;
+          with --instances N each customer's turns go round robin over the instances, one request to the next
+        """ + "\n" + FleetOptions.Usage;
 
     public static LoadOptions? Parse(string[] args)
     {
         int conversations = 500, rounds = 3, warmup = 30, think = 0, agents = 50, timeout = 30;
         int? window = null;
-        string? botDll = null, keepLog = null;
-        if (!CommandLine.Read(args, (name, value) => name switch
+        var fleet = new FleetOptions();
+        if (!CommandLine.Read(args, fleet, (name, value) => name switch
         {
             "--conversations" => CommandLine.Int(value, 1, 10_000, out conversations),
             "--rounds" => CommandLine.Int(value, 1, 100, out rounds),
@@ -37,16 +37,13 @@ internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmu
             "--trigger-window-ms" => CommandLine.Int(value, 0, 600_000, out var given) && (window = given) is not null,
             "--agents" => CommandLine.Int(value, 1, 1_000, out agents),
             "--timeout" => CommandLine.Int(value, 1, 600, out timeout),
-            "--bot-dll" => (botDll = value) is not null,
-            "--keep-log" => (keepLog = value) is not null,
             _ => false,
         }))
         {
             return null;
         }
         window ??= think == 0 ? 1000 : 0; // the burst of the issue unless the customers pause (steady traffic)
-        botDll ??= Path.Combine("Bot", "bin", "Release", "net10.0", "HandoffBot.dll");
-        return new LoadOptions(conversations, rounds, TimeSpan.FromSeconds(warmup), TimeSpan.FromMilliseconds(think), agents, TimeSpan.FromSeconds(timeout), botDll, keepLog, TimeSpan.FromMilliseconds(window.Value));
+        return new LoadOptions(conversations, rounds, TimeSpan.FromSeconds(warmup), TimeSpan.FromMilliseconds(think), agents, TimeSpan.FromSeconds(timeout), TimeSpan.FromMilliseconds(window.Value), fleet);
     }
 
 }

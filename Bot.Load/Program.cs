@@ -13,6 +13,16 @@ if (args.Length > 0 && args[0] == "analytics")
     // 1,000,000 stored handoffs and the analytics over them: `Bot.Load analytics fill --data /tmp/analytics-data` (eng/analytics-data.sh).
     return await AnalyticsData.RunAsync(args[1..], CancellationToken.None);
 }
+if (args.Length > 0 && args[0] == "turns")
+{
+    // Routine expectReplies turns with wrk, 1 bot on SQLite or N on one PostgreSQL schema: `Bot.Load turns --provider postgres --instances 2` (eng/load.sh).
+    return await TurnLoad.RunAsync(args[1..]);
+}
+if (args.Length > 0 && args[0] == "postgres-cpu")
+{
+    // The CPU of a PostgreSQL server on this machine so far (sample before and after a run): `Bot.Load postgres-cpu --postgres <cs>`.
+    return await PostgresCpu.RunAsync(args[1..]);
+}
 if (args.Length > 0 && args[0] == "kill-probe")
 {
     // kill -9 with accepted turns queued, restart on the same database, lost and duplicated replies (issue 13 item 5; eng/kill-probe.sh).
@@ -64,11 +74,10 @@ for (var i = 0; i < agents; i++)
 
 using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = options.Timeout };
 var exit = 0;
-await using (var bot = BotProcess.Start(options.BotDll, settings))
+await using (var fleet = await BotFleet.StartAsync(options.Fleet, settings, "load_handoff", http, stop.Token))
 {
-    Console.WriteLine($"== bot pid {bot.ProcessId} on {bot.BaseAddress} (Production, {agents} agents x capacity {capacity}); customer Connector {customers.Url}, hub Connector {hub.Url}");
-    await bot.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), stop.Token);
-    var messages = new Uri(bot.BaseAddress, "api/messages");
+    Console.WriteLine($"== {fleet.Description} (Production, {agents} agents x capacity {capacity}); customer Connector {customers.Url}, hub Connector {hub.Url}");
+    var messages = fleet.Messages;
     var run = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
 
     async Task<RoundResult> RoundAsync(string name, int conversations)
@@ -78,12 +87,16 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
         var result = await round.RunAsync($"handoff-{run}-{name}", conversations, stop.Token);
         var sorted = result.TriggerToHubMs.Order().ToArray();
         Console.WriteLine($"   {name}: {conversations} conversations in {result.Elapsed.TotalSeconds:0.0} s, handoffs {sorted.Length}, " +
-            $"p50 {Percentile(sorted, 50):0.0} ms, p99 {Percentile(sorted, 99):0.0} ms, missing {result.Missing}, failed {result.Failed}" +
+            $"p50 {Machine.Percentile(sorted, 50):0.0} ms, p99 {Machine.Percentile(sorted, 99):0.0} ms, missing {result.Missing}, failed {result.Failed}" +
             (round.DuplicateHandoffs + round.UnknownHandoffs > 0 ? $", duplicate handoff.initiate {round.DuplicateHandoffs}, unknown {round.UnknownHandoffs}" : ""));
         exit |= round.DuplicateHandoffs + round.UnknownHandoffs > 0 ? 1 : 0;
         foreach (var error in result.Errors)
         {
             Console.WriteLine($"   ! {error}");
+        }
+        foreach (var unmatched in round.UnmatchedSamples)
+        {
+            Console.WriteLine($"   ? customer activity that answered no waiting turn: {unmatched}");
         }
         return result;
     }
@@ -101,12 +114,14 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
 
     var pacing = (options.Think > TimeSpan.Zero ? $"think time {options.Think.TotalMilliseconds:0} ms +-50%" : "no think time")
         + (options.TriggerWindow > TimeSpan.Zero ? $", triggers within {options.TriggerWindow.TotalMilliseconds:0} ms once all are open" : ", each trigger right after its own questions");
-    Console.WriteLine($"== load: {options.Conversations} concurrent conversations x {options.Rounds} rounds, {pacing} ({Environment.ProcessorCount} cores, load average {LoadAverage()})");
-    var cpuBefore = bot.CpuTime();
+    Console.WriteLine($"== load: {options.Conversations} concurrent conversations x {options.Rounds} rounds, {pacing} ({Environment.ProcessorCount} cores, load average {Machine.LoadAverage()})");
+    var cpuBefore = await fleet.SampleCpuAsync(stop.Token);
     var ownCpuBefore = OwnCpuTime();
     var samples = new List<double>();
     var replies = new List<double>();
     var afterTurn = new List<double>();
+    var offers = new List<double>();
+    var missingOffers = 0;
     var missing = 0;
     var failed = 0;
     var unmatched = 0;
@@ -116,39 +131,46 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
         samples.AddRange(result.TriggerToHubMs);
         replies.AddRange(result.TriggerToReplyMs);
         afterTurn.AddRange(result.NoticeToHubMs);
+        offers.AddRange(result.TriggerToOfferMs);
+        missingOffers += result.MissingOffers;
         missing += result.Missing;
         failed += result.Failed;
         unmatched += result.UnmatchedReplies;
     }
-    var cpu = bot.CpuTime() - cpuBefore;
+    var cpu = (await fleet.SampleCpuAsync(CancellationToken.None)).PerUnitSince(cpuBefore, options.Conversations * options.Rounds);
+    var routingOwner = await fleet.RoutingOwnerAsync(CancellationToken.None);
     var ownCpu = OwnCpuTime() - ownCpuBefore;
     var conversationsRun = options.Conversations * options.Rounds;
     var all = samples.Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"trigger-to-hub: conversations {options.Conversations} rounds {options.Rounds} think {options.Think.TotalMilliseconds:0} ms trigger window {options.TriggerWindow.TotalMilliseconds:0} ms handoffs {all.Length} " +
-        $"p50 {Percentile(all, 50):0.0} ms p90 {Percentile(all, 90):0.0} ms p99 {Percentile(all, 99):0.0} ms max {(all.Length > 0 ? all[^1] : double.NaN):0.0} ms " +
+        $"p50 {Machine.Percentile(all, 50):0.0} ms p90 {Machine.Percentile(all, 90):0.0} ms p99 {Machine.Percentile(all, 99):0.0} ms max {(all.Length > 0 ? all[^1] : double.NaN):0.0} ms " +
         $"missing {missing} failed {failed}"));
     var answered = replies.Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"trigger-to-waiting-notice (the escalating turn itself, for comparison): p50 {Percentile(answered, 50):0.0} ms p90 {Percentile(answered, 90):0.0} ms p99 {Percentile(answered, 99):0.0} ms"));
+        $"trigger-to-waiting-notice (the escalating turn itself, for comparison): p50 {Machine.Percentile(answered, 50):0.0} ms p90 {Machine.Percentile(answered, 90):0.0} ms p99 {Machine.Percentile(answered, 99):0.0} ms"));
     var after = afterTurn.Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"waiting-notice-to-hub (commit and delivery after the turn, per handoff): p50 {Percentile(after, 50):0.0} ms p90 {Percentile(after, 90):0.0} ms p99 {Percentile(after, 99):0.0} ms"));
+        $"waiting-notice-to-hub (commit and delivery after the turn, per handoff): p50 {Machine.Percentile(after, 50):0.0} ms p90 {Machine.Percentile(after, 90):0.0} ms p99 {Machine.Percentile(after, 99):0.0} ms"));
+    var offered = offers.Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"bot CPU per conversation (welcome, 2 questions, handoff): {cpu.TotalMicroseconds / Math.Max(1, conversationsRun):0} us " +
-        $"(this tool, same cores: {ownCpu.TotalMicroseconds / Math.Max(1, conversationsRun):0} us); load average {LoadAverage()}; " +
+        $"trigger-to-offer (the routing owner's offer to an agent at the hub): p50 {Machine.Percentile(offered, 50):0.0} ms p90 {Machine.Percentile(offered, 90):0.0} ms p99 {Machine.Percentile(offered, 99):0.0} ms offers {offered.Length} missing {missingOffers}"));
+    var postgresCpu = double.IsNaN(cpu.Postgres) ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"postgres CPU per conversation: {cpu.Postgres:0} us (this run's backends {cpu.PostgresClients:0} us); routing owner: {routingOwner ?? "none"}; ");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"bot CPU per conversation (welcome, 2 questions, handoff; sum over {fleet.Bots.Count} instance(s)): {cpu.Bots:0} us " +
+        $"(this tool, same cores: {ownCpu.TotalMicroseconds / Math.Max(1, conversationsRun):0} us); {postgresCpu}" +
+        $"load average {Machine.LoadAverage()}; " +
         $"Connector requests not served: customer {customers.Unexpected + customers.Unreadable}, hub {hub.Unexpected + hub.Unreadable}; " +
         $"customer activities that answered no waiting turn: {unmatched}"));
-    exit |= missing + failed > 0 || all.Length != conversationsRun ? 1 : 0;
+    exit |= missing + failed + missingOffers > 0 || all.Length != conversationsRun ? 1 : 0;
     exit |= customers.Unexpected + customers.Unreadable + hub.Unexpected + hub.Unreadable > 0 ? 1 : 0;
 
-    var log = bot.ReadLog();
-    if (options.KeepLog is { } keep)
+    if (options.Fleet.KeepLog is { } keep)
     {
-        await File.WriteAllTextAsync(keep, log, CancellationToken.None);
+        await File.WriteAllTextAsync(keep, fleet.ReadLogs(), CancellationToken.None);
     }
-    var problems = log.Split('\n').Where(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal)
-        || l.StartsWith("warn:", StringComparison.Ordinal)).ToList();
+    var problems = fleet.Problems();
     if (problems.Count > 0)
     {
         Console.WriteLine($"== the bot logged {problems.Count} warnings/errors; the first ones:");
@@ -157,16 +179,17 @@ await using (var bot = BotProcess.Start(options.BotDll, settings))
             Console.WriteLine("   " + line);
         }
     }
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"RESULT tool=handoff provider={options.Fleet.Provider} instances={fleet.Bots.Count} handoffs={all.Length} conversations={conversationsRun} " +
+        $"handoff_p50_ms={Machine.Percentile(all, 50):0.0} handoff_p90_ms={Machine.Percentile(all, 90):0.0} handoff_p99_ms={Machine.Percentile(all, 99):0.0} " +
+        $"offer_p50_ms={Machine.Percentile(offered, 50):0.0} offer_p99_ms={Machine.Percentile(offered, 99):0.0} missing_offers={missingOffers} " +
+        $"missing={missing} failed={failed} bot_warnings_errors={problems.Count} bot_cpu_us_per_conversation={cpu.Bots:0} pg_cpu_us_per_conversation={cpu.Postgres:0} " +
+        $"routing_owner={routingOwner ?? "none"} load_average={Machine.LoadAverage().Replace(' ', '/')}"));
 }
 return exit;
-
-static double Percentile(double[] sorted, double percent) =>
-    sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(percent / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
 
 static TimeSpan OwnCpuTime()
 {
     using var self = System.Diagnostics.Process.GetCurrentProcess();
     return self.TotalProcessorTime;
 }
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

@@ -11,8 +11,12 @@
 # percentiles. Loopback only; bounded in time; exits non-zero when any handoff or reply did not arrive or any request
 # failed.
 # Agent console load: eng/load-handoff.sh console [--agents 200] [--conversations 500] [--rounds 3] [--warmup-rounds 2].
+# Several instances (issue 13 item 7): --provider postgres --instances N starts N bots on one fresh schema of --postgres
+# (default $HANDOFFBOT_TEST_POSTGRES); each customer's turns go round robin over them, one request to the next; it also
+# prints trigger -> the routing owner's offer, PostgreSQL's CPU per conversation and the routing owner.
 # Usage: eng/load-handoff.sh [--no-build] [--conversations 500] [--rounds 3] [--think-ms 0] [--trigger-window-ms 1000] [--warmup 30] [--agents 50]
 #                            [--timeout 30] [--bot-dll <path>] [--keep-log <file>]
+#                            [--provider sqlite|postgres] [--instances 1] [--postgres <connection string>]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

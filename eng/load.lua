@@ -1,4 +1,4 @@
--- wrk script for eng/load.sh: expectReplies turns from many concurrent customer conversations.
+-- wrk script for eng/load.sh (Bot.Load turns): expectReplies turns from many concurrent customer conversations.
 -- Each wrk thread rotates through its own pool of conversations; a conversation's first turn is the Emulator's
 -- conversationUpdate (the bot welcomes the customer), later turns are customer questions. The pool is much larger
 -- than the number of connections, so one conversation never has two turns in flight (as with a real customer).
@@ -23,11 +23,26 @@ local questions = {
 
 local threads = {}
 local next_thread = 0
+local targets = nil
+
+-- LOAD_TARGETS="127.0.0.1:5001 127.0.0.1:5002 ...": several bot instances (Bot.Load turns --instances N); thread k
+-- connects to target k mod N, so each conversation (it belongs to one thread) keeps to one instance. Unset: the URL's.
+local function resolve_targets()
+  local list = {}
+  for host, port in string.gmatch(os.getenv("LOAD_TARGETS") or "", "([^%s:]+):(%d+)") do
+    table.insert(list, wrk.lookup(host, port)[1])
+  end
+  return list
+end
 
 function setup(thread)
   next_thread = next_thread + 1
   thread:set("tid", next_thread)
   table.insert(threads, thread)
+  targets = targets or resolve_targets()
+  if #targets > 0 then
+    thread.addr = targets[((next_thread - 1) % #targets) + 1]
+  end
 end
 
 function init(args)

@@ -23,4 +23,14 @@ public static class DirectLineFrames
         Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
         return count == 0 ? null : JsonSerializer.Deserialize(buffer.AsSpan(0, count), DirectLineJsonContext.Default.ActivitySet)!;
     }
+
+    /// <summary>A multipart upload body with one file part named <c>file</c> of the given content type.</summary>
+    public static MultipartFormDataContent UploadForm(byte[] bytes, string contentType, string fileName)
+    {
+        var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        form.Add(file, "file", fileName);
+        return form;
+    }
 }

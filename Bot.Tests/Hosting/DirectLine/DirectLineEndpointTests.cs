@@ -186,10 +186,7 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
     {
         var conversation = await StartAsync();
         byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
-        using var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(png);
-        file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        form.Add(file, "file", "photo.png");
+        using var form = DirectLineFrames.UploadForm(png, "image/png", "photo.png");
         var activityPart = new StringContent("""{"type":"message","text":"here is a photo"}""", Encoding.UTF8);
         activityPart.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.microsoft.activity");
         form.Add(activityPart, "activity", "blob");

@@ -152,10 +152,7 @@ public sealed class PostgresDirectLineInstancesTests : IAsyncLifetime
     {
         var conversation = await StartOnAAsync();
         byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 7, 8, 9];
-        using var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(png);
-        file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        form.Add(file, "file", "receipt.png");
+        using var form = DirectLineFrames.UploadForm(png, "image/png", "receipt.png");
         using var upload = new HttpRequestMessage(HttpMethod.Post, $"/v3/directline/conversations/{conversation.Id}/upload") { Content = form };
         upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", conversation.Token);
         Assert.Equal(HttpStatusCode.OK, (await _clientA.SendAsync(upload)).StatusCode);

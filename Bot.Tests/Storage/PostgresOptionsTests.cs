@@ -15,6 +15,14 @@ public sealed class PostgresOptionsTests
         return factory.StartupFailure().ToString();
     }
 
+    [Theory]
+    [InlineData("00:00:00.1")]
+    [InlineData("00:02:00")]
+    public void ADirectLineCatchUpIntervalOutOfRangeStopsTheStartNamingTheKey(string interval) =>
+        Assert.Contains("DirectLine:CatchUpInterval must be between 00:00:00.2 and 00:01:00.",
+            StartupError(("Storage:Provider", "Postgres"), ("ConnectionStrings:Postgres", "Host=127.0.0.1;Port=1;Database=handoffbot"),
+                ("DirectLine:Secret", "a-shared-secret-0123456789"), ("DirectLine:CatchUpInterval", interval)), StringComparison.Ordinal);
+
     [Fact]
     public void AnUnknownProviderStopsTheStart() =>
         Assert.Contains("Storage:Provider must be 'Sqlite' or 'Postgres'.", StartupError(("Storage:Provider", "Oracle")), StringComparison.Ordinal);

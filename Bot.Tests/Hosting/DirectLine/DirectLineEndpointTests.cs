@@ -186,10 +186,7 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
     {
         var conversation = await StartAsync();
         byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
-        using var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(png);
-        file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        form.Add(file, "file", "photo.png");
+        using var form = DirectLineFrames.UploadForm(png, "image/png", "photo.png");
         var activityPart = new StringContent("""{"type":"message","text":"here is a photo"}""", Encoding.UTF8);
         activityPart.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.microsoft.activity");
         form.Add(activityPart, "activity", "blob");
@@ -349,24 +346,13 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
         var buffer = new byte[256 * 1024];
         while (true)
         {
-            var count = 0;
-            WebSocketReceiveResult result;
-            do
-            {
-                result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), timeout.Token);
-                count += result.Count;
-            }
-            while (!result.EndOfMessage);
-            Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
-            if (count == 0)
+            if (await DirectLineFrames.ReadAsync(socket, buffer, timeout.Token) is not { } message)
             {
                 continue; // keep-alive
             }
-            using var message = JsonDocument.Parse(buffer.AsMemory(0, count));
-            Assert.True(message.RootElement.TryGetProperty("watermark", out _));
-            foreach (var element in message.RootElement.GetProperty("activities").EnumerateArray())
+            Assert.NotNull(message.Watermark);
+            foreach (var activity in message.Activities)
             {
-                var activity = element.Deserialize(ProtocolJsonContext.Default.Activity)!;
                 seen.Add(activity);
                 if (predicate(activity))
                 {

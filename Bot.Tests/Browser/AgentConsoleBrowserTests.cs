@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using HandoffBot.Handoff;
 using HandoffBot.Resources;
 using HandoffBot.Routing;
 using HandoffBot.Tests.Support;

@@ -1,9 +1,6 @@
-using HandoffBot.Handoff;
 using HandoffBot.Routing;
 using HandoffBot.Tests.Storage.Contracts;
-using HandoffBot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
 using static HandoffBot.Tests.Browser.ConsoleBrowser;
 using static HandoffBot.Tests.Browser.HandoffSteps;
 using static Microsoft.Playwright.Assertions;

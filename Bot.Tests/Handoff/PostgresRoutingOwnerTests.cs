@@ -3,7 +3,6 @@ using HandoffBot.Routing;
 using HandoffBot.Storage;
 using HandoffBot.Storage.Postgres;
 using HandoffBot.Tests.Storage.Contracts;
-using Npgsql;
 
 namespace HandoffBot.Tests.Handoff;
 
@@ -57,14 +56,7 @@ public sealed class PostgresRoutingOwnerTests
     private static Task KillOwnerSessionAsync(string instanceName) => KillSessionAsync(PostgresRoutingOwnership.ApplicationNameOf(instanceName));
 
     /// <summary>Ends the session named <paramref name="applicationName"/> server-side.</summary>
-    private static async Task KillSessionAsync(string applicationName)
-    {
-        await using var admin = new NpgsqlConnection(PostgresTestDatabase.ServerConnectionString);
-        await admin.OpenAsync();
-        await using var kill = new NpgsqlCommand("SELECT count(*) FILTER (WHERE killed) FROM (SELECT pg_terminate_backend(pid, 5000) AS killed FROM pg_stat_activity WHERE application_name = @name) AS s", admin);
-        kill.Parameters.AddWithValue("name", applicationName);
-        Assert.Equal(1L, await kill.ExecuteScalarAsync());
-    }
+    private static Task KillSessionAsync(string applicationName) => PostgresTestDatabase.TerminateSessionAsync(applicationName);
 
     [Fact]
     public async Task AHandoffQueuedThroughTheInstanceThatDoesNotOwnRoutingIsOfferedByTheOwnerAtOnce()

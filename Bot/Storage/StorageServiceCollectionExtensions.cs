@@ -43,6 +43,7 @@ public static class StorageServiceCollectionExtensions
         services.AddStore<ITurnStore, SqliteTurnStore, PostgresTurnStore>();
         services.AddStore<IAccessAudit, SqliteAccessAudit, PostgresAccessAudit>();
         services.AddStore<IDirectLineStore, SqliteDirectLineStore, PostgresDirectLineStore>();
+        services.AddStore<IDirectLineAttachmentContent, DirectLineFolderAttachments, PostgresDirectLineStore>();
         services.AddStore<ICustomerProfileStore, SqliteCustomerProfileStore, PostgresCustomerProfileStore>();
         services.AddStore<IHandoffStore, SqliteHandoffStore, PostgresHandoffStore>();
         services.AddStore<IHandoffEventLog, SqliteHandoffEventLog, PostgresHandoffEventLog>();

@@ -61,6 +61,16 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Ends the one session named <paramref name="applicationName"/> server-side (as when its process is killed or its network cut).</summary>
+    public static async Task TerminateSessionAsync(string applicationName)
+    {
+        await using var admin = new NpgsqlConnection(ServerConnectionString);
+        await admin.OpenAsync();
+        await using var kill = new NpgsqlCommand("SELECT count(*) FILTER (WHERE killed) FROM (SELECT pg_terminate_backend(pid, 5000) AS killed FROM pg_stat_activity WHERE application_name = @name) AS s", admin);
+        kill.Parameters.AddWithValue("name", applicationName);
+        Assert.Equal(1L, await kill.ExecuteScalarAsync());
+    }
+
     /// <summary>Another instance's database on the same schema (its own pool, its own name).</summary>
     public static PostgresDatabase Open(string connectionString, TimeProvider time, IPostgresSchema[] schemas, string instance = "test-instance",
         Microsoft.Extensions.Logging.ILogger<PostgresDatabase>? logger = null) =>

@@ -1,16 +1,19 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
-using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using Microsoft.Extensions.Options;
 
 namespace HandoffBot.Hosting.DirectLine;
 
 /// <summary>
-/// The live side of Direct Line: gives each stored activity its id, timestamp and position (the watermark) under a
-/// per-conversation lock, and pushes it to that conversation's one WebSocket. A new socket replaces the old one and
-/// first receives everything after its watermark, so a reconnecting client misses nothing and sees nothing twice.
+/// The live side of Direct Line: stores each activity at the position the store allocates (the watermark; id
+/// <c>{conversationId}|{position:D7}</c>) and pushes it to that conversation's one WebSocket, if one is open on this
+/// instance. Each open stream has a cursor, the last position pushed to it: pushes go in position order, each once,
+/// without gaps; anything after the cursor that this instance did not append itself (another instance on the same
+/// PostgreSQL, told by NOTIFY, or found by the periodic catch-up: <see cref="DirectLineFollower"/>) is read from the
+/// store. A new socket replaces the old one and first receives everything after its watermark, so a reconnecting
+/// client misses nothing and sees nothing twice.
 /// </summary>
 public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider time, IOptions<DirectLineOptions> options, ILogger<DirectLineHub> logger)
 {
@@ -18,38 +21,49 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
 
     private const int BacklogPage = 500;
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>One per conversation with a stream open on this instance.</summary>
     private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
 
     public ChannelAccount Bot { get; } = new() { Id = options.Value.BotId, Name = options.Value.BotName, Role = RoleTypes.Bot };
 
-    /// <summary>Stores the activity with a new id and timestamp and pushes it to the stream. Returns the stored activity.</summary>
+    /// <summary>The conversations with a stream open on this instance.</summary>
+    internal IReadOnlyCollection<string> OpenConversations => [.. _slots.Where(s => s.Value.Stream is not null).Select(s => s.Key)];
+
+    /// <summary>Stores the activity with a new id, timestamp and position and pushes it to the stream. Returns the stored activity.</summary>
     public async Task<Activity> AppendAsync(string conversationId, Activity activity, CancellationToken cancellationToken)
     {
-        var slot = _slots.GetOrAdd(conversationId, _ => new Slot());
-        await slot.Gate.WaitAsync(cancellationToken);
-        try
+        var (position, stored) = await store.AppendAsync(conversationId, position => activity with
         {
-            if (slot.LastPosition < 0)
+            Id = $"{conversationId}|{position:D7}",
+            Timestamp = time.GetUtcNow(),
+            ChannelId = ChannelId,
+            Conversation = activity.Conversation ?? new ConversationAccount { Id = conversationId },
+        }, cancellationToken);
+        if (_slots.TryGetValue(conversationId, out var slot))
+        {
+            // Stored: push it even if the caller gives up now (the gate is held briefly; a push has its own timeout).
+            await slot.Gate.WaitAsync(CancellationToken.None);
+            try
             {
-                slot.LastPosition = await store.LastPositionAsync(conversationId, cancellationToken);
+                if (slot.Stream is not null && position > slot.Cursor)
+                {
+                    if (position == slot.Cursor + 1)
+                    {
+                        await PushAsync(conversationId, slot, [stored], position);
+                    }
+                    else
+                    {
+                        await CatchUpLockedAsync(conversationId, slot, CancellationToken.None); // earlier positions not pushed yet
+                    }
+                }
             }
-            var position = slot.LastPosition + 1;
-            var stored = activity with
+            finally
             {
-                Id = $"{conversationId}|{position:D7}",
-                Timestamp = time.GetUtcNow(),
-                ChannelId = ChannelId,
-                Conversation = activity.Conversation ?? new ConversationAccount { Id = conversationId },
-            };
-            await store.AppendAsync(conversationId, position, stored, cancellationToken);
-            slot.LastPosition = position;
-            await PushAsync(conversationId, slot, [stored], position);
-            return stored;
+                slot.Gate.Release();
+            }
         }
-        finally
-        {
-            slot.Gate.Release();
-        }
+        return stored;
     }
 
     /// <summary>Pushes an activity that is not stored (typing) to the stream, if one is open.</summary>
@@ -63,7 +77,7 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
         try
         {
             var transient = activity with { Timestamp = time.GetUtcNow(), ChannelId = ChannelId };
-            await PushAsync(conversationId, slot, [transient], Math.Max(slot.LastPosition, 0));
+            await PushAsync(conversationId, slot, [transient], null);
         }
         finally
         {
@@ -71,25 +85,59 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
         }
     }
 
+    /// <summary>Replaces a stored activity (an update) and pushes the new version to the stream if it already had the old one.</summary>
     public async Task<bool> ReplaceAsync(string conversationId, Activity activity, CancellationToken cancellationToken)
     {
-        if (!await store.ReplaceAsync(conversationId, activity, cancellationToken))
+        if (await store.ReplaceAsync(conversationId, activity, cancellationToken) is not { } position)
         {
             return false;
         }
-        if (_slots.TryGetValue(conversationId, out var slot))
+        await PushReplacedAsync(conversationId, position, activity, CancellationToken.None);
+        return true;
+    }
+
+    /// <summary>
+    /// Another instance replaced the activity at <paramref name="position"/>: the stream gets the new version if it
+    /// already had the old one (otherwise the catch-up brings the new version in its turn).
+    /// </summary>
+    internal Task PushReplacedAsync(string conversationId, long position, CancellationToken cancellationToken) =>
+        PushReplacedAsync(conversationId, position, null, cancellationToken);
+
+    /// <summary>
+    /// Pushes what the stream of <paramref name="conversationId"/> (if open here) has not had yet, up to at least
+    /// <paramref name="position"/> (null: whatever the store holds), in order.
+    /// </summary>
+    internal async Task CatchUpAsync(string conversationId, long? position, CancellationToken cancellationToken)
+    {
+        if (!_slots.TryGetValue(conversationId, out var slot))
         {
-            await slot.Gate.WaitAsync(cancellationToken);
-            try
+            return;
+        }
+        await slot.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (slot.Stream is not null && (position is null || position > slot.Cursor))
             {
-                await PushAsync(conversationId, slot, [activity], Math.Max(slot.LastPosition, 0));
-            }
-            finally
-            {
-                slot.Gate.Release();
+                await CatchUpLockedAsync(conversationId, slot, cancellationToken);
             }
         }
-        return true;
+        finally
+        {
+            slot.Gate.Release();
+        }
+    }
+
+    /// <summary>Every stream open here that is behind its conversation's last position catches up (one store read for all, then one per stream behind).</summary>
+    internal async Task CatchUpAllAsync(CancellationToken cancellationToken)
+    {
+        var open = OpenConversations;
+        if (open.Count == 0)
+        {
+            return;
+        }
+        var last = await store.LastPositionsAsync(open, cancellationToken);
+        await Task.WhenAll(last.Where(p => _slots.TryGetValue(p.Key, out var slot) && slot.Cursor < p.Value)
+            .Select(p => CatchUpAsync(p.Key, p.Value, cancellationToken)));
     }
 
     /// <summary>Activities after the watermark and the new watermark, for polling clients.</summary>
@@ -107,15 +155,15 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
     /// </summary>
     public async Task RunStreamAsync(string conversationId, WebSocket socket, long watermark, CancellationToken cancellationToken)
     {
-        var slot = _slots.GetOrAdd(conversationId, _ => new Slot());
-        var stream = new Stream(socket);
-        Stream? replaced;
-        await slot.Gate.WaitAsync(cancellationToken);
+        var stream = new DirectLineStream(socket);
+        var slot = await TakeSlotAsync(conversationId, cancellationToken);
+        DirectLineStream? replaced;
         try
         {
             replaced = slot.Stream;
             slot.Stream = null;
             var position = watermark;
+            var any = false;
             while (true)
             {
                 var page = await store.ReadAfterAsync(conversationId, position, BacklogPage, cancellationToken);
@@ -123,11 +171,17 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
                 {
                     break;
                 }
-                position = page[^1].Position;
+                (position, any) = (page[^1].Position, true);
                 await stream.SendAsync(Serialize([.. page.Select(p => p.Activity)], position), cancellationToken);
             }
-            slot.LastPosition = Math.Max(slot.LastPosition, position);
+            // A client that claims more than exists resumes from the end, so nothing appended later is held back.
+            slot.Cursor = any ? position : Math.Max(0, Math.Min(watermark, await store.LastPositionAsync(conversationId, cancellationToken)));
             slot.Stream = stream;
+        }
+        catch
+        {
+            CloseSlotLocked(conversationId, slot);
+            throw;
         }
         finally
         {
@@ -170,6 +224,7 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
                 {
                     slot.Stream = null;
                 }
+                CloseSlotLocked(conversationId, slot);
             }
             finally
             {
@@ -180,7 +235,75 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
         }
     }
 
-    private async Task KeepAliveAsync(Stream stream, CancellationToken cancellationToken)
+    /// <summary>The conversation's slot with its gate held (a slot being removed by a closing stream is not taken).</summary>
+    private async Task<Slot> TakeSlotAsync(string conversationId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var slot = _slots.GetOrAdd(conversationId, _ => new Slot());
+            await slot.Gate.WaitAsync(cancellationToken);
+            if (!slot.Removed)
+            {
+                return slot;
+            }
+            slot.Gate.Release();
+        }
+    }
+
+    /// <summary>Forgets the slot once no stream uses it (the caller holds its gate).</summary>
+    private void CloseSlotLocked(string conversationId, Slot slot)
+    {
+        if (slot.Stream is null && !slot.Removed)
+        {
+            slot.Removed = true;
+            _slots.TryRemove(new KeyValuePair<string, Slot>(conversationId, slot));
+        }
+    }
+
+    private async Task PushReplacedAsync(string conversationId, long position, Activity? activity, CancellationToken cancellationToken)
+    {
+        if (!_slots.TryGetValue(conversationId, out var slot))
+        {
+            return;
+        }
+        await slot.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (slot.Stream is null || position > slot.Cursor)
+            {
+                return;
+            }
+            if (activity is null)
+            {
+                var page = await store.ReadAfterAsync(conversationId, position - 1, 1, cancellationToken);
+                if (page.Count == 0 || page[0].Position != position)
+                {
+                    return;
+                }
+                activity = page[0].Activity;
+            }
+            await PushAsync(conversationId, slot, [activity], null);
+        }
+        finally
+        {
+            slot.Gate.Release();
+        }
+    }
+
+    /// <summary>Reads and pushes everything after the stream's cursor, page by page (the caller holds the gate).</summary>
+    private async Task CatchUpLockedAsync(string conversationId, Slot slot, CancellationToken cancellationToken)
+    {
+        while (slot.Stream is not null)
+        {
+            var page = await store.ReadAfterAsync(conversationId, slot.Cursor, BacklogPage, cancellationToken);
+            if (page.Count == 0 || !await PushAsync(conversationId, slot, [.. page.Select(p => p.Activity)], page[^1].Position) || page.Count < BacklogPage)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task KeepAliveAsync(DirectLineStream stream, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(options.Value.KeepAliveInterval, time);
         try
@@ -195,19 +318,30 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
         }
     }
 
-    private async Task PushAsync(string conversationId, Slot slot, IReadOnlyList<Activity> activities, long watermark)
+    /// <summary>
+    /// Sends to the slot's stream (the caller holds the gate). With <paramref name="upTo"/> the activities are stored
+    /// ones ending at that position, which becomes the cursor; without, the watermark sent is the cursor (typing,
+    /// replacements). False when nothing was sent.
+    /// </summary>
+    private async Task<bool> PushAsync(string conversationId, Slot slot, IReadOnlyList<Activity> activities, long? upTo)
     {
         if (slot.Stream is not { } stream)
         {
-            return;
+            return false;
         }
         // A client that stops reading must not hold the conversation's lock: give up after a while (it can reconnect).
         using var timeout = new CancellationTokenSource(SendTimeout, time);
-        if (!await stream.SendAsync(Serialize(activities, watermark), timeout.Token))
+        if (!await stream.SendAsync(Serialize(activities, upTo ?? slot.Cursor), timeout.Token))
         {
             LogPushFailed(logger, conversationId);
             slot.Stream = null;
+            return false;
         }
+        if (upTo is { } position)
+        {
+            slot.Cursor = position;
+        }
+        return true;
     }
 
     private static byte[] Serialize(IReadOnlyList<Activity> activities, long watermark) =>
@@ -219,67 +353,13 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
-        /// <summary>-1 until read from the store.</summary>
-        public long LastPosition { get; set; } = -1;
+        /// <summary>The last position pushed to <see cref="Stream"/> (its watermark).</summary>
+        public long Cursor { get; set; }
 
-        public Stream? Stream { get; set; }
-    }
+        public DirectLineStream? Stream { get; set; }
 
-    /// <summary>One open socket; sends are serialised (a WebSocket allows one send at a time).</summary>
-    private sealed class Stream(WebSocket socket) : IDisposable
-    {
-        private readonly SemaphoreSlim _send = new(1, 1);
-
-        public async Task<bool> SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
-        {
-            try
-            {
-                await _send.WaitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-            try
-            {
-                if (socket.State != WebSocketState.Open)
-                {
-                    return false;
-                }
-                await socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-                return true;
-            }
-            catch (Exception exception) when (exception is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
-            {
-                return false;
-            }
-            finally
-            {
-                _send.Release();
-            }
-        }
-
-        public async Task CloseAsync(WebSocketCloseStatus status, string? reason)
-        {
-            await _send.WaitAsync(CancellationToken.None);
-            try
-            {
-                if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                {
-                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                    await socket.CloseOutputAsync(status, reason, timeout.Token);
-                }
-            }
-            catch (Exception exception) when (exception is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
-            {
-            }
-            finally
-            {
-                _send.Release();
-            }
-        }
-
-        public void Dispose() => _send.Dispose();
+        /// <summary>Taken out of the dictionary: a new stream makes a new slot.</summary>
+        public bool Removed { get; set; }
     }
 
     [LoggerMessage(EventId = 1310, Level = LogLevel.Debug, Message = "Direct Line stream opened for {ConversationId} from watermark {Watermark}")]
@@ -293,44 +373,4 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
 
     [LoggerMessage(EventId = 1313, Level = LogLevel.Information, Message = "Direct Line push to {ConversationId} failed; the client gets it by reconnecting with its watermark")]
     private static partial void LogPushFailed(ILogger logger, string conversationId);
-}
-
-/// <summary>Delivers the bot's activities for channel <c>directline</c> into the conversation's log and stream.</summary>
-internal sealed class DirectLineTransport(DirectLineHub hub) : IChannelTransport, IActivitySink
-{
-    public bool Handles(Activity activity) => string.Equals(activity.ChannelId, DirectLineHub.ChannelId, StringComparison.OrdinalIgnoreCase);
-
-    public IActivitySink Sink => this;
-
-    public async Task<IReadOnlyList<ResourceResponse>> SendAsync(IReadOnlyList<Activity> activities, CancellationToken cancellationToken)
-    {
-        var responses = new ResourceResponse[activities.Count];
-        for (var i = 0; i < activities.Count; i++)
-        {
-            var activity = activities[i];
-            var conversationId = activity.Conversation?.Id ?? throw new InvalidOperationException("A Direct Line activity needs conversation.id.");
-            if (activity.IsType(ActivityTypes.Typing))
-            {
-                await hub.PushTransientAsync(conversationId, activity, cancellationToken);
-                responses[i] = new ResourceResponse(null);
-                continue;
-            }
-            var stored = await hub.AppendAsync(conversationId, activity with { From = activity.From ?? hub.Bot }, cancellationToken);
-            responses[i] = new ResourceResponse(stored.Id);
-        }
-        return responses;
-    }
-
-    public async Task<ResourceResponse> UpdateAsync(Activity activity, CancellationToken cancellationToken)
-    {
-        var conversationId = activity.Conversation?.Id ?? throw new InvalidOperationException("A Direct Line activity needs conversation.id.");
-        if (activity.Id is null || !await hub.ReplaceAsync(conversationId, activity, cancellationToken))
-        {
-            throw new InvalidOperationException($"Activity '{activity.Id}' is not in Direct Line conversation '{conversationId}'.");
-        }
-        return new ResourceResponse(activity.Id);
-    }
-
-    public Task DeleteAsync(Activity reference, string activityId, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("Direct Line clients have no way to remove a delivered activity.");
 }

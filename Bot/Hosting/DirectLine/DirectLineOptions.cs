@@ -23,6 +23,12 @@ public sealed class DirectLineOptions : IValidatableObject
     /// <summary>How often the server sends an empty keep-alive message on each stream.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// With PostgreSQL (several instances): how often every stream open on this instance is compared with the store and
+    /// catches up on what another instance appended whose notification was lost. Not used with SQLite.
+    /// </summary>
+    public TimeSpan CatchUpInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Largest upload body (all files together); larger uploads get 413.</summary>
     [Range(1024, 512 * 1024 * 1024)]
     public long MaxUploadBytes { get; set; } = 4 * 1024 * 1024;
@@ -61,6 +67,10 @@ public sealed class DirectLineOptions : IValidatableObject
         if (KeepAliveInterval < TimeSpan.FromSeconds(1))
         {
             yield return new ValidationResult("DirectLine:KeepAliveInterval must be at least 00:00:01.", [nameof(KeepAliveInterval)]);
+        }
+        if (CatchUpInterval < TimeSpan.FromMilliseconds(200) || CatchUpInterval > TimeSpan.FromMinutes(1))
+        {
+            yield return new ValidationResult("DirectLine:CatchUpInterval must be between 00:00:00.2 and 00:01:00.", [nameof(CatchUpInterval)]);
         }
         if (RateLimitWindow < TimeSpan.FromSeconds(1))
         {

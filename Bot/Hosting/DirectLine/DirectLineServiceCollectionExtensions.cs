@@ -9,7 +9,7 @@ namespace HandoffBot.Hosting.DirectLine;
 
 public static class DirectLineServiceCollectionExtensions
 {
-    /// <summary>The embedded Direct Line channel: options, tokens, SQLite log, live streams, transport, CORS and rate limits.</summary>
+    /// <summary>The embedded Direct Line channel: options, tokens, SQLite log, live streams (and, on PostgreSQL, following the other instances), transport, CORS and rate limits.</summary>
     public static IServiceCollection AddDirectLine(this IServiceCollection services)
     {
         services.AddOptions<DirectLineOptions>().BindConfiguration(DirectLineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -17,7 +17,11 @@ public static class DirectLineServiceCollectionExtensions
         services.AddScoped<DirectLineAccess>();
         services.AddSingleton<ISqliteSchema, SqliteDirectLineStore.Schema>();
         services.TryAddSingleton<IDirectLineStore, SqliteDirectLineStore>();
+        services.TryAddSingleton<IDirectLineAttachmentContent, DirectLineFolderAttachments>();
         services.AddSingleton<DirectLineHub>();
+        services.AddSingleton<DirectLineFollower>();
+        services.AddHostedService(sp => sp.GetRequiredService<DirectLineFollower>());
+        services.AddSingleton<Storage.IDirectLineChangeSubscriber>(sp => sp.GetRequiredService<DirectLineFollower>());
         services.AddSingleton<DirectLineUploads>();
         services.AddSingleton<IChannelTransport, DirectLineTransport>();
         services.AddCors(cors => cors.AddPolicy(DirectLineEndpoints.CorsPolicy, policy => policy

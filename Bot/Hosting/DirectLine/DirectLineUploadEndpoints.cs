@@ -111,7 +111,7 @@ public static partial class DirectLineEndpoints
     private static async Task<IResult> DownloadAsync(string attachmentId, HttpContext context, IDirectLineStore store, DirectLineUploads uploads, CancellationToken cancellationToken)
     {
         if (!DirectLineUploads.IsWellFormedId(attachmentId) || await store.FindAttachmentAsync(attachmentId, cancellationToken) is not { } attachment
-            || uploads.PathOf(attachment.Id) is not { } path)
+            || await uploads.OpenAsync(attachment, cancellationToken) is not { } content)
         {
             return Problem(StatusCodes.Status404NotFound, "Not found", $"No attachment '{attachmentId}'.");
         }
@@ -121,7 +121,7 @@ public static partial class DirectLineEndpoints
         var inline = attachment.ContentType.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
             || attachment.ContentType.StartsWith("audio/", StringComparison.OrdinalIgnoreCase)
             || attachment.ContentType.StartsWith("video/", StringComparison.OrdinalIgnoreCase);
-        return TypedResults.PhysicalFile(path, attachment.ContentType, inline ? null : attachment.Name ?? attachment.Id);
+        return TypedResults.Stream(content, attachment.ContentType, inline ? null : attachment.Name ?? attachment.Id);
     }
 
     private static ProblemHttpResult UploadTooLarge(long max) =>

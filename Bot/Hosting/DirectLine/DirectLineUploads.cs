@@ -1,59 +1,34 @@
-using HandoffBot.Storage;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace HandoffBot.Hosting.DirectLine;
 
-/// <summary>Uploaded files, one file per attachment under <c>{DataFolder}/directline-uploads</c>, described in the store.</summary>
-public sealed class DirectLineUploads(IDirectLineStore store, IOptions<StorageOptions> storage, IHostEnvironment environment)
+/// <summary>Uploaded files: each gets an id, a content type and a safe name; the bytes go where the provider keeps them (<see cref="IDirectLineAttachmentContent"/>).</summary>
+public sealed class DirectLineUploads(IDirectLineAttachmentContent content)
 {
     private const string Prefix = "att_";
     private static readonly System.Buffers.SearchValues<char> Hex = System.Buffers.SearchValues.Create("0123456789abcdef");
 
-    private readonly string _folder = Path.Combine(Path.GetFullPath(storage.Value.DataFolder, environment.ContentRootPath), "directline-uploads");
-
     public static bool IsWellFormedId(string id) =>
         id.Length == Prefix.Length + 32 && id.StartsWith(Prefix, StringComparison.Ordinal) && !id.AsSpan(Prefix.Length).ContainsAnyExcept(Hex);
 
-    public string? PathOf(string attachmentId)
-    {
-        var path = Path.Combine(_folder, attachmentId);
-        return IsWellFormedId(attachmentId) && File.Exists(path) ? path : null;
-    }
-
-    /// <summary>Writes every file, then records them; on any failure nothing written stays behind.</summary>
+    /// <summary>Stores every file with its description; on any failure nothing stays behind.</summary>
     public async Task<IReadOnlyList<StoredAttachment>> SaveAsync(string conversationId, IReadOnlyList<IFormFile> files, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(_folder);
-        var saved = new List<StoredAttachment>(files.Count);
-        try
+        var saved = new List<(StoredAttachment, IFormFile)>(files.Count);
+        foreach (var file in files)
         {
-            foreach (var file in files)
-            {
-                var id = DirectLineTokens.NewId(Prefix) + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
-                var contentType = MediaTypeHeaderValue.TryParse(file.ContentType, out var parsed) && parsed.MediaType.HasValue
-                    ? parsed.MediaType.Value!
-                    : "application/octet-stream";
-                var attachment = new StoredAttachment(id, conversationId, contentType, SafeName(file.FileName), file.Length);
-                saved.Add(attachment);
-                await using var target = new FileStream(Path.Combine(_folder, id), FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
-                await file.CopyToAsync(target, cancellationToken);
-            }
-            foreach (var attachment in saved)
-            {
-                await store.SaveAttachmentAsync(attachment, cancellationToken);
-            }
-            return saved;
+            var id = DirectLineTokens.NewId(Prefix) + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+            var contentType = MediaTypeHeaderValue.TryParse(file.ContentType, out var parsed) && parsed.MediaType.HasValue
+                ? parsed.MediaType.Value!
+                : "application/octet-stream";
+            saved.Add((new StoredAttachment(id, conversationId, contentType, SafeName(file.FileName), file.Length), file));
         }
-        catch
-        {
-            foreach (var attachment in saved)
-            {
-                File.Delete(Path.Combine(_folder, attachment.Id));
-            }
-            throw;
-        }
+        await content.SaveAsync(saved, cancellationToken);
+        return [.. saved.Select(s => s.Item1)];
     }
+
+    /// <summary>The bytes of a stored attachment, or null.</summary>
+    public Task<Stream?> OpenAsync(StoredAttachment attachment, CancellationToken cancellationToken) => content.OpenAsync(attachment, cancellationToken);
 
     private static string? SafeName(string? name)
     {

@@ -4,16 +4,19 @@ using Npgsql;
 namespace HandoffBot.Storage.Postgres;
 
 /// <summary>
-/// LISTENs, on a dedicated unpooled connection, for the handoff changes other instances commit
-/// (<see cref="PostgresHandoffRows.ChangeChannel"/> plus the schema; payload: the handoff id and the sender) and hands
-/// them to the <see cref="IHandoffChangeSubscriber"/>s, skipping this instance's own. After every (re)connection the
-/// subscribers catch up from the store, since notifications sent while nobody listened are lost; a lost connection is
-/// reopened after a delay on the injected clock (1.5 s, doubling up to 30 s). Nothing runs on SQLite.
+/// LISTENs, on one dedicated unpooled connection, for the changes other instances commit, on two channels per schema:
+/// handoffs (<see cref="PostgresHandoffRows.ChangeChannel"/>; payload: the handoff id and the sender), handed to the
+/// <see cref="IHandoffChangeSubscriber"/>s, and Direct Line appends and replacements
+/// (<see cref="PostgresDirectLineStore.ChangeChannel"/>; payload: the conversation id, the position and the sender),
+/// handed to the <see cref="IDirectLineChangeSubscriber"/>s; this instance's own changes are skipped. After every
+/// (re)connection the subscribers catch up from the store, since notifications sent while nobody listened are lost; a
+/// lost connection is reopened after a delay on the injected clock (1.5 s, doubling up to 30 s). Nothing runs on SQLite.
 /// </summary>
 internal sealed partial class PostgresChangeListener(
     IOptions<StorageOptions> storage,
     IOptions<PostgresOptions> options,
     IEnumerable<IHandoffChangeSubscriber> subscribers,
+    IEnumerable<IDirectLineChangeSubscriber> directLineSubscribers,
     TimeProvider time,
     ILogger<PostgresChangeListener> logger) : BackgroundService
 {
@@ -26,7 +29,8 @@ internal sealed partial class PostgresChangeListener(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var listeners = subscribers.ToList();
-        if (!storage.Value.UsesPostgres || listeners.Count == 0)
+        var directLine = directLineSubscribers.ToList();
+        if (!storage.Value.UsesPostgres || listeners.Count + directLine.Count == 0)
         {
             return;
         }
@@ -45,18 +49,34 @@ internal sealed partial class PostgresChangeListener(
             {
                 await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 await connection.OpenAsync(stoppingToken);
-                connection.Notification += (_, e) => Deliver(listeners, e.Payload, self);
+                string handoffChannel;
                 await using (var listen = new NpgsqlCommand("SELECT current_schema()", connection))
                 {
-                    var channel = PostgresHandoffRows.ChangeChannel + await listen.ExecuteScalarAsync(stoppingToken);
-                    listen.CommandText = $"LISTEN \"{channel.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+                    var schema = (string?)await listen.ExecuteScalarAsync(stoppingToken);
+                    handoffChannel = PostgresHandoffRows.ChangeChannel + schema;
+                    listen.CommandText = $"{Listen(handoffChannel)}; {Listen(PostgresDirectLineStore.ChangeChannel + schema)}";
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Channel == handoffChannel)
+                    {
+                        Deliver(listeners, e.Payload, self);
+                    }
+                    else
+                    {
+                        DeliverDirectLine(directLine, e.Payload, self);
+                    }
+                };
                 LogListening(logger);
                 retry = FirstRetry;
                 foreach (var listener in listeners)
                 {
                     listener.CatchUp(); // what was committed while nobody here listened
+                }
+                foreach (var listener in directLine)
+                {
+                    listener.CatchUp();
                 }
                 while (true)
                 {
@@ -83,6 +103,27 @@ internal sealed partial class PostgresChangeListener(
         }
     }
 
+    private static string Listen(string channel) => $"LISTEN \"{channel.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+
+    private static void DeliverDirectLine(List<IDirectLineChangeSubscriber> listeners, string payload, string self)
+    {
+        if (!PostgresDirectLineStore.TryParseChange(payload, out var change) || change.Sender == self)
+        {
+            return; // malformed, or this instance's own change (it pushed it to its streams already)
+        }
+        foreach (var listener in listeners)
+        {
+            if (change.Replaced)
+            {
+                listener.Replaced(change.ConversationId, change.Position);
+            }
+            else
+            {
+                listener.Appended(change.ConversationId, change.Position);
+            }
+        }
+    }
+
     private static void Deliver(List<IHandoffChangeSubscriber> listeners, string payload, string self)
     {
         var space = payload.IndexOf(' ', StringComparison.Ordinal);
@@ -104,7 +145,7 @@ internal sealed partial class PostgresChangeListener(
         }
     }
 
-    [LoggerMessage(EventId = 6023, Level = LogLevel.Information, Message = "Listening for the handoff changes of other instances")]
+    [LoggerMessage(EventId = 6023, Level = LogLevel.Information, Message = "Listening for the handoff and Direct Line changes of other instances")]
     private static partial void LogListening(ILogger logger);
 
     [LoggerMessage(EventId = 6024, Level = LogLevel.Warning, Message = "The listening connection was lost; it reconnects in {Retry} and then catches up from the store")]

@@ -27,6 +27,12 @@ internal sealed class SqliteDirectLineStore(SqliteDatabase database) : IDirectLi
             name            TEXT,
             length          INTEGER NOT NULL
         );
+        """,
+        // v2: positions allocated by the conversation's row (existing conversations continue after their highest position).
+        """
+        ALTER TABLE directline_conversation ADD COLUMN last_position INTEGER NOT NULL DEFAULT 0;
+        UPDATE directline_conversation SET last_position = COALESCE(
+            (SELECT MAX(position) FROM directline_activity a WHERE a.conversation_id = directline_conversation.conversation_id), 0);
         """);
 
     public Task<bool> CreateConversationAsync(string conversationId, string userId, DateTimeOffset createdAt, CancellationToken cancellationToken)
@@ -41,21 +47,45 @@ internal sealed class SqliteDirectLineStore(SqliteDatabase database) : IDirectLi
             .With("$id", conversationId).ExecuteScalar() as string, cancellationToken);
 
     public Task<long> LastPositionAsync(string conversationId, CancellationToken cancellationToken) =>
-        database.ReadAsync(session => (long)(session.Command("SELECT COALESCE(MAX(position), 0) FROM directline_activity WHERE conversation_id = $id")
-            .With("$id", conversationId).ExecuteScalar() ?? 0L), cancellationToken);
+        database.ReadAsync(session => session.Command("SELECT last_position FROM directline_conversation WHERE conversation_id = $id")
+            .With("$id", conversationId).ExecuteScalar() is long position ? position : 0L, cancellationToken);
 
-    public Task AppendAsync(string conversationId, long position, Activity activity, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<string, long>> LastPositionsAsync(IReadOnlyCollection<string> conversationIds, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyDictionary<string, long>>(session =>
+        {
+            var found = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var id in conversationIds)
+            {
+                if (session.Command("SELECT last_position FROM directline_conversation WHERE conversation_id = $id").With("$id", id).ExecuteScalar() is long position)
+                {
+                    found[id] = position;
+                }
+            }
+            return found;
+        }, cancellationToken);
+
+    /// <summary>The next position and the insert in one write of the single writer: atomic, dense, in order.</summary>
+    public Task<(long Position, Activity Activity)> AppendAsync(string conversationId, Func<long, Activity> atPosition, CancellationToken cancellationToken)
     {
-        var json = SqliteActivityJson.Serialize(activity);
-        return database.WriteAsync(session => session.Command("INSERT INTO directline_activity (conversation_id, position, activity_id, json) VALUES ($conversation, $position, $id, $json)")
-            .With("$conversation", conversationId).With("$position", position).With("$id", activity.Id ?? string.Empty).With("$json", json).ExecuteNonQuery(), cancellationToken);
+        ArgumentNullException.ThrowIfNull(atPosition);
+        return database.WriteAsync(session =>
+        {
+            var position = session.Command("UPDATE directline_conversation SET last_position = last_position + 1 WHERE conversation_id = $id RETURNING last_position")
+                .With("$id", conversationId).ExecuteScalar() as long?
+                ?? throw new InvalidOperationException($"There is no Direct Line conversation '{conversationId}'.");
+            var activity = atPosition(position);
+            session.Command("INSERT INTO directline_activity (conversation_id, position, activity_id, json) VALUES ($conversation, $position, $id, $json)")
+                .With("$conversation", conversationId).With("$position", position).With("$id", activity.Id ?? string.Empty)
+                .With("$json", SqliteActivityJson.Serialize(activity)).ExecuteNonQuery();
+            return (position, activity);
+        }, cancellationToken);
     }
 
-    public Task<bool> ReplaceAsync(string conversationId, Activity activity, CancellationToken cancellationToken)
+    public Task<long?> ReplaceAsync(string conversationId, Activity activity, CancellationToken cancellationToken)
     {
         var json = SqliteActivityJson.Serialize(activity);
-        return database.WriteAsync(session => session.Command("UPDATE directline_activity SET json = $json WHERE conversation_id = $conversation AND activity_id = $id")
-            .With("$conversation", conversationId).With("$id", activity.Id ?? string.Empty).With("$json", json).ExecuteNonQuery() > 0, cancellationToken);
+        return database.WriteAsync(session => session.Command("UPDATE directline_activity SET json = $json WHERE conversation_id = $conversation AND activity_id = $id RETURNING position")
+            .With("$conversation", conversationId).With("$id", activity.Id ?? string.Empty).With("$json", json).ExecuteScalar() as long?, cancellationToken);
     }
 
     public Task<IReadOnlyList<(long Position, Activity Activity)>> ReadAfterAsync(string conversationId, long watermark, int limit, CancellationToken cancellationToken) =>

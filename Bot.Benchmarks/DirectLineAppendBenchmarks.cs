@@ -1,10 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using HandoffBot.Hosting.DirectLine;
 using HandoffBot.Protocol;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace HandoffBot.Benchmarks;
 
@@ -16,32 +12,22 @@ namespace HandoffBot.Benchmarks;
 [MemoryDiagnoser]
 public class DirectLineAppendBenchmarks
 {
-    private WebApplicationFactory<Program> _factory = null!;
+    private BenchmarkHost _host = null!;
     private DirectLineHub _hub = null!;
     private IDirectLineStore _store = null!;
-    private string _dataFolder = null!;
     private int _n;
 
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _dataFolder = Directory.CreateTempSubdirectory("handoffbot-bench-dl-").FullName;
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
-            .UseEnvironment("Production")
-            .UseSetting("Storage:DataFolder", _dataFolder)
-            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)));
-        _hub = _factory.Services.GetRequiredService<DirectLineHub>();
-        _store = _factory.Services.GetRequiredService<IDirectLineStore>();
+        _host = new BenchmarkHost("handoffbot-bench-dl-");
+        _hub = _host.Service<DirectLineHub>();
+        _store = _host.Service<IDirectLineStore>();
         await AppendAsync(); // creates the schema
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _factory.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dataFolder, recursive: true);
-    }
+    public void Cleanup() => _host.Dispose();
 
     [Benchmark]
     public async Task<string?> AppendOneActivityWithSqliteFileStore() => (await AppendAsync()).Id;

@@ -1,10 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using HandoffBot.Hosting;
 using HandoffBot.Protocol;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace HandoffBot.Benchmarks;
 
@@ -24,30 +20,20 @@ public class TurnBenchmarks
         "can I change the delivery address of my order", "do you ship internationally",
     ];
 
-    private WebApplicationFactory<Program> _factory = null!;
+    private BenchmarkHost _host = null!;
     private ChannelAdapter _adapter = null!;
-    private string _dataFolder = null!;
     private int _turn;
 
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _dataFolder = Directory.CreateTempSubdirectory("handoffbot-bench-").FullName;
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
-            .UseEnvironment("Production")
-            .UseSetting("Storage:DataFolder", _dataFolder)
-            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)));
-        _adapter = _factory.Services.GetRequiredService<ChannelAdapter>();
+        _host = new BenchmarkHost("handoffbot-bench-");
+        _adapter = _host.Service<ChannelAdapter>();
         await TurnAsync(); // creates the schema
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _factory.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dataFolder, recursive: true);
-    }
+    public void Cleanup() => _host.Dispose();
 
     [Benchmark]
     public async Task<int> ExpectRepliesTurnWithSqliteFileStore()

@@ -349,24 +349,13 @@ public sealed class DirectLineEndpointTests : IAsyncLifetime
         var buffer = new byte[256 * 1024];
         while (true)
         {
-            var count = 0;
-            WebSocketReceiveResult result;
-            do
-            {
-                result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), timeout.Token);
-                count += result.Count;
-            }
-            while (!result.EndOfMessage);
-            Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
-            if (count == 0)
+            if (await DirectLineFrames.ReadAsync(socket, buffer, timeout.Token) is not { } message)
             {
                 continue; // keep-alive
             }
-            using var message = JsonDocument.Parse(buffer.AsMemory(0, count));
-            Assert.True(message.RootElement.TryGetProperty("watermark", out _));
-            foreach (var element in message.RootElement.GetProperty("activities").EnumerateArray())
+            Assert.NotNull(message.Watermark);
+            foreach (var activity in message.Activities)
             {
-                var activity = element.Deserialize(ProtocolJsonContext.Default.Activity)!;
                 seen.Add(activity);
                 if (predicate(activity))
                 {

@@ -239,20 +239,10 @@ public sealed class PostgresDirectLineInstancesTests : IAsyncLifetime
         var buffer = new byte[512 * 1024];
         while (!done(seen))
         {
-            var count = 0;
-            WebSocketReceiveResult result;
-            do
+            if (await DirectLineFrames.ReadAsync(socket, buffer, timeout.Token) is not { } set)
             {
-                result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, count, buffer.Length - count), timeout.Token);
-                count += result.Count;
+                continue; // keep-alive
             }
-            while (!result.EndOfMessage);
-            Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
-            if (count == 0)
-            {
-                continue;
-            }
-            var set = JsonSerializer.Deserialize(buffer.AsSpan(0, count), DirectLineJsonContext.Default.ActivitySet)!;
             var frame = new Frame(long.Parse(set.Watermark!, System.Globalization.CultureInfo.InvariantCulture), set.Activities);
             frames.Add(frame);
             seen.AddRange(frame.Activities);

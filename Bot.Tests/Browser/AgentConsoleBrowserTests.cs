@@ -1,11 +1,11 @@
 using System.Text.RegularExpressions;
-using HandoffBot.Handoff;
 using HandoffBot.Resources;
 using HandoffBot.Routing;
 using HandoffBot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static HandoffBot.Tests.Browser.ConsoleBrowser;
+using static HandoffBot.Tests.Browser.HandoffSteps;
 using static Microsoft.Playwright.Assertions;
 
 namespace HandoffBot.Tests.Browser;
@@ -16,8 +16,6 @@ namespace HandoffBot.Tests.Browser;
 /// </summary>
 public sealed class AgentConsoleBrowserTests
 {
-    private const string AskForPerson = "this is useless, let me speak to a person";
-
     [Fact]
     public async Task ACustomerIsHandedToAnAgentWhoChatsTransfersWithANoteAndTheNextAgentEndsWithARating()
     {
@@ -26,26 +24,11 @@ public sealed class AgentConsoleBrowserTests
         {
             var (alex, customer) = await AgentConsoleEdgeBrowserTests.AlexAndACustomerAsync(browser);
 
-            await SendToWebChatAsync(customer, "how long does delivery take");
-            await Expect(WebChatBubble(customer, "Standard delivery takes 3-5 working days")).ToBeVisibleAsync();
-            await SendToWebChatAsync(customer, AskForPerson);
-
-            // The offer appears on Alex's screen, rings, and Accept takes it.
-            var offer = alex.Locator("#offers li.item");
-            await Expect(offer).ToHaveCountAsync(1);
-            await Expect(alex.Locator("body")).ToHaveAttributeAsync("data-rang", "1");
-            await alex.GetByRole(AriaRole.Button, new() { NameRegex = new("^Accept ") }).First.ClickAsync();
-            await Expect(alex.Locator("#conversations li.item")).ToHaveCountAsync(1);
-            await Expect(alex.Locator("#timeline")).ToContainTextAsync(AskForPerson);
-            await Expect(alex.Locator(".packet")).ToContainTextAsync("HumanRequest");
+            await AskTheAssistantThenForAPersonAsync(customer);
+            await AcceptTheOfferAsync(alex);
 
             // The customer is told who joined; Alex's messages show as from Alex.
-            await Expect(WebChatBubble(customer, browser.Copy.Get("en", "handoff.agentJoined", ("agent", "Alex")))).ToBeVisibleAsync();
-            var message = alex.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
-            await message.FillAsync("Hi, I'm Alex. Let me look at your order.");
-            await message.PressAsync("Enter");
-            await Expect(WebChatBubble(customer, "Hi, I'm Alex. Let me look at your order.")).ToBeVisibleAsync();
-            await Expect(customer.Locator("text=Alex · customer service")).ToBeVisibleAsync();
+            var message = await AgentJoinsAndWritesAsync(browser, alex, "Alex", customer, "Hi, I'm Alex. Let me look at your order.");
 
             // Typing both ways.
             await customer.Locator("[data-id='webchat-sendbox-input']").PressSequentiallyAsync("my parcel");
@@ -77,19 +60,8 @@ public sealed class AgentConsoleBrowserTests
             await Expect(alex.Locator("#conversations li.item")).ToHaveCountAsync(0);
 
             // Sam ends; the customer rates; the rating is stored.
-            await sam.GetByRole(AriaRole.Button, new() { Name = "End conversation" }).ClickAsync();
-            // Web Chat renders the notice as Markdown, which turns ' into a typographic apostrophe: the text up to the first one.
-            var ended = browser.Copy.Get("en", "handoff.endedByAgent", ("agent", "Sam")).Split('\'')[0];
-            await Expect(WebChatBubble(customer, ended)).ToBeVisibleAsync();
-            await SendToWebChatAsync(customer, "5");
-            await Expect(WebChatBubble(customer, browser.Copy.Get("en", "handoff.thanksForFeedback"))).ToBeVisibleAsync();
-
-            var handoffs = browser.Bot.Services.GetRequiredService<IHandoffStore>();
-            var conversation = await customer.GetAttributeAsync("body", "data-conversation-id");
-            var handoff = await handoffs.GetLatestForCustomerAsync($"directline/conversations/{conversation}", CancellationToken.None);
-            Assert.NotNull(handoff);
-            Assert.Equal(HandoffStatus.Bot, handoff.Status);
-            Assert.Equal(5, await browser.Bot.Services.GetRequiredService<IHandoffFeedbackStore>().GetSatisfactionAsync(handoff.Id, CancellationToken.None));
+            await EndAndRateAsync(browser, sam, "Sam", customer, 5);
+            await AssertBackWithTheBotAndRatedAsync(browser.Bot, customer, 5);
 
             // The customer never saw the notes.
             Assert.DoesNotContain("express replacement", await customer.ContentAsync(), StringComparison.Ordinal);
@@ -194,13 +166,16 @@ public sealed class AgentConsoleEdgeBrowserTests
         return (alex, customer);
     }
 
-    /// <summary>Only Alex available and signed in; a customer on the Web Chat page, greeted.</summary>
-    internal static async Task<(IPage Alex, IPage Customer)> AlexAndACustomerAsync(ConsoleBrowser browser)
+    /// <summary>
+    /// Only Alex available and signed in (on <paramref name="alexOn"/>); a customer on the Web Chat page (of
+    /// <paramref name="customerOn"/>), greeted. Both on the first bot by default.
+    /// </summary>
+    internal static async Task<(IPage Alex, IPage Customer)> AlexAndACustomerAsync(ConsoleBrowser browser, LiveBot? alexOn = null, LiveBot? customerOn = null)
     {
         await browser.SetPresenceAsync("sam", AgentPresence.Away);
         await browser.SetPresenceAsync("priya", AgentPresence.Away);
-        var alex = await browser.AgentAsync("Alex");
-        var customer = await browser.OpenAsync("customer", "/");
+        var alex = await browser.AgentAsync("Alex", alexOn);
+        var customer = await browser.OpenAsync("customer", "/", customerOn);
         await Expect(WebChatBubble(customer, "I'm the HandoffBot assistant")).ToBeVisibleAsync();
         return (alex, customer);
     }

@@ -12,7 +12,8 @@ namespace HandoffBot.Tests.Browser;
 /// <summary>
 /// A live bot on loopback with nothing configured (embedded defaults: sign-in links for the roster agents) and Debian's
 /// Chromium, with one browser context per person (a customer in Web Chat, agents in the console). Each test gets its
-/// own bot. A failing step leaves screenshots of every open page in artifacts/screenshots.
+/// own bot, or several (instances of one deployment, each on its own port), and opens each page on one of them.
+/// A failing step leaves screenshots of every open page in artifacts/screenshots.
 /// </summary>
 public sealed class ConsoleBrowser : IAsyncDisposable
 {
@@ -22,25 +23,47 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
 
-    private ConsoleBrowser(LiveBot bot, IPlaywright playwright, IBrowser browser)
+    private ConsoleBrowser(IReadOnlyList<LiveBot> bots, IPlaywright playwright, IBrowser browser)
     {
-        Bot = bot;
+        Bots = bots;
         _playwright = playwright;
         _browser = browser;
     }
 
-    public LiveBot Bot { get; }
+    /// <summary>The first (or only) bot: where pages open unless told otherwise.</summary>
+    public LiveBot Bot => Bots[0];
+
+    /// <summary>Every bot, in the order they started.</summary>
+    public IReadOnlyList<LiveBot> Bots { get; }
 
     public ICopy Copy => Bot.Services.GetRequiredService<ICopy>();
 
-    public static async Task<ConsoleBrowser> StartAsync(Action<BotFactory>? configure = null)
+    public static Task<ConsoleBrowser> StartAsync(Action<BotFactory>? configure = null) => StartAsync([configure ?? (_ => { })]);
+
+    /// <summary>One live bot per entry, started one after the other, each with its own configuration.</summary>
+    public static async Task<ConsoleBrowser> StartAsync(IReadOnlyList<Action<BotFactory>> instances)
     {
         Assert.True(File.Exists(ChromiumPath), "Chromium is missing: run eng/prerequisites.sh (apt-get install chromium).");
-        var bot = LiveBot.Start(factory =>
+        var bots = new List<LiveBot>();
+        try
         {
-            factory.WithoutAccess();
-            configure?.Invoke(factory);
-        });
+            foreach (var configure in instances)
+            {
+                bots.Add(LiveBot.Start(factory =>
+                {
+                    factory.WithoutAccess();
+                    configure(factory);
+                }));
+            }
+        }
+        catch
+        {
+            foreach (var started in bots)
+            {
+                await started.DisposeAsync();
+            }
+            throw;
+        }
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -48,11 +71,11 @@ public sealed class ConsoleBrowser : IAsyncDisposable
             Headless = true,
             Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"],
         });
-        return new ConsoleBrowser(bot, playwright, browser);
+        return new ConsoleBrowser(bots, playwright, browser);
     }
 
-    /// <summary>A new person: their own context (cookies, storage), one page at <paramref name="path"/>.</summary>
-    public async Task<IPage> OpenAsync(string name, string path)
+    /// <summary>A new person: their own context (cookies, storage), one page at <paramref name="path"/> of <paramref name="on"/> (the first bot by default).</summary>
+    public async Task<IPage> OpenAsync(string name, string path, LiveBot? on = null)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
@@ -60,15 +83,16 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         page.Console += (_, message) => { lock (console) { console.Add(message.Text); } };
         page.PageError += (_, error) => { lock (console) { console.Add("page error: " + error); } };
         _pages.Add((name, page, console));
-        await page.GotoAsync(new Uri(Bot.BaseAddress, path).ToString());
+        await page.GotoAsync(new Uri((on ?? Bot).BaseAddress, path).ToString());
         return page;
     }
 
-    /// <summary>The agent's console, signed in through the link printed at start-up.</summary>
-    public async Task<IPage> AgentAsync(string name)
+    /// <summary>The agent's console on <paramref name="on"/> (the first bot by default), signed in through the link that bot printed at start-up.</summary>
+    public async Task<IPage> AgentAsync(string name, LiveBot? on = null)
     {
-        var link = Bot.Services.GetRequiredService<ConsoleAccess>().SignInLinks.Single(l => l.Agent == name).Link;
-        var page = await OpenAsync(name, link.PathAndQuery + link.Fragment);
+        var bot = on ?? Bot;
+        var link = bot.Services.GetRequiredService<ConsoleAccess>().SignInLinks.Single(l => l.Agent == name).Link;
+        var page = await OpenAsync(name, link.PathAndQuery + link.Fragment, bot);
         await Assertions.Expect(page.Locator("#me-name")).ToContainTextAsync(name);
         await Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("live");
         return page;
@@ -122,6 +146,9 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     {
         await _browser.CloseAsync();
         _playwright.Dispose();
-        await Bot.DisposeAsync();
+        foreach (var bot in Bots.Reverse())
+        {
+            await bot.DisposeAsync();
+        }
     }
 }

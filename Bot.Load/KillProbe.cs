@@ -122,14 +122,14 @@ internal static partial class KillProbe
                 await Task.Delay(TimeSpan.FromMilliseconds(2));
             }
             var beforeKill = answered.Count;
-            var killedAnswered = accepted.Count(id => answered.ContainsKey(id) && ConversationIndex(id) % bots.Count == 0);
             await bots[0].KillAsync();
             var atKill = answered.Count;
+            var killedAnswered = accepted.Count(id => answered.ContainsKey(id) && ConversationIndex(id) % bots.Count == 0);
             Volatile.Write(ref killed, 1);
             var killedAt = Stopwatch.GetElapsedTime(started);
             await bots[0].DisposeAsync();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"   posted {total} turns in {postedIn.TotalMilliseconds:0} ms, accepted {accepted.Count} ({onKilled} on the killed instance), refused {refused.Count}; kill -9 at {killedAt.TotalMilliseconds:0} ms with {beforeKill} turns answered ({killedAnswered} by the killed instance; {atKill - beforeKill} more arrived during the kill)"));
+                $"   posted {total} turns in {postedIn.TotalMilliseconds:0} ms, accepted {accepted.Count} ({onKilled} on the killed instance), refused {refused.Count}; kill -9 at {killedAt.TotalMilliseconds:0} ms with {beforeKill} turns answered ({atKill - beforeKill} more arrived during the kill; {killedAnswered} of all these by the killed instance)"));
             foreach (var problem in refused.Take(5))
             {
                 Console.WriteLine($"   ! {problem}");

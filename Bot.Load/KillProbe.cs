@@ -16,14 +16,18 @@ namespace HandoffBot.Load;
 /// process), the bot killed with SIGKILL once a share of the turns has been answered, a second bot started on the same
 /// database (it replays the inbox items whose turn had not committed), and then, for every accepted activity, the
 /// replies the customer Connector received (matched by replyToId): lost (accepted, no reply) and duplicates (a turn
-/// with the same reply received more than once).
+/// with the same reply received more than once). With <c>--instances 2</c> (PostgreSQL): two bots on one schema with
+/// distinct instance names and a short lease, each conversation always on the same bot; the first is killed and not
+/// restarted, and the second must take its inbox over (<c>InboxTakeoverService</c>) and answer every accepted turn.
 /// </summary>
 internal static partial class KillProbe
 {
     public const string Usage = """
-        Usage: Bot.Load kill-probe [--provider sqlite|postgres] [--conversations 40] [--turns 10] [--kill-after 100]
+        Usage: Bot.Load kill-probe [--provider sqlite|postgres] [--instances 1|2] [--lease 3] [--conversations 40] [--turns 10] [--kill-after 100]
                                    [--quiet-ms 3000] [--timeout 120] [--postgres <connection string>] [--bot-dll <path>] [--keep-log <file>]
           --provider       sqlite (a fresh data folder) or postgres (a fresh schema on --postgres, default $HANDOFFBOT_TEST_POSTGRES)
+          --instances      2 (postgres only): two bots on one schema, conversation c always on bot c mod 2; the first is killed
+                           and not restarted: the second takes its inbox over once its lease (--lease seconds, default 3) ran out
           --kill-after     kill -9 the bot once every turn was accepted and this many turns were answered (default: a quarter)
           --quiet-ms       after the restart, once every accepted turn has a reply: wait this long for late (duplicate) replies
           --timeout        seconds to wait for every accepted turn's reply after the restart before counting the rest lost
@@ -37,9 +41,11 @@ internal static partial class KillProbe
         "can I get an invoice", "does this come with a warranty",
     ];
 
-    private sealed record Options(FleetOptions Fleet, int Conversations, int Turns, int KillAfter, TimeSpan Quiet, TimeSpan Timeout)
+    private sealed record Options(FleetOptions Fleet, TimeSpan Lease, int Conversations, int Turns, int KillAfter, TimeSpan Quiet, TimeSpan Timeout)
     {
         public string Provider => Fleet.Provider;
+
+        public int Instances => Fleet.Instances;
     }
 
     /// <summary>An activity the customer Connector received; <paramref name="AfterKill"/>: it came from the restarted bot.</summary>
@@ -80,20 +86,34 @@ internal static partial class KillProbe
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var run = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         var total = options.Conversations * options.Turns;
+        var bots = new List<BotProcess>();
         try
         {
-            var first = BotProcess.Start(options.Fleet.BotDll, settings, data);
-            Console.WriteLine($"== kill probe, {options.Provider}: bot pid {first.ProcessId} on {first.BaseAddress}, data {data.FullName}{(schema is null ? "" : $", schema {schema.Name}")}; " +
-                $"{options.Conversations} conversations x {options.Turns} turns ({Environment.ProcessorCount} cores, load average {Machine.LoadAverage()})");
-            await first.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), CancellationToken.None);
-            var messages = new Uri(first.BaseAddress, "api/messages");
+            // Two instances: distinct names, a short lease, each its own data folder (the log); the first is the one killed.
+            for (var i = 0; i < options.Instances; i++)
+            {
+                var instance = options.Instances == 1 ? settings : new Dictionary<string, string>(settings, StringComparer.Ordinal)
+                {
+                    ["Storage__Postgres__InstanceName"] = $"kill-probe-{(char)('a' + i)}",
+                    ["Storage__Postgres__InstanceLease"] = options.Lease.ToString("c", CultureInfo.InvariantCulture),
+                };
+                bots.Add(BotProcess.Start(options.Fleet.BotDll, instance, i == 0 ? data : null));
+            }
+            Console.WriteLine($"== kill probe, {options.Provider}, {options.Instances} instance(s): bot pid {string.Join(", ", bots.Select(b => $"{b.ProcessId} on {b.BaseAddress}"))}, data {data.FullName}{(schema is null ? "" : $", schema {schema.Name}")}; " +
+                $"{options.Conversations} conversations x {options.Turns} turns{(options.Instances > 1 ? $", lease {options.Lease:c}" : "")} ({Environment.ProcessorCount} cores, load average {Machine.LoadAverage()})");
+            foreach (var bot in bots)
+            {
+                await bot.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), CancellationToken.None);
+            }
 
+            // Conversation c always goes to instance c mod N, as a load balancer keeping a conversation on one instance would.
             var started = Stopwatch.GetTimestamp();
             var posting = Enumerable.Range(0, options.Conversations)
-                .Select(c => PostConversationAsync(http, messages, customers.Url, $"kill-{run}-{c}", options.Turns))
+                .Select(c => PostConversationAsync(http, new Uri(bots[c % bots.Count].BaseAddress, "api/messages"), customers.Url, $"kill-{run}-{c}", options.Turns))
                 .ToArray();
             var outcomes = await Task.WhenAll(posting);
             var accepted = outcomes.SelectMany(o => o.Accepted).ToHashSet(StringComparer.Ordinal);
+            var onKilled = outcomes.Where((_, c) => c % bots.Count == 0).Sum(o => o.Accepted.Count);
             var refused = outcomes.SelectMany(o => o.Refused).ToList();
             var postedIn = Stopwatch.GetElapsedTime(started);
             while (answered.Count < options.KillAfter && answered.Count < accepted.Count)
@@ -101,53 +121,63 @@ internal static partial class KillProbe
                 await Task.Delay(TimeSpan.FromMilliseconds(2));
             }
             var beforeKill = answered.Count;
-            await first.KillAsync();
+            await bots[0].KillAsync();
             var atKill = answered.Count;
+            var killedAnswered = accepted.Count(id => answered.ContainsKey(id) && ConversationIndex(id) % bots.Count == 0);
             Volatile.Write(ref killed, 1);
             var killedAt = Stopwatch.GetElapsedTime(started);
-            await first.DisposeAsync();
+            await bots[0].DisposeAsync();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"   posted {total} turns in {postedIn.TotalMilliseconds:0} ms, accepted {accepted.Count}, refused {refused.Count}; kill -9 at {killedAt.TotalMilliseconds:0} ms with {beforeKill} turns answered ({atKill - beforeKill} more arrived during the kill)"));
+                $"   posted {total} turns in {postedIn.TotalMilliseconds:0} ms, accepted {accepted.Count} ({onKilled} on the killed instance), refused {refused.Count}; kill -9 at {killedAt.TotalMilliseconds:0} ms with {beforeKill} turns answered ({atKill - beforeKill} more arrived during the kill; {killedAnswered} of all these by the killed instance)"));
             foreach (var problem in refused.Take(5))
             {
                 Console.WriteLine($"   ! {problem}");
             }
 
-            var second = BotProcess.Start(options.Fleet.BotDll, settings, data);
-            try
+            // One instance: a restart on the same database replays its inbox. Two: the survivor takes the dead one's inbox over.
+            bots[0] = options.Instances == 1 ? BotProcess.Start(options.Fleet.BotDll, settings, data) : bots[^1];
+            var survivor = bots[0];
+            await survivor.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), CancellationToken.None);
+            var restarted = Stopwatch.GetTimestamp();
+            var lastCount = received.Count;
+            var lastChange = Stopwatch.GetTimestamp();
+            TimeSpan? allAnswered = null;
+            while (Stopwatch.GetElapsedTime(restarted) < options.Timeout)
             {
-                await second.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), CancellationToken.None);
-                var restarted = Stopwatch.GetTimestamp();
-                var lastCount = received.Count;
-                var lastChange = Stopwatch.GetTimestamp();
-                while (Stopwatch.GetElapsedTime(restarted) < options.Timeout)
+                await Task.Delay(TimeSpan.FromMilliseconds(50));
+                if (allAnswered is null && accepted.All(answered.ContainsKey))
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(50));
-                    if (received.Count != lastCount)
-                    {
-                        (lastCount, lastChange) = (received.Count, Stopwatch.GetTimestamp());
-                    }
-                    else if (accepted.All(answered.ContainsKey) && Stopwatch.GetElapsedTime(lastChange) >= options.Quiet)
-                    {
-                        break;
-                    }
+                    allAnswered = Stopwatch.GetElapsedTime(started) - killedAt;
                 }
-                var log = second.ReadLog();
-                if (options.Fleet.KeepLog is { } keep)
+                if (received.Count != lastCount)
                 {
-                    await File.WriteAllTextAsync(keep, log);
+                    (lastCount, lastChange) = (received.Count, Stopwatch.GetTimestamp());
                 }
-                var replayed = RecoveringLine().Match(log) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
-                var problems = log.Split('\n').Count(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
-                return Report(options, accepted, [.. received], beforeKill, replayed, problems, customers.Unexpected + customers.Unreadable);
+                else if (allAnswered is not null && Stopwatch.GetElapsedTime(lastChange) >= options.Quiet)
+                {
+                    break;
+                }
             }
-            finally
+            var log = survivor.ReadLog();
+            if (options.Fleet.KeepLog is { } keep)
             {
-                await second.DisposeAsync();
+                await File.WriteAllTextAsync(keep, log);
             }
+            var replayed = (options.Instances == 1 ? RecoveringLine() : TakeoverLine()).Matches(log).Sum(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            if (options.Instances > 1)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"   the survivor took over {replayed} inbox turns; every accepted turn answered {(allAnswered is { } at ? $"{at.TotalMilliseconds:0} ms after the kill" : "never (timeout)")}"));
+            }
+            var problems = log.Split('\n').Count(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
+            return Report(options, accepted, [.. received], beforeKill, replayed, problems, customers.Unexpected + customers.Unreadable);
         }
         finally
         {
+            foreach (var bot in bots.Distinct())
+            {
+                await bot.DisposeAsync();
+            }
             try
             {
                 data.Delete(recursive: true);
@@ -161,6 +191,9 @@ internal static partial class KillProbe
             }
         }
     }
+
+    /// <summary>The conversation number of an activity id "kill-{run}-{c}-{turn}".</summary>
+    private static int ConversationIndex(string activityId) => int.Parse(activityId.Split('-')[^2], CultureInfo.InvariantCulture);
 
     private static int Report(Options options, HashSet<string> accepted, IReadOnlyList<Received> received, int beforeKill, int replayed, int problems, int unserved)
     {
@@ -176,8 +209,8 @@ internal static partial class KillProbe
         var unknown = replies.Count(r => r.ReplyToId is null || !accepted.Contains(r.ReplyToId));
         var shape = string.Join(' ', accepted.GroupBy(id => byTurn[id].Count()).OrderBy(g => g.Key).Select(g => $"{g.Key}:{g.Count()}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"kill-probe: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC provider {options.Provider} conversations {options.Conversations} turns {options.Turns} accepted {accepted.Count} " +
-            $"answered before kill {beforeKill} replayed at start {replayed} lost {lost} duplicates {duplicated.Count} ({100.0 * duplicated.Count / Math.Max(1, accepted.Count):0.0}%) extra replies {extra} (answered before the kill and again after the restart: {resent}) " +
+            $"kill-probe: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC provider {options.Provider} instances {options.Instances} conversations {options.Conversations} turns {options.Turns} accepted {accepted.Count} " +
+            $"answered before kill {beforeKill} {(options.Instances == 1 ? "replayed at start" : "taken over")} {replayed} lost {lost} duplicates {duplicated.Count} ({100.0 * duplicated.Count / Math.Max(1, accepted.Count):0.0}%) extra replies {extra} (answered before the kill and again after the restart: {resent}) " +
             $"replies without an accepted turn {unknown}; replies per turn {shape}; bot errors after restart {problems}; Connector requests not served {unserved}; load average {Machine.LoadAverage()}"));
         foreach (var id in duplicated.Take(3))
         {
@@ -221,10 +254,11 @@ internal static partial class KillProbe
 
     private static Options? Parse(string[] args)
     {
-        var fleet = new FleetOptions(maxInstances: 1);
-        int conversations = 40, turns = 10, killAfter = -1, quiet = 3000, timeout = 120;
+        var fleet = new FleetOptions(maxInstances: 2);
+        int lease = 3, conversations = 40, turns = 10, killAfter = -1, quiet = 3000, timeout = 120;
         if (!CommandLine.Read(args, fleet, (name, value) => name switch
         {
+            "--lease" => CommandLine.Int(value, 3, 3600, out lease),
             "--conversations" => CommandLine.Int(value, 1, 1_000, out conversations),
             "--turns" => CommandLine.Int(value, 1, 100, out turns),
             "--kill-after" => CommandLine.Int(value, 0, 100_000, out killAfter),
@@ -235,11 +269,14 @@ internal static partial class KillProbe
         {
             return null;
         }
-        return new Options(fleet, conversations, turns, killAfter >= 0 ? killAfter : conversations * turns / 4, TimeSpan.FromMilliseconds(quiet), TimeSpan.FromSeconds(timeout));
+        return new Options(fleet, TimeSpan.FromSeconds(lease), conversations, turns, killAfter >= 0 ? killAfter : conversations * turns / 4, TimeSpan.FromMilliseconds(quiet), TimeSpan.FromSeconds(timeout));
     }
 
     private static string Shorten(string? text) => text is null ? "(no text)" : text.Length <= 40 ? text : text[..40] + "...";
 
     [GeneratedRegex(@"Running (\d+) inbox turns")]
     private static partial Regex RecoveringLine();
+
+    [GeneratedRegex(@"Taking over (\d+) inbox turns")]
+    private static partial Regex TakeoverLine();
 }

@@ -6,7 +6,10 @@
 # received: lost (none) and duplicates (the same reply twice). Prints one summary line; exits non-zero when anything
 # was lost or duplicated. Loopback only; bounded in time.
 # PostgreSQL: source eng/postgres.sh; start_test_postgres; eng/kill-probe.sh --provider postgres; stop_test_postgres
-# Usage: eng/kill-probe.sh [--no-build] [--runs 1] [--provider sqlite|postgres] [--conversations 40] [--turns 10]
+# Two instances (PostgreSQL only): --provider postgres --instances 2: two bots on one schema (instance names
+# kill-probe-a/-b, Storage:Postgres:InstanceLease 3 s, conversation c always on bot c mod 2); bot a is killed and NOT
+# restarted: bot b must take its inbox over once its lease ran out and answer every accepted turn.
+# Usage: eng/kill-probe.sh [--no-build] [--runs 1] [--provider sqlite|postgres] [--instances 1|2] [--lease 3] [--conversations 40] [--turns 10]
 #                          [--kill-after 100] [--quiet-ms 3000] [--timeout 120] [--postgres <connection string>] [--keep-log <file>]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -6,7 +6,6 @@ using HandoffBot.Protocol;
 using HandoffBot.Storage;
 using HandoffBot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace HandoffBot.Tests.Storage;
 
@@ -40,16 +39,10 @@ public sealed class PostgresRestartTests
         Assert.Equal(["m-1"], transport.Sent.Select(a => a.ReplyToId));
 
         // A turn acknowledged just before the stop, still pending: its conversation's turn lock is held elsewhere.
-        await using (var holder = new NpgsqlConnection(cluster.ConnectionString))
+        await using (var holder = await HeldTurnLock.TakeAsync(cluster.ConnectionString, Channel, "conv-a"))
         {
-            await holder.OpenAsync();
-            await using (var hold = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended(@key, 0))", holder))
-            {
-                hold.Parameters.AddWithValue("key", "handoffbot.turn/" + StateKeys.Conversation(Channel, "conv-a"));
-                await hold.ExecuteNonQueryAsync();
-            }
             Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync(MessagesEndpoint.Path, Message("m-2", "conv-a", "how do I reset my password"), ProtocolJsonContext.Default.Activity)).StatusCode);
-            await WaitForLockWaiterAsync(holder);
+            await holder.WaitForWaiterAsync();
 
             await cluster.StopServerAsync();
         }
@@ -84,16 +77,5 @@ public sealed class PostgresRestartTests
         var transcript = await factory.Services.GetRequiredService<ITranscriptStore>().ReadAsync(Channel, "conv-a", CancellationToken.None);
         Assert.Equal([("m-1", RoleTypes.User), ("m-1", RoleTypes.Bot), ("m-2", RoleTypes.User), ("m-2", RoleTypes.Bot)],
             transcript.Select(a => (a.From?.Role == RoleTypes.Bot ? a.ReplyToId : a.Id, a.From?.Role)));
-    }
-
-    /// <summary>Until the bot's turn waits for the advisory lock <paramref name="holder"/> holds (a bounded poll on the server's state).</summary>
-    private static async Task WaitForLockWaiterAsync(NpgsqlConnection holder)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", holder);
-        while ((long)(await waiting.ExecuteScalarAsync(timeout.Token))! == 0)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token);
-        }
     }
 }

@@ -44,10 +44,13 @@ public sealed class RecordingTransport(string channelId, bool block = false) : I
     public Task DeleteAsync(Activity reference, string activityId, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-/// <summary>Wraps the real turn store and signals each finished commit, so tests can await a queued turn.</summary>
-public sealed class SignallingTurnStore(ITurnStore inner) : ITurnStore
+/// <summary>
+/// Wraps the real turn store and signals each finished commit, so tests can await a queued turn. Several instances'
+/// stores may share one <paramref name="commits"/> channel (their commits in one sequence).
+/// </summary>
+public sealed class SignallingTurnStore(ITurnStore inner, Channel<TurnCommit>? commits = null) : ITurnStore
 {
-    private readonly Channel<TurnCommit> _commits = Channel.CreateUnbounded<TurnCommit>();
+    private readonly Channel<TurnCommit> _commits = commits ?? Channel.CreateUnbounded<TurnCommit>();
 
     public async Task CommitAsync(TurnCommit commit, CancellationToken cancellationToken)
     {

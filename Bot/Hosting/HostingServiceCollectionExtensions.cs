@@ -16,6 +16,9 @@ public static class HostingServiceCollectionExtensions
         services.AddConnectorClient();
         services.AddSingleton<TurnQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<TurnQueue>());
+        // After the turn queue: it has read this instance's own unfinished items before anything is taken over.
+        services.AddSingleton<InboxTakeoverService>();
+        services.AddHostedService(sp => sp.GetRequiredService<InboxTakeoverService>());
         services.AddSingleton<ConversationLocks>();
         services.AddSingleton<ChannelAdapter>();
         // The adapter runs the pipeline, whose handoff code sends proactively through the adapter again: features take

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
@@ -9,13 +10,21 @@ namespace HandoffBot.Hosting;
 /// Runs turns off the HTTP request. An activity is stored in the inbox before it is acknowledged; its turn's
 /// commit marks it done, and items not done when the process stopped run again at start-up (before new ones).
 /// Activities are partitioned by conversation into <see cref="MessagesOptions.QueuedTurnLanes"/> lanes, so the turns of
-/// one conversation run one at a time and in arrival order while different conversations run in parallel.
+/// one conversation run one at a time and in arrival order while different conversations run in parallel. Items taken
+/// over from a dead instance (<see cref="TakeOver"/>) run in their lane before any item queued there that has not
+/// started yet: they are older than anything this instance accepted for their conversation since that instance died.
 /// </summary>
 public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore inbox, IOptions<MessagesOptions> options, TimeProvider time, ILogger<TurnQueue> logger)
     : BackgroundService
 {
     private readonly Channel<InboxItem>[] _partitions = [.. Enumerable.Range(0, options.Value.QueuedTurnLanes)
         .Select(_ => Channel.CreateBounded<InboxItem>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }))];
+
+    // Per lane: items taken over from a dead instance, run before the lane's next queued item.
+    private readonly ConcurrentQueue<InboxItem>[] _takenOver = [.. Enumerable.Range(0, options.Value.QueuedTurnLanes).Select(_ => new ConcurrentQueue<InboxItem>())];
+
+    // Written to a lane to wake it for its taken-over items; not a turn.
+    private static readonly InboxItem Wake = new(0, new Activity());
 
     private List<InboxItem>[] _recovered = [];
     private readonly Lock _idleGate = new();
@@ -70,6 +79,28 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
         await _partitions[PartitionOf(activity)].Writer.WriteAsync(item, CancellationToken.None);
     }
 
+    /// <summary>
+    /// Queues the turns of <paramref name="items"/> (claimed from a dead instance, oldest first): each runs in its
+    /// conversation's lane after the turn running there now and before the turns queued behind it.
+    /// </summary>
+    public void TakeOver(IReadOnlyList<InboxItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        Track(items.Count);
+        var lanes = new HashSet<int>();
+        foreach (var item in items)
+        {
+            var lane = PartitionOf(item.Activity);
+            _takenOver[lane].Enqueue(item);
+            lanes.Add(lane);
+        }
+        foreach (var lane in lanes)
+        {
+            // A full lane is busy and looks at its taken-over items before its next turn anyway.
+            _partitions[lane].Writer.TryWrite(Wake);
+        }
+    }
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var pending = await inbox.ReadPendingAsync(cancellationToken);
@@ -89,13 +120,13 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var adapter = adapters.Value;
-        return Task.WhenAll(_partitions.Select((p, i) => DrainAsync(_recovered[i], p.Reader, adapter, stoppingToken)));
+        return Task.WhenAll(_partitions.Select((p, i) => DrainAsync(_recovered[i], _takenOver[i], p.Reader, adapter, stoppingToken)));
     }
 
     private int PartitionOf(Activity activity) =>
         (int)((uint)StringComparer.Ordinal.GetHashCode(activity.Conversation?.Id ?? string.Empty) % (uint)_partitions.Length);
 
-    private async Task DrainAsync(List<InboxItem> recovered, ChannelReader<InboxItem> reader, ChannelAdapter adapter, CancellationToken stoppingToken)
+    private async Task DrainAsync(List<InboxItem> recovered, ConcurrentQueue<InboxItem> takenOver, ChannelReader<InboxItem> reader, ChannelAdapter adapter, CancellationToken stoppingToken)
     {
         await Task.Yield();
         foreach (var item in recovered)
@@ -106,9 +137,16 @@ public sealed partial class TurnQueue(Lazy<ChannelAdapter> adapters, IInboxStore
             }
         }
         recovered.Clear();
-        await foreach (var item in reader.ReadAllAsync(stoppingToken))
+        while (await reader.WaitToReadAsync(stoppingToken))
         {
-            if (!await RunAsync(item, adapter, stoppingToken))
+            while (takenOver.TryDequeue(out var older))
+            {
+                if (!await RunAsync(older, adapter, stoppingToken))
+                {
+                    return;
+                }
+            }
+            if (reader.TryRead(out var item) && !ReferenceEquals(item, Wake) && !await RunAsync(item, adapter, stoppingToken))
             {
                 return;
             }

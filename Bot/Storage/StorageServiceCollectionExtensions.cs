@@ -41,6 +41,7 @@ public static class StorageServiceCollectionExtensions
         services.AddStore<IConversationStateStore, SqliteConversationStateStore, PostgresConversationStateStore>();
         services.AddStore<ITranscriptStore, SqliteTranscriptStore, PostgresTranscriptStore>();
         services.AddStore<IInboxStore, SqliteInboxStore, PostgresInboxStore>();
+        services.AddStore<IInboxTakeover, NoInboxTakeover, PostgresInboxTakeover>();
         services.AddStore<ITurnStore, SqliteTurnStore, PostgresTurnStore>();
         services.AddStore<IAccessAudit, SqliteAccessAudit, PostgresAccessAudit>();
         services.AddStore<IDirectLineStore, SqliteDirectLineStore, PostgresDirectLineStore>();

@@ -6,7 +6,8 @@ namespace HandoffBot.Storage.Postgres;
 /// <summary>
 /// The durable inbox in PostgreSQL: unique per (channel, conversation, activity id), so a redelivery to any instance
 /// is recognised; done when its turn commits. Each item names the instance that accepted it
-/// (<see cref="PostgresOptions.InstanceName"/>): at start-up an instance runs again only its own unfinished items.
+/// (<see cref="PostgresOptions.InstanceName"/>): at start-up an instance runs again only its own unfinished items, and
+/// the items of an instance whose lease ran out are taken over by a live one (<see cref="PostgresInboxTakeover"/>).
 /// </summary>
 internal sealed class PostgresInboxStore(PostgresDatabase database, TimeProvider time) : IInboxStore
 {
@@ -59,22 +60,40 @@ internal sealed class PostgresInboxStore(PostgresDatabase database, TimeProvider
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// This instance's own items not done. Under <see cref="ClaimLock"/>, like a takeover: a restart that renewed this
+    /// instance's lease either sees an item another instance took over just before (claimed by that one, not returned)
+    /// or keeps it (the other's takeover, after the lock, finds this instance alive).
+    /// </summary>
     public Task<IReadOnlyList<InboxItem>> ReadPendingAsync(CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<InboxItem>>(async session =>
+        database.WriteAsync(async session =>
         {
+            await session.LockAsync(ClaimLock);
             await using var command = session.Command("SELECT id, json, traceparent FROM inbox WHERE done_at IS NULL AND claimed_by = @instance ORDER BY id")
                 .With("instance", database.InstanceName);
-            var items = await command.ListAsync(r => new InboxItem(r.GetInt64(0), r.GetActivity(1)) { TraceParent = r.GetNullableString(2) }, cancellationToken);
-            await using var replies = session.Command("""
-                SELECT r.item_id, r.position, r.activity_id FROM inbox_reply r JOIN inbox i ON i.id = r.item_id
-                WHERE i.done_at IS NULL AND i.claimed_by = @instance ORDER BY r.item_id, r.position
-                """)
-                .With("instance", database.InstanceName);
-            var replied = (await replies.ListAsync(r => (Item: r.GetInt64(0), Position: r.GetInt32(1), Id: r.GetNullableString(2)), cancellationToken))
-                .GroupBy(r => r.Item)
-                .ToDictionary(g => g.Key, g => InboxReplies.Leading([.. g.Select(r => (r.Position, r.Id))]));
-            return replied.Count == 0 ? items : [.. items.Select(i => replied.TryGetValue(i.Id, out var sent) ? i with { Replied = sent } : i)];
+            return await WithRepliesAsync(session, await command.ListAsync(ReadItem, cancellationToken));
         }, cancellationToken);
+
+    /// <summary>The advisory lock under which items change hands: a start-up's read of its own items and a takeover.</summary>
+    internal const string ClaimLock = "handoffbot.inbox.claim";
+
+    /// <summary>An item from a row of (id, json, traceparent).</summary>
+    internal static InboxItem ReadItem(Npgsql.NpgsqlDataReader row) => new(row.GetInt64(0), row.GetActivity(1)) { TraceParent = row.GetNullableString(2) };
+
+    /// <summary><paramref name="items"/> with the replies their turns already sent (<see cref="InboxItem.Replied"/>), in the same order.</summary>
+    internal static async Task<IReadOnlyList<InboxItem>> WithRepliesAsync(PostgresSession session, IReadOnlyList<InboxItem> items)
+    {
+        if (items.Count == 0)
+        {
+            return items;
+        }
+        await using var replies = session.Command("SELECT item_id, position, activity_id FROM inbox_reply WHERE item_id = ANY(@items) ORDER BY item_id, position")
+            .With("items", items.Select(i => i.Id).ToArray());
+        var replied = (await replies.ListAsync(r => (Item: r.GetInt64(0), Position: r.GetInt32(1), Id: r.GetNullableString(2)), session.CancellationToken))
+            .GroupBy(r => r.Item)
+            .ToDictionary(g => g.Key, g => InboxReplies.Leading([.. g.Select(r => (r.Position, r.Id))]));
+        return replied.Count == 0 ? items : [.. items.Select(i => replied.TryGetValue(i.Id, out var sent) ? i with { Replied = sent } : i)];
+    }
 
     public Task MarkRepliedAsync(long itemId, int position, string? activityId, CancellationToken cancellationToken) =>
         database.WriteAsync(session => session.ExecuteAsync(

@@ -5,7 +5,8 @@ namespace HandoffBot.Storage.Postgres;
 /// <summary>
 /// This instance's lease in <c>storage_instance</c>: renewed every third of <see cref="PostgresOptions.InstanceLease"/>.
 /// An instance whose lease ran out is dead to the others: the outbox rows it had in flight are claimed by whoever
-/// claims next (<see cref="PostgresHandoffOutbox.ClaimDueAsync"/>).
+/// claims next (<see cref="PostgresHandoffOutbox.ClaimDueAsync"/>), and its inbox items not done by the next live instance
+/// to check (<see cref="PostgresInboxTakeover"/>).
 /// </summary>
 internal sealed class PostgresInstanceHeartbeat(PostgresDatabase database, IOptions<PostgresOptions> options, TimeProvider time) : IInstanceHeartbeat
 {

@@ -50,7 +50,8 @@ public sealed class PostgresOptions
 
     /// <summary>
     /// How long this instance counts as alive after its last heartbeat (renewed every third of it). When it runs out,
-    /// another instance takes over the outbox rows this one had in flight.
+    /// another instance takes over the outbox rows this one had in flight and its accepted turns not yet committed
+    /// (<see cref="PostgresInboxTakeover"/>, checked every third of it).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:03", "01:00:00")]
     public TimeSpan InstanceLease { get; set; } = TimeSpan.FromSeconds(30);

@@ -61,6 +61,7 @@ public sealed class AgentConsoleBrowserTests
 
             // Sam ends; the customer rates; the rating is stored.
             await EndAndRateAsync(browser, sam, "Sam", customer, 5);
+            await AsksTheAssistantAgainAsync(customer);
             await AssertBackWithTheBotAndRatedAsync(browser.Bot, customer, 5);
 
             // The customer never saw the notes.

@@ -54,6 +54,17 @@ internal static class HandoffSteps
         await Expect(WebChatBubble(customer, browser.Copy.Get("en", "handoff.thanksForFeedback"))).ToBeVisibleAsync();
     }
 
+    /// <summary>
+    /// The customer, back with the assistant, asks it something and gets the answer. The answer's turn runs after the
+    /// rating's turn has committed (one conversation's turns run one after the other), so the store holds the rating
+    /// then; the thanks for the rating leaves during its turn, before that commit.
+    /// </summary>
+    public static async Task AsksTheAssistantAgainAsync(IPage customer)
+    {
+        await SendToWebChatAsync(customer, "what is your return policy");
+        await Expect(WebChatBubble(customer, "You can return most items within 30 days of delivery")).ToBeVisibleAsync();
+    }
+
     /// <summary>The customer's handoff, read from <paramref name="bot"/>'s store, is back with the bot and rated <paramref name="rating"/>.</summary>
     public static async Task AssertBackWithTheBotAndRatedAsync(LiveBot bot, IPage customer, int rating)
     {

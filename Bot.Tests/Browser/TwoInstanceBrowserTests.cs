@@ -54,6 +54,7 @@ public sealed class TwoInstanceBrowserTests
 
                 // Alex ends on B; the customer rates on A; either instance reads the rating from the shared store.
                 await EndAndRateAsync(browser, alex, "Alex", customer, 4);
+                await AsksTheAssistantAgainAsync(customer);
                 await AssertBackWithTheBotAndRatedAsync(a, customer, 4);
                 await AssertBackWithTheBotAndRatedAsync(b, customer, 4);
                 await Expect(alex.Locator("#conversations li.item")).ToHaveCountAsync(0);

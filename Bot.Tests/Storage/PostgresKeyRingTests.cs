@@ -17,7 +17,7 @@ namespace HandoffBot.Tests.Storage;
 /// Two live bots on one PostgreSQL schema (each with its own <c>Storage:Postgres:InstanceName</c>, nothing shared in
 /// memory, real sockets on loopback): the Data Protection key ring lives in the database, so the console session an
 /// agent signs in to on one instance, and its anti-forgery token, hold on the other; instances starting together on an
-/// empty schema make one key between them.
+/// empty schema make one key between them; on embedded defaults every instance prints the same sign-in links.
 /// </summary>
 public sealed class PostgresKeyRingTests
 {
@@ -28,8 +28,8 @@ public sealed class PostgresKeyRingTests
     /// profile's folder, which two hosts in one test process would share), it gets a folder of its own. The test
     /// factory's agent key (index 2 of its <c>Access:ApiKeys</c>) is made Alex's, who is on the roster.
     /// </summary>
-    private static BotFactory Instance(BotFactory factory, string connectionString, string name) =>
-        factory.OnSharedPostgres(connectionString, name).With("Access:ApiKeys:2:AgentId", "alex")
+    private static BotFactory Instance(BotFactory factory, string connectionString, string name, bool embeddedDefaults = false) =>
+        (embeddedDefaults ? factory.WithoutAccess() : factory.With("Access:ApiKeys:2:AgentId", "alex")).OnSharedPostgres(connectionString, name)
             .WithServices(services => services.PostConfigure<KeyManagementOptions>(keys =>
                 keys.XmlRepository ??= new FileSystemXmlRepository(Directory.CreateTempSubdirectory("handoffbot-keys-"), NullLoggerFactory.Instance)));
 
@@ -92,6 +92,34 @@ public sealed class PostgresKeyRingTests
         }
     }
 
+    [Fact]
+    public async Task OnEmbeddedDefaultsEveryInstancePrintsTheSameLinksAndALinkPrintedByOneSignsInOnTheOther()
+    {
+        var (schema, connectionString) = PostgresTestDatabase.CreateSchema();
+        try
+        {
+            var run = Guid.NewGuid().ToString("N")[..8];
+            await using var a = LiveBot.Start(f => Instance(f, connectionString, $"bot-a-{run}", embeddedDefaults: true));
+            await using var b = LiveBot.Start(f => Instance(f, connectionString, $"bot-b-{run}", embeddedDefaults: true));
+            var linksOfA = a.Services.GetRequiredService<ConsoleAccess>().SignInLinks;
+            var linksOfB = b.Services.GetRequiredService<ConsoleAccess>().SignInLinks;
+
+            Assert.Equal(["Alex", "Sam", "Priya", "Supervisor"], linksOfA.Select(l => l.Agent));
+            Assert.Equal(linksOfA.Select(l => (l.Agent, l.Link.Fragment)), linksOfB.Select(l => (l.Agent, l.Link.Fragment)));
+            Assert.Equal(4, linksOfA.Select(l => l.Link.Fragment).Distinct().Count());
+            using var agent = new Browserless();
+            var alexKey = linksOfA.Single(l => l.Agent == "Alex").Link.Fragment["#key=".Length..];
+            await agent.SignInAsync(b, alexKey);
+            await agent.AssertSignedInAsync(a);
+            using var wrong = await agent.Http.PostAsJsonAsync(new Uri(b.BaseAddress, "/agent/api/session"), new { accessKey = alexKey[..^2] + "xx" });
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        finally
+        {
+            PostgresTestDatabase.DropSchema(schema);
+        }
+    }
+
     private static async Task<long> KeyRowsAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -125,9 +153,9 @@ public sealed class PostgresKeyRingTests
         public HttpClient Http { get; } = new(new HttpClientHandler { CookieContainer = new CookieContainer() });
 
         /// <summary>Signs Alex in on <paramref name="bot"/> with an access key and returns the anti-forgery token it gave.</summary>
-        public async Task<string> SignInAsync(LiveBot bot)
+        public async Task<string> SignInAsync(LiveBot bot, string accessKey = BotFactory.AgentApiKey)
         {
-            using var signIn = await Http.PostAsJsonAsync(new Uri(bot.BaseAddress, "/agent/api/session"), new { accessKey = BotFactory.AgentApiKey });
+            using var signIn = await Http.PostAsJsonAsync(new Uri(bot.BaseAddress, "/agent/api/session"), new { accessKey });
             Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
             return (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("csrf").GetString()!;
         }

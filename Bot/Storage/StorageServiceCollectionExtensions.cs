@@ -52,6 +52,7 @@ public static class StorageServiceCollectionExtensions
         services.AddStore<IEscalationAuditStore, SqliteEscalationAuditStore, PostgresEscalationAuditStore>();
         services.AddStore<IAgentDirectory, SqliteAgentDirectory, PostgresAgentDirectory>();
         services.AddStore<IAnalyticsStore, SqliteAnalyticsStore, PostgresAnalyticsStore>();
+        services.AddStore<ISignInKeySource, RandomSignInKeys, PostgresSignInKeys>();
         return services;
     }
 

@@ -28,7 +28,7 @@ internal static class PostgresServiceCollectionExtensions
             new PostgresHandoffRows.Schema(), new PostgresHandoffOutbox.Schema(), new PostgresHandoffFeedbackStore.Schema(),
             new PostgresEscalationAuditStore.Schema(), new PostgresAgentDirectory.Schema(), new PostgresInstanceHeartbeat.Schema(),
             new PostgresAnalyticsStore.Schema(), // after the handoff schema: it indexes the handoff audit
-            new PostgresKeyRing.Schema(),
+            new PostgresKeyRing.Schema(), new PostgresSignInKeys.Schema(),
         ];
         foreach (var schema in schemas)
         {
@@ -60,6 +60,7 @@ internal static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<PostgresConversationLease>();
         services.TryAddSingleton<PostgresInstanceHeartbeat>();
         services.TryAddSingleton<PostgresAnalyticsStore>();
+        services.TryAddSingleton<PostgresSignInKeys>();
         services.AddHostedService<PostgresChangeListener>();
         services.AddSharedDataProtection();
         return services;

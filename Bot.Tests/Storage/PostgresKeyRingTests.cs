@@ -36,10 +36,8 @@ public sealed class PostgresKeyRingTests
     [Fact]
     public async Task AnAgentSignedInOnOneInstanceIsSignedInOnTheOtherAndItsAntiForgeryTokenHoldsThere()
     {
-        var (schema, connectionString) = PostgresTestDatabase.CreateSchema();
-        try
+        await OnOneSchemaAsync(async (connectionString, run) =>
         {
-            var run = Guid.NewGuid().ToString("N")[..8];
             await using var a = LiveBot.Start(f => Instance(f, connectionString, $"bot-a-{run}"));
             await using var b = LiveBot.Start(f => Instance(f, connectionString, $"bot-b-{run}"));
             using var agent = new Browserless();
@@ -54,20 +52,14 @@ public sealed class PostgresKeyRingTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await agent.Http.GetAsync(new Uri(a.BaseAddress, "/agent/api/state"))).StatusCode);
 
             Assert.Equal(1, await KeyRowsAsync(connectionString));
-        }
-        finally
-        {
-            PostgresTestDatabase.DropSchema(schema);
-        }
+        });
     }
 
     [Fact]
     public async Task TwoInstancesStartingAtOnceOnAnEmptySchemaMakeOneKeyThatBothUse()
     {
-        var (schema, connectionString) = PostgresTestDatabase.CreateSchema();
-        try
+        await OnOneSchemaAsync(async (connectionString, run) =>
         {
-            var run = Guid.NewGuid().ToString("N")[..8];
             // Both instances read the empty ring before either may store a key: the race of a simultaneous start, every time.
             using var bothRead = new CountdownEvent(2);
             Task<LiveBot> Start(string name) => Task.Run(() => LiveBot.Start(f => Instance(f, connectionString, name)
@@ -85,20 +77,14 @@ public sealed class PostgresKeyRingTests
             Assert.Equal(keyOfA, Assert.Single(b.Services.GetRequiredService<IKeyManager>().GetAllKeys()).KeyId);
             await agentOnA.AssertSignedInAsync(b);
             await agentOnB.AssertSignedInAsync(a);
-        }
-        finally
-        {
-            PostgresTestDatabase.DropSchema(schema);
-        }
+        });
     }
 
     [Fact]
     public async Task OnEmbeddedDefaultsEveryInstancePrintsTheSameLinksAndALinkPrintedByOneSignsInOnTheOther()
     {
-        var (schema, connectionString) = PostgresTestDatabase.CreateSchema();
-        try
+        await OnOneSchemaAsync(async (connectionString, run) =>
         {
-            var run = Guid.NewGuid().ToString("N")[..8];
             await using var a = LiveBot.Start(f => Instance(f, connectionString, $"bot-a-{run}", embeddedDefaults: true));
             await using var b = LiveBot.Start(f => Instance(f, connectionString, $"bot-b-{run}", embeddedDefaults: true));
             var linksOfA = a.Services.GetRequiredService<ConsoleAccess>().SignInLinks;
@@ -111,8 +97,18 @@ public sealed class PostgresKeyRingTests
             var alexKey = linksOfA.Single(l => l.Agent == "Alex").Link.Fragment["#key=".Length..];
             await agent.SignInAsync(b, alexKey);
             await agent.AssertSignedInAsync(a);
-            using var wrong = await agent.Http.PostAsJsonAsync(new Uri(b.BaseAddress, "/agent/api/session"), new { accessKey = alexKey[..^2] + "xx" });
+            using var wrong = await agent.Http.PostAsJsonAsync(new Uri(b.BaseAddress, "/agent/api/session"), new { accessKey = "not-" + alexKey });
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        });
+    }
+
+    /// <summary>Runs <paramref name="test"/> on a new schema (its connection string, a run id for instance names), then drops it.</summary>
+    private static async Task OnOneSchemaAsync(Func<string, string, Task> test)
+    {
+        var (schema, connectionString) = PostgresTestDatabase.CreateSchema();
+        try
+        {
+            await test(connectionString, Guid.NewGuid().ToString("N")[..8]);
         }
         finally
         {

@@ -54,6 +54,7 @@ public static class StorageServiceCollectionExtensions
         services.AddStore<IEscalationAuditStore, SqliteEscalationAuditStore, PostgresEscalationAuditStore>();
         services.AddStore<IAgentDirectory, SqliteAgentDirectory, PostgresAgentDirectory>();
         services.AddStore<IAnalyticsStore, SqliteAnalyticsStore, PostgresAnalyticsStore>();
+        services.AddStore<ISignInKeySource, RandomSignInKeys, PostgresSignInKeys>();
         return services;
     }
 

@@ -7,16 +7,19 @@ namespace HandoffBot.Hosting.Access;
 
 /// <summary>
 /// The access keys the bot accepts: <c>Access:ApiKeys</c> and, on embedded defaults, the agent console keys made at
-/// start-up (<see cref="AddGenerated"/>). Only SHA-256 digests are kept, compared in constant time.
+/// start-up (<see cref="AddGenerated"/>, from <see cref="ISignInKeySource"/>). Only SHA-256 digests are kept, compared
+/// in constant time.
 /// </summary>
 public sealed class AccessKeys
 {
     private readonly Lock _gate = new();
+    private readonly ISignInKeySource _generated;
     private (byte[] Digest, ApiKeyEntry Entry)[] _keys;
 
-    public AccessKeys(IOptions<AccessOptions> access)
+    public AccessKeys(IOptions<AccessOptions> access, ISignInKeySource? generated = null)
     {
         ArgumentNullException.ThrowIfNull(access);
+        _generated = generated ?? new RandomSignInKeys();
         IsConfigured = access.Value.ApiKeys.Count > 0 || access.Value.Jwt is not null;
         _keys = [.. access.Value.ApiKeys.Select(k => (Digest(k.Key), Without(k)))];
     }
@@ -39,11 +42,11 @@ public sealed class AccessKeys
         return match;
     }
 
-    /// <summary>Makes a new random key for <paramref name="entry"/> (its <see cref="ApiKeyEntry.Key"/> is ignored), keeps its digest and returns the key once.</summary>
+    /// <summary>Makes a key for <paramref name="entry"/> (its <see cref="ApiKeyEntry.Key"/> is ignored), keeps its digest and returns the key once.</summary>
     public string AddGenerated(ApiKeyEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+        var key = _generated.KeyFor(entry);
         lock (_gate)
         {
             _keys = [.. _keys, (Digest(key), Without(entry))];

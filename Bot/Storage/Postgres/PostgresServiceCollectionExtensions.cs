@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +28,7 @@ internal static class PostgresServiceCollectionExtensions
             new PostgresHandoffRows.Schema(), new PostgresHandoffOutbox.Schema(), new PostgresHandoffFeedbackStore.Schema(),
             new PostgresEscalationAuditStore.Schema(), new PostgresAgentDirectory.Schema(), new PostgresInstanceHeartbeat.Schema(),
             new PostgresAnalyticsStore.Schema(), // after the handoff schema: it indexes the handoff audit
+            new PostgresKeyRing.Schema(), new PostgresSignInKeys.Schema(),
         ];
         foreach (var schema in schemas)
         {
@@ -57,7 +60,39 @@ internal static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<PostgresConversationLease>();
         services.TryAddSingleton<PostgresInstanceHeartbeat>();
         services.TryAddSingleton<PostgresAnalyticsStore>();
+        services.TryAddSingleton<PostgresSignInKeys>();
         services.AddHostedService<PostgresChangeListener>();
+        services.AddSharedDataProtection();
         return services;
+    }
+
+    /// <summary>The application name every instance shares, so they all derive the same protectors from the shared key ring.</summary>
+    public const string DataProtectionApplicationName = "HandoffBot";
+
+    /// <summary>
+    /// With <c>Storage:Provider=Postgres</c>: the Data Protection key ring (console cookies, anti-forgery tokens) in
+    /// PostgreSQL (<see cref="PostgresKeyRing"/>) and one application name for every instance, whatever folder it runs
+    /// from. On SQLite nothing changes: ASP.NET Core's default ring (the user profile's
+    /// <c>~/.aspnet/DataProtection-Keys</c>, or in memory when there is none) and the content root as the application
+    /// name, which keeps two installations on one machine from accepting each other's cookies.
+    /// </summary>
+    private static void AddSharedDataProtection(this IServiceCollection services)
+    {
+        services.AddDataProtection();
+        services.TryAddSingleton<PostgresKeyRing>();
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<StorageOptions>, IServiceProvider>((keys, storage, provider) =>
+        {
+            if (storage.Value.UsesPostgres)
+            {
+                keys.XmlRepository = provider.GetRequiredService<PostgresKeyRing>();
+            }
+        });
+        services.AddOptions<DataProtectionOptions>().Configure<IOptions<StorageOptions>>((protection, storage) =>
+        {
+            if (storage.Value.UsesPostgres)
+            {
+                protection.ApplicationDiscriminator = DataProtectionApplicationName;
+            }
+        });
     }
 }

@@ -79,10 +79,7 @@ public sealed partial class DirectLineHub(
             new Storage.TypingSignal(Storage.TypingScope.DirectLine, conversationId, activity.From?.Role ?? RoleTypes.Bot, activity.From?.Id), cancellationToken);
     }
 
-    /// <summary>
-    /// Another instance announced typing in <paramref name="conversationId"/>: the stream open here, if any, gets it,
-    /// from this bot's account when the sender is the bot (what the local path sends), else from the role and id heard.
-    /// </summary>
+    /// <summary>Typing another instance announced: to the stream here, if open, from the bot's account when the bot sent it (as locally).</summary>
     internal Task PushTypingHeardAsync(Storage.TypingSignal signal, CancellationToken cancellationToken)
     {
         var from = signal.FromRole == RoleTypes.Bot && (signal.FromId is null || signal.FromId == Bot.Id)

@@ -31,13 +31,7 @@ public sealed class AgentConsoleBrowserTests
             var message = await AgentJoinsAndWritesAsync(browser, alex, "Alex", customer, "Hi, I'm Alex. Let me look at your order.");
 
             // Typing both ways.
-            await customer.Locator("[data-id='webchat-sendbox-input']").PressSequentiallyAsync("my parcel");
-            await Expect(alex.Locator("#typing")).ToHaveTextAsync("The customer is typing…");
-            await customer.Locator("[data-id='webchat-sendbox-input']").PressAsync("Enter");
-            await Expect(alex.Locator("#timeline .line-customer").Filter(new() { HasText = "my parcel" })).ToHaveCountAsync(1);
-            await message.PressSequentiallyAsync("One moment");
-            await Expect(customer.Locator(".webchat__typing-indicator")).ToBeVisibleAsync();
-            await message.FillAsync("");
+            await TypingBothWaysAsync(alex, message, customer);
 
             // A private note stays with the agents.
             await message.FillAsync("Customer already waited a week: offer express replacement.");

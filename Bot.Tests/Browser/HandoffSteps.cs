@@ -44,6 +44,21 @@ internal static class HandoffSteps
     }
 
     /// <summary>The agent ends the conversation; the customer is told and answers the satisfaction question with <paramref name="rating"/>.</summary>
+    /// <summary>
+    /// The customer types (the agent's console shows it) and sends "my parcel" (one line in the timeline); the agent
+    /// types in <paramref name="message"/> (Web Chat shows the indicator) and clears the box.
+    /// </summary>
+    public static async Task TypingBothWaysAsync(IPage agent, ILocator message, IPage customer)
+    {
+        await customer.Locator("[data-id='webchat-sendbox-input']").PressSequentiallyAsync("my parcel");
+        await Expect(agent.Locator("#typing")).ToHaveTextAsync("The customer is typing…");
+        await customer.Locator("[data-id='webchat-sendbox-input']").PressAsync("Enter");
+        await Expect(agent.Locator("#timeline .line-customer").Filter(new() { HasText = "my parcel" })).ToHaveCountAsync(1);
+        await message.PressSequentiallyAsync("One moment");
+        await Expect(customer.Locator(".webchat__typing-indicator")).ToBeVisibleAsync();
+        await message.FillAsync("");
+    }
+
     public static async Task EndAndRateAsync(ConsoleBrowser browser, IPage agent, string agentName, IPage customer, int rating)
     {
         await agent.GetByRole(AriaRole.Button, new() { Name = "End conversation" }).ClickAsync();

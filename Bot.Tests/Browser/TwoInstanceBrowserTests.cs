@@ -11,7 +11,7 @@ namespace HandoffBot.Tests.Browser;
 /// Issue 13's "done when": two instances of the bot on one PostgreSQL schema, each on its own loopback port with its
 /// own <c>Storage:Postgres:InstanceName</c> and the same Direct Line secret, with nothing shared in memory. The customer
 /// is in Web Chat opened from instance A (its Direct Line WebSocket is on A), the agent in the console opened from
-/// instance B (signed in there, its push connection on B). A starts first and owns routing.
+/// instance B (signed in there, its push connection on B). A starts first and owns routing. Typing crosses both ways.
 /// </summary>
 public sealed class TwoInstanceBrowserTests
 {
@@ -42,6 +42,10 @@ public sealed class TwoInstanceBrowserTests
 
                 // Accepted on B: the customer on A is told who joined and gets Alex's messages.
                 var message = await AgentJoinsAndWritesAsync(browser, alex, "Alex", customer, "Hi, I'm Alex. Let me look at your order.");
+
+                // Typing both ways across the instances (NOTIFY): the customer's, taken by A, shows in Alex's console on
+                // B; Alex's, posted to B, shows in the customer's Web Chat, whose WebSocket is on A.
+                await TypingBothWaysAsync(alex, message, customer);
                 await message.FillAsync("I can see it left the warehouse on Monday.");
                 await message.PressAsync("Enter");
                 await Expect(WebChatBubble(customer, "I can see it left the warehouse on Monday.")).ToBeVisibleAsync();

@@ -19,7 +19,7 @@ public sealed class PostgresRoutingOwnerTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private const string Customer = "emulator/conversations/customer-conversation";
 
-    private sealed class Deployment(HandoffHarness a, HandoffHarness b, string schema, string run) : IAsyncDisposable
+    internal sealed class Deployment(HandoffHarness a, HandoffHarness b, string schema, string run) : IAsyncDisposable
     {
         public HandoffHarness A => a;
 
@@ -35,7 +35,8 @@ public sealed class PostgresRoutingOwnerTests
         }
     }
 
-    private static async Task<Deployment> StartTwoAsync()
+    /// <summary>Two instances on a fresh schema; A owns routing.</summary>
+    internal static async Task<Deployment> StartTwoAsync()
     {
         var (schema, connectionString) = PostgresTestDatabase.CreateSchema();
         var run = Guid.NewGuid().ToString("N")[..8];
@@ -49,7 +50,7 @@ public sealed class PostgresRoutingOwnerTests
 
     private static bool IsOffer(HandoffBot.Protocol.Activity activity) => activity.Text?.Contains("is offered to you", StringComparison.Ordinal) == true;
 
-    private static async Task<HandoffRecord> HandoffAsync(HandoffHarness bot) =>
+    internal static async Task<HandoffRecord> HandoffAsync(HandoffHarness bot) =>
         (await bot.Service<IHandoffStore>().GetLatestForCustomerAsync(Customer, CancellationToken.None))!;
 
     /// <summary>Ends an instance's ownership session server-side, as when its process is killed.</summary>

@@ -70,7 +70,7 @@ public sealed class HandoffMiddleware(
         {
             if (handoff.Status == HandoffStatus.WithAgent)
             {
-                feed.PublishTyping(new HandoffTyping(handoff.Id, "customer"), handoff);
+                await feed.PublishTypingAsync(new HandoffTyping(handoff.Id, "customer"), handoff, cancellationToken);
                 await hub.TypingAsync(handoff, cancellationToken);
             }
             return;

@@ -36,6 +36,7 @@ public static class StorageServiceCollectionExtensions
         services.AddStore<IStorageHealth, SqliteDatabase, PostgresDatabase>();
         services.AddStore<IConversationLease, InProcessConversationLease, PostgresConversationLease>();
         services.AddStore<IInstanceHeartbeat, NoInstanceHeartbeat, PostgresInstanceHeartbeat>();
+        services.AddStore<ITypingBroadcast, NoTypingBroadcast, PostgresTypingBroadcast>();
         services.AddHostedService<InstanceHeartbeatService>();
         services.AddStore<IRoutingOwnership, SingleInstanceRoutingOwnership, PostgresRoutingOwnership>();
         services.AddStore<IConversationStateStore, SqliteConversationStateStore, PostgresConversationStateStore>();

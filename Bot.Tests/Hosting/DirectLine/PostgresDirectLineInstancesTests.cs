@@ -18,7 +18,8 @@ namespace HandoffBot.Tests.Hosting.DirectLine;
 /// Two instances of the bot on one PostgreSQL schema (each its own host, pools, listener, fake clock and data folder):
 /// a Web Chat client's WebSocket on instance A hears, in order and once each, what instance B appends to its
 /// conversation (NOTIFY, or the periodic catch-up when a notification was lost); positions stay dense when both append
-/// at once; a replacement made on B reaches A; an upload posted to A is served by B.
+/// at once; a replacement made on B reaches A; typing sent through B reaches A's stream (NOTIFY, not stored); an upload
+/// posted to A is served by B.
 /// </summary>
 public sealed class PostgresDirectLineInstancesTests : IAsyncLifetime
 {
@@ -145,6 +146,26 @@ public sealed class PostgresDirectLineInstancesTests : IAsyncLifetime
         var update = (await ReceiveUntilAsync(socket, seen => seen.Any(a => a.Id == card.Id))).SelectMany(f => f.Activities).Single(a => a.Id == card.Id);
         Assert.Equal("Your position in the queue: 2", update.Text);
         Assert.Equal("Your position in the queue: 2", (await GetActivitiesAsync(_clientA, conversation)).Single(a => a.Id == card.Id).Text);
+    }
+
+    [Fact]
+    public async Task TypingSentThroughInstanceBReachesTheStreamOnInstanceAAsFromTheBotAndIsNotStored()
+    {
+        var conversation = await StartOnAAsync();
+        using var socket = await ConnectAsync(_a, conversation);
+        await ReceiveUntilAsync(socket, seen => seen.Any(a => a.IsType(ActivityTypes.Message)));
+        var hubB = _b.Services.GetRequiredService<DirectLineHub>();
+        var store = _b.Services.GetRequiredService<IDirectLineStore>();
+        var before = await store.LastPositionAsync(conversation.Id, CancellationToken.None);
+
+        // What the transport does with an agent's typing taken by B (no stream of this conversation on B; no clock moves).
+        await hubB.PushTransientAsync(conversation.Id, new Activity { Type = ActivityTypes.Typing, From = hubB.Bot, Conversation = new ConversationAccount { Id = conversation.Id } }, CancellationToken.None);
+
+        var frames = await ReceiveUntilAsync(socket, seen => seen.Any(a => a.IsType(ActivityTypes.Typing)));
+        var typing = frames.SelectMany(f => f.Activities).Single(a => a.IsType(ActivityTypes.Typing));
+        Assert.Equal((hubB.Bot.Id, hubB.Bot.Name, RoleTypes.Bot), (typing.From?.Id, typing.From?.Name, typing.From?.Role));
+        Assert.Equal(conversation.Id, typing.Conversation?.Id);
+        Assert.Equal(before, await store.LastPositionAsync(conversation.Id, CancellationToken.None));
     }
 
     [Fact]

@@ -26,7 +26,9 @@ public sealed record HandoffFeedItem(HandoffEvent? Event, HandoffRecord? Handoff
 /// with the last sequence it saw first reads what it missed from the store, then continues live, without a gap or a
 /// duplicate; one that falls too far behind is dropped and resumes the same way when it reconnects.
 /// </summary>
-public sealed partial class HandoffEventFeed(IHandoffEventLog log, IHandoffStore store, HandoffEventSignal signal, TimeProvider time, ILogger<HandoffEventFeed> logger) : BackgroundService
+public sealed partial class HandoffEventFeed(
+    IHandoffEventLog log, IHandoffStore store, HandoffEventSignal signal, Storage.ITypingBroadcast typingBroadcast, TimeProvider time, ILogger<HandoffEventFeed> logger)
+    : BackgroundService
 {
     /// <summary>How often the log is read when nobody notified.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
@@ -39,8 +41,30 @@ public sealed partial class HandoffEventFeed(IHandoffEventLog log, IHandoffStore
     private readonly SemaphoreSlim _pump = new(1, 1);
     private long _published = -1;
 
-    /// <summary>Passes a typing indicator to the subscribers now.</summary>
-    public void PublishTyping(HandoffTyping typing, HandoffRecord handoff)
+    /// <summary>
+    /// Passes a typing indicator to the subscribers here now and tells the other instances (on PostgreSQL), whose feeds
+    /// pass it to theirs (<see cref="PublishTypingHere"/>). Best effort: never stored, never caught up.
+    /// </summary>
+    public Task PublishTypingAsync(HandoffTyping typing, HandoffRecord handoff, CancellationToken cancellationToken)
+    {
+        PublishTypingHere(typing, handoff);
+        return typingBroadcast.PublishAsync(new Storage.TypingSignal(Storage.TypingScope.Handoff, typing.HandoffId, typing.From, null), cancellationToken);
+    }
+
+    /// <summary>Whether a console connection is subscribed here (typing from elsewhere is only worth reading a handoff for then).</summary>
+    internal bool HasSubscribers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _subscribers.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>Passes a typing indicator to the subscribers of this instance now.</summary>
+    internal void PublishTypingHere(HandoffTyping typing, HandoffRecord handoff)
     {
         lock (_gate)
         {

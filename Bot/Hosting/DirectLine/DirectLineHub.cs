@@ -15,7 +15,8 @@ namespace HandoffBot.Hosting.DirectLine;
 /// store. A new socket replaces the old one and first receives everything after its watermark, so a reconnecting
 /// client misses nothing and sees nothing twice.
 /// </summary>
-public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider time, IOptions<DirectLineOptions> options, ILogger<DirectLineHub> logger)
+public sealed partial class DirectLineHub(
+    IDirectLineStore store, Storage.ITypingBroadcast typingBroadcast, TimeProvider time, IOptions<DirectLineOptions> options, ILogger<DirectLineHub> logger)
 {
     public const string ChannelId = "directline";
 
@@ -66,8 +67,29 @@ public sealed partial class DirectLineHub(IDirectLineStore store, TimeProvider t
         return stored;
     }
 
-    /// <summary>Pushes an activity that is not stored (typing) to the stream, if one is open.</summary>
+    /// <summary>
+    /// Pushes an activity that is not stored (typing) to the stream, if one is open here, and tells the other instances
+    /// (on PostgreSQL: the conversation id and the sender's role and id), which push it to a stream of the conversation
+    /// open there (<see cref="PushTransientHereAsync"/>). Best effort: never stored, never caught up.
+    /// </summary>
     public async Task PushTransientAsync(string conversationId, Activity activity, CancellationToken cancellationToken)
+    {
+        await PushTransientHereAsync(conversationId, activity, cancellationToken);
+        await typingBroadcast.PublishAsync(
+            new Storage.TypingSignal(Storage.TypingScope.DirectLine, conversationId, activity.From?.Role ?? RoleTypes.Bot, activity.From?.Id), cancellationToken);
+    }
+
+    /// <summary>Typing another instance announced: to the stream here, if open, from the bot's account when the bot sent it (as locally).</summary>
+    internal Task PushTypingHeardAsync(Storage.TypingSignal signal, CancellationToken cancellationToken)
+    {
+        var from = signal.FromRole == RoleTypes.Bot && (signal.FromId is null || signal.FromId == Bot.Id)
+            ? Bot
+            : new ChannelAccount { Id = signal.FromId ?? signal.FromRole, Role = signal.FromRole };
+        return PushTransientHereAsync(signal.SubjectId, new Activity { Type = ActivityTypes.Typing, From = from, Conversation = new ConversationAccount { Id = signal.SubjectId } }, cancellationToken);
+    }
+
+    /// <summary>Pushes an activity that is not stored (typing) to the stream, if one is open on this instance.</summary>
+    private async Task PushTransientHereAsync(string conversationId, Activity activity, CancellationToken cancellationToken)
     {
         if (!_slots.TryGetValue(conversationId, out var slot))
         {

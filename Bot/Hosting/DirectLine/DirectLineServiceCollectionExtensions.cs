@@ -23,6 +23,10 @@ public static class DirectLineServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<DirectLineFollower>());
         services.AddSingleton<Storage.IDirectLineChangeSubscriber>(sp => sp.GetRequiredService<DirectLineFollower>());
         services.AddSingleton<DirectLineUploads>();
+        // Typing other instances announce (PostgreSQL), for the console feed and the Direct Line streams here.
+        services.AddSingleton<TypingRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<TypingRelay>());
+        services.AddSingleton<Storage.ITypingSubscriber>(sp => sp.GetRequiredService<TypingRelay>());
         services.AddSingleton<IChannelTransport, DirectLineTransport>();
         services.AddCors(cors => cors.AddPolicy(DirectLineEndpoints.CorsPolicy, policy => policy
             .AllowAnyOrigin()

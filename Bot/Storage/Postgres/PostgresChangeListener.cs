@@ -8,15 +8,18 @@ namespace HandoffBot.Storage.Postgres;
 /// handoffs (<see cref="PostgresHandoffRows.ChangeChannel"/>; payload: the handoff id and the sender), handed to the
 /// <see cref="IHandoffChangeSubscriber"/>s, and Direct Line appends and replacements
 /// (<see cref="PostgresDirectLineStore.ChangeChannel"/>; payload: the conversation id, the position and the sender),
-/// handed to the <see cref="IDirectLineChangeSubscriber"/>s; this instance's own changes are skipped. After every
+/// handed to the <see cref="IDirectLineChangeSubscriber"/>s; typing on either channel (<see cref="PostgresTypingBroadcast"/>)
+/// goes to the <see cref="ITypingSubscriber"/>s. This instance's own changes and typing are skipped. After every
 /// (re)connection the subscribers catch up from the store, since notifications sent while nobody listened are lost; a
-/// lost connection is reopened after a delay on the injected clock (1.5 s, doubling up to 30 s). Nothing runs on SQLite.
+/// lost connection is reopened after a delay on the injected clock (1.5 s, doubling up to 30 s); typing sent meanwhile is
+/// lost, on purpose (stale typing is worse than none). Nothing runs on SQLite.
 /// </summary>
 internal sealed partial class PostgresChangeListener(
     IOptions<StorageOptions> storage,
     IOptions<PostgresOptions> options,
     IEnumerable<IHandoffChangeSubscriber> subscribers,
     IEnumerable<IDirectLineChangeSubscriber> directLineSubscribers,
+    IEnumerable<ITypingSubscriber> typingSubscribers,
     TimeProvider time,
     ILogger<PostgresChangeListener> logger) : BackgroundService
 {
@@ -30,7 +33,8 @@ internal sealed partial class PostgresChangeListener(
     {
         var listeners = subscribers.ToList();
         var directLine = directLineSubscribers.ToList();
-        if (!storage.Value.UsesPostgres || listeners.Count + directLine.Count == 0)
+        var typing = typingSubscribers.ToList();
+        if (!storage.Value.UsesPostgres || listeners.Count + directLine.Count + typing.Count == 0)
         {
             return;
         }
@@ -59,7 +63,11 @@ internal sealed partial class PostgresChangeListener(
                 }
                 connection.Notification += (_, e) =>
                 {
-                    if (e.Channel == handoffChannel)
+                    if (PostgresTypingBroadcast.TryParse(e.Payload, out var signal, out var sender))
+                    {
+                        DeliverTyping(typing, signal, sender, self);
+                    }
+                    else if (e.Channel == handoffChannel)
                     {
                         Deliver(listeners, e.Payload, self);
                     }
@@ -104,6 +112,18 @@ internal sealed partial class PostgresChangeListener(
     }
 
     private static string Listen(string channel) => $"LISTEN \"{channel.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+
+    private static void DeliverTyping(List<ITypingSubscriber> listeners, TypingSignal signal, string sender, string self)
+    {
+        if (sender == self)
+        {
+            return; // this instance showed it already
+        }
+        foreach (var listener in listeners)
+        {
+            listener.Typing(signal);
+        }
+    }
 
     private static void DeliverDirectLine(List<IDirectLineChangeSubscriber> listeners, string payload, string self)
     {

@@ -198,9 +198,14 @@
 
   // --- audit ----------------------------------------------------------------------------------------------------
 
+  // Several loads can be in flight (a filter change, a change made from this page, the live refresh): only the
+  // newest request's answer is shown, so an older, slower answer never replaces a newer one.
+  var auditRequest = 0;
   async function loadAudit() {
     var kind = $('audit-kind').value;
+    var request = ++auditRequest;
     var lines = await api('GET', '/supervisor/audit?limit=200' + (kind ? '&kind=' + encodeURIComponent(kind) : ''));
+    if (request !== auditRequest) { return; }
     rows('audit', lines, function (l) { return [new Date(l.at).toLocaleString(), l.kind, l.actor, l.action + (l.allowed ? '' : ' (refused)'), l.subject, l.detail]; });
   }
 

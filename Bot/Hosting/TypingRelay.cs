@@ -55,6 +55,6 @@ internal sealed partial class TypingRelay(HandoffEventFeed feed, IHandoffStore s
         }
     }
 
-    [LoggerMessage(EventId = 6026, Level = LogLevel.Debug, Message = "Could not show the typing another instance announced in {SubjectId}")]
+    [LoggerMessage(EventId = 6031, Level = LogLevel.Debug, Message = "Could not show the typing another instance announced in {SubjectId}")]
     private static partial void LogShowFailed(ILogger logger, Exception exception, string subjectId);
 }

@@ -51,6 +51,6 @@ internal sealed partial class PostgresTypingBroadcast(PostgresDatabase database,
         return true;
     }
 
-    [LoggerMessage(EventId = 6025, Level = LogLevel.Debug, Message = "Could not tell the other instances about typing in {SubjectId}")]
+    [LoggerMessage(EventId = 6030, Level = LogLevel.Debug, Message = "Could not tell the other instances about typing in {SubjectId}")]
     private static partial void LogTypingNotSent(ILogger logger, Exception exception, string subjectId);
 }

@@ -70,13 +70,16 @@
   }
 
   // A run-time capacity change (conversations at once, every channel): audited as a configuration change.
+  // What the supervisor typed but has not set yet survives the live list being redrawn underneath.
+  var capacityDrafts = {};
   function capacity(agent) {
     var box = el('div', null, 'buttons');
     var input = el('input');
     input.type = 'number';
     input.min = '0';
     input.max = '1000';
-    input.value = String(agent.capacity);
+    input.value = Object.prototype.hasOwnProperty.call(capacityDrafts, agent.id) ? capacityDrafts[agent.id] : String(agent.capacity);
+    input.addEventListener('input', function () { capacityDrafts[agent.id] = input.value; });
     input.className = 'capacity';
     input.setAttribute('aria-label', 'Capacity of ' + agent.name);
     var set = el('button', 'Set');
@@ -84,7 +87,7 @@
     set.setAttribute('aria-label', 'Set capacity of ' + agent.name);
     set.addEventListener('click', function () {
       api('PUT', '/supervisor/agents/' + encodeURIComponent(agent.id) + '/capacity', { capacity: input.value === '' ? null : Number(input.value) })
-        .then(function () { $('live-error').textContent = ''; return Promise.all([loadLive(), loadAudit()]); }).catch(showLiveError);
+        .then(function () { delete capacityDrafts[agent.id]; $('live-error').textContent = ''; return Promise.all([loadLive(), loadAudit()]); }).catch(showLiveError);
     });
     box.appendChild(input);
     box.appendChild(set);

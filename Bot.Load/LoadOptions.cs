@@ -17,7 +17,8 @@ internal sealed record LoadOptions(int Conversations, int Rounds, TimeSpan Warmu
                            within a second); 0 (the default with --think-ms above 0): each customer asks for a person
                            right after its own routine turns (with --think-ms 0 the triggers queue behind the other
                            customers' questions: the zero-think closed loop, a throughput test)
-          --warmup         seconds of discarded rounds first (0: none); tiered JIT needs about 30 s to settle
+          --warmup         at least this many seconds of discarded rounds first (0: none), then more until the bots' JIT
+                           has settled (at most 180 s more; the line after the warm-up says how it ended)
           --agents         agents configured in the bot (capacity per agent is raised so every handoff can be offered)
           --timeout        seconds to wait for each reply and each handoff.initiate before counting it missing
           with --instances N each customer's turns go round robin over the instances, one request to the next

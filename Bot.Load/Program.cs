@@ -47,7 +47,7 @@ await using var customers = await LoopbackConnector.StartAsync("customer", (acti
 await using var hub = await LoopbackConnector.StartAsync("hub", (activity, arrived) => Volatile.Read(ref current)?.OnHubActivity(activity, arrived));
 
 // Enough capacity that every handoff of the run can be offered at once (warm-up rounds are bounded by time: estimated).
-var total = (options.Conversations * options.Rounds) + (int)(options.Warmup.TotalSeconds * 200);
+var total = (options.Conversations * options.Rounds) + (int)((options.Warmup > TimeSpan.Zero ? options.Warmup + JitWarmUp.MaximumExtra : TimeSpan.Zero).TotalSeconds * 200);
 var agents = Math.Max(options.Agents, (total + 999) / 1000);
 var capacity = Math.Max(10, (total + agents - 1) / agents);
 var settings = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -79,6 +79,7 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, settings, "loa
     Console.WriteLine($"== {fleet.Description} (Production, {agents} agents x capacity {capacity}); customer Connector {customers.Url}, hub Connector {hub.Url}");
     var messages = fleet.Messages;
     var run = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+    var jit = new JitWarmUp(fleet, http);
 
     async Task<RoundResult> RoundAsync(string name, int conversations)
     {
@@ -103,19 +104,19 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, settings, "loa
 
     if (options.Warmup > TimeSpan.Zero)
     {
-        Console.WriteLine($"== warm-up: {options.Warmup.TotalSeconds:0} s of rounds of {Math.Min(options.Conversations, 200)} conversations (discarded)");
-        var warmUntil = System.Diagnostics.Stopwatch.GetTimestamp();
-        for (var w = 1; System.Diagnostics.Stopwatch.GetElapsedTime(warmUntil) < options.Warmup && !stop.IsCancellationRequested; w++)
+        Console.WriteLine($"== warm-up: at least {options.Warmup.TotalSeconds:0} s, then until the JIT settles, of rounds of {Math.Min(options.Conversations, 200)} conversations (discarded)");
+        Console.WriteLine(await jit.RunAsync(options.Warmup, async w =>
         {
             var warm = await RoundAsync($"warmup{w}", Math.Min(options.Conversations, 200));
             exit |= warm.Missing + warm.Failed > 0 ? 1 : 0;
-        }
+        }, stop.Token));
     }
 
     var pacing = (options.Think > TimeSpan.Zero ? $"think time {options.Think.TotalMilliseconds:0} ms +-50%" : "no think time")
         + (options.TriggerWindow > TimeSpan.Zero ? $", triggers within {options.TriggerWindow.TotalMilliseconds:0} ms once all are open" : ", each trigger right after its own questions");
     Console.WriteLine($"== load: {options.Conversations} concurrent conversations x {options.Rounds} rounds, {pacing} ({Environment.ProcessorCount} cores, load average {Machine.LoadAverage()})");
     var cpuBefore = await fleet.SampleCpuAsync(stop.Token);
+    var jitBefore = await jit.CompiledMethodsAsync(stop.Token);
     var ownCpuBefore = OwnCpuTime();
     var samples = new List<double>();
     var replies = new List<double>();
@@ -138,6 +139,7 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, settings, "loa
         unmatched += result.UnmatchedReplies;
     }
     var cpu = (await fleet.SampleCpuAsync(CancellationToken.None)).PerUnitSince(cpuBefore, options.Conversations * options.Rounds);
+    var jitDuring = await jit.CompiledMethodsAsync(CancellationToken.None) - jitBefore;
     var routingOwner = await fleet.RoutingOwnerAsync(CancellationToken.None);
     var ownCpu = OwnCpuTime() - ownCpuBefore;
     var conversationsRun = options.Conversations * options.Rounds;
@@ -159,7 +161,7 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, settings, "loa
         $"postgres CPU per conversation: {cpu.Postgres:0} us (this run's backends {cpu.PostgresClients:0} us); routing owner: {routingOwner ?? "none"}; ");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"bot CPU per conversation (welcome, 2 questions, handoff; sum over {fleet.Bots.Count} instance(s)): {cpu.Bots:0} us " +
-        $"(this tool, same cores: {ownCpu.TotalMicroseconds / Math.Max(1, conversationsRun):0} us); {postgresCpu}" +
+        $"(this tool, same cores: {ownCpu.TotalMicroseconds / Math.Max(1, conversationsRun):0} us); methods JIT-compiled during the rounds: {jitDuring}; {postgresCpu}" +
         $"load average {Machine.LoadAverage()}; " +
         $"Connector requests not served: customer {customers.Unexpected + customers.Unreadable}, hub {hub.Unexpected + hub.Unreadable}; " +
         $"customer activities that answered no waiting turn: {unmatched}"));
@@ -183,7 +185,7 @@ await using (var fleet = await BotFleet.StartAsync(options.Fleet, settings, "loa
         $"RESULT tool=handoff provider={options.Fleet.Provider} instances={fleet.Bots.Count} handoffs={all.Length} conversations={conversationsRun} " +
         $"handoff_p50_ms={Machine.Percentile(all, 50):0.0} handoff_p90_ms={Machine.Percentile(all, 90):0.0} handoff_p99_ms={Machine.Percentile(all, 99):0.0} " +
         $"offer_p50_ms={Machine.Percentile(offered, 50):0.0} offer_p99_ms={Machine.Percentile(offered, 99):0.0} missing_offers={missingOffers} " +
-        $"missing={missing} failed={failed} bot_warnings_errors={problems.Count} bot_cpu_us_per_conversation={cpu.Bots:0} pg_cpu_us_per_conversation={cpu.Postgres:0} " +
+        $"missing={missing} failed={failed} bot_warnings_errors={problems.Count} bot_cpu_us_per_conversation={cpu.Bots:0} jit_methods={jitDuring} pg_cpu_us_per_conversation={cpu.Postgres:0} " +
         $"routing_owner={routingOwner ?? "none"} load_average={Machine.LoadAverage().Replace(' ', '/')}"));
 }
 return exit;

@@ -20,7 +20,7 @@ internal static partial class TurnLoad
                               [--bot-dll <path>] [--keep-log <file>]
           --connections    wrk connections in total (rounded up to a multiple of the threads)
           --threads        wrk threads (rounded up to a multiple of the instances: each thread posts to one instance)
-          --duration       seconds measured; --warmup: seconds of discarded load first (tiered JIT needs about 30 s)
+          --duration       seconds measured; --warmup: at least this many seconds of discarded load first, then more until the JIT settles
           --conversations  conversations per wrk thread (each starts with a welcome turn; at a few hundred turns/s a smaller
                            pool keeps the measured turns mostly questions, as at thousands of turns/s with the default)
         """ + "\n" + FleetOptions.Usage;
@@ -43,8 +43,9 @@ internal static partial class TurnLoad
         var connections = (Math.Max(options.Connections, threads) + threads - 1) / threads * threads;
         if (options.Warmup > 0)
         {
-            Console.WriteLine($"== warm-up: {options.Warmup}s at {connections} connections");
-            await WrkAsync(options, threads, connections, options.Warmup, $"warm{Environment.ProcessId}", targets, url, latency: false);
+            Console.WriteLine($"== warm-up: at least {options.Warmup}s at {connections} connections, then 10 s more at a time until the JIT settles");
+            Console.WriteLine(await new JitWarmUp(fleet, http).RunAsync(TimeSpan.FromSeconds(options.Warmup), n =>
+                WrkAsync(options, threads, connections, n == 1 ? options.Warmup : 10, $"warm{Environment.ProcessId}x{n}", targets, url, latency: false), CancellationToken.None));
         }
         Console.WriteLine($"== load: {options.Duration}s at {connections} connections, {threads} wrk threads over {fleet.Bots.Count} instance(s) " +
             $"({Environment.ProcessorCount} cores, load average {Machine.LoadAverage()})");

@@ -179,6 +179,20 @@ public sealed class HandoffTraceTests
         Assert.DoesNotContain("charged twice", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheMetricsEndpointShowsTheRuntimesJitGcAndThreadPoolCounters()
+    {
+        // An operator (and the load tools, which wait for the JIT to settle before measuring) reads them from /metrics.
+        await using var bot = await HandoffHarness.StartAsync(configure: f => f.WithServices(s =>
+            s.AddSingleton<IStartupFilter>(new RemoteAddressStartupFilter(IPAddress.Loopback))));
+        await bot.PostAsync(bot.CustomerMessage("hello"));
+
+        var text = await bot.Client.GetStringAsync("/metrics");
+        Assert.Matches("(?m)^dotnet_jit_compiled_methods(_total)?(\\{[^}]*\\})? [1-9]", text);
+        Assert.Matches("(?m)^dotnet_gc_collections(_total)?\\{[^}]*\\} [0-9]", text);
+        Assert.Matches("(?m)^dotnet_thread_pool_thread_count(_total)?(\\{[^}]*\\})? [1-9]", text);
+    }
+
     [Theory]
     [InlineData("127.0.0.1", null, HttpStatusCode.OK)]
     [InlineData("203.0.113.7", null, HttpStatusCode.Unauthorized)]

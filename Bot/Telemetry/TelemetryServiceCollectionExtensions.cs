@@ -13,6 +13,9 @@ namespace HandoffBot.Telemetry;
 
 public static class TelemetryServiceCollectionExtensions
 {
+    /// <summary>The .NET runtime's built-in meter (dotnet.jit.*, dotnet.gc.*, dotnet.thread_pool.*, ...).</summary>
+    public const string RuntimeMeter = "System.Runtime";
+
     /// <summary>
     /// OpenTelemetry for the bot's spans and instruments (<see cref="BotTelemetry.Name"/>), ASP.NET Core and HttpClient:
     /// the Prometheus exporter always (its endpoint mapped by <see cref="MapHandoffMetrics"/>), OTLP and Azure Monitor
@@ -42,7 +45,9 @@ public static class TelemetryServiceCollectionExtensions
         telemetry
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(BotTelemetry.Name)
+                // RuntimeMeter: the runtime's own meter (JIT, GC, thread pool, exceptions), observable instruments read
+                // only when something collects them; the load tools read its JIT counter to know the bot is warm.
+                metrics.AddMeter(BotTelemetry.Name, RuntimeMeter)
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddPrometheusExporter();

@@ -21,25 +21,21 @@ public sealed class PostgresConsoleFeedInstancesTests
     [Fact]
     public async Task ACustomerMessageTakenByInstanceAReachesTheConsoleFeedOfInstanceBWithoutAnyClockMoving()
     {
-        await using var deployment = await PostgresRoutingOwnerTests.StartTwoAsync();
-        var (a, b) = (deployment.A, deployment.B);
-        await InHandoffWithAgentAsync(a);
-        await using var feed = await SubscribeFromNowAsync(b);
+        await using var scene = await WithAgentAndBsFeedAsync();
+        var a = scene.Deployment.A;
 
         await a.PostAsync(a.CustomerMessage("where is my parcel"));
 
-        var heard = await feed.NextEventsAsync(1);
+        var heard = await scene.Feed.NextEventsAsync(1);
         Assert.Equal(("where is my parcel", HandoffMessageKind.FromCustomer), (heard[0].Message?.Text, heard[0].Message?.Kind));
     }
 
     [Fact]
     public async Task EventsCommittedWhileInstanceBsListenerIsAwayReachItsFeedRightAfterItReconnectsOnceAndInOrder()
     {
-        await using var deployment = await PostgresRoutingOwnerTests.StartTwoAsync();
-        var (a, b) = (deployment.A, deployment.B);
-        await InHandoffWithAgentAsync(a);
-        await using var feed = await SubscribeFromNowAsync(b);
-        var lost = await CommitWhileBIsNotListeningAsync(deployment, "first", "second");
+        await using var scene = await WithAgentAndBsFeedAsync();
+        var (a, b, feed) = (scene.Deployment.A, scene.Deployment.B, scene.Feed);
+        var lost = await CommitWhileBIsNotListeningAsync(scene.Deployment, "first", "second");
 
         await b.AdvanceAsync(PostgresChangeListener.FirstRetry); // the listener reconnects and the feed catches up
         await a.PostAsync(a.CustomerMessage("third")); // heard live again, by NOTIFY
@@ -55,11 +51,9 @@ public sealed class PostgresConsoleFeedInstancesTests
     public async Task EventsWhoseNotificationWasLostReachInstanceBsFeedAtItsSafetyNetReadBeforeTheListenerIsBack()
     {
         var interval = TimeSpan.FromSeconds(1); // shorter than the listener's first retry (1.5 s): the timer alone brings them
-        await using var deployment = await PostgresRoutingOwnerTests.StartTwoAsync(f => f.With("Handoff:EventCatchUpInterval", "00:00:01"));
-        var (a, b) = (deployment.A, deployment.B);
-        await InHandoffWithAgentAsync(a);
-        await using var feed = await SubscribeFromNowAsync(b);
-        var lost = await CommitWhileBIsNotListeningAsync(deployment, "first", "second");
+        await using var scene = await WithAgentAndBsFeedAsync(f => f.With("Handoff:EventCatchUpInterval", "00:00:01"));
+        var (b, feed) = (scene.Deployment.B, scene.Feed);
+        var lost = await CommitWhileBIsNotListeningAsync(scene.Deployment, "first", "second");
 
         await b.AdvanceAsync(interval);
 
@@ -94,14 +88,27 @@ public sealed class PostgresConsoleFeedInstancesTests
         Assert.Equal(before + 1, reads.Count); // one read per interval
     }
 
-    /// <summary>A handoff through A, offered and accepted, with the agent.</summary>
-    private static async Task InHandoffWithAgentAsync(HandoffHarness a)
+    private sealed record Scene(PostgresRoutingOwnerTests.Deployment Deployment, FeedReader Feed) : IAsyncDisposable
     {
+        public async ValueTask DisposeAsync()
+        {
+            await Feed.DisposeAsync();
+            await Deployment.DisposeAsync();
+        }
+    }
+
+    /// <summary>Two instances, a handoff through A offered and accepted (with the agent), and B's feed read from then on.</summary>
+    private static async Task<Scene> WithAgentAndBsFeedAsync(Action<Support.BotFactory>? configureB = null)
+    {
+        var deployment = await PostgresRoutingOwnerTests.StartTwoAsync(configureB);
+        var a = deployment.A;
         await a.PostAsync(a.CustomerMessage("let me talk to a person"));
         var agent = await a.OfferedToAsync();
         await a.PostAsync(a.AgentMessage("accept", agent, agent));
         await a.CustomerReceivedAsync("You're now chatting with");
         await a.TurnsCommittedAsync();
+        var latest = await deployment.B.Service<IHandoffEventLog>().LatestSequenceAsync(CancellationToken.None);
+        return new Scene(deployment, FeedReader.Start(deployment.B.Service<HandoffEventFeed>(), latest));
     }
 
     /// <summary>
@@ -121,12 +128,6 @@ public sealed class PostgresConsoleFeedInstancesTests
         var last = await a.Service<IHandoffEventLog>().LatestSequenceAsync(CancellationToken.None);
         Assert.False(b.Service<HandoffEventFeed>().HasPublished(last)); // lost: B was not listening and no clock moved
         return last;
-    }
-
-    private static async Task<FeedReader> SubscribeFromNowAsync(HandoffHarness bot)
-    {
-        var latest = await bot.Service<IHandoffEventLog>().LatestSequenceAsync(CancellationToken.None);
-        return FeedReader.Start(bot.Service<HandoffEventFeed>(), latest);
     }
 
     /// <summary>B's feed from a sequence on, its events collected in the background (typing left out).</summary>

@@ -15,37 +15,31 @@ namespace HandoffBot.Load;
 /// conversations on the normal channel path (<c>/api/messages</c>, replies through a loopback customer Connector).
 /// Each customer asks for a person; the agent the offer reaches accepts it over the console API; the customer writes
 /// once; the agent ends. Measured: trigger POST -> the offer event on that agent's push stream, and customer message
-/// POST -> the message event on the agent's push stream; plus the bot's CPU per handoff.
+/// POST -> the message event on the agent's push stream; plus the bot's CPU per handoff. With <c>--provider postgres
+/// --instances N</c> the bots share one fresh schema: the customers post to the first, the agents' push streams and
+/// console calls go to the last, so both figures cross instances.
 /// </summary>
 internal static class ConsoleLoad
 {
-    public const string Usage = "Usage: Bot.Load console [--agents 200] [--conversations 500] [--rounds 3] [--warmup-rounds 2] [--spread-ms 0] [--timeout 30] [--bot-dll <path>]\n" +
-        "  --spread-ms 0: every customer of a round asks for a person at once (a burst); N: each starts at a random moment within N ms";
+    public const string Usage = "Usage: Bot.Load console [--agents 200] [--conversations 500] [--rounds 3] [--warmup-rounds 2] [--spread-ms 0] [--timeout 30]\n" +
+        "                        [--provider sqlite|postgres] [--instances 1] [--postgres <connection string>] [--bot-dll <path>]\n" +
+        "  --spread-ms 0: every customer of a round asks for a person at once (a burst); N: each starts at a random moment within N ms\n" +
+        "  --instances N (postgres): customers on the first bot, agents on the last\n" + FleetOptions.Usage;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         int agents = 200, conversations = 500, rounds = 3, warmupRounds = 2, timeoutSeconds = 30, spreadMs = 0;
-        var botDll = Path.Combine("Bot", "bin", "Release", "net10.0", "HandoffBot.dll");
-        for (var i = 0; i + 1 < args.Length; i += 2)
-        {
-            var ok = args[i] switch
+        var fleetOptions = new FleetOptions();
+        if (!CommandLine.Read(args, fleetOptions, (name, value) => name switch
             {
-                "--agents" => int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out agents) && agents is > 0 and <= 2000,
-                "--conversations" => int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out conversations) && conversations is > 0 and <= 10_000,
-                "--rounds" => int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out rounds) && rounds is > 0 and <= 100,
-                "--warmup-rounds" => int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out warmupRounds) && warmupRounds is >= 0 and <= 100,
-                "--timeout" => int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out timeoutSeconds) && timeoutSeconds is > 0 and <= 600,
-                "--spread-ms" => int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out spreadMs) && spreadMs is >= 0 and <= 600_000,
-                "--bot-dll" => (botDll = args[i + 1]).Length > 0,
+                "--agents" => CommandLine.Int(value, 1, 2000, out agents),
+                "--conversations" => CommandLine.Int(value, 1, 10_000, out conversations),
+                "--rounds" => CommandLine.Int(value, 1, 100, out rounds),
+                "--warmup-rounds" => CommandLine.Int(value, 0, 100, out warmupRounds),
+                "--timeout" => CommandLine.Int(value, 1, 600, out timeoutSeconds),
+                "--spread-ms" => CommandLine.Int(value, 0, 600_000, out spreadMs),
                 _ => false,
-            };
-            if (!ok)
-            {
-                Console.Error.WriteLine($"bad argument: {args[i]} {args[i + 1]}\n{Usage}");
-                return 2;
-            }
-        }
-        if (args.Length % 2 != 0)
+            }))
         {
             Console.Error.WriteLine(Usage);
             return 2;
@@ -77,9 +71,9 @@ internal static class ConsoleLoad
 
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, MaxConnectionsPerServer = 512 }) { Timeout = timeout };
         using var streams = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = Timeout.InfiniteTimeSpan };
-        await using var bot = BotProcess.Start(botDll, settings);
-        Console.WriteLine($"== bot pid {bot.ProcessId} on {bot.BaseAddress} (Production, {agents} console agents x capacity {capacity}, no Teams hub)");
-        await bot.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), cancellationToken);
+        await using var fleet = await BotFleet.StartAsync(fleetOptions, settings, "console_load", http, cancellationToken);
+        var (customerBot, bot) = (fleet.Bots[0], fleet.Bots[^1]);
+        Console.WriteLine($"== {fleet.Description} (Production, {agents} console agents x capacity {capacity}, no Teams hub; customers on {customerBot.BaseAddress}, agents on {bot.BaseAddress})");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var connected = new CountdownEvent(agents);
@@ -99,9 +93,9 @@ internal static class ConsoleLoad
         {
             if (r == 1)
             {
-                cpuBefore = bot.CpuTime();
+                cpuBefore = (await fleet.SampleCpuAsync(cancellationToken)).Bots;
             }
-            var round = new Round(http, bot.BaseAddress, customers.Url, timeout, TimeSpan.FromMilliseconds(spreadMs), $"console-{Environment.ProcessId}-{r + warmupRounds}");
+            var round = new Round(http, customerBot.BaseAddress, bot.BaseAddress, customers.Url, timeout, TimeSpan.FromMilliseconds(spreadMs), $"console-{Environment.ProcessId}-{r + warmupRounds}");
             Volatile.Write(ref current, round);
             var elapsed = Stopwatch.StartNew();
             await round.RunAsync(conversations, cancellationToken);
@@ -121,11 +115,11 @@ internal static class ConsoleLoad
                 messages.AddRange(m);
             }
         }
-        var cpu = bot.CpuTime() - cpuBefore;
+        var cpu = (await fleet.SampleCpuAsync(cancellationToken)).Bots - cpuBefore;
         var offersSorted = offers.Order().ToArray();
         var messagesSorted = messages.Order().ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"console: agents {agents} conversations {conversations} rounds {rounds} spread {spreadMs} ms handoffs {offersSorted.Length}; trigger->offer shown p50 {P(offersSorted, 50):0.0} p90 {P(offersSorted, 90):0.0} p99 {P(offersSorted, 99):0.0} ms; " +
+            $"console: {fleetOptions.Provider} instances {fleet.Bots.Count} agents {agents} conversations {conversations} rounds {rounds} spread {spreadMs} ms handoffs {offersSorted.Length}; trigger->offer shown p50 {P(offersSorted, 50):0.0} p90 {P(offersSorted, 90):0.0} p99 {P(offersSorted, 99):0.0} ms; " +
             $"customer message->agent push p50 {P(messagesSorted, 50):0.0} p90 {P(messagesSorted, 90):0.0} p99 {P(messagesSorted, 99):0.0} ms; " +
             $"bot CPU per handoff (trigger, offer to {agents} streams, accept, message, end) {cpu.TotalMicroseconds / Math.Max(1, offersSorted.Length):0} us; " +
             $"load average {(File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a")}"));
@@ -172,7 +166,7 @@ internal static class ConsoleLoad
         }
     }
 
-    private sealed class Round(HttpClient http, Uri bot, string serviceUrl, TimeSpan timeout, TimeSpan spread, string prefix)
+    private sealed class Round(HttpClient http, Uri customerBot, Uri bot, string serviceUrl, TimeSpan timeout, TimeSpan spread, string prefix)
     {
         private readonly ConcurrentDictionary<string, Conversation> _byCustomer = new(StringComparer.Ordinal);
         private readonly ConcurrentBag<double> _offerMs = [];
@@ -249,7 +243,7 @@ internal static class ConsoleLoad
         {
             var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(activity, ProtocolJsonContext.Default.Activity));
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await http.PostAsync(new Uri(bot, "api/messages"), content, cancellationToken);
+            using var response = await http.PostAsync(new Uri(customerBot, "api/messages"), content, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 throw new InvalidOperationException($"POST /api/messages answered {(int)response.StatusCode}");

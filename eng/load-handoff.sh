@@ -10,7 +10,9 @@
 # turns, steady traffic), and prints the trigger-to-handoff.initiate latency
 # percentiles. Loopback only; bounded in time; exits non-zero when any handoff or reply did not arrive or any request
 # failed.
-# Agent console load: eng/load-handoff.sh console [--agents 200] [--conversations 500] [--rounds 3] [--warmup-rounds 2].
+# Agent console load: eng/load-handoff.sh console [--agents 200] [--conversations 500] [--rounds 3] [--warmup-rounds 2]
+# [--provider postgres --instances 2]: with several instances the customers post to the first bot and the agents'
+# push streams and console calls go to the last, so "customer message -> agent push" crosses instances.
 # Several instances (issue 13 item 7): --provider postgres --instances N starts N bots on one fresh schema of --postgres
 # (default $HANDOFFBOT_TEST_POSTGRES); each customer's turns go round robin over them, one request to the next; it also
 # prints trigger -> the routing owner's offer, PostgreSQL's CPU per conversation and the routing owner.

@@ -35,14 +35,18 @@ public sealed class PostgresRoutingOwnerTests
         }
     }
 
-    /// <summary>Two instances on a fresh schema; A owns routing.</summary>
-    internal static async Task<Deployment> StartTwoAsync()
+    /// <summary>Two instances on a fresh schema; A owns routing; <paramref name="configureB"/> adds to B's settings or services.</summary>
+    internal static async Task<Deployment> StartTwoAsync(Action<Support.BotFactory>? configureB = null)
     {
         var (schema, connectionString) = PostgresTestDatabase.CreateSchema();
         var run = Guid.NewGuid().ToString("N")[..8];
         var a = await HandoffHarness.StartAsync(configure: f => f.OnSharedPostgres(connectionString, $"bot-a-{run}"));
         await a.Service<RoutingOwnerService>().WhenOwnerAsync().WaitAsync(Wait);
-        var b = await a.StartAnotherInstanceAsync(f => f.OnSharedPostgres(connectionString, $"bot-b-{run}"));
+        var b = await a.StartAnotherInstanceAsync(f =>
+        {
+            f.OnSharedPostgres(connectionString, $"bot-b-{run}");
+            configureB?.Invoke(f);
+        });
         Assert.True(a.Service<IRoutingOwnership>().IsOwner);
         Assert.False(b.Service<IRoutingOwnership>().IsOwner);
         return new Deployment(a, b, schema, run);

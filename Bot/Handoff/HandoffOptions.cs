@@ -15,6 +15,13 @@ public sealed class HandoffOptions : IValidatableObject
     /// <summary>After a handback the same reason does not escalate again within this span (unless the customer asks).</summary>
     public TimeSpan Cooldown { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// With several instances (PostgreSQL): how often the agent console's feed reads the shared event log when no
+    /// notification said so, the safety net for notifications that were lost. Other instances' events arrive by NOTIFY
+    /// at once; on SQLite (one process) the feed reads only after this instance's own commits and this is not used.
+    /// </summary>
+    public TimeSpan EventCatchUpInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often offers, waits and the outbox are looked at.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -59,6 +66,10 @@ public sealed class HandoffOptions : IValidatableObject
         if (SweepInterval <= TimeSpan.Zero || OutboxRetryDelay <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Handoff:SweepInterval and Handoff:OutboxRetryDelay must be positive.");
+        }
+        if (EventCatchUpInterval < TimeSpan.FromMilliseconds(500) || EventCatchUpInterval > TimeSpan.FromMinutes(5))
+        {
+            yield return new ValidationResult("Handoff:EventCatchUpInterval must be between 00:00:00.5 and 00:05:00.", [nameof(EventCatchUpInterval)]);
         }
         if (OutboxMaxRetryDelay < OutboxRetryDelay || OutboxMaxRetryDelay > TimeSpan.FromHours(1))
         {

@@ -50,6 +50,9 @@ public static class HandoffServiceCollectionExtensions
         services.AddSingleton<ISqliteTurnRecordWriter, SqliteHandoffMessageWriter>();
         services.AddSingleton<HandoffEventFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<HandoffEventFeed>());
+        services.TryAddSingleton<HandoffEventFollower>();
+        services.AddSingleton<Storage.IHandoffEventSubscriber>(sp => sp.GetRequiredService<HandoffEventFollower>());
+        services.AddHostedService(sp => sp.GetRequiredService<HandoffEventFollower>());
         services.TryAddSingleton<AgentCommands>();
         services.TryAddSingleton<RoutingProjection>();
         services.TryAddSingleton<AgentIdentity>();

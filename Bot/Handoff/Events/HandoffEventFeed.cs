@@ -21,18 +21,16 @@ public sealed record HandoffFeedItem(HandoffEvent? Event, HandoffRecord? Handoff
 
 /// <summary>
 /// Publishes the handoff event log to live subscribers (the agent console's push connections). The log in the store
-/// is the truth: the feed reads new events after a commit says so (<see cref="Notify"/>) and on a short timer (commits
-/// that did not notify, another instance's commits), and fans them out in sequence order. A subscriber that comes
+/// is the truth: the feed reads new events only when the <see cref="HandoffEventSignal"/> says so (this instance's
+/// commits; on PostgreSQL also other instances' commits heard by NOTIFY, the listener's reconnection and a slow safety
+/// net timer, see <see cref="HandoffEventFollower"/>), and fans them out in sequence order. A subscriber that comes
 /// with the last sequence it saw first reads what it missed from the store, then continues live, without a gap or a
 /// duplicate; one that falls too far behind is dropped and resumes the same way when it reconnects.
 /// </summary>
 public sealed partial class HandoffEventFeed(
-    IHandoffEventLog log, IHandoffStore store, HandoffEventSignal signal, Storage.ITypingBroadcast typingBroadcast, TimeProvider time, ILogger<HandoffEventFeed> logger)
+    IHandoffEventLog log, IHandoffStore store, HandoffEventSignal signal, Storage.ITypingBroadcast typingBroadcast, ILogger<HandoffEventFeed> logger)
     : BackgroundService
 {
-    /// <summary>How often the log is read when nobody notified.</summary>
-    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
-
     private const int BatchSize = 256;
     private const int SubscriberBuffer = 4096;
 
@@ -72,6 +70,15 @@ public sealed partial class HandoffEventFeed(
             {
                 subscriber.Writer.TryWrite(new HandoffFeedItem(null, handoff, typing));
             }
+        }
+    }
+
+    /// <summary>Whether the line with this sequence was published already (a notification of it needs no read).</summary>
+    internal bool HasPublished(long sequence)
+    {
+        lock (_gate)
+        {
+            return _published >= sequence;
         }
     }
 
@@ -141,15 +148,9 @@ public sealed partial class HandoffEventFeed(
         try
         {
             await EnsureStartedAsync(stoppingToken);
-            while (!stoppingToken.IsCancellationRequested)
+            while (await signal.Reader.WaitToReadAsync(stoppingToken))
             {
-                using (var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
-                {
-                    var woken = signal.Reader.WaitToReadAsync(poll.Token).AsTask();
-                    await Task.WhenAny(woken, Task.Delay(PollInterval, time, poll.Token));
-                    await poll.CancelAsync();
-                }
-                signal.Reader.TryRead(out _);
+                signal.Reader.TryRead(out _); // before reading: a commit signalled during the read wakes the next round
                 try
                 {
                     await PumpAsync(stoppingToken);
@@ -254,6 +255,6 @@ public sealed partial class HandoffEventFeed(
         base.Dispose();
     }
 
-    [LoggerMessage(EventId = 4500, Level = LogLevel.Error, Message = "Publishing handoff events failed; the next poll tries again")]
+    [LoggerMessage(EventId = 4500, Level = LogLevel.Error, Message = "Publishing handoff events failed; the next signal or catch-up tries again")]
     private static partial void LogPumpFailed(ILogger logger, Exception exception);
 }

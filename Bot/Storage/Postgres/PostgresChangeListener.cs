@@ -6,7 +6,9 @@ namespace HandoffBot.Storage.Postgres;
 /// <summary>
 /// LISTENs, on one dedicated unpooled connection, for the changes other instances commit, on two channels per schema:
 /// handoffs (<see cref="PostgresHandoffRows.ChangeChannel"/>; payload: the handoff id and the sender), handed to the
-/// <see cref="IHandoffChangeSubscriber"/>s, and Direct Line appends and replacements
+/// <see cref="IHandoffChangeSubscriber"/>s, new lines of the handoff event log (the same channel, subject
+/// <see cref="PostgresHandoffRows.EventSubject"/>{seq}), handed to the <see cref="IHandoffEventSubscriber"/>s (the
+/// console feed), and Direct Line appends and replacements
 /// (<see cref="PostgresDirectLineStore.ChangeChannel"/>; payload: the conversation id, the position and the sender),
 /// handed to the <see cref="IDirectLineChangeSubscriber"/>s; typing on either channel (<see cref="PostgresTypingBroadcast"/>)
 /// goes to the <see cref="ITypingSubscriber"/>s. This instance's own changes and typing are skipped. After every
@@ -18,6 +20,7 @@ internal sealed partial class PostgresChangeListener(
     IOptions<StorageOptions> storage,
     IOptions<PostgresOptions> options,
     IEnumerable<IHandoffChangeSubscriber> subscribers,
+    IEnumerable<IHandoffEventSubscriber> eventSubscribers,
     IEnumerable<IDirectLineChangeSubscriber> directLineSubscribers,
     IEnumerable<ITypingSubscriber> typingSubscribers,
     TimeProvider time,
@@ -32,9 +35,10 @@ internal sealed partial class PostgresChangeListener(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var listeners = subscribers.ToList();
+        var events = eventSubscribers.ToList();
         var directLine = directLineSubscribers.ToList();
         var typing = typingSubscribers.ToList();
-        if (!storage.Value.UsesPostgres || listeners.Count + directLine.Count + typing.Count == 0)
+        if (!storage.Value.UsesPostgres || listeners.Count + events.Count + directLine.Count + typing.Count == 0)
         {
             return;
         }
@@ -69,7 +73,7 @@ internal sealed partial class PostgresChangeListener(
                     }
                     else if (e.Channel == handoffChannel)
                     {
-                        Deliver(listeners, e.Payload, self);
+                        Deliver(listeners, events, e.Payload, self);
                     }
                     else
                     {
@@ -81,6 +85,10 @@ internal sealed partial class PostgresChangeListener(
                 foreach (var listener in listeners)
                 {
                     listener.CatchUp(); // what was committed while nobody here listened
+                }
+                foreach (var listener in events)
+                {
+                    listener.CatchUp();
                 }
                 foreach (var listener in directLine)
                 {
@@ -144,12 +152,20 @@ internal sealed partial class PostgresChangeListener(
         }
     }
 
-    private static void Deliver(List<IHandoffChangeSubscriber> listeners, string payload, string self)
+    private static void Deliver(List<IHandoffChangeSubscriber> listeners, List<IHandoffEventSubscriber> events, string payload, string self)
     {
         var space = payload.IndexOf(' ', StringComparison.Ordinal);
         if (space <= 0 || payload.AsSpan(space + 1).SequenceEqual(self))
         {
-            return; // malformed, or this instance's own change (its engine has it already)
+            return; // malformed, or this instance's own change (its engine and its feed have it already)
+        }
+        if (PostgresHandoffRows.TryParseEventSubject(payload.AsSpan(0, space), out var sequence))
+        {
+            foreach (var listener in events)
+            {
+                listener.Appended(sequence);
+            }
+            return;
         }
         var subject = payload[..space];
         foreach (var listener in listeners)

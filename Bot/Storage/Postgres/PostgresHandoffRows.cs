@@ -91,6 +91,27 @@ internal static class PostgresHandoffRows
     /// <summary>The subject of a change of the roster (presence, capacity) instead of a handoff id.</summary>
     internal const string AgentsSubject = "@agents";
 
+    /// <summary>The subject of a new event-log line: "<c>@event:{seq}</c>" (the line's sequence only, for the console feeds).</summary>
+    internal const string EventSubject = "@event:";
+
+    /// <summary>
+    /// <paramref name="insert"/> (one <c>INSERT INTO handoff_audit</c>, without RETURNING) and, for each line it wrote,
+    /// a NOTIFY "<c>@event:{seq} {application_name}</c>" sent when the transaction commits: nothing for a line that
+    /// was not written (a message key already stored).
+    /// </summary>
+    internal static string InsertAuditAndNotify(string insert) => $"""
+        WITH line AS ({insert} RETURNING seq)
+        SELECT pg_notify('{ChangeChannel}' || current_schema(), '{EventSubject}' || seq::text || ' ' || current_setting('application_name')) FROM line
+        """;
+
+    /// <summary>Parses the sequence of an event-log subject; false for any other subject.</summary>
+    internal static bool TryParseEventSubject(ReadOnlySpan<char> subject, out long sequence)
+    {
+        sequence = 0;
+        return subject.StartsWith(EventSubject, StringComparison.Ordinal)
+            && long.TryParse(subject[EventSubject.Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out sequence);
+    }
+
     /// <summary>
     /// Tells the other instances, when this transaction commits (NOTIFY is transactional), that a handoff (or, with
     /// <see cref="AgentsSubject"/>, the roster) changed: payload "<c>{subject} {application_name}</c>" (the sender, so an
@@ -124,10 +145,10 @@ internal static class PostgresHandoffRows
     }
 
     /// <summary>Appends an audit line (the caller holds the audit lock).</summary>
-    public static Task<int> AppendAuditAsync(PostgresSession session, HandoffAuditEntry entry) => session.ExecuteAsync("""
+    public static Task<int> AppendAuditAsync(PostgresSession session, HandoffAuditEntry entry) => session.ExecuteAsync(InsertAuditAndNotify("""
             INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason)
             VALUES (@id, @at, @kind, @actor, @name, @action, @from, @to, @reason)
-            """,
+            """),
         ("id", entry.HandoffId), ("at", PostgresTime.ToDb(entry.At)), ("kind", entry.Actor.Kind.Name()), ("actor", entry.Actor.Id), ("name", entry.Actor.Name),
         ("action", entry.Action), ("from", entry.From.ToString()), ("to", entry.To.ToString()), ("reason", entry.Reason));
 
@@ -185,6 +206,12 @@ internal sealed class PostgresHandoffAuditWriter : PostgresTurnRecordWriter<Hand
 /// <summary>Writes a <see cref="HandoffMessageRecord"/> into the audit log once per message key.</summary>
 internal sealed class PostgresHandoffMessageWriter : PostgresTurnRecordWriter<HandoffMessageRecord>
 {
+    private static readonly string MessageInsert = PostgresHandoffRows.InsertAuditAndNotify("""
+        INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason, message_key, message_kind, message_text)
+        VALUES (@id, @at, @kind, @actor, @name, @action, @status, @status, '', @key, @messageKind, @text)
+        ON CONFLICT DO NOTHING
+        """);
+
     protected override Func<PostgresSession, Task> Prepare(HandoffMessageRecord record)
     {
         var action = record.Message.Kind == HandoffMessageKind.Note ? HandoffEvent.NoteAction : HandoffEvent.MessageAction;
@@ -192,11 +219,7 @@ internal sealed class PostgresHandoffMessageWriter : PostgresTurnRecordWriter<Ha
         return async session =>
         {
             await PostgresHandoffRows.LockAuditAsync(session);
-            await session.ExecuteAsync("""
-                INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason, message_key, message_kind, message_text)
-                VALUES (@id, @at, @kind, @actor, @name, @action, @status, @status, '', @key, @messageKind, @text)
-                ON CONFLICT DO NOTHING
-                """,
+            await session.ExecuteAsync(MessageInsert,
                 ("id", record.HandoffId), ("at", PostgresTime.ToDb(record.At)), ("kind", record.Actor.Kind.Name()), ("actor", record.Actor.Id),
                 ("name", record.Actor.Name), ("action", action), ("status", status), ("key", record.Message.Key),
                 ("messageKind", (int)record.Message.Kind), ("text", record.Message.Text));

@@ -79,7 +79,7 @@ internal sealed class DirectLineCustomer
         }
     }
 
-    /// <summary>Every activity the bot sent in the conversation, with its position (the user's echoes left out: role bot only).</summary>
+    /// <summary>Every activity of the conversation after <paramref name="watermark"/> (the user's echoes too), with its position.</summary>
     public async Task<IReadOnlyList<(long Position, Activity Activity)>> ReadAfterAsync(HttpClient http, long watermark)
     {
         var all = new List<(long, Activity)>();
@@ -97,7 +97,7 @@ internal sealed class DirectLineCustomer
             }
             // Positions are dense and the page ends at the watermark: the i-th activity is at next - count + 1 + i.
             var first = next - activities.Count + 1;
-            all.AddRange(activities.Select((a, i) => (first + i, a)).Where(p => p.a.From?.Role == RoleTypes.Bot).Select(p => (p.Item1, p.a)));
+            all.AddRange(activities.Select((a, i) => (first + i, a)));
             watermark = next;
         }
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using HandoffBot.Protocol;
 
 namespace HandoffBot.Load;
 
@@ -45,16 +46,22 @@ internal static partial class KillProbe
         /// <summary>Reads every conversation's new activities in rounds until stopped, noting the turns answered.</summary>
         public async Task PollAsync(HttpClient http, ConcurrentDictionary<string, byte> answered, CancellationToken cancellationToken)
         {
+            var asked = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
             while (!cancellationToken.IsCancellationRequested)
             {
                 foreach (var customer in customers)
                 {
                     foreach (var (_, activity) in await customer.ReadNewAsync(http))
                     {
-                        Interlocked.Increment(ref _seen);
-                        if (activity.ReplyToId is { } id)
+                        if (activity.From?.Role != RoleTypes.Bot)
                         {
-                            answered.TryAdd(id, 0);
+                            asked.TryAdd(activity.Id!, 0); // the echo of a posted message precedes its replies
+                            continue;
+                        }
+                        Interlocked.Increment(ref _seen);
+                        if (activity.ReplyToId is { } id && asked.ContainsKey(id))
+                        {
+                            answered.TryAdd(id, 0); // not the greeting (it answers the conversation's start)
                         }
                     }
                 }
@@ -78,7 +85,7 @@ internal static partial class KillProbe
             foreach (var customer in customers)
             {
                 var seen = _seenAtKill.GetValueOrDefault(customer.ConversationId);
-                received.AddRange((await customer.ReadAfterAsync(http, 0)).Select(p =>
+                received.AddRange((await customer.ReadAfterAsync(http, 0)).Where(p => p.Activity.From?.Role == RoleTypes.Bot).Select(p =>
                     new Received(customer.ConversationId, p.Activity.ReplyToId, p.Activity.Type, p.Activity.Text, p.Position > seen)));
             }
             return received;

@@ -15,7 +15,8 @@ namespace HandoffBot.Tests.Hosting.DirectLine;
 /// <summary>
 /// A queued turn whose process died after its replies reached the Direct Line log but before they were recorded
 /// against the inbox item (and before the commit) is replayed at the next start; the customer's history holds each
-/// reply once, with the ids of the first life (the replies are appended with their item's and position's key).
+/// reply once, with the ids of the first life (the replies are appended with their item's and position's key); an
+/// outbox row sent again (sent, not marked, then killed) is shown once (keyed by the row and the part).
 /// </summary>
 public sealed class DirectLineExactlyOnceTests : IDisposable
 {
@@ -91,6 +92,38 @@ public sealed class DirectLineExactlyOnceTests : IDisposable
             var answer = Assert.Single(transcript, a => a.Text?.Contains("Account > Orders", StringComparison.Ordinal) == true);
             Assert.Equal(Assert.Single(before, a => a.Text == answer.Text).Id, answer.Id);
         }
+    }
+
+    [Fact]
+    public async Task AnOutboxRowSentAgainToADirectLineCustomerIsShownOnceWithTheIdsOfTheFirstSend()
+    {
+        var (factory, _) = StartHost(dying: false);
+        await using var _ = factory;
+        string conversationId, token;
+        using (var client = factory.CreateClient())
+        {
+            var body = await (await SendAsync(client, HttpMethod.Post, "/v3/directline/conversations", Secret)).Content.ReadFromJsonAsync<JsonElement>();
+            (conversationId, token) = (body.GetProperty("conversationId").GetString()!, body.GetProperty("token").GetString()!);
+        }
+        await factory.Services.GetRequiredService<TurnQueue>().WhenIdleAsync(CancellationToken.None);
+        var adapter = factory.Services.GetRequiredService<ChannelAdapter>();
+        var reference = new ConversationReference { ChannelId = "directline", Conversation = new ConversationAccount { Id = conversationId } };
+        Activity[] parts =
+        [
+            new() { Type = ActivityTypes.Message, ChannelId = "directline", Conversation = reference.Conversation, Text = "Agent Alex: your parcel left the depot" },
+            new() { Type = ActivityTypes.Message, ChannelId = "directline", Conversation = reference.Conversation, Text = "Agent Alex: tracking number 42" },
+        ];
+
+        // The dispatcher sends a row, the process dies before marking it sent, and the restarted dispatcher sends it again.
+        IReadOnlyList<ResourceResponse> first = [], again = [];
+        await adapter.ContinueConversationAsync(reference, "relay-m1", async (turn, ct) => first = await turn.SendActivitiesAsync(parts, ct), CancellationToken.None);
+        await adapter.ContinueConversationAsync(reference, "relay-m1", async (turn, ct) => again = await turn.SendActivitiesAsync(parts, ct), CancellationToken.None);
+        await adapter.ContinueConversationAsync(reference, "relay-m2", (turn, ct) => turn.SendActivitiesAsync([parts[1]], ct), CancellationToken.None);
+
+        Assert.Equal(first.Select(r => r.Id), again.Select(r => r.Id));
+        var relayed = (await HistoryAsync(factory, conversationId, token)).Where(a => a.Text?.StartsWith("Agent Alex", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal([first[0].Id, first[1].Id], relayed.Take(2).Select(a => a.Id));
+        Assert.Equal([parts[0].Text, parts[1].Text, parts[1].Text], relayed.Select(a => a.Text)); // another row with the same text is its own message
     }
 
     private static async Task<List<Activity>> HistoryAsync(BotFactory factory, string conversationId, string token)

@@ -183,6 +183,10 @@ internal static partial class KillProbe
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"   the survivor took over {replayed} inbox turns; every accepted turn answered {(allAnswered is { } at ? $"{at.TotalMilliseconds:0} ms after the kill" : "never (timeout)")}"));
             }
+            if (directLine is not null)
+            {
+                Console.WriteLine($"   the restarted bot dropped {AlreadyDeliveredLine().Count(log)} repeated Direct Line append(s) by their delivery key (EventId 1315)");
+            }
             var problems = log.Split('\n').Count(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
             return Report(options, accepted, replies, beforeKill, replayed, problems, customers.Unexpected + customers.Unreadable);
         }
@@ -292,6 +296,9 @@ internal static partial class KillProbe
 
     [GeneratedRegex(@"Running (\d+) inbox turns")]
     private static partial Regex RecoveringLine();
+
+    [GeneratedRegex(@"already delivered at position \d+")]
+    private static partial Regex AlreadyDeliveredLine();
 
     [GeneratedRegex(@"Taking over (\d+) inbox turns")]
     private static partial Regex TakeoverLine();

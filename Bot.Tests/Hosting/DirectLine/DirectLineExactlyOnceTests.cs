@@ -21,37 +21,19 @@ namespace HandoffBot.Tests.Hosting.DirectLine;
 public sealed class DirectLineExactlyOnceTests : IDisposable
 {
     private const string Secret = "exactly-once-test-secret-0123456789";
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("handoffbot-dl-once-");
+    private readonly TempDataFolder _folder = new("handoffbot-dl-once-");
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _folder.Delete(recursive: true);
-    }
+    public void Dispose() => _folder.Dispose();
 
     /// <summary>A bot on the data folder; <paramref name="dying"/>: replies are never recorded and no turn commits (the process dies after sending).</summary>
-    private (BotFactory Factory, SignallingTurnStore Commits) StartHost(bool dying)
-    {
-        SignallingTurnStore? commits = null;
-        var factory = new BotFactory()
-            .With("Storage:SqliteConnectionString", null)
-            .With("Storage:DataFolder", _folder.FullName)
-            .With("DirectLine:Secret", Secret)
-            .WithServices(services =>
+    private (BotFactory Factory, SignallingTurnStore Commits) StartHost(bool dying) =>
+        DurableBot.Start(_folder.Path, dying, services =>
+        {
+            if (dying)
             {
-                services.AddSingleton<ITurnStore>(sp =>
-                {
-                    ITurnStore store = ActivatorUtilities.CreateInstance<SqliteTurnStore>(sp);
-                    return commits = new SignallingTurnStore(dying ? new DyingTurnStore(store) : store);
-                });
-                if (dying)
-                {
-                    services.AddSingleton<IInboxStore>(sp => new UnrecordedRepliesInbox(ActivatorUtilities.CreateInstance<SqliteInboxStore>(sp)));
-                }
-            });
-        _ = factory.Services.GetRequiredService<ITurnStore>();
-        return (factory, commits!);
-    }
+                services.AddSingleton<IInboxStore>(sp => new UnrecordedRepliesInbox(ActivatorUtilities.CreateInstance<SqliteInboxStore>(sp)));
+            }
+        }, ("DirectLine:Secret", Secret));
 
     [Fact]
     public async Task ATurnReplayedAfterTheProcessDiedBetweenTheDirectLineAppendAndTheRecordShowsTheCustomerEachReplyOnce()

@@ -25,12 +25,15 @@ internal static partial class KillProbe
     public const string Usage = """
         Usage: Bot.Load kill-probe [--provider sqlite|postgres] [--instances 1|2] [--lease 3] [--conversations 40] [--turns 10] [--kill-after 100]
                                    [--quiet-ms 3000] [--timeout 120] [--postgres <connection string>] [--bot-dll <path>] [--keep-log <file>]
+                                   [--channel connector|directline]
           --provider       sqlite (a fresh data folder) or postgres (a fresh schema on --postgres, default $HANDOFFBOT_TEST_POSTGRES)
           --instances      2 (postgres only): two bots on one schema, conversation c always on bot c mod 2; the first is killed
                            and not restarted: the second takes its inbox over once its lease (--lease seconds, default 3) ran out
           --kill-after     kill -9 the bot once every turn was accepted and this many turns were answered (default: a quarter)
           --quiet-ms       after the restart, once every accepted turn has a reply: wait this long for late (duplicate) replies
           --timeout        seconds to wait for every accepted turn's reply after the restart before counting the rest lost
+          --channel        connector (default: Connector-path activities, replies to a customer Connector here) or directline
+                           (one instance: customers on the bot's own Direct Line, counted from each conversation's history)
         """;
 
     /// <summary>Ten questions on ten knowledge-base topics: routine answers, no escalation (a repeated topic can escalate).</summary>
@@ -41,8 +44,10 @@ internal static partial class KillProbe
         "can I get an invoice", "does this come with a warranty",
     ];
 
-    private sealed record Options(FleetOptions Fleet, TimeSpan Lease, int Conversations, int Turns, int KillAfter, TimeSpan Quiet, TimeSpan Timeout)
+    private sealed record Options(FleetOptions Fleet, TimeSpan Lease, int Conversations, int Turns, int KillAfter, TimeSpan Quiet, TimeSpan Timeout, string Channel)
     {
+        public bool IsDirectLine => Channel == "directline";
+
         public string Provider => Fleet.Provider;
 
         public int Instances => Fleet.Instances;
@@ -86,6 +91,10 @@ internal static partial class KillProbe
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var run = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         var total = options.Conversations * options.Turns;
+        if (options.IsDirectLine)
+        {
+            AddDirectLineSettings(settings, run);
+        }
         var bots = new List<BotProcess>();
         try
         {
@@ -108,10 +117,11 @@ internal static partial class KillProbe
 
             // Conversation c always goes to instance c mod N, as a load balancer keeping a conversation on one instance would.
             var started = Stopwatch.GetTimestamp();
-            var posting = Enumerable.Range(0, options.Conversations)
-                .Select(c => PostConversationAsync(http, new Uri(bots[c % bots.Count].BaseAddress, "api/messages"), customers.Url, $"kill-{run}-{c}", options.Turns))
-                .ToArray();
-            var outcomes = await Task.WhenAll(posting);
+            using var polling = new CancellationTokenSource();
+            var directLine = options.IsDirectLine ? await DirectLineCustomers.StartAsync(http, () => bots[0].BaseAddress, settings["DirectLine__Secret"], options.Conversations) : null;
+            var poller = directLine?.PollAsync(http, answered, polling.Token) ?? Task.CompletedTask;
+            var outcomes = directLine is not null ? await directLine.PostAsync(http, options.Turns) : await Task.WhenAll(Enumerable.Range(0, options.Conversations)
+                .Select(c => PostConversationAsync(http, new Uri(bots[c % bots.Count].BaseAddress, "api/messages"), customers.Url, $"kill-{run}-{c}", options.Turns)));
             var accepted = outcomes.SelectMany(o => o.Accepted).ToHashSet(StringComparer.Ordinal);
             var onKilled = outcomes.Where((_, c) => c % bots.Count == 0).Sum(o => o.Accepted.Count);
             var refused = outcomes.SelectMany(o => o.Refused).ToList();
@@ -123,8 +133,9 @@ internal static partial class KillProbe
             var beforeKill = answered.Count;
             await bots[0].KillAsync();
             var atKill = answered.Count;
-            var killedAnswered = accepted.Count(id => answered.ContainsKey(id) && ConversationIndex(id) % bots.Count == 0);
+            var killedAnswered = accepted.Count(id => answered.ContainsKey(id) && (bots.Count == 1 || ConversationIndex(id) % bots.Count == 0));
             Volatile.Write(ref killed, 1);
+            directLine?.Killed();
             var killedAt = Stopwatch.GetElapsedTime(started);
             await bots[0].DisposeAsync();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -139,7 +150,7 @@ internal static partial class KillProbe
             var survivor = bots[0];
             await survivor.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(60), CancellationToken.None);
             var restarted = Stopwatch.GetTimestamp();
-            var lastCount = received.Count;
+            var lastCount = received.Count + (directLine?.Seen ?? 0);
             var lastChange = Stopwatch.GetTimestamp();
             TimeSpan? allAnswered = null;
             while (Stopwatch.GetElapsedTime(restarted) < options.Timeout)
@@ -149,15 +160,18 @@ internal static partial class KillProbe
                 {
                     allAnswered = Stopwatch.GetElapsedTime(started) - killedAt;
                 }
-                if (received.Count != lastCount)
+                if (received.Count + (directLine?.Seen ?? 0) is var count && count != lastCount)
                 {
-                    (lastCount, lastChange) = (received.Count, Stopwatch.GetTimestamp());
+                    (lastCount, lastChange) = (count, Stopwatch.GetTimestamp());
                 }
                 else if (allAnswered is not null && Stopwatch.GetElapsedTime(lastChange) >= options.Quiet)
                 {
                     break;
                 }
             }
+            await polling.CancelAsync();
+            await poller;
+            List<Received> replies = directLine is null ? [.. received] : await directLine.HistoryAsync(http);
             var log = survivor.ReadLog();
             if (options.Fleet.KeepLog is { } keep)
             {
@@ -169,8 +183,12 @@ internal static partial class KillProbe
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"   the survivor took over {replayed} inbox turns; every accepted turn answered {(allAnswered is { } at ? $"{at.TotalMilliseconds:0} ms after the kill" : "never (timeout)")}"));
             }
+            if (directLine is not null)
+            {
+                Console.WriteLine($"   the restarted bot dropped {AlreadyDeliveredLine().Count(log)} repeated Direct Line append(s) by their delivery key (EventId 1315)");
+            }
             var problems = log.Split('\n').Count(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
-            return Report(options, accepted, [.. received], beforeKill, replayed, problems, customers.Unexpected + customers.Unreadable);
+            return Report(options, accepted, replies, beforeKill, replayed, problems, customers.Unexpected + customers.Unreadable);
         }
         finally
         {
@@ -209,7 +227,7 @@ internal static partial class KillProbe
         var unknown = replies.Count(r => r.ReplyToId is null || !accepted.Contains(r.ReplyToId));
         var shape = string.Join(' ', accepted.GroupBy(id => byTurn[id].Count()).OrderBy(g => g.Key).Select(g => $"{g.Key}:{g.Count()}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"kill-probe: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC provider {options.Provider} instances {options.Instances} conversations {options.Conversations} turns {options.Turns} accepted {accepted.Count} " +
+            $"kill-probe: {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC provider {options.Provider} channel {options.Channel} instances {options.Instances} conversations {options.Conversations} turns {options.Turns} accepted {accepted.Count} " +
             $"answered before kill {beforeKill} {(options.Instances == 1 ? "replayed at start" : "taken over")} {replayed} lost {lost} duplicates {duplicated.Count} ({100.0 * duplicated.Count / Math.Max(1, accepted.Count):0.0}%) extra replies {extra} (answered before the kill and again after the restart: {resent}) " +
             $"replies without an accepted turn {unknown}; replies per turn {shape}; bot errors after restart {problems}; Connector requests not served {unserved}; load average {Machine.LoadAverage()}"));
         foreach (var id in duplicated.Take(3))
@@ -256,6 +274,7 @@ internal static partial class KillProbe
     {
         var fleet = new FleetOptions(maxInstances: 2);
         int lease = 3, conversations = 40, turns = 10, killAfter = -1, quiet = 3000, timeout = 120;
+        var channel = "connector";
         if (!CommandLine.Read(args, fleet, (name, value) => name switch
         {
             "--lease" => CommandLine.Int(value, 3, 3600, out lease),
@@ -264,18 +283,22 @@ internal static partial class KillProbe
             "--kill-after" => CommandLine.Int(value, 0, 100_000, out killAfter),
             "--quiet-ms" => CommandLine.Int(value, 0, 60_000, out quiet),
             "--timeout" => CommandLine.Int(value, 1, 600, out timeout),
+            "--channel" when value is "connector" or "directline" => (channel = value) is not null,
             _ => false,
-        }))
+        }) || (channel == "directline" && fleet.Instances > 1))
         {
             return null;
         }
-        return new Options(fleet, TimeSpan.FromSeconds(lease), conversations, turns, killAfter >= 0 ? killAfter : conversations * turns / 4, TimeSpan.FromMilliseconds(quiet), TimeSpan.FromSeconds(timeout));
+        return new Options(fleet, TimeSpan.FromSeconds(lease), conversations, turns, killAfter >= 0 ? killAfter : conversations * turns / 4, TimeSpan.FromMilliseconds(quiet), TimeSpan.FromSeconds(timeout), channel);
     }
 
     private static string Shorten(string? text) => text is null ? "(no text)" : text.Length <= 40 ? text : text[..40] + "...";
 
     [GeneratedRegex(@"Running (\d+) inbox turns")]
     private static partial Regex RecoveringLine();
+
+    [GeneratedRegex(@"already delivered at position \d+")]
+    private static partial Regex AlreadyDeliveredLine();
 
     [GeneratedRegex(@"Taking over (\d+) inbox turns")]
     private static partial Regex TakeoverLine();

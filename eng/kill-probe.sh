@@ -9,7 +9,10 @@
 # Two instances (PostgreSQL only): --provider postgres --instances 2: two bots on one schema (instance names
 # kill-probe-a/-b, Storage:Postgres:InstanceLease 3 s, conversation c always on bot c mod 2); bot a is killed and NOT
 # restarted: bot b must take its inbox over once its lease ran out and answer every accepted turn.
-# Usage: eng/kill-probe.sh [--no-build] [--runs 1] [--provider sqlite|postgres] [--instances 1|2] [--lease 3] [--conversations 40] [--turns 10]
+# Direct Line: --channel directline (one instance): the customers talk through the bot's own Direct Line (a conversation
+# each, POST .../activities with its token, the history polled by watermark) and lost/duplicates are counted from each
+# conversation's Direct Line history after the restart.
+# Usage: eng/kill-probe.sh [--no-build] [--runs 1] [--channel connector|directline] [--provider sqlite|postgres] [--instances 1|2] [--lease 3] [--conversations 40] [--turns 10]
 #                          [--kill-after 100] [--quiet-ms 3000] [--timeout 120] [--postgres <connection string>] [--keep-log <file>]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using HandoffBot.Hosting;
 using HandoffBot.Protocol;
 using HandoffBot.Storage;
-using HandoffBot.Storage.Sqlite;
 using HandoffBot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,32 +12,12 @@ namespace HandoffBot.Tests.Hosting;
 public sealed class InboxDurabilityTests : IDisposable
 {
     private const string Channel = "durable-test";
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("handoffbot-inbox-");
+    private readonly TempDataFolder _folder = new("handoffbot-inbox-");
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _folder.Delete(recursive: true);
-    }
+    public void Dispose() => _folder.Dispose();
 
-    private (BotFactory Factory, SignallingTurnStore Commits) StartHost(RecordingTransport transport, bool dieBeforeCommit = false)
-    {
-        SignallingTurnStore? commits = null;
-        var factory = new BotFactory()
-            .With("Storage:SqliteConnectionString", null)
-            .With("Storage:DataFolder", _folder.FullName)
-            .WithServices(services =>
-            {
-                services.AddSingleton<IChannelTransport>(transport);
-                services.AddSingleton<ITurnStore>(sp =>
-                {
-                    ITurnStore store = ActivatorUtilities.CreateInstance<SqliteTurnStore>(sp);
-                    return commits = new SignallingTurnStore(dieBeforeCommit ? new DyingTurnStore(store) : store);
-                });
-            });
-        _ = factory.Services.GetRequiredService<ITurnStore>();
-        return (factory, commits!);
-    }
+    private (BotFactory Factory, SignallingTurnStore Commits) StartHost(RecordingTransport transport, bool dieBeforeCommit = false) =>
+        DurableBot.Start(_folder.Path, dieBeforeCommit, services => services.AddSingleton<IChannelTransport>(transport));
 
     private static Activity Message(string id, string conversation, string text) => QueuedMessages.Message(Channel, id, conversation, text);
 

@@ -230,7 +230,9 @@ public sealed partial class OutboxDispatcher(
                 await WaitForSlotAsync(sender, activity, parts.Count, cancellationToken);
                 try
                 {
-                    await adapter.ContinueConversationAsync(reference, async (turn, ct) => responses = await turn.SendActivitiesAsync(parts, ct), cancellationToken);
+                    // Keyed by the row: a row sent but not marked before a kill is sent again after the restart,
+                    // and a channel that drops repeats (our Direct Line) shows it once.
+                    await adapter.ContinueConversationAsync(reference, message.Key, async (turn, ct) => responses = await turn.SendActivitiesAsync(parts, ct), cancellationToken);
                     break;
                 }
                 catch (ConnectorException exception) when (exception.StatusCode == System.Net.HttpStatusCode.TooManyRequests)

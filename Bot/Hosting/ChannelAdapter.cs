@@ -102,11 +102,20 @@ public sealed class ChannelAdapter(
     /// Sends to a conversation the bot is not currently in a turn with (a proactive message), through the same
     /// transport a turn would use. The callback gets a turn whose activity is a continuation event for that address.
     /// </summary>
-    public Task ContinueConversationAsync(ConversationReference reference, Func<ITurnContext, CancellationToken, Task> callback, CancellationToken cancellationToken)
+    public Task ContinueConversationAsync(ConversationReference reference, Func<ITurnContext, CancellationToken, Task> callback, CancellationToken cancellationToken) =>
+        ContinueConversationAsync(reference, null, callback, cancellationToken);
+
+    /// <summary>
+    /// A proactive send with an identity: with a <paramref name="deliveryKey"/> (an outbox row's key) and a channel
+    /// that drops repeats, the n-th activity sent is keyed by it and n (<see cref="KeyedPartsSink"/>), so sending the
+    /// same row again shows it once.
+    /// </summary>
+    public Task ContinueConversationAsync(ConversationReference reference, string? deliveryKey, Func<ITurnContext, CancellationToken, Task> callback, CancellationToken cancellationToken)
     {
         var continuation = new Activity { Type = ActivityTypes.Event, Name = "ContinueConversation" }
             .ApplyConversationReference(reference, isIncoming: true);
-        return callback(new TurnContext(continuation, SinkFor(continuation)), cancellationToken);
+        var sink = SinkFor(continuation);
+        return callback(new TurnContext(continuation, deliveryKey is not null && sink is IKeyedActivitySink keyed ? new KeyedPartsSink(keyed, deliveryKey) : sink), cancellationToken);
     }
 
     public IActivitySink SinkFor(Activity activity)

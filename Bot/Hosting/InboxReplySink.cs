@@ -10,8 +10,10 @@ namespace HandoffBot.Hosting;
 /// records each reply that reached the channel against the item (<see cref="IInboxStore.MarkRepliedAsync"/>, by its
 /// position in the turn), and a replayed turn skips the positions already recorded, answering with the ids the channel
 /// gave them, so the customer gets each reply once. The replay answers from the same committed state, so position n
-/// is the same reply. What is left: a process that dies between the channel's acknowledgement and that record (one
-/// small write) still sends that reply again. Trace activities are passed through and not counted.
+/// is the same reply. A process that dies between the channel's acknowledgement and that record (one small write)
+/// sends that reply again, unless the channel drops repeats (<see cref="IKeyedActivitySink"/>, our own Direct Line):
+/// then each reply goes with the key of its item and position (<see cref="DeliveryKeys.InboxReply"/>) and the repeat
+/// is answered with the first send's id, stored and shown once. Trace activities are passed through and not counted.
 /// </summary>
 internal sealed class InboxReplySink(IActivitySink inner, InboxItem item, IInboxStore inbox) : IActivitySink
 {
@@ -34,8 +36,15 @@ internal sealed class InboxReplySink(IActivitySink inner, InboxItem item, IInbox
                 responses[i] = new ResourceResponse(item.Replied[position]);
                 continue;
             }
-            var sent = await inner.SendAsync([activities[i]], cancellationToken);
-            responses[i] = sent.Count > 0 ? sent[0] : new ResourceResponse(null);
+            if (inner is IKeyedActivitySink keyed)
+            {
+                responses[i] = await keyed.SendOnceAsync(activities[i], DeliveryKeys.InboxReply(item.Id, position), cancellationToken);
+            }
+            else
+            {
+                var sent = await inner.SendAsync([activities[i]], cancellationToken);
+                responses[i] = sent.Count > 0 ? sent[0] : new ResourceResponse(null);
+            }
             // It has reached the channel: record it even if the turn is being cancelled now.
             await inbox.MarkRepliedAsync(item.Id, position, responses[i].Id, CancellationToken.None);
         }

@@ -118,6 +118,51 @@ public abstract class DirectLineStoreContract : StoreContract<IDirectLineStore>
     }
 
     [Fact]
+    public async Task TheSameReplyAppendedTwiceIsStoredOnceAndTheRepeatReturnsTheSameIdAndPosition()
+    {
+        await Store.CreateConversationAsync("c1", "dl_ana", Start, None);
+
+        var first = await Store.AppendAsync("c1", "inbox/7/0", At("c1", "answer"), None);
+        var between = await Store.AppendAsync("c1", "inbox/8/0", At("c1", "next answer"), None);
+        var repeat = await Store.AppendAsync("c1", "inbox/7/0", At("c1", "answer, replayed"), None);
+
+        Assert.Equal((true, 1L, "c1|0000001"), (first.Appended, first.Position, first.Activity.Id));
+        Assert.True(between.Appended);
+        Assert.Equal((false, 1L, "c1|0000001", "answer"), (repeat.Appended, repeat.Position, repeat.Activity.Id, repeat.Activity.Text));
+        Assert.Equal([(1L, "answer"), (2L, "next answer")], (await Store.ReadAfterAsync("c1", 0, 10, None)).Select(p => (p.Position, p.Activity.Text)));
+        Assert.Equal(2, await Store.LastPositionAsync("c1", None));
+    }
+
+    [Fact]
+    public async Task TheSameReplyAppendedManyTimesAtOnceIsStoredOnceAndEveryAppendReturnsItsId()
+    {
+        await Store.CreateConversationAsync("c1", "dl_ana", Start, None);
+
+        var appended = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => Store.AppendAsync("c1", i % 2 == 0 ? "inbox/1/0" : "inbox/1/1", At("c1", $"n{i % 2}"), None))));
+
+        Assert.Equal(2, appended.Count(a => a.Appended));
+        Assert.Equal(["c1|0000001", "c1|0000002"], appended.Select(a => a.Activity.Id).Distinct().Order());
+        Assert.All(appended, a => Assert.Equal($"c1|{a.Position:D7}", a.Activity.Id));
+        Assert.Equal(["n0", "n1"], (await Store.ReadAfterAsync("c1", 0, 10, None)).Select(p => p.Activity.Text!).Order());
+        Assert.Equal(2, await Store.LastPositionAsync("c1", None));
+    }
+
+    [Fact]
+    public async Task AKeyIsPerConversationAndActivitiesWithoutAKeyAreAlwaysAppended()
+    {
+        await Store.CreateConversationAsync("c1", "dl_ana", Start, None);
+        await Store.CreateConversationAsync("c2", "dl_bo", Start, None);
+
+        Assert.True((await Store.AppendAsync("c1", "outbox/k/0", At("c1"), None)).Appended);
+        Assert.True((await Store.AppendAsync("c2", "outbox/k/0", At("c2"), None)).Appended);
+        Assert.True((await Store.AppendAsync("c1", null, At("c1"), None)).Appended);
+        Assert.True((await Store.AppendAsync("c1", null, At("c1"), None)).Appended);
+
+        Assert.Equal(3, await Store.LastPositionAsync("c1", None));
+        Assert.Equal(1, await Store.LastPositionAsync("c2", None));
+    }
+
+    [Fact]
     public async Task AppendingToAConversationThatDoesNotExistFailsAndStoresNothing()
     {
         await Assert.ThrowsAsync<InvalidOperationException>(() => Store.AppendAsync("nobody", At("nobody"), None));

@@ -32,15 +32,30 @@ public sealed partial class DirectLineHub(
     internal IReadOnlyCollection<string> OpenConversations => [.. _slots.Where(s => s.Value.Stream is not null).Select(s => s.Key)];
 
     /// <summary>Stores the activity with a new id, timestamp and position and pushes it to the stream. Returns the stored activity.</summary>
-    public async Task<Activity> AppendAsync(string conversationId, Activity activity, CancellationToken cancellationToken)
+    public async Task<Activity> AppendAsync(string conversationId, Activity activity, CancellationToken cancellationToken) =>
+        (await AppendAsync(conversationId, activity, null, cancellationToken)).Activity;
+
+    /// <summary>
+    /// As <see cref="AppendAsync(string, Activity, CancellationToken)"/>; with a <paramref name="deliveryKey"/> (the
+    /// sender's identity of the activity) an activity already stored under that key is returned as it was stored
+    /// (same id and position) and neither stored nor pushed again: the sender may repeat a send it cannot tell
+    /// arrived (a turn replayed after the process died) and the customer still sees it once.
+    /// </summary>
+    public async Task<DirectLineAppend> AppendAsync(string conversationId, Activity activity, string? deliveryKey, CancellationToken cancellationToken)
     {
-        var (position, stored) = await store.AppendAsync(conversationId, position => activity with
+        var appended = await store.AppendAsync(conversationId, deliveryKey, position => activity with
         {
             Id = $"{conversationId}|{position:D7}",
             Timestamp = time.GetUtcNow(),
             ChannelId = ChannelId,
             Conversation = activity.Conversation ?? new ConversationAccount { Id = conversationId },
         }, cancellationToken);
+        if (!appended.Appended)
+        {
+            LogAlreadyDelivered(logger, conversationId, appended.Position);
+            return appended;
+        }
+        var (position, stored) = (appended.Position, appended.Activity);
         if (_slots.TryGetValue(conversationId, out var slot))
         {
             // Stored: push it even if the caller gives up now (the gate is held briefly; a push has its own timeout).
@@ -64,7 +79,7 @@ public sealed partial class DirectLineHub(
                 slot.Gate.Release();
             }
         }
-        return stored;
+        return appended;
     }
 
     /// <summary>
@@ -371,19 +386,6 @@ public sealed partial class DirectLineHub(
             new ActivitySet(activities, watermark.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             DirectLineJsonContext.Default.ActivitySet);
 
-    private sealed class Slot
-    {
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-
-        /// <summary>The last position pushed to <see cref="Stream"/> (its watermark).</summary>
-        public long Cursor { get; set; }
-
-        public DirectLineStream? Stream { get; set; }
-
-        /// <summary>Taken out of the dictionary: a new stream makes a new slot.</summary>
-        public bool Removed { get; set; }
-    }
-
     [LoggerMessage(EventId = 1310, Level = LogLevel.Debug, Message = "Direct Line stream opened for {ConversationId} from watermark {Watermark}")]
     private static partial void LogStreamOpened(ILogger logger, string conversationId, long watermark);
 
@@ -395,4 +397,7 @@ public sealed partial class DirectLineHub(
 
     [LoggerMessage(EventId = 1313, Level = LogLevel.Information, Message = "Direct Line push to {ConversationId} failed; the client gets it by reconnecting with its watermark")]
     private static partial void LogPushFailed(ILogger logger, string conversationId);
+
+    [LoggerMessage(EventId = 1315, Level = LogLevel.Information, Message = "Direct Line activity for {ConversationId} already delivered at position {Position}; not stored or pushed again")]
+    private static partial void LogAlreadyDelivered(ILogger logger, string conversationId, long position);
 }

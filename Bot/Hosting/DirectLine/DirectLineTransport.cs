@@ -3,8 +3,11 @@ using HandoffBot.Protocol;
 
 namespace HandoffBot.Hosting.DirectLine;
 
-/// <summary>Delivers the bot's activities for channel <c>directline</c> into the conversation's log and stream.</summary>
-internal sealed class DirectLineTransport(DirectLineHub hub) : IChannelTransport, IActivitySink
+/// <summary>
+/// Delivers the bot's activities for channel <c>directline</c> into the conversation's log and stream; a keyed send
+/// (<see cref="IKeyedActivitySink"/>) is stored and pushed once per key, whatever the number of repeats.
+/// </summary>
+internal sealed class DirectLineTransport(DirectLineHub hub) : IChannelTransport, IKeyedActivitySink
 {
     public bool Handles(Activity activity) => string.Equals(activity.ChannelId, DirectLineHub.ChannelId, StringComparison.OrdinalIgnoreCase);
 
@@ -15,18 +18,24 @@ internal sealed class DirectLineTransport(DirectLineHub hub) : IChannelTransport
         var responses = new ResourceResponse[activities.Count];
         for (var i = 0; i < activities.Count; i++)
         {
-            var activity = activities[i];
-            var conversationId = activity.Conversation?.Id ?? throw new InvalidOperationException("A Direct Line activity needs conversation.id.");
-            if (activity.IsType(ActivityTypes.Typing))
-            {
-                await hub.PushTransientAsync(conversationId, activity, cancellationToken);
-                responses[i] = new ResourceResponse(null);
-                continue;
-            }
-            var stored = await hub.AppendAsync(conversationId, activity with { From = activity.From ?? hub.Bot }, cancellationToken);
-            responses[i] = new ResourceResponse(stored.Id);
+            responses[i] = await SendAsync(activities[i], null, cancellationToken);
         }
         return responses;
+    }
+
+    public Task<ResourceResponse> SendOnceAsync(Activity activity, string deliveryKey, CancellationToken cancellationToken) =>
+        SendAsync(activity, deliveryKey ?? throw new ArgumentNullException(nameof(deliveryKey)), cancellationToken);
+
+    private async Task<ResourceResponse> SendAsync(Activity activity, string? deliveryKey, CancellationToken cancellationToken)
+    {
+        var conversationId = activity.Conversation?.Id ?? throw new InvalidOperationException("A Direct Line activity needs conversation.id.");
+        if (activity.IsType(ActivityTypes.Typing))
+        {
+            await hub.PushTransientAsync(conversationId, activity, cancellationToken);
+            return new ResourceResponse(null);
+        }
+        var stored = await hub.AppendAsync(conversationId, activity with { From = activity.From ?? hub.Bot }, deliveryKey, cancellationToken);
+        return new ResourceResponse(stored.Activity.Id);
     }
 
     public async Task<ResourceResponse> UpdateAsync(Activity activity, CancellationToken cancellationToken)

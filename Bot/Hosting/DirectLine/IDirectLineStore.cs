@@ -5,6 +5,9 @@ namespace HandoffBot.Hosting.DirectLine;
 /// <summary>An uploaded file: served back at /v3/directline/attachments/{Id}.</summary>
 public sealed record StoredAttachment(string Id, string ConversationId, string ContentType, string? Name, long Length);
 
+/// <summary>An activity in a conversation's log; <see cref="Appended"/> false when an append found its delivery key already stored.</summary>
+public sealed record DirectLineAppend(long Position, Activity Activity, bool Appended);
+
 /// <summary>
 /// Direct Line conversations and their activity log; the watermark is an activity's position in its conversation.
 /// Positions are allocated by the store, one after the other per conversation, atomically across every instance on
@@ -29,9 +32,12 @@ public interface IDirectLineStore
     /// Allocates the conversation's next position and stores <paramref name="atPosition"/>(position) there, in one
     /// transaction; returns the position and the stored activity. The conversation must exist
     /// (<see cref="CreateConversationAsync"/>), else <see cref="InvalidOperationException"/> and nothing is stored.
-    /// On PostgreSQL the other instances are told (ids only) when it commits.
+    /// On PostgreSQL the other instances are told (ids only) when it commits. With a <paramref name="deliveryKey"/>
+    /// (the sender's identity of this activity, e.g. an inbox item and a reply's position in its turn) the append is
+    /// idempotent: when the conversation already holds an activity with that key, nothing is allocated, stored or
+    /// told, and the existing position and activity come back with <see cref="DirectLineAppend.Appended"/> false.
     /// </summary>
-    Task<(long Position, Activity Activity)> AppendAsync(string conversationId, Func<long, Activity> atPosition, CancellationToken cancellationToken);
+    Task<DirectLineAppend> AppendAsync(string conversationId, string? deliveryKey, Func<long, Activity> atPosition, CancellationToken cancellationToken);
 
     /// <summary>Replaces the stored activity with the same id; its position, or null when there is none.</summary>
     Task<long?> ReplaceAsync(string conversationId, Activity activity, CancellationToken cancellationToken);
@@ -42,4 +48,15 @@ public interface IDirectLineStore
     Task SaveAttachmentAsync(StoredAttachment attachment, CancellationToken cancellationToken);
 
     Task<StoredAttachment?> FindAttachmentAsync(string attachmentId, CancellationToken cancellationToken);
+}
+
+/// <summary>Appends without a delivery key (every call stores a new activity).</summary>
+public static class DirectLineStoreExtensions
+{
+    public static async Task<(long Position, Activity Activity)> AppendAsync(this IDirectLineStore store, string conversationId, Func<long, Activity> atPosition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var appended = await store.AppendAsync(conversationId, null, atPosition, cancellationToken);
+        return (appended.Position, appended.Activity);
+    }
 }

@@ -44,6 +44,11 @@ internal sealed class PostgresDirectLineStore(PostgresDatabase database) : IDire
             FROM (SELECT conversation_id, MAX(position) AS last FROM directline_activity GROUP BY conversation_id) m
             WHERE m.conversation_id = c.conversation_id;
         ALTER TABLE directline_attachment ADD COLUMN content bytea;
+        """,
+        // v3: the sender's identity of an activity (a queued turn's reply, an outbox part): appended once per conversation.
+        """
+        ALTER TABLE directline_activity ADD COLUMN delivery_key text;
+        CREATE UNIQUE INDEX ux_directline_activity_delivery ON directline_activity (conversation_id, delivery_key) WHERE delivery_key IS NOT NULL;
         """);
 
     /// <summary>The channel instances LISTEN on for Direct Line appends and replacements of this schema.</summary>
@@ -104,22 +109,43 @@ internal sealed class PostgresDirectLineStore(PostgresDatabase database) : IDire
             return (await command.ListAsync(r => (r.GetString(0), r.GetInt64(1)), cancellationToken)).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
         }, cancellationToken);
 
-    public Task<(long Position, Activity Activity)> AppendAsync(string conversationId, Func<long, Activity> atPosition, CancellationToken cancellationToken)
+    /// <summary>
+    /// With a delivery key the conversation's row is locked first (<c>FOR UPDATE</c>), so a second append of the same
+    /// key, from any instance, waits for the first to commit and then finds it (each statement of READ COMMITTED
+    /// reads the latest commits); the unique index on (conversation, key) backs that up.
+    /// </summary>
+    public Task<DirectLineAppend> AppendAsync(string conversationId, string? deliveryKey, Func<long, Activity> atPosition, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(atPosition);
         return database.WriteAsync(async session =>
         {
+            if (deliveryKey is not null && await FindDeliveredAsync(session, conversationId, deliveryKey, cancellationToken) is { } existing)
+            {
+                return existing;
+            }
             await using var next = session.Command("UPDATE directline_conversation SET last_position = last_position + 1 WHERE conversation_id = @id RETURNING last_position")
                 .With("id", conversationId);
             var position = await next.ExecuteScalarAsync(cancellationToken) as long?
                 ?? throw new InvalidOperationException($"There is no Direct Line conversation '{conversationId}'.");
             var activity = atPosition(position);
-            await using var insert = session.Command("INSERT INTO directline_activity (conversation_id, position, activity_id, json) VALUES (@conversation, @position, @id, @json)")
-                .With("conversation", conversationId).With("position", position).With("id", activity.Id ?? string.Empty).WithJson("json", SqliteActivityJson.Serialize(activity));
+            await using var insert = session.Command("INSERT INTO directline_activity (conversation_id, position, activity_id, json, delivery_key) VALUES (@conversation, @position, @id, @json, @key)")
+                .With("conversation", conversationId).With("position", position).With("id", activity.Id ?? string.Empty)
+                .WithJson("json", SqliteActivityJson.Serialize(activity)).With("key", deliveryKey);
             await insert.ExecuteNonQueryAsync(cancellationToken);
             await session.ExecuteAsync(Notify, ("kind", "a"), ("position", position), ("conversation", conversationId));
-            return (position, activity);
+            return new DirectLineAppend(position, activity, Appended: true);
         }, cancellationToken);
+    }
+
+    /// <summary>Locks the conversation's row, then the activity stored with the key, if any.</summary>
+    private static async Task<DirectLineAppend?> FindDeliveredAsync(PostgresSession session, string conversationId, string deliveryKey, CancellationToken cancellationToken)
+    {
+        await using var lockRow = session.Command("SELECT 1 FROM directline_conversation WHERE conversation_id = @id FOR UPDATE").With("id", conversationId);
+        await lockRow.ExecuteNonQueryAsync(cancellationToken);
+        await using var find = session.Command("SELECT position, json FROM directline_activity WHERE conversation_id = @conversation AND delivery_key = @key")
+            .With("conversation", conversationId).With("key", deliveryKey);
+        var found = await find.ListAsync(r => new DirectLineAppend(r.GetInt64(0), r.GetActivity(1), Appended: false), cancellationToken);
+        return found.Count == 0 ? null : found[0];
     }
 
     public Task<long?> ReplaceAsync(string conversationId, Activity activity, CancellationToken cancellationToken)

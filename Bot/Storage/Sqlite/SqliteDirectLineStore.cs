@@ -33,6 +33,11 @@ internal sealed class SqliteDirectLineStore(SqliteDatabase database) : IDirectLi
         ALTER TABLE directline_conversation ADD COLUMN last_position INTEGER NOT NULL DEFAULT 0;
         UPDATE directline_conversation SET last_position = COALESCE(
             (SELECT MAX(position) FROM directline_activity a WHERE a.conversation_id = directline_conversation.conversation_id), 0);
+        """,
+        // v3: the sender's identity of an activity (a queued turn's reply, an outbox part): appended once per conversation.
+        """
+        ALTER TABLE directline_activity ADD COLUMN delivery_key TEXT;
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_directline_activity_delivery ON directline_activity (conversation_id, delivery_key) WHERE delivery_key IS NOT NULL;
         """);
 
     public Task<bool> CreateConversationAsync(string conversationId, string userId, DateTimeOffset createdAt, CancellationToken cancellationToken)
@@ -64,20 +69,32 @@ internal sealed class SqliteDirectLineStore(SqliteDatabase database) : IDirectLi
             return found;
         }, cancellationToken);
 
-    /// <summary>The next position and the insert in one write of the single writer: atomic, dense, in order.</summary>
-    public Task<(long Position, Activity Activity)> AppendAsync(string conversationId, Func<long, Activity> atPosition, CancellationToken cancellationToken)
+    /// <summary>
+    /// The key's lookup, the next position and the insert in one write of the single writer: atomic, dense, in order,
+    /// and a key already stored is never appended again.
+    /// </summary>
+    public Task<DirectLineAppend> AppendAsync(string conversationId, string? deliveryKey, Func<long, Activity> atPosition, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(atPosition);
         return database.WriteAsync(session =>
         {
+            if (deliveryKey is not null)
+            {
+                using var reader = session.Command("SELECT position, json FROM directline_activity WHERE conversation_id = $conversation AND delivery_key = $key")
+                    .With("$conversation", conversationId).With("$key", deliveryKey).ExecuteReader();
+                if (reader.Read())
+                {
+                    return new DirectLineAppend(reader.GetInt64(0), reader.GetActivity(1), Appended: false);
+                }
+            }
             var position = session.Command("UPDATE directline_conversation SET last_position = last_position + 1 WHERE conversation_id = $id RETURNING last_position")
                 .With("$id", conversationId).ExecuteScalar() as long?
                 ?? throw new InvalidOperationException($"There is no Direct Line conversation '{conversationId}'.");
             var activity = atPosition(position);
-            session.Command("INSERT INTO directline_activity (conversation_id, position, activity_id, json) VALUES ($conversation, $position, $id, $json)")
+            session.Command("INSERT INTO directline_activity (conversation_id, position, activity_id, json, delivery_key) VALUES ($conversation, $position, $id, $json, $key)")
                 .With("$conversation", conversationId).With("$position", position).With("$id", activity.Id ?? string.Empty)
-                .With("$json", SqliteActivityJson.Serialize(activity)).ExecuteNonQuery();
-            return (position, activity);
+                .With("$json", SqliteActivityJson.Serialize(activity)).With("$key", deliveryKey).ExecuteNonQuery();
+            return new DirectLineAppend(position, activity, Appended: true);
         }, cancellationToken);
     }
 

@@ -33,6 +33,10 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
         connection.MaxAutoPrepare = 128;
         connection.AutoPrepareMinUsages = 2;
         connection.CommandTimeout = (int)Math.Ceiling(settings.CommandTimeout.TotalSeconds);
+        // Both pools run only transactions and plain statements (transaction-scoped locks, no SET, no LISTEN, no temp
+        // tables), so a returned connection has no session state to reset; with prepared statements Npgsql's reset is
+        // seven statements sent with the next command, about 28 per handoff conversation (2026-12-03, issue 13 item 7).
+        connection.NoResetOnClose = true;
         // Always this instance's own name: the handoff change notifications name their sender by it (PostgresChangeListener).
         connection.ApplicationName = $"HandoffBot {settings.InstanceName}";
         _source = builder.Build();
@@ -67,7 +71,9 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
         }
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var result = await write(new PostgresSession(connection, transaction, cancellationToken));
+        var session = new PostgresSession(connection, transaction, cancellationToken);
+        var result = await write(session);
+        await session.RunTailAsync();
         await transaction.CommitAsync(cancellationToken);
         return result;
     }

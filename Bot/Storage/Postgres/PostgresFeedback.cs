@@ -41,19 +41,19 @@ internal sealed class PostgresHandoffFeedbackStore(PostgresDatabase database) : 
 
 /// <summary>
 /// Writes a <see cref="SatisfactionScore"/> of a turn's commit; a second answer replaces the first. The handoff's
-/// analytics row carries its score (CSAT with and without a human); the audit lock is taken first, as every writer of a
-/// handoff's rows does (lock order, <see cref="PostgresHandoffRows"/>).
+/// analytics row carries its score (CSAT with and without a human); the handoff row is locked before its analytics row,
+/// as every writer of a handoff's rows does (lock order, <see cref="PostgresHandoffRows"/>).
 /// </summary>
 internal sealed class PostgresSatisfactionWriter : PostgresTurnRecordWriter<SatisfactionScore>
 {
     protected override Func<PostgresSession, Task> Prepare(SatisfactionScore record) => async session =>
     {
+        await PostgresHandoffRows.LockRowAsync(session, record.HandoffId);
         await session.ExecuteAsync("""
                 INSERT INTO handoff_csat (handoff_id, customer_key, agent_id, score, at) VALUES (@id, @customer, @agent, @score, @at)
                 ON CONFLICT (handoff_id) DO UPDATE SET score = excluded.score, at = excluded.at
                 """,
             ("id", record.HandoffId), ("customer", record.CustomerKey), ("agent", record.AgentId), ("score", record.Score), ("at", PostgresTime.ToDb(record.At)));
-        await PostgresHandoffRows.LockAuditAsync(session);
         await session.ExecuteAsync("UPDATE analytics_handoff SET csat = @score WHERE handoff_id = @id", ("id", record.HandoffId), ("score", (short)record.Score));
     };
 }

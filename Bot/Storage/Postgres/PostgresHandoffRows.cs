@@ -1,14 +1,18 @@
 using System.Text.Json;
 using HandoffBot.Handoff;
 using HandoffBot.Handoff.Events;
+using Npgsql;
 
 namespace HandoffBot.Storage.Postgres;
 
 /// <summary>
 /// The statements on <c>handoff</c> and <c>handoff_audit</c> shared by the store and the turn-record writers.
-/// Every transaction that writes an audit line first takes one advisory lock (<see cref="LockAuditAsync"/>), before
-/// any handoff row lock: audit sequence numbers are then handed out in commit order, so a reader of the event log that
-/// saw sequence n never misses a smaller one committed later, and lock order is the same everywhere (no deadlock).
+/// Audit lines are queued (<see cref="QueueAudit"/>) and inserted as the transaction's last statements, after one
+/// advisory lock, in one round trip right before the commit (<see cref="PostgresSession.AddToTail"/>): sequence numbers
+/// are handed out under the lock, which is released only once the transaction committed, so they follow commit order
+/// and a reader of the event log that saw sequence n never misses a smaller one committed later. The lock is the last
+/// one a transaction takes and nothing waits after it (no deadlock); row locks come first, the handoff row before its
+/// analytics row. Held for one round trip and the commit, not for the whole transaction (2026-12-03, issue 13 item 7).
 /// </summary>
 internal static class PostgresHandoffRows
 {
@@ -50,7 +54,19 @@ internal static class PostgresHandoffRows
         CREATE UNIQUE INDEX ux_handoff_audit_message ON handoff_audit (message_key) WHERE message_key IS NOT NULL;
         """);
 
-    public static Task LockAuditAsync(PostgresSession session) => session.LockAsync("handoffbot.handoff_audit");
+    private const string AuditLock = "handoffbot.handoff_audit";
+
+    // Each audit line tells the other instances' console feeds its seq in the same statement (NOTIFY is sent at commit).
+    private static readonly string AuditInsert = InsertAuditAndNotify("""
+        INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason)
+        VALUES (@id, @at, @kind, @actor, @name, @action, @from, @to, @reason)
+        """);
+
+    private static readonly string MessageInsert = InsertAuditAndNotify("""
+        INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason, message_key, message_kind, message_text)
+        VALUES (@id, @at, @kind, @actor, @name, @action, @status, @status, '', @key, @messageKind, @text)
+        ON CONFLICT DO NOTHING
+        """);
 
     /// <summary>Inserts a newly opened handoff and its audit line; false (nothing written) when the customer already has an active one.</summary>
     public static Func<PostgresSession, Task<bool>> PrepareInsert(HandoffOpened opened)
@@ -59,7 +75,6 @@ internal static class PostgresHandoffRows
         var json = JsonSerializer.Serialize(record, HandoffJsonContext.Default.HandoffRecord);
         return async session =>
         {
-            await LockAuditAsync(session);
             await using var insert = session.Command("""
                 INSERT INTO handoff (id, customer_key, status, active, version, hub_conversation, offered_at, created_at, updated_at, json)
                 VALUES (@id, @customer, @status, @active, @version, @hub, @offered, @now, @now, @json)
@@ -78,7 +93,7 @@ internal static class PostgresHandoffRows
             {
                 return false;
             }
-            await AppendAuditAsync(session, opened.Audit);
+            QueueAudit(session, opened.Audit);
             await PostgresAnalyticsFacts.ApplyAsync(session, record, opened.Audit);
             await NotifyChangedAsync(session, record.Id);
             return true;
@@ -144,13 +159,25 @@ internal static class PostgresHandoffRows
         return true;
     }
 
-    /// <summary>Appends an audit line (the caller holds the audit lock).</summary>
-    public static Task<int> AppendAuditAsync(PostgresSession session, HandoffAuditEntry entry) => session.ExecuteAsync(InsertAuditAndNotify("""
-            INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason)
-            VALUES (@id, @at, @kind, @actor, @name, @action, @from, @to, @reason)
-            """),
-        ("id", entry.HandoffId), ("at", PostgresTime.ToDb(entry.At)), ("kind", entry.Actor.Kind.Name()), ("actor", entry.Actor.Id), ("name", entry.Actor.Name),
-        ("action", entry.Action), ("from", entry.From.ToString()), ("to", entry.To.ToString()), ("reason", entry.Reason));
+    /// <summary>Queues an audit line for the end of the transaction (under the audit lock, right before the commit).</summary>
+    public static void QueueAudit(PostgresSession session, HandoffAuditEntry entry) => session.AddToTail(AuditLock, new NpgsqlBatchCommand(AuditInsert)
+        .With("id", entry.HandoffId).With("at", PostgresTime.ToDb(entry.At)).With("kind", entry.Actor.Kind.Name()).With("actor", entry.Actor.Id)
+        .With("name", entry.Actor.Name).With("action", entry.Action).With("from", entry.From.ToString()).With("to", entry.To.ToString()).With("reason", entry.Reason));
+
+    /// <summary>Queues a relayed message or note for the end of the transaction, once per message key.</summary>
+    public static void QueueMessage(PostgresSession session, HandoffMessageRecord record)
+    {
+        var action = record.Message.Kind == HandoffMessageKind.Note ? HandoffEvent.NoteAction : HandoffEvent.MessageAction;
+        var status = record.Status.ToString();
+        session.AddToTail(AuditLock, new NpgsqlBatchCommand(MessageInsert)
+            .With("id", record.HandoffId).With("at", PostgresTime.ToDb(record.At)).With("kind", record.Actor.Kind.Name()).With("actor", record.Actor.Id)
+            .With("name", record.Actor.Name).With("action", action).With("status", status).With("key", record.Message.Key)
+            .With("messageKind", (int)record.Message.Kind).With("text", record.Message.Text));
+    }
+
+    /// <summary>Locks the handoff row until the transaction ends (for writers that change only its dependent rows: lock order).</summary>
+    public static Task LockRowAsync(PostgresSession session, string id) =>
+        session.ExecuteAsync("SELECT 1 FROM handoff WHERE id = @id FOR UPDATE", ("id", id));
 
     /// <summary>The stored handoff, its row locked until the transaction ends; null when there is none.</summary>
     public static async Task<HandoffRecord?> ReadLockedAsync(PostgresSession session, string id)
@@ -183,12 +210,11 @@ internal sealed class PostgresHandoffTransitionWriter : PostgresTurnRecordWriter
 {
     protected override Func<PostgresSession, Task> Prepare(HandoffTransitionRecord record) => async session =>
     {
-        await PostgresHandoffRows.LockAuditAsync(session);
         if (!await PostgresHandoffRows.TryWriteAsync(session, record.ExpectedVersion, record.Next))
         {
             throw new StateConflictException(record.Next.CustomerKey, record.ExpectedVersion);
         }
-        await PostgresHandoffRows.AppendAuditAsync(session, record.Audit);
+        PostgresHandoffRows.QueueAudit(session, record.Audit);
         await PostgresAnalyticsFacts.ApplyAsync(session, record.Next, record.Audit);
     };
 }
@@ -196,33 +222,19 @@ internal sealed class PostgresHandoffTransitionWriter : PostgresTurnRecordWriter
 /// <summary>Writes a <see cref="HandoffAuditRecord"/> of a commit (e.g. a co-pilot suggestion used): one audit line, the handoff itself unchanged.</summary>
 internal sealed class PostgresHandoffAuditWriter : PostgresTurnRecordWriter<HandoffAuditRecord>
 {
-    protected override Func<PostgresSession, Task> Prepare(HandoffAuditRecord record) => async session =>
+    protected override Func<PostgresSession, Task> Prepare(HandoffAuditRecord record) => session =>
     {
-        await PostgresHandoffRows.LockAuditAsync(session);
-        await PostgresHandoffRows.AppendAuditAsync(session, record.Audit);
+        PostgresHandoffRows.QueueAudit(session, record.Audit);
+        return Task.CompletedTask;
     };
 }
 
 /// <summary>Writes a <see cref="HandoffMessageRecord"/> into the audit log once per message key.</summary>
 internal sealed class PostgresHandoffMessageWriter : PostgresTurnRecordWriter<HandoffMessageRecord>
 {
-    private static readonly string MessageInsert = PostgresHandoffRows.InsertAuditAndNotify("""
-        INSERT INTO handoff_audit (handoff_id, at, actor_kind, actor_id, actor_name, action, from_status, to_status, reason, message_key, message_kind, message_text)
-        VALUES (@id, @at, @kind, @actor, @name, @action, @status, @status, '', @key, @messageKind, @text)
-        ON CONFLICT DO NOTHING
-        """);
-
-    protected override Func<PostgresSession, Task> Prepare(HandoffMessageRecord record)
+    protected override Func<PostgresSession, Task> Prepare(HandoffMessageRecord record) => session =>
     {
-        var action = record.Message.Kind == HandoffMessageKind.Note ? HandoffEvent.NoteAction : HandoffEvent.MessageAction;
-        var status = record.Status.ToString();
-        return async session =>
-        {
-            await PostgresHandoffRows.LockAuditAsync(session);
-            await session.ExecuteAsync(MessageInsert,
-                ("id", record.HandoffId), ("at", PostgresTime.ToDb(record.At)), ("kind", record.Actor.Kind.Name()), ("actor", record.Actor.Id),
-                ("name", record.Actor.Name), ("action", action), ("status", status), ("key", record.Message.Key),
-                ("messageKind", (int)record.Message.Kind), ("text", record.Message.Text));
-        };
-    }
+        PostgresHandoffRows.QueueMessage(session, record);
+        return Task.CompletedTask;
+    };
 }

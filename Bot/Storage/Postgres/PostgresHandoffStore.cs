@@ -61,7 +61,6 @@ internal sealed class PostgresHandoffStore(PostgresDatabase database, PostgresRe
         {
             var result = await database.WriteAsync(async session =>
             {
-                await PostgresHandoffRows.LockAuditAsync(session);
                 var change = HandoffChanges.Transition(id, await PostgresHandoffRows.ReadLockedAsync(session, id), transition, actor);
                 if (change is not { Stored: { } stored, Audit: { } audit })
                 {
@@ -71,7 +70,7 @@ internal sealed class PostgresHandoffStore(PostgresDatabase database, PostgresRe
                 {
                     return HandoffChanges.Conflict;
                 }
-                await PostgresHandoffRows.AppendAuditAsync(session, audit);
+                PostgresHandoffRows.QueueAudit(session, audit);
                 await PostgresAnalyticsFacts.ApplyAsync(session, stored, audit);
                 await writers.WriteAsync(session, consequences?.Invoke(stored));
                 return change.Result;
@@ -86,7 +85,6 @@ internal sealed class PostgresHandoffStore(PostgresDatabase database, PostgresRe
     public Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, Func<HandoffRecord, IReadOnlyList<ITurnRecord>>? consequences, CancellationToken cancellationToken) =>
         database.WriteAsync(async session =>
         {
-            await PostgresHandoffRows.LockAuditAsync(session);
             var current = await PostgresHandoffRows.ReadLockedAsync(session, id);
             if (HandoffChanges.Update(current, change) is not { } stored || !await PostgresHandoffRows.TryWriteAsync(session, current!.Version, stored))
             {

@@ -40,10 +40,57 @@ public sealed class PostgresSession
     /// <summary>Takes a transaction-scoped advisory lock on <paramref name="key"/> (released at commit or rollback).</summary>
     public Task LockAsync(string key) =>
         ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", ("key", key));
+
+    private List<NpgsqlBatchCommand>? _tail;
+    private string? _tailLock;
+
+    /// <summary>
+    /// Queues <paramref name="command"/> as one of the transaction's last statements: <see cref="RunTailAsync"/> sends
+    /// the advisory lock <paramref name="lockKey"/> and every queued statement in one round trip right before the
+    /// commit, so the lock is held for that round trip and the commit only (what <c>handoff_audit.seq</c> needs: see
+    /// <see cref="PostgresHandoffRows"/>). Nothing may wait for another lock after it, so the tail never deadlocks.
+    /// </summary>
+    internal void AddToTail(string lockKey, NpgsqlBatchCommand command)
+    {
+        if (_tailLock is not null && _tailLock != lockKey)
+        {
+            throw new InvalidOperationException($"A transaction's tail runs under one lock; '{_tailLock}' is already queued, not '{lockKey}'.");
+        }
+        _tailLock = lockKey;
+        (_tail ??= []).Add(command);
+    }
+
+    /// <summary>Runs the queued tail (<see cref="AddToTail"/>), if any; <see cref="PostgresDatabase.WriteAsync{T}"/> calls it before committing.</summary>
+    internal async Task RunTailAsync()
+    {
+        if (_tail is not { } commands)
+        {
+            return;
+        }
+        await using var batch = new NpgsqlBatch(Connection, Transaction);
+        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))");
+        lockCommand.Parameters.AddWithValue("key", _tailLock!);
+        batch.BatchCommands.Add(lockCommand);
+        foreach (var command in commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+        _tail = null;
+        _tailLock = null;
+        await batch.ExecuteNonQueryAsync(CancellationToken);
+    }
 }
 
 public static class PostgresCommandExtensions
 {
+    /// <summary>Adds a parameter to a batch command; null becomes SQL NULL.</summary>
+    public static NpgsqlBatchCommand With(this NpgsqlBatchCommand command, string name, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
     /// <summary>Adds a parameter; null becomes SQL NULL.</summary>
     public static NpgsqlCommand With(this NpgsqlCommand command, string name, object? value)
     {

@@ -93,6 +93,17 @@ internal sealed class BotFleet : IAsyncDisposable
         return owners.Count == 0 ? null : string.Join(",", owners.Select(o => o["HandoffBot ".Length..^" routing owner".Length]));
     }
 
+    /// <summary>Outbox rows of this run's schema not yet sent (pending or in flight); null on SQLite.</summary>
+    public async Task<int?> OutboxRowsNotSentAsync(CancellationToken cancellationToken)
+    {
+        if (_schema is null)
+        {
+            return null;
+        }
+        var count = await _schema.QueryAsync($"SELECT count(*)::text FROM {_schema.Name}.handoff_outbox WHERE status <> $1", "sent", cancellationToken);
+        return int.Parse(count[0], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The warnings, errors and critical lines every bot logged so far, each prefixed with its instance number.</summary>
     public IReadOnlyList<string> Problems() =>
         [.. _bots.SelectMany((b, i) => b.ReadLog().Split('\n')

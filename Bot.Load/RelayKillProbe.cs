@@ -32,6 +32,9 @@ internal static partial class RelayKillProbe
 
     private const string Trigger = "I want to speak to a person, please";
 
+    /// <summary>Attempts that failed and were made again (a post in flight at the kill, or to the dead instance before the switch).</summary>
+    private static int s_retries;
+
     private sealed record Options(FleetOptions Fleet, TimeSpan Lease, int Conversations, int Agents, int Messages, TimeSpan Pace, TimeSpan KillAfter, TimeSpan Quiet, TimeSpan Timeout);
 
     /// <summary>One customer: the conversation, the name the console shows, and (after the accept) the handoff and its agent's key.</summary>
@@ -146,7 +149,7 @@ internal static partial class RelayKillProbe
                 $"customer->agent lost {counts.CustomerLost} duplicates {counts.CustomerDuplicates} out of order {counts.CustomerOutOfOrder}; " +
                 $"agent->customer lost {counts.AgentLost} duplicates {counts.AgentDuplicates} out of order {counts.AgentOutOfOrder}; " +
                 $"routing owner taken over by the survivor {(takeover is { } t ? $"{t.TotalMilliseconds:0} ms" : "never (30 s)")} after the kill; " +
-                $"inbox turns taken over {takenOver}; outbox rows not sent {unsent}; requests refused {refused}; survivor errors {errors}; " +
+                $"inbox turns taken over {takenOver}; outbox rows not sent {unsent}; requests refused {refused} (attempts made again {Volatile.Read(ref s_retries)}); survivor errors {errors}; " +
                 $"Connector requests not served {connector.Unexpected + connector.Unreadable}; load average {Machine.LoadAverage()}"));
             var bad = counts.CustomerLost + counts.CustomerDuplicates + counts.AgentLost + counts.AgentDuplicates + (unsent ?? 0) + refused;
             return bad > 0 || takeover is null || killedOwner != ownerIndex ? 1 : 0;
@@ -282,6 +285,7 @@ internal static partial class RelayKillProbe
             {
                 // the instance died under the request, or is gone: the next attempt goes where the target says
             }
+            Interlocked.Increment(ref s_retries);
             await Task.Delay(100);
         }
         return false;

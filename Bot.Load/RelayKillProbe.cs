@@ -122,11 +122,13 @@ internal static partial class RelayKillProbe
 
             // Everything in, or the timeout: then a quiet period for late (duplicate) deliveries.
             Counts counts;
-            int? unsent;
+            IReadOnlyDictionary<string, int> outbox;
+            int unsent;
             while (true)
             {
                 counts = await CountAsync(http, survivor.BaseAddress, customers, toCustomers, options.Messages);
-                unsent = await fleet.OutboxRowsNotSentAsync(CancellationToken.None);
+                outbox = await fleet.OutboxRowsAsync(CancellationToken.None);
+                unsent = NotSent(outbox);
                 if ((counts.Complete && unsent == 0) || Stopwatch.GetTimestamp() > deadline)
                 {
                     break;
@@ -135,7 +137,8 @@ internal static partial class RelayKillProbe
             }
             await Task.Delay(options.Quiet);
             counts = await CountAsync(http, survivor.BaseAddress, customers, toCustomers, options.Messages);
-            unsent = await fleet.OutboxRowsNotSentAsync(CancellationToken.None);
+            outbox = await fleet.OutboxRowsAsync(CancellationToken.None);
+            unsent = NotSent(outbox);
 
             var log = survivor.ReadLog();
             if (options.Fleet.KeepLog is { } keep)
@@ -149,9 +152,9 @@ internal static partial class RelayKillProbe
                 $"customer->agent lost {counts.CustomerLost} duplicates {counts.CustomerDuplicates} out of order {counts.CustomerOutOfOrder}; " +
                 $"agent->customer lost {counts.AgentLost} duplicates {counts.AgentDuplicates} out of order {counts.AgentOutOfOrder}; " +
                 $"routing owner taken over by the survivor {(takeover is { } t ? $"{t.TotalMilliseconds:0} ms" : "never (30 s)")} after the kill; " +
-                $"inbox turns taken over {takenOver}; outbox rows not sent {unsent}; requests refused {refused} (attempts made again {Volatile.Read(ref s_retries)}); survivor errors {errors}; " +
+                $"inbox turns taken over {takenOver}; outbox rows not sent {unsent} (sent, by the instance that sent them: {string.Join(", ", outbox.Where(o => o.Key.EndsWith(" sent", StringComparison.Ordinal)).Select(o => $"{InstanceNumber(o.Key)} {o.Value}"))}); requests refused {refused} (attempts made again {Volatile.Read(ref s_retries)}); survivor errors {errors}; " +
                 $"Connector requests not served {connector.Unexpected + connector.Unreadable}; load average {Machine.LoadAverage()}"));
-            var bad = counts.CustomerLost + counts.CustomerDuplicates + counts.AgentLost + counts.AgentDuplicates + (unsent ?? 0) + refused;
+            var bad = counts.CustomerLost + counts.CustomerDuplicates + counts.AgentLost + counts.AgentDuplicates + unsent + refused;
             return bad > 0 || takeover is null || killedOwner != ownerIndex ? 1 : 0;
         }
         finally
@@ -159,6 +162,11 @@ internal static partial class RelayKillProbe
             await fleet.StopAsync();
         }
     }
+
+    private static int NotSent(IReadOnlyDictionary<string, int> outbox) => outbox.Where(o => !o.Key.EndsWith(" sent", StringComparison.Ordinal)).Sum(o => o.Value);
+
+    /// <summary>"instance 2" for an outbox key "relay-kill-...-2 sent".</summary>
+    private static string InstanceNumber(string key) => key.Split(' ')[0] is var name && name.Length > 2 && name[^2] == '-' ? $"instance {name[^1]}" : name;
 
     private static Dictionary<string, string> Settings(Options options)
     {

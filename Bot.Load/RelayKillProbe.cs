@@ -343,6 +343,10 @@ internal static partial class RelayKillProbe
             var numbers = received.Where(r => r.Customer == c).Select(r => r.Number).ToList();
             lost += Enumerable.Range(1, messages).Count(n => !numbers.Contains(n));
             duplicates += numbers.Count - numbers.Distinct().Count();
+            foreach (var twice in numbers.GroupBy(n => n).Where(g => g.Count() > 1).Take(2))
+            {
+                Console.WriteLine($"   duplicate: {c.ConversationId} message {twice.Key} received {twice.Count()} times");
+            }
             outOfOrder += numbers.Where((n, i) => i > 0 && n < numbers.Take(i).Max()).Count();
         }
         return (lost, duplicates, outOfOrder);

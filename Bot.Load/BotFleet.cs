@@ -93,6 +93,21 @@ internal sealed class BotFleet : IAsyncDisposable
         return owners.Count == 0 ? null : string.Join(",", owners.Select(o => o["HandoffBot ".Length..^" routing owner".Length]));
     }
 
+    /// <summary>
+    /// This run's outbox rows by the instance that claimed them last and their status (<c>"{instance} {status}" -> rows</c>;
+    /// <c>(none)</c>: never claimed); empty on SQLite.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> OutboxRowsAsync(CancellationToken cancellationToken)
+    {
+        if (_schema is null)
+        {
+            return new Dictionary<string, int>();
+        }
+        var rows = await _schema.QueryAsync(
+            $"SELECT coalesce(claimed_by, '(none)') || ' ' || status || ' ' || count(*) FROM {_schema.Name}.handoff_outbox GROUP BY claimed_by, status", cancellationToken);
+        return rows.Select(r => r.Split(' ')).ToDictionary(p => $"{p[0]} {p[1]}", p => int.Parse(p[2], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+    }
+
     /// <summary>The warnings, errors and critical lines every bot logged so far, each prefixed with its instance number.</summary>
     public IReadOnlyList<string> Problems() =>
         [.. _bots.SelectMany((b, i) => b.ReadLog().Split('\n')

@@ -23,7 +23,8 @@ namespace HandoffBot.Load;
 internal static partial class KillProbe
 {
     public const string Usage = """
-        Usage: Bot.Load kill-probe [--provider sqlite|postgres] [--instances 1|2] [--lease 3] [--conversations 40] [--turns 10] [--kill-after 100]
+        Usage: Bot.Load kill-probe --relay ... (handoffs with relay in flight: see the options with --relay --help)
+               Bot.Load kill-probe [--provider sqlite|postgres] [--instances 1|2] [--lease 3] [--conversations 40] [--turns 10] [--kill-after 100]
                                    [--quiet-ms 3000] [--timeout 120] [--postgres <connection string>] [--bot-dll <path>] [--keep-log <file>]
                                    [--channel connector|directline]
           --provider       sqlite (a fresh data folder) or postgres (a fresh schema on --postgres, default $HANDOFFBOT_TEST_POSTGRES)
@@ -58,6 +59,10 @@ internal static partial class KillProbe
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Contains("--relay"))
+        {
+            return await RelayKillProbe.RunAsync([.. args.Where(a => a != "--relay")]);
+        }
         if (Parse(args) is not { } options)
         {
             Console.Error.WriteLine(Usage);
@@ -177,7 +182,7 @@ internal static partial class KillProbe
             {
                 await File.WriteAllTextAsync(keep, log);
             }
-            var replayed = (options.Instances == 1 ? RecoveringLine() : TakeoverLine()).Matches(log).Sum(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            var replayed = options.Instances == 1 ? RecoveringLine().Matches(log).Sum(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)) : TakenOverTurns(log);
             if (options.Instances > 1)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -209,6 +214,9 @@ internal static partial class KillProbe
             }
         }
     }
+
+    /// <summary>How many inbox turns a bot's log says it took over from dead instances ("Taking over N inbox turns").</summary>
+    public static int TakenOverTurns(string log) => TakeoverLine().Matches(log).Sum(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
 
     /// <summary>The conversation number of an activity id "kill-{run}-{c}-{turn}".</summary>
     private static int ConversationIndex(string activityId) => int.Parse(activityId.Split('-')[^2], CultureInfo.InvariantCulture);

@@ -46,5 +46,9 @@ internal sealed class PostgresSchema : IAsyncDisposable
     public Task<IReadOnlyList<string>> QueryAsync(string sql, string parameter, CancellationToken cancellationToken) =>
         PostgresQueries.ColumnAsync<string>(_server, sql, parameter, cancellationToken);
 
+    /// <summary>The first column of every row of a query without parameters.</summary>
+    public Task<IReadOnlyList<string>> QueryAsync(string sql, CancellationToken cancellationToken) =>
+        PostgresQueries.ColumnAsync<string>(_server, sql, null, cancellationToken);
+
     public async ValueTask DisposeAsync() => await PostgresQueries.ExecuteAsync(_server, $"DROP SCHEMA IF EXISTS {Name} CASCADE");
 }

@@ -12,6 +12,11 @@
 # Direct Line: --channel directline (one instance): the customers talk through the bot's own Direct Line (a conversation
 # each, POST .../activities with its token, the history polled by watermark) and lost/duplicates are counted from each
 # conversation's Direct Line history after the restart.
+# Handoffs with relay in flight (issue 13 item 6, first bullet; always PostgreSQL, 2 instances, lease 3 s): --relay:
+# 20 customers escalate, console agents (API keys) on the instance that is not the routing owner accept and both sides
+# send 20 numbered messages at 400 ms; the routing owner (pg_locks) gets kill -9 3 s into the relay and is not
+# restarted; every message counted once per direction, the survivor's takeover of routing timed, no outbox row unsent.
+# eng/kill-probe.sh --relay [--conversations 20] [--agents 5] [--messages 20] [--pace-ms 400] [--kill-after-ms 3000] [--timeout 60]
 # Usage: eng/kill-probe.sh [--no-build] [--runs 1] [--channel connector|directline] [--provider sqlite|postgres] [--instances 1|2] [--lease 3] [--conversations 40] [--turns 10]
 #                          [--kill-after 100] [--quiet-ms 3000] [--timeout 120] [--postgres <connection string>] [--keep-log <file>]
 set -euo pipefail

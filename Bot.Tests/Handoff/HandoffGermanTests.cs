@@ -3,6 +3,7 @@ using HandoffBot.Pipeline;
 using HandoffBot.Protocol;
 using HandoffBot.Resources;
 using HandoffBot.Storage;
+using HandoffBot.Tests.Support;
 
 namespace HandoffBot.Tests.Handoff;
 
@@ -44,6 +45,54 @@ public sealed class HandoffGermanTests
         await bot.PostAsync(German(bot, "5"));
         await bot.CustomerReceivedAsync(copy.Get("de", "handoff.thanksForFeedback"));
         Assert.Equal(0, bot.CountCustomer("How satisfied were you"));
+    }
+
+    /// <summary>The default roster plus Lena, who speaks German (<c>language-de</c>) and handles billing.</summary>
+    private static Action<BotFactory> WithLena(string? sqliteFile = null) => f =>
+    {
+        f.With("Routing:Agents:3:Id", "lena").With("Routing:Agents:3:Name", "Lena").With("Routing:Agents:3:HubUserId", "agent-lena")
+            .With("Routing:Agents:3:Skills:billing", "3").With("Routing:Agents:3:Skills:language-de", "5")
+            .With("Routing:Agents:3:CapacityPerChannel:*", "2");
+        if (sqliteFile is not null)
+        {
+            f.With("Storage:SqliteConnectionString", $"Data Source={sqliteFile}");
+        }
+    };
+
+    [Fact]
+    public async Task AGermanBillingDisputeIsOfferedToTheAgentWhoSpeaksGermanAndAnEnglishOneIsNot()
+    {
+        await using var bot = await HandoffHarness.StartAsync(configure: WithLena());
+
+        await bot.PostAsync(German(bot, "Ich habe eine doppelte Abbuchung für Bestellung 5512"));
+        Assert.Equal("agent-lena", await bot.OfferedToAsync(1));
+
+        // alex is the stronger billing agent and lena the less busy one now, but she does not speak English.
+        await bot.PostAsync(bot.CustomerMessage("I was charged twice for order 7730", conversation: "english-conversation", userId: "customer-2"));
+        Assert.Equal("agent-alex", await bot.OfferedToAsync(2));
+    }
+
+    [Fact]
+    public async Task AfterARestartAGermanCustomerStillWaitsForAGermanSpeakerUntilTheSkillWaitEnds()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"handoff-language-{Guid.NewGuid():N}.db");
+        var first = await HandoffHarness.StartAsync(configure: WithLena(file));
+        await first.PostAsync(German(first, "Ich habe eine doppelte Abbuchung für Bestellung 5512"));
+        Assert.Equal("agent-lena", await first.OfferedToAsync(1));
+        await first.PostAsync(first.AgentMessage("decline", "agent-lena", "Lena"));
+        await first.AdvanceAsync(TimeSpan.FromMinutes(1));
+
+        await using var bot = await first.RestartAsync();
+        await bot.Service<HandoffSweep>().SweepAsync(CancellationToken.None);
+        await bot.AdvanceAsync(TimeSpan.FromMinutes(1));
+        await bot.Service<HandoffSweep>().SweepAsync(CancellationToken.None);
+        await bot.AdvanceAsync(TimeSpan.Zero);
+        // alex has been free all along; the restarted router still knows the customer writes German.
+        Assert.Equal(1, bot.CountHub(a => a.Text?.Contains("is offered to you", StringComparison.Ordinal) == true));
+
+        await bot.AdvanceAsync(TimeSpan.FromMinutes(1)); // 3 min since the handoff opened: Routing:RelaxSkillAfter
+        await bot.Service<HandoffSweep>().SweepAsync(CancellationToken.None);
+        Assert.Equal("agent-alex", await bot.OfferedToAsync(2));
     }
 
     [Fact]

@@ -97,6 +97,9 @@ public sealed class AgentDirectoryTests
     [InlineData("Routing:Agents:1:WorkingHours:TimeZone", "Mars/Olympus", "Routing:Agents:1:WorkingHours:TimeZone 'Mars/Olympus' is not a known IANA time zone id")]
     [InlineData("Routing:Queues:fraud:Skill", "", "Routing:Queues:fraud:Skill is required.")]
     [InlineData("Routing:Agents:2:Id", "alex", "Routing:Agents:2:Id 'alex' is used by more than one agent.")]
+    [InlineData("Routing:Agents:3:Id", "lena", "Routing:Agents:3:CapacityPerChannel must give at least one capacity")]
+    [InlineData("Routing:DefaultLanguage", "english", "Routing:DefaultLanguage 'english' is not a language tag (e.g. en, de-DE).")]
+    [InlineData("Routing:Agents:0:Skills:language-german", "5", "Routing:Agents:0:Skills:language-german is not a language skill of the form language-xx (e.g. language-de).")]
     public void BadRoutingConfigurationStopsTheStartWithAClearMessage(string key, string value, string message)
     {
         using var factory = new BotFactory().With(key, value);

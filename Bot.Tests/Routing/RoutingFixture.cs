@@ -59,9 +59,10 @@ internal static class RoutingFixture
         string? customer = null,
         string channel = "webchat",
         int requiredProficiency = 1,
-        string? skill = null) =>
+        string? skill = null,
+        string? language = null) =>
         new(new HandoffRequest(id, queue, skill ?? queue, priority, enqueuedAt ?? T0, customer ?? $"webchat/{id}", channel,
-            new HashSet<AgentId>()), requiredProficiency);
+            new HashSet<AgentId>()) { Language = language }, requiredProficiency);
 
     public static AgentId Id(string id) => new(id);
 

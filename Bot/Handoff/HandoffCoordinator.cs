@@ -72,6 +72,7 @@ public sealed partial class HandoffCoordinator(
             Reason = packet.Reason,
             Packet = packet,
             Locale = activity.Locale,
+            Language = packet.Language,
         };
 
         // With no hub nobody can be reached, so promising a person would be a lie: the customer gets the alternatives.

@@ -142,6 +142,13 @@ public sealed record HandoffRecord
     /// <summary>The customer's locale when the handoff opened (e.g. <c>de-DE</c>): the language of what is sent outside their turn.</summary>
     public string? Locale { get; init; }
 
+    /// <summary>
+    /// The customer's language as the packet states it (the channel's locale or the one detected from their words):
+    /// routing waits for an agent who speaks it (<see cref="Routing.AgentLanguages"/>). Kept outside the packet so
+    /// the views without the packet (restart, sweep) still route by it.
+    /// </summary>
+    public string? Language { get; init; }
+
     public bool IsActive => Status is HandoffStatus.Queued or HandoffStatus.Offered or HandoffStatus.WithAgent;
 
     public bool IsWaiting => Status is HandoffStatus.Queued or HandoffStatus.Offered;

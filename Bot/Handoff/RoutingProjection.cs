@@ -26,7 +26,10 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
     /// <summary>What the routing engine needs of a handoff.</summary>
     public static HandoffRequest RequestOf(HandoffRecord handoff) =>
         new(handoff.Id, handoff.Queue, handoff.Skill, (int)handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey, handoff.Customer.ChannelId!,
-            handoff.Declined.Select(d => new AgentId(d)).ToHashSet());
+            handoff.Declined.Select(d => new AgentId(d)).ToHashSet())
+        {
+            Language = handoff.Language,
+        };
 
     /// <summary>
     /// True when this instance makes routing decisions: always with one process (SQLite); with several, while it owns

@@ -6,9 +6,10 @@ namespace HandoffBot.Routing;
 /// last Assign are kept in a dirty list (a list with a flag on the agent: HashSet enumeration costs its high-water
 /// mark, not its count). Not thread-safe: the facade holds the lock.
 /// </summary>
-internal sealed class AgentIndex(string? fallbackSkill)
+internal sealed class AgentIndex(string? fallbackSkill, string defaultLanguage = "en")
 {
     private readonly Dictionary<AgentId, AgentState> _agents = [];
+    private readonly Dictionary<string, int> _speakers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SkillIndex> _skills = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<AgentState> _dirty = [];
     private int _stamp;
@@ -73,6 +74,11 @@ internal sealed class AgentIndex(string? fallbackSkill)
         state.SkillRefs = [.. state.Skills.Select(kv => (Skill(kv.Key), kv.Value))];
         state.FallbackLevel = FallbackSkill is not null && state.Skills.TryGetValue(FallbackSkill, out var level) ? level : 0;
         state.SkillList = [.. state.Skills.Select(kv => new AgentSkill(kv.Key, kv.Value))];
+        state.Languages = AgentLanguages.Of(state.Skills.Keys, defaultLanguage);
+        foreach (var language in state.Languages)
+        {
+            _speakers[language] = _speakers.GetValueOrDefault(language) + 1;
+        }
         foreach (var (index, _) in state.SkillRefs)
         {
             index.Agents.Add(state);
@@ -116,6 +122,9 @@ internal sealed class AgentIndex(string? fallbackSkill)
         }
     }
 
+    /// <summary>True when some agent on the roster (whatever their presence) speaks <paramref name="language"/>.</summary>
+    public bool AnySpeaks(string language) => _speakers.GetValueOrDefault(language) > 0;
+
     /// <summary>Qualified for the entry as it stands (its required proficiency, or the fallback skill once relaxed).</summary>
     public bool Qualifies(AgentState agent, Entry entry) =>
         (agent.Skills.TryGetValue(entry.Request.Skill, out var proficiency) && proficiency >= entry.Bucket)
@@ -158,6 +167,7 @@ internal sealed class AgentIndex(string? fallbackSkill)
     public void Clear()
     {
         _agents.Clear();
+        _speakers.Clear();
         _skills.Clear();
         _dirty.Clear();
         Shifts.Clear();
@@ -188,8 +198,16 @@ internal sealed class AgentIndex(string? fallbackSkill)
         }
     }
 
-    private static void Unindex(AgentState agent)
+    private void Unindex(AgentState agent)
     {
+        foreach (var language in agent.Languages)
+        {
+            if (--_speakers[language] == 0)
+            {
+                _speakers.Remove(language);
+            }
+        }
+        agent.Languages = [];
         foreach (var (index, level) in agent.SkillRefs)
         {
             index.Agents.Remove(agent);

@@ -99,7 +99,7 @@ internal sealed class AssignmentMatcher(RoutingOptions options, RoutingPolicySet
         var request = entry.Request;
         var waited = now - request.EnqueuedAt;
         var why = string.Create(CultureInfo.InvariantCulture,
-            $"{choice.Reason}; effective priority {queues.EffectivePriority(entry, waited):0.##} after {RoutingOrder.Describe(waited)} in {request.Queue}{(entry.Relaxed ? " (skill requirement relaxed)" : "")}");
+            $"{choice.Reason}; effective priority {queues.EffectivePriority(entry, waited):0.##} after {RoutingOrder.Describe(waited)} in {request.Queue}{(entry.Language is { } language && !entry.Relaxed ? $"; speaks {language}" : "")}{(entry.Relaxed ? " (skill requirement relaxed)" : "")}");
         return new Assignment(request.HandoffId, choice.Agent.Id, choice.Policy.Name, why);
     }
 

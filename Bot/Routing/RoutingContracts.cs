@@ -28,7 +28,11 @@ public sealed record HandoffRequest(
     DateTimeOffset EnqueuedAt,
     string CustomerKey,
     string CustomerChannelId,
-    IReadOnlySet<AgentId> Declined);
+    IReadOnlySet<AgentId> Declined)
+{
+    /// <summary>The customer's language (a BCP 47 tag such as <c>de-DE</c>, or <c>de</c>); null: not known.</summary>
+    public string? Language { get; init; }
+}
 
 /// <summary>An agent as the router sees them at the moment of a decision.</summary>
 public sealed record AgentAvailability(

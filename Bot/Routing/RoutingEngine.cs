@@ -50,7 +50,7 @@ internal sealed class RoutingEngine : IRoutingEngine
         _logger = logger;
         _options = options;
         _policies = policies;
-        _agents = new AgentIndex(string.IsNullOrWhiteSpace(options.FallbackSkill) ? null : options.FallbackSkill);
+        _agents = new AgentIndex(string.IsNullOrWhiteSpace(options.FallbackSkill) ? null : options.FallbackSkill, options.DefaultLanguage);
         _queues = new WaitingQueues(options, _agents);
         _estimates = new WaitEstimator(options, _agents, _queues);
         _matcher = new AssignmentMatcher(options, policies, _agents, _queues);

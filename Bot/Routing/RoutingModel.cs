@@ -50,6 +50,12 @@ internal sealed class Entry(WaitingItem item, long key, long seq)
 
     public bool Relaxed { get; set; }
 
+    /// <summary>The language an agent must speak to take the item before it is relaxed; null: any.</summary>
+    public string? Language { get; set; }
+
+    /// <summary>True when the agent speaks the entry's language, or it has none or is relaxed.</summary>
+    public bool SpokenBy(AgentState agent) => Language is null || Relaxed || agent.Speaks(Language);
+
     public RoutedItemState State { get; set; }
 
     public AgentState? Agent { get; set; }
@@ -90,6 +96,11 @@ internal sealed class AgentState(AgentId id)
     public (SkillIndex Index, int Level)[] SkillRefs { get; set; } = [];
 
     public AgentSkill[] SkillList { get; set; } = [];
+
+    /// <summary>The primary language subtags the agent speaks (<see cref="AgentLanguages"/>).</summary>
+    public string[] Languages { get; set; } = [];
+
+    public bool Speaks(string language) => Array.IndexOf(Languages, language) >= 0;
 
     /// <summary>Proficiency in the fallback skill; 0 when they do not have it.</summary>
     public int FallbackLevel { get; set; }
@@ -140,10 +151,14 @@ internal sealed class AgentState(AgentId id)
     public int CapacityFor(string channelId) =>
         UniformCapacity ? DefaultCapacity : Capacity.TryGetValue(channelId, out var c) ? c : DefaultCapacity;
 
-    /// <summary>Room on the item's channel and not declined (qualification is decided by the caller's index).</summary>
+    /// <summary>
+    /// Room on the item's channel, not declined, and the item's language until it is relaxed (qualification in the
+    /// skill is decided by the caller's index).
+    /// </summary>
     public bool CanTake(Entry entry) =>
         Active < CapacityFor(entry.Request.CustomerChannelId)
-        && (entry.Request.Declined.Count == 0 || !entry.Request.Declined.Contains(Id));
+        && (entry.Request.Declined.Count == 0 || !entry.Request.Declined.Contains(Id))
+        && entry.SpokenBy(this);
 
     public AgentAvailability Availability(string channelId, DateTimeOffset? lastServedCustomerAt)
     {

@@ -17,6 +17,12 @@ public sealed class RoutingOptions
     /// <summary>Agents with this skill (any proficiency) qualify for any relaxed item; empty: no fallback skill.</summary>
     public string? FallbackSkill { get; set; } = "general";
 
+    /// <summary>
+    /// The language of agents who list no <c>language-</c> skill (<see cref="AgentLanguages"/>). A handoff in a
+    /// language some agent on the roster speaks waits for such an agent until <see cref="RelaxSkillAfter"/>.
+    /// </summary>
+    public string DefaultLanguage { get; set; } = "en";
+
     /// <summary>The agent who served this customer within this window is preferred among the candidates.</summary>
     public TimeSpan PreferLastAgentWithin { get; set; } = TimeSpan.FromHours(24);
 

@@ -25,6 +25,10 @@ internal sealed class RoutingOptionsValidator(IEnumerable<IRoutingPolicy> polici
         {
             errors.Add("Routing:OwnerCheckInterval must be at most 1 minute (it bounds how long routing stops when its owner dies).");
         }
+        if (AgentLanguages.Primary(options.DefaultLanguage) is null)
+        {
+            errors.Add($"Routing:DefaultLanguage '{options.DefaultLanguage}' is not a language tag (e.g. en, de-DE).");
+        }
         if (options.EstimateMinSamples < 1)
         {
             errors.Add("Routing:EstimateMinSamples must be at least 1.");
@@ -84,6 +88,14 @@ internal sealed class RoutingOptionsValidator(IEnumerable<IRoutingPolicy> polici
             {
                 errors.Add($"{key}:Skills:{skill} must be a proficiency from 1 to 5, not {proficiency}.");
             }
+            if (skill.StartsWith(AgentLanguages.SkillPrefix, StringComparison.OrdinalIgnoreCase) && AgentLanguages.Primary(skill[AgentLanguages.SkillPrefix.Length..]) is null)
+            {
+                errors.Add($"{key}:Skills:{skill} is not a language skill of the form {AgentLanguages.SkillPrefix}xx (e.g. {AgentLanguages.SkillPrefix}de).");
+            }
+        }
+        if (agent.CapacityPerChannel.Count == 0)
+        {
+            errors.Add($"{key}:CapacityPerChannel must give at least one capacity (\"*\": 2 for every channel); with none the agent is never offered a conversation.");
         }
         foreach (var (channel, capacity) in agent.CapacityPerChannel)
         {

@@ -99,7 +99,10 @@ internal sealed class WaitEstimator(RoutingOptions options, AgentIndex agents, W
         return count;
     }
 
-    /// <summary>The channel capacity of every available, on-shift agent qualified for the entry, each counted once.</summary>
+    /// <summary>
+    /// The channel capacity of every available, on-shift agent qualified for the entry and speaking its language, each
+    /// counted once.
+    /// </summary>
     private int OnlineSlots(Entry entry, DateTimeOffset now)
     {
         var stamp = agents.NextStamp();
@@ -118,6 +121,7 @@ internal sealed class WaitEstimator(RoutingOptions options, AgentIndex agents, W
                 foreach (var agent in index.Agents)
                 {
                     if (agent.Stamp != stamp && agent.Presence == AgentPresence.Available && agents.Qualifies(agent, entry)
+                        && entry.SpokenBy(agent)
                         && agents.Shifts.OnShift(agent, now))
                     {
                         agent.Stamp = stamp;

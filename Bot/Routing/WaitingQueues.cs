@@ -28,9 +28,12 @@ internal sealed class WaitingQueues(RoutingOptions options, AgentIndex agents)
         var request = item.Request;
         var queuePriority = options.Queues.TryGetValue(request.Queue, out var q) ? q.Priority : 0;
         var basePriority = Math.Clamp((long)request.Priority + queuePriority, -10_000, 10_000);
+        var language = AgentLanguages.Primary(request.Language);
         return new Entry(item, basePriority * _agingTicks - request.EnqueuedAt.UtcTicks, seq == 0 ? ++_seq : seq)
         {
             Bucket = Math.Clamp(item.RequiredProficiency, 1, RoutingOrder.MaxProficiency),
+            // Only a language somebody on the roster speaks is worth waiting for; the roster is read as it is now.
+            Language = language is not null && agents.AnySpeaks(language) ? language : null,
         };
     }
 

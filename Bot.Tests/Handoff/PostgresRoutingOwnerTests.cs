@@ -181,4 +181,34 @@ public sealed class PostgresRoutingOwnerTests
         Assert.DoesNotContain(audit, e => e.Action.Contains("withdraw", StringComparison.OrdinalIgnoreCase));
         Assert.Contains(audit, e => e.From == HandoffStatus.Offered && e.To == HandoffStatus.Queued);
     }
+
+    [Fact]
+    public async Task AnOldOwnerThatHasNotNoticedTheTakeoverCannotExpireOrMakeAnOffer()
+    {
+        await using var deployment = await StartTwoAsync();
+        var (a, b) = (deployment.A, deployment.B);
+        await a.PostAsync(a.CustomerMessage("let me talk to a person"));
+        await a.OfferedToAsync();
+        var offered = await HandoffAsync(a);
+
+        await KillOwnerSessionAsync($"bot-a-{deployment.Run}");
+        await b.AdvanceAsync(Check);
+        await b.Service<RoutingOwnerService>().WhenOwnerAsync().WaitAsync(Wait);
+
+        // a's next check has not run: it still decides with the engine of its ended term.
+        Assert.True(a.Service<RoutingProjection>().DecidesRouting);
+        var staleTerm = a.Service<RoutingProjection>().BuiltForTerm;
+        var due = offered.OfferedAt!.Value.AddSeconds(45);
+        var expiry = await a.Service<IHandoffStore>().TryOwnerTransitionAsync(offered.Id, staleTerm, h => h.ExpireOffer(due), null, CancellationToken.None);
+        var reoffer = await a.Service<IHandoffStore>().TryOwnerTransitionAsync(offered.Id, staleTerm, h => h.Offer("sam", due, "stale owner"), null, CancellationToken.None);
+
+        Assert.Equal((HandoffError.NotRoutingOwner, HandoffError.NotRoutingOwner), (expiry.Error?.Code, reoffer.Error?.Code));
+        var stored = await HandoffAsync(b);
+        Assert.Equal((HandoffStatus.Offered, offered.OfferedTo, offered.Version), (stored.Status, stored.OfferedTo, stored.Version));
+
+        // The new owner's decision with its own term is stored.
+        var expired = await b.Service<IHandoffStore>().TryOwnerTransitionAsync(offered.Id, b.Service<RoutingProjection>().BuiltForTerm, h => h.ExpireOffer(due), null, CancellationToken.None);
+        Assert.Equal(HandoffStatus.Queued, expired.Value?.Status);
+        Assert.True(b.Service<RoutingProjection>().BuiltForTerm > staleTerm);
+    }
 }

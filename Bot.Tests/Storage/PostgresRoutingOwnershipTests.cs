@@ -17,6 +17,19 @@ public sealed class PostgresRoutingOwnershipTests : IDisposable
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
     private readonly List<string> _schemas = [];
     private readonly List<PostgresRoutingOwnership> _instances = [];
+    private readonly List<PostgresDatabase> _databases = [];
+
+    /// <summary>An instance's pooled database on the schema (the routing term is raised through it).</summary>
+    private PostgresDatabase Database(string connectionString, string name)
+    {
+        var database = PostgresTestDatabase.Open(connectionString, TimeProvider.System, [new PostgresRoutingOwnership.Schema()], $"{name}-{_run}");
+        _databases.Add(database);
+        return database;
+    }
+
+    /// <summary>Whether a decision carrying <paramref name="term"/> would be stored now.</summary>
+    private Task<bool> FenceHoldsAsync(string connectionString, long term) =>
+        Database(connectionString, "fence").WriteAsync(session => PostgresRoutingFence.HoldsAsync(session, term), CancellationToken.None);
 
     private string Schema()
     {
@@ -29,7 +42,7 @@ public sealed class PostgresRoutingOwnershipTests : IDisposable
     {
         var instance = new PostgresRoutingOwnership(
             Options.Create(new PostgresOptions { ConnectionString = connectionString, InstanceName = $"{name}-{_run}" }),
-            Options.Create(new RoutingOptions()), NullLogger<PostgresRoutingOwnership>.Instance);
+            Options.Create(new RoutingOptions()), Database(connectionString, name), NullLogger<PostgresRoutingOwnership>.Instance);
         _instances.Add(instance);
         return instance;
     }
@@ -84,6 +97,31 @@ public sealed class PostgresRoutingOwnershipTests : IDisposable
     }
 
     [Fact]
+    public async Task EveryTakeoverStartsAHigherTermAndOnlyTheCurrentOwnersTermPassesTheFence()
+    {
+        var schema = Schema();
+        var a = Instance(schema, "a");
+        var b = Instance(schema, "b");
+        Assert.True(await a.CheckAsync(CancellationToken.None));
+        var first = a.Term;
+        Assert.True(await FenceHoldsAsync(schema, first));
+
+        Assert.Equal(1, await KillSessionAsync("a"));
+        Assert.True(await b.CheckAsync(CancellationToken.None));
+
+        // a has not checked yet and still believes it owns routing: its decisions are refused from now on.
+        Assert.True(a.IsOwner);
+        Assert.True(b.Term > first);
+        Assert.False(await FenceHoldsAsync(schema, first));
+        Assert.True(await FenceHoldsAsync(schema, b.Term));
+
+        await b.DisposeAsync();
+        Assert.True(await a.CheckAsync(CancellationToken.None)); // its old session is dead; a new one takes the free lock
+        Assert.True(a.Term > b.Term);
+        Assert.True(await FenceHoldsAsync(schema, a.Term));
+    }
+
+    [Fact]
     public async Task AnOwnerThatStopsHandsOwnershipOverAtTheOthersNextCheck()
     {
         var schema = Schema();
@@ -102,6 +140,10 @@ public sealed class PostgresRoutingOwnershipTests : IDisposable
         foreach (var instance in _instances)
         {
             instance.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        foreach (var database in _databases)
+        {
+            database.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         foreach (var schema in _schemas)
         {

@@ -185,8 +185,11 @@ public sealed partial class HandoffCoordinator(
             var chosen = await Task.WhenAll(assignments.Select(a => agents.GetAsync(a.Agent, cancellationToken)));
             // One group commit for every offer of this round; each offer's transition and the message telling its agent
             // are one commit (a crash cannot leave an offer nobody was told of).
-            var transitions = await Task.WhenAll(assignments.Select((a, i) => store.TryTransitionAsync(a.HandoffId,
-                h => h.Offer(a.Agent.Value, now, $"{a.Policy}: {a.Reason}"), HandoffActor.System,
+            // Each offer carries the term the engine was built for: once another instance has taken ownership, the
+            // store refuses it (this instance learns at its next check that it lost its session).
+            var term = projection.BuiltForTerm;
+            var transitions = await Task.WhenAll(assignments.Select((a, i) => store.TryOwnerTransitionAsync(a.HandoffId, term,
+                h => h.Offer(a.Agent.Value, now, $"{a.Policy}: {a.Reason}"),
                 stored => OfferMessages(stored, a.Agent, chosen[i]), cancellationToken)));
             for (var i = 0; i < assignments.Count; i++)
             {
@@ -194,6 +197,10 @@ public sealed partial class HandoffCoordinator(
                 {
                     offered++;
                     LogOffered(logger, handoff.Id, assignments[i].Agent.Value, assignments[i].Policy);
+                }
+                else if (transitions[i].Error?.Code == HandoffError.NotRoutingOwner)
+                {
+                    LogNotOwnerAnyMore(logger, assignments[i].HandoffId, term);
                 }
                 else
                 {
@@ -397,4 +404,7 @@ public sealed partial class HandoffCoordinator(
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Handoff {HandoffId} accepted by {Agent}")]
     private static partial void LogAccepted(ILogger logger, string handoffId, string agent);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Handoff {HandoffId} was not offered: routing term {Term} has ended (another instance owns routing now)")]
+    private static partial void LogNotOwnerAnyMore(ILogger logger, string handoffId, long term);
 }

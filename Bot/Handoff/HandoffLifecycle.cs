@@ -56,6 +56,7 @@ public sealed record HandoffError(string Code, string Message, string? AcceptedB
     public const string AlreadyAccepted = "already_accepted";
     public const string NotFound = "not_found";
     public const string Conflict = "conflict";
+    public const string NotRoutingOwner = "not_routing_owner";
 }
 
 /// <summary>The outcome of a transition: the new state, or an error saying why not. Never both.</summary>

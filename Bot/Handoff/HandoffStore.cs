@@ -56,6 +56,16 @@ public interface IHandoffStore
     /// </summary>
     Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, Func<HandoffRecord, IReadOnlyList<ITurnRecord>>? consequences, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A routing owner's decision (an offer, an offer's expiry, a give-up) made with its engine of ownership term
+    /// <paramref name="term"/> (<see cref="Routing.IRoutingOwnership.Term"/>): as <see cref="TryTransitionAsync(string, Func{HandoffRecord, Transition}, HandoffActor, Func{HandoffRecord, IReadOnlyList{ITurnRecord}}?, CancellationToken)"/>
+    /// by the system, and stored only while that term is still the current one; otherwise
+    /// <see cref="HandoffChanges.NotRoutingOwner"/> and nothing is written. With one process there is no other owner:
+    /// the default does not check the term.
+    /// </summary>
+    Task<Transition> TryOwnerTransitionAsync(string id, long term, Func<HandoffRecord, Transition> transition, Func<HandoffRecord, IReadOnlyList<ITurnRecord>>? consequences, CancellationToken cancellationToken) =>
+        TryTransitionAsync(id, transition, HandoffActor.System, consequences, cancellationToken);
+
     /// <summary>Changes data that is not the status (hub thread, card id) under the same version check.</summary>
     Task<HandoffRecord?> UpdateAsync(string id, Func<HandoffRecord, HandoffRecord> change, CancellationToken cancellationToken) =>
         UpdateAsync(id, change, null, cancellationToken);
@@ -108,6 +118,10 @@ public static class HandoffChanges
 {
     /// <summary>The answer when the version-checked write found the row changed meanwhile.</summary>
     public static Transition Conflict { get; } = new(null, new HandoffError(HandoffError.Conflict, "The handoff kept changing; try again."), "write", "conflict");
+
+    /// <summary>The answer to a routing decision whose owner's term has ended (another instance owns routing now).</summary>
+    public static Transition NotRoutingOwner { get; } = new(null, new HandoffError(HandoffError.NotRoutingOwner,
+        "Another instance took routing ownership; this decision of an earlier owner was not stored."), "write", "not the routing owner");
 
     /// <summary>Applies <paramref name="transition"/> to the stored <paramref name="current"/> (null: not found).</summary>
     public static HandoffChange Transition(string id, HandoffRecord? current, Func<HandoffRecord, Transition> transition, HandoffActor actor)

@@ -43,7 +43,7 @@ public sealed partial class HandoffSweep(
         {
             if (handoff.Status == HandoffStatus.Offered && handoff.OfferedAt + times.Value.OfferTimeout <= now)
             {
-                var expired = await store.TryTransitionAsync(handoff.Id, h => h.ExpireOffer(now), HandoffActor.System, cancellationToken);
+                var expired = await store.TryOwnerTransitionAsync(handoff.Id, projection.BuiltForTerm, h => h.ExpireOffer(now), null, cancellationToken);
                 if (expired.Succeeded)
                 {
                     routing.ExpireOffer(handoff.Id, now);
@@ -67,7 +67,7 @@ public sealed partial class HandoffSweep(
     {
         if (now - handoff.EnqueuedAt >= times.Value.MaxWait && !routing.HasQualifiedAgent(handoff.Skill, handoff.Customer.ChannelId!, now, TimeSpan.Zero))
         {
-            var givenUp = await store.TryTransitionAsync(handoff.Id, h => h.GiveUp(now, "no qualified agent within the maximum wait"), HandoffActor.System, cancellationToken);
+            var givenUp = await store.TryOwnerTransitionAsync(handoff.Id, projection.BuiltForTerm, h => h.GiveUp(now, "no qualified agent within the maximum wait"), null, cancellationToken);
             if (givenUp.Value is { } unassigned)
             {
                 routing.RemoveWaiting(handoff.Id);

@@ -14,8 +14,10 @@ public interface IRoutingOwnership
     bool IsOwner { get; }
 
     /// <summary>
-    /// Counts the times this instance took ownership: a change means it was not the owner for a while (another
-    /// instance may have decided meanwhile) and its engine must be rebuilt from the store.
+    /// The term of this instance's ownership: it grows at every takeover by any instance, so a change means this one
+    /// was not the owner for a while (another may have decided meanwhile) and its engine must be rebuilt from the
+    /// store. The owner's decisions carry it (<c>IHandoffStore.TryOwnerTransitionAsync</c>) and are refused once a
+    /// later term began.
     /// </summary>
     long Term { get; }
 

@@ -57,10 +57,21 @@ internal sealed class PostgresHandoffStore(PostgresDatabase database, PostgresRe
         First(await QueryAsync("SELECT json::text FROM handoff WHERE active AND hub_conversation = @p LIMIT 1", conversationId, cancellationToken));
 
     public Task<Transition> TryTransitionAsync(string id, Func<HandoffRecord, Transition> transition, HandoffActor actor, Func<HandoffRecord, IReadOnlyList<ITurnRecord>>? consequences, CancellationToken cancellationToken) =>
+        TransitionAsync(id, null, transition, actor, consequences, cancellationToken);
+
+    public Task<Transition> TryOwnerTransitionAsync(string id, long term, Func<HandoffRecord, Transition> transition, Func<HandoffRecord, IReadOnlyList<ITurnRecord>>? consequences, CancellationToken cancellationToken) =>
+        TransitionAsync(id, term, transition, HandoffActor.System, consequences, cancellationToken);
+
+    /// <summary>A transition; with <paramref name="ownerTerm"/>, only while that routing term is the current one.</summary>
+    private Task<Transition> TransitionAsync(string id, long? ownerTerm, Func<HandoffRecord, Transition> transition, HandoffActor actor, Func<HandoffRecord, IReadOnlyList<ITurnRecord>>? consequences, CancellationToken cancellationToken) =>
         HandoffBot.Telemetry.HandoffTelemetry.TraceTransitionAsync(id, async () =>
         {
             var result = await database.WriteAsync(async session =>
             {
+                if (ownerTerm is { } term && !await PostgresRoutingFence.HoldsAsync(session, term))
+                {
+                    return HandoffChanges.NotRoutingOwner;
+                }
                 var change = HandoffChanges.Transition(id, await PostgresHandoffRows.ReadLockedAsync(session, id), transition, actor);
                 if (change is not { Stored: { } stored, Audit: { } audit })
                 {

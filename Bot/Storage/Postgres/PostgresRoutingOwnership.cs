@@ -11,11 +11,22 @@ namespace HandoffBot.Storage.Postgres;
 /// another instance takes it. The owner pings its connection at every check, so it also notices when it lost the
 /// session (network cut, server restart) and stops deciding. The server's TCP keep-alive on this session is shortened,
 /// so an owner whose host vanished without closing its socket loses the lock within about 10 s.
+/// Every takeover raises the schema's routing term (<c>routing_term</c>), which is this instance's <see cref="Term"/>:
+/// the owner's decisions carry it and the handoff store refuses one whose term is no longer the current one
+/// (<see cref="PostgresRoutingFence"/>), so an owner that has not noticed it lost its session decides nothing more.
 /// </summary>
 internal sealed partial class PostgresRoutingOwnership : IRoutingOwnership, IAsyncDisposable
 {
     /// <summary>The advisory lock key with the schema appended (hashed like the other advisory locks of the provider).</summary>
     internal const string LockKey = "handoffbot.routing-owner";
+
+    /// <summary>The routing term: one row, raised at every takeover by any instance.</summary>
+    internal sealed class Schema() : PostgresSchema("routing_term", """
+        CREATE TABLE routing_term (id int PRIMARY KEY CHECK (id = 1), term bigint NOT NULL);
+        INSERT INTO routing_term (id, term) VALUES (1, 0);
+        """);
+
+    private readonly PostgresDatabase _database;
 
     private readonly string _connectionString;
     private readonly IOptions<RoutingOptions> _routing;
@@ -25,8 +36,9 @@ internal sealed partial class PostgresRoutingOwnership : IRoutingOwnership, IAsy
     private volatile bool _owner;
     private long _term;
 
-    public PostgresRoutingOwnership(IOptions<PostgresOptions> options, IOptions<RoutingOptions> routing, ILogger<PostgresRoutingOwnership> logger)
+    public PostgresRoutingOwnership(IOptions<PostgresOptions> options, IOptions<RoutingOptions> routing, PostgresDatabase database, ILogger<PostgresRoutingOwnership> logger)
     {
+        _database = database;
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
         var builder = new NpgsqlConnectionStringBuilder(settings.ConnectionString)
@@ -64,13 +76,21 @@ internal sealed partial class PostgresRoutingOwnership : IRoutingOwnership, IAsy
             _connection ??= await OpenAsync(cancellationToken);
             await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@key || '/' || current_schema(), 0))", _connection);
             take.Parameters.AddWithValue("key", LockKey); // one owner per schema: deployments sharing a database route apart
-            _owner = await take.ExecuteScalarAsync(cancellationToken) is true;
-            if (_owner)
+            if (await take.ExecuteScalarAsync(cancellationToken) is not true)
             {
-                Interlocked.Increment(ref _term);
-                LogTookOwnership(_logger);
+                return false;
             }
-            return _owner;
+            // The lock is held: raise the term before deciding anything. An old owner's decision still in flight holds
+            // the term row (FOR SHARE) and is committed first, so the rebuild that follows sees it; any later one is refused.
+            var term = await _database.WriteAsync(async session =>
+            {
+                await using var raise = session.Command("UPDATE routing_term SET term = term + 1 WHERE id = 1 RETURNING term");
+                return await raise.ExecuteScalarAsync(cancellationToken) is long raised ? raised : throw new InvalidOperationException("routing_term has no row");
+            }, cancellationToken);
+            Interlocked.Exchange(ref _term, term);
+            _owner = true;
+            LogTookOwnership(_logger, term);
+            return true;
         }
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
         {
@@ -148,12 +168,26 @@ internal sealed partial class PostgresRoutingOwnership : IRoutingOwnership, IAsy
         _gate.Dispose();
     }
 
-    [LoggerMessage(EventId = 6020, Level = LogLevel.Information, Message = "This instance now owns routing (it makes the offers, timeouts and wait updates of every instance)")]
-    private static partial void LogTookOwnership(ILogger logger);
+    [LoggerMessage(EventId = 6020, Level = LogLevel.Information, Message = "This instance now owns routing, term {Term} (it makes the offers, timeouts and wait updates of every instance)")]
+    private static partial void LogTookOwnership(ILogger logger, long term);
 
     [LoggerMessage(EventId = 6021, Level = LogLevel.Warning, Message = "This instance lost routing ownership (its session ended); another instance takes over")]
     private static partial void LogLostOwnership(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 6022, Level = LogLevel.Warning, Message = "The routing ownership check could not reach the database; it is tried again at the next check")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>The check a routing owner's decision passes inside its transaction (see <see cref="PostgresRoutingOwnership"/>).</summary>
+internal static class PostgresRoutingFence
+{
+    /// <summary>
+    /// True when <paramref name="term"/> is still the current routing term. The row stays locked (FOR SHARE) until
+    /// the transaction ends, so a takeover raising the term waits for this decision to commit.
+    /// </summary>
+    public static async Task<bool> HoldsAsync(PostgresSession session, long term)
+    {
+        await using var read = session.Command("SELECT term FROM routing_term WHERE id = 1 FOR SHARE");
+        return await read.ExecuteScalarAsync(session.CancellationToken) is long current && current == term;
+    }
 }

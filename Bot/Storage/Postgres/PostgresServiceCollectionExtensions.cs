@@ -28,7 +28,7 @@ internal static class PostgresServiceCollectionExtensions
             new PostgresHandoffRows.Schema(), new PostgresHandoffOutbox.Schema(), new PostgresHandoffFeedbackStore.Schema(),
             new PostgresEscalationAuditStore.Schema(), new PostgresAgentDirectory.Schema(), new PostgresInstanceHeartbeat.Schema(),
             new PostgresAnalyticsStore.Schema(), // after the handoff schema: it indexes the handoff audit
-            new PostgresKeyRing.Schema(), new PostgresSignInKeys.Schema(),
+            new PostgresKeyRing.Schema(), new PostgresSignInKeys.Schema(), new PostgresRoutingOwnership.Schema(),
         ];
         foreach (var schema in schemas)
         {

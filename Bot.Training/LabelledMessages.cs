@@ -24,10 +24,7 @@ public static class LabelledMessages
     /// <summary>Class order of the category head.</summary>
     public static readonly string[] Categories = ["none", "billing_dispute", "fraud", "legal"];
 
-    /// <summary>
-    /// Banking77 intent -> our category. Fraud: activity the customer did not make; dispute: a charge or an amount the
-    /// customer says is wrong. Intents in <see cref="Banking77WithoutCategory"/> say nothing; every other one is none.
-    /// </summary>
+    /// <summary>Banking77 intent -> our category. Fraud: activity the customer did not make; dispute: charged wrongly.</summary>
     public static readonly IReadOnlyDictionary<string, string> Banking77Categories = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["compromised_card"] = "fraud",
@@ -35,30 +32,7 @@ public static class LabelledMessages
         ["cash_withdrawal_not_recognised"] = "fraud",
         ["direct_debit_payment_not_recognised"] = "fraud",
         ["transaction_charged_twice"] = "billing_dispute",
-        ["wrong_amount_of_cash_received"] = "billing_dispute",
-        ["card_payment_wrong_exchange_rate"] = "billing_dispute",
-        ["wrong_exchange_rate_for_cash_withdrawal"] = "billing_dispute",
     };
-
-    /// <summary>
-    /// Banking77 intents that mix messages inside and outside our definitions ("why is there an extra fee?" asks,
-    /// "this fee is wrong" disputes; a lost card is not fraud, a stolen one in use is): no category label, left out of
-    /// the category head's training and of the category evaluations.
-    /// </summary>
-    public static readonly IReadOnlySet<string> Banking77WithoutCategory = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "extra_charge_on_statement",
-        "card_payment_fee_charged",
-        "cash_withdrawal_charge",
-        "transfer_fee_charged",
-        "Refund_not_showing_up",
-        "request_refund",
-        "lost_or_stolen_card",
-    };
-
-    /// <summary>Our category of a Banking77 intent, or null when the intent says nothing about it.</summary>
-    public static string? Banking77Category(string intent) =>
-        Banking77WithoutCategory.Contains(intent) ? null : Banking77Categories.GetValueOrDefault(intent, "none");
 
     /// <summary>VADER's corpora: key and file.</summary>
     public static readonly (string Key, string File)[] VaderCorpora =
@@ -142,7 +116,7 @@ public static class LabelledMessages
             foreach (var row in await Csv.ReadAsync(Path.Combine(dataFolder, "banking77", file), cancellationToken))
             {
                 var text = row["text"];
-                int? category = Banking77Category(row["category"]) is { } name ? Array.IndexOf(Categories, name) : null;
+                var category = Array.IndexOf(Categories, Banking77Categories.GetValueOrDefault(row["category"], "none"));
                 var part = test ? DataPart.Test : Part(text, "banking77", 85, 15);
                 messages.Add(new(text, "banking77", part, 1, 0, 0, null, category));
             }

@@ -95,7 +95,7 @@ public sealed class PostgresRoutingOwnerTests
         await b.TurnsCommittedAsync();
 
         // The instance without ownership makes no routing decision, whatever asks it to.
-        await b.Service<HandoffCoordinator>().DispatchAsync(CancellationToken.None);
+        await b.Service<HandoffDispatcher>().DispatchAsync(CancellationToken.None);
         await b.Service<HandoffSweep>().SweepAsync(CancellationToken.None);
         Assert.Equal(HandoffStatus.Queued, (await HandoffAsync(b)).Status);
         Assert.Equal(0, b.CountHub(IsOffer));

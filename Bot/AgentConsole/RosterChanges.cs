@@ -12,7 +12,7 @@ namespace HandoffBot.AgentConsole;
 /// configuration change (<c>config.agent.capacity</c>, refused ones too). It lasts until the next start, when the
 /// roster is seeded from configuration again.
 /// </summary>
-public sealed class RosterChanges(IAgentDirectory agents, IRoutingEngine routing, RoutingProjection projection, HandoffCoordinator coordinator, IAccessAudit audit)
+public sealed class RosterChanges(IAgentDirectory agents, IRoutingEngine routing, RoutingProjection projection, HandoffDispatcher dispatcher, IAccessAudit audit)
 {
     /// <summary>The audit action of a capacity change.</summary>
     public const string CapacityAction = "config.agent.capacity";
@@ -36,7 +36,7 @@ public sealed class RosterChanges(IAgentDirectory agents, IRoutingEngine routing
         }
         // The profile as the projection loads it (the bot tracks every conversation, so none is untracked); the engine keeps its offers and accepts.
         routing.UpsertAgent(changed.ToRoutable(lastAssignedAt: routing.GetAgent(agent)?.LastAssignedAt ?? default));
-        await coordinator.DispatchAsync(cancellationToken);
+        await dispatcher.DispatchAsync(cancellationToken);
         return changed;
     }
 }

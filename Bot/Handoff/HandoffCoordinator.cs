@@ -14,8 +14,8 @@ namespace HandoffBot.Handoff;
 /// <summary>
 /// Runs handoffs: opens them from an escalation decision (or offers alternatives when no qualified agent is
 /// available), feeds the routing engine, offers to the chosen agent, handles accept / decline / presence / end /
-/// cancel, and tells the customer the truth at every step. Transfers are <see cref="HandoffTransfers"/>, the periodic
-/// look (timeouts, waits, positions) is <see cref="HandoffSweep"/>. The store is the source of truth; the routing
+/// cancel, and tells the customer the truth at every step. Offers are made by <see cref="HandoffDispatcher"/>, transfers
+/// are <see cref="HandoffTransfers"/>, the periodic look (timeouts, waits, positions) is <see cref="HandoffSweep"/>. The store is the source of truth; the routing
 /// engine is told about every change.
 /// </summary>
 public sealed partial class HandoffCoordinator(
@@ -34,14 +34,13 @@ public sealed partial class HandoffCoordinator(
     ICopy copy,
     HandoffWording wording,
     WaitPositions positions,
+    HandoffDispatcher dispatcher,
     IEscalationSuppression suppression,
     IOptions<HandoffOptions> options,
     IOptions<RoutingOptions> times,
     TimeProvider time,
     ILogger<HandoffCoordinator> logger)
 {
-    public TimeSpan OfferTimeout => times.Value.OfferTimeout;
-
     /// <summary>The customer conversation's key, as handoffs are stored under it.</summary>
     public static string CustomerKey(Activity activity) => StateKeys.Conversation(activity.ChannelId!, activity.Conversation!.Id!);
 
@@ -164,65 +163,10 @@ public sealed partial class HandoffCoordinator(
                 await hub.AnnounceAsync(full, cancellationToken);
             }
         }));
-        await DispatchAsync(cancellationToken);
+        await dispatcher.DispatchAsync(cancellationToken);
     }
 
     private static HandoffRequest RequestOf(HandoffRecord handoff) => RoutingProjection.RequestOf(handoff);
-
-    /// <summary>Offers every item the routing engine can assign now; nothing where another instance owns routing (it hears of the change).</summary>
-    public async Task DispatchAsync(CancellationToken cancellationToken)
-    {
-        if (!projection.DecidesRouting)
-        {
-            return;
-        }
-        var offered = 0;
-        var gate = await projection.EnterAsync(cancellationToken);
-        try
-        {
-            var now = time.GetUtcNow();
-            var assignments = routing.Assign(now);
-            var chosen = await Task.WhenAll(assignments.Select(a => agents.GetAsync(a.Agent, cancellationToken)));
-            // One group commit for every offer of this round; each offer's transition and the message telling its agent
-            // are one commit (a crash cannot leave an offer nobody was told of).
-            // Each offer carries the term the engine was built for: once another instance has taken ownership, the
-            // store refuses it (this instance learns at its next check that it lost its session).
-            var term = projection.BuiltForTerm;
-            var transitions = await Task.WhenAll(assignments.Select((a, i) => store.TryOwnerTransitionAsync(a.HandoffId, term,
-                h => h.Offer(a.Agent.Value, now, $"{a.Policy}: {a.Reason}"),
-                stored => OfferMessages(stored, a.Agent, chosen[i]), cancellationToken)));
-            for (var i = 0; i < assignments.Count; i++)
-            {
-                if (transitions[i].Value is { } handoff)
-                {
-                    offered++;
-                    LogOffered(logger, handoff.Id, assignments[i].Agent.Value, assignments[i].Policy);
-                }
-                else if (transitions[i].Error?.Code == HandoffError.NotRoutingOwner)
-                {
-                    LogNotOwnerAnyMore(logger, assignments[i].HandoffId, term);
-                }
-                else
-                {
-                    routing.RemoveWaiting(assignments[i].HandoffId); // cancelled or accepted meanwhile
-                }
-            }
-        }
-        finally
-        {
-            gate.Dispose();
-        }
-        if (offered > 0)
-        {
-            outboxSignal.Notify();
-        }
-    }
-
-    /// <summary>The hub message of an offer to <paramref name="agent"/> (none before the hub thread exists: the card then shows the offer).</summary>
-    internal IReadOnlyList<ITurnRecord> OfferMessages(HandoffRecord offered, AgentId agent, AgentRecord? record) =>
-        hub.OfferMessage(offered, agent, record?.Name ?? routing.GetAgent(agent)?.Name ?? agent.Value, record?.HubUserId, OfferTimeout) is { } message
-            ? [message]
-            : [];
 
     /// <summary>Atomic accept: exactly one agent wins; the others are told who did.</summary>
     public async Task<Transition> AcceptAsync(string handoffId, AgentId agent, string agentName, CancellationToken cancellationToken)
@@ -248,7 +192,7 @@ public sealed partial class HandoffCoordinator(
         if (declined.Succeeded)
         {
             routing.Decline(handoffId, now);
-            await DispatchAsync(cancellationToken);
+            await dispatcher.DispatchAsync(cancellationToken);
         }
         return declined;
     }
@@ -293,7 +237,7 @@ public sealed partial class HandoffCoordinator(
         routing.Complete(handoff.Id, now);
         await hub.StatusAsync(handoff, HubState.Completed, HubSay("hub.status.completed", ("customer", HandoffCard.CustomerName(handoff)), ("by", by.Kind.Name())), cancellationToken);
         await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, hub.Cards.Say("hub.card.completed", ("agent", handoff.AgentName ?? handoff.AgentId ?? "?")), hub.Cards), cancellationToken);
-        await DispatchAsync(cancellationToken);
+        await dispatcher.DispatchAsync(cancellationToken);
     }
 
     /// <summary>
@@ -332,7 +276,7 @@ public sealed partial class HandoffCoordinator(
         positions.Forget(handoff.Id);
         await hub.StatusAsync(handoff, HubState.Failed, HubSay("hub.status.cancelled", ("customer", HandoffCard.CustomerName(handoff))), cancellationToken);
         await hub.ReplaceCardAsync(handoff, HandoffCard.Closed(handoff, now, hub.Cards.Say("hub.card.cancelled"), hub.Cards), cancellationToken);
-        await DispatchAsync(cancellationToken);
+        await dispatcher.DispatchAsync(cancellationToken);
     }
 
     /// <summary>An agent becomes available or goes away; what was offered to someone going away is re-queued.</summary>
@@ -354,7 +298,7 @@ public sealed partial class HandoffCoordinator(
                 await store.TryTransitionAsync(offered.Id, h => h.Withdraw(now, $"{agent.Value} went away"), HandoffActor.Agent(agent.Value), cancellationToken);
             }
         }
-        await DispatchAsync(cancellationToken);
+        await dispatcher.DispatchAsync(cancellationToken);
         return requeued;
     }
 
@@ -399,12 +343,6 @@ public sealed partial class HandoffCoordinator(
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Handoff {HandoffId} unassigned: {Why}")]
     private static partial void LogUnassigned(ILogger logger, string handoffId, string why);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Handoff {HandoffId} offered to {Agent} ({Policy})")]
-    private static partial void LogOffered(ILogger logger, string handoffId, string agent, string policy);
-
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Handoff {HandoffId} accepted by {Agent}")]
     private static partial void LogAccepted(ILogger logger, string handoffId, string agent);
-
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Handoff {HandoffId} was not offered: routing term {Term} has ended (another instance owns routing now)")]
-    private static partial void LogNotOwnerAnyMore(ILogger logger, string handoffId, long term);
 }

@@ -57,6 +57,7 @@ public static class HandoffServiceCollectionExtensions
         services.TryAddSingleton<RoutingProjection>();
         services.TryAddSingleton<AgentIdentity>();
         services.TryAddSingleton<HandoffWording>();
+        services.TryAddSingleton<HandoffDispatcher>();
         services.TryAddSingleton<HandoffCoordinator>();
         services.TryAddSingleton<HandoffSweep>();
         services.TryAddSingleton<HandoffTransfers>();

@@ -12,6 +12,7 @@ namespace HandoffBot.Handoff;
 /// </summary>
 public sealed partial class HandoffSweep(
     HandoffCoordinator coordinator,
+    HandoffDispatcher dispatcher,
     IHandoffStore store,
     IRoutingEngine routing,
     RoutingProjection projection,
@@ -60,7 +61,7 @@ public sealed partial class HandoffSweep(
                 await SweepWaitingAsync(handoff, estimates.GetValueOrDefault(handoff.Id), now, cancellationToken);
             }
         }
-        await coordinator.DispatchAsync(cancellationToken);
+        await dispatcher.DispatchAsync(cancellationToken);
     }
 
     private async Task SweepWaitingAsync(HandoffRecord handoff, WaitEstimate? estimate, DateTimeOffset now, CancellationToken cancellationToken)

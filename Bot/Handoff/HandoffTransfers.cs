@@ -7,6 +7,7 @@ namespace HandoffBot.Handoff;
 /// <summary>An agent hands the customer on: to another queue, or to a named colleague.</summary>
 public sealed class HandoffTransfers(
     HandoffCoordinator coordinator,
+    HandoffDispatcher dispatcher,
     IHandoffStore store,
     IRoutingEngine routing,
     RoutingProjection projection,
@@ -28,7 +29,7 @@ public sealed class HandoffTransfers(
         }
         projection.Track(handoff, now); // waits again, under the new queue and skill
         await coordinator.ToCustomerAsync(handoff, $"transfer:{handoff.Version}", copy.Get(handoff.Locale, "handoff.transfer", ("queue", queue), ("wait", wording.DescribeWait(handoff.Locale, routing.Estimate(handoffId, now)))), cancellationToken);
-        await coordinator.DispatchAsync(cancellationToken);
+        await dispatcher.DispatchAsync(cancellationToken);
         return transferred;
     }
 
@@ -45,7 +46,7 @@ public sealed class HandoffTransfers(
             return transferred;
         }
         var offered = await store.TryTransitionAsync(handoffId, h => h.Offer(target.Id.Value, now, $"transfer: chosen by {by.Value}"), HandoffActor.Agent(by.Value),
-            stored => coordinator.OfferMessages(stored, target.Id, target), cancellationToken);
+            stored => dispatcher.OfferMessages(stored, target.Id, target), cancellationToken);
         if (offered.Value is { } offer)
         {
             projection.Track(offer, now); // the old agent's conversation ends, the new one's offer starts now
@@ -56,7 +57,7 @@ public sealed class HandoffTransfers(
             projection.Track(handoff, now);
         }
         await coordinator.ToCustomerAsync(handoff, $"transfer:{handoff.Version}", copy.Get(handoff.Locale, "handoff.transferToAgent", ("agent", target.Name)), cancellationToken);
-        await coordinator.DispatchAsync(cancellationToken);
+        await dispatcher.DispatchAsync(cancellationToken);
         return offered.Succeeded ? offered : transferred;
     }
 }

@@ -13,7 +13,7 @@ namespace HandoffBot.Handoff;
 public sealed partial class RoutingOwnerService(
     IRoutingOwnership ownership,
     RoutingProjection projection,
-    HandoffCoordinator coordinator,
+    HandoffDispatcher dispatcher,
     HubNotifier hub,
     TimeProvider time,
     ILogger<RoutingOwnerService> logger) : Threading.PeriodicWorker(time)
@@ -78,7 +78,7 @@ public sealed partial class RoutingOwnerService(
         _wasOwner = owner;
         if (owner)
         {
-            await coordinator.DispatchAsync(cancellationToken);
+            await dispatcher.DispatchAsync(cancellationToken);
         }
     }
 
@@ -97,7 +97,7 @@ public sealed partial class RoutingOwnerService(
         await (handoffIds is null
             ? projection.ReconcileAsync(Routable, cancellationToken)
             : projection.ReconcileAsync(handoffIds, roster, Routable, cancellationToken));
-        await coordinator.DispatchAsync(cancellationToken);
+        await dispatcher.DispatchAsync(cancellationToken);
     }
 
     /// <summary>

@@ -18,8 +18,9 @@ namespace HandoffBot.Tests.Hosting;
 /// Issue 13 item 2: the accepted, unfinished turns of an instance that died are run by a live instance once the dead
 /// one's lease ran out (not before), each once, in each conversation's order and before a newer queued turn of that
 /// conversation, without sending again the replies the dead instance had recorded; two live instances racing for them
-/// run each once. The dead instance is its inbox and heartbeat on the shared schema (it stops beating); the live ones
-/// are whole bots on fake time.
+/// run each once; an instance cut off from the database past its lease does not run again, once it is back, the turns
+/// it still held in memory and that were taken over. The dead instance is its inbox and heartbeat on the shared schema
+/// (it stops beating); the live ones are whole bots on fake time.
 /// </summary>
 public sealed class PostgresInboxTakeoverTests
 {
@@ -179,6 +180,46 @@ public sealed class PostgresInboxTakeoverTests
     }
 
     [Fact]
+    public async Task TurnsAnInstanceStillHeldInMemoryWhenCutOffPastItsLeaseRunOnceOnTheInstanceThatTookThemOverAndNeverAgainOnIt()
+    {
+        var (schema, connectionString) = PostgresTestDatabase.CreateSchema();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var commits = System.Threading.Channels.Channel.CreateUnbounded<TurnCommit>();
+        var start = new BotFactory().Time.GetUtcNow();
+        // A has one lane: while x1 waits for its conversation's lock, y1 waits in A's memory.
+        await using var a = StartLive(connectionString, $"live-a-{run}", commits, new RecordingTransport(Channel), start, lanes: 1);
+        await using var b = StartLive(connectionString, $"live-b-{run}", commits, new RecordingTransport(Channel), start);
+        try
+        {
+            await using (var holder = await HeldTurnLock.TakeAsync(connectionString, Channel, "conv-other"))
+            {
+                await a.PostAsync(QueuedMessages.Message(Channel, "x1", "conv-other", "where is my order?"));
+                await holder.WaitForWaiterAsync();
+                await a.PostAsync(QueuedMessages.Message(Channel, "y1", "conv-1", "how do I reset my password"));
+
+                // A is cut off: its clock, and so its heartbeat, stands still while B's passes A's lease; B takes both items.
+                b.Factory.Time.Advance(Lease + Tick);
+                await b.Takeover.WhenTakenOverAsync(2, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+            }
+
+            // A's lane gets conv-other's lock back first and then runs y1: both are B's now, so A runs neither.
+            var ran = await CommitsAsync(commits, 2);
+            await Task.WhenAll(a.Factory.Services.GetRequiredService<TurnQueue>().WhenIdleAsync(CancellationToken.None),
+                b.Factory.Services.GetRequiredService<TurnQueue>().WhenIdleAsync(CancellationToken.None));
+            Assert.False(AnotherTurnCommitted(commits));
+            Assert.Equal(["x1", "y1"], ran.Select(c => InboundOf(c).Id).Order(StringComparer.Ordinal));
+            Assert.Empty(a.Transport.Sent);
+            Assert.Equal(["x1", "y1"], b.Transport.Sent.Select(r => r.ReplyToId).Order(StringComparer.Ordinal));
+            var transcript = await b.Factory.Services.GetRequiredService<ITranscriptStore>().ReadAsync(Channel, "conv-1", CancellationToken.None);
+            Assert.Equal([("y1", RoleTypes.User), ("y1", RoleTypes.Bot)], transcript.Select(r => (r.From?.Role == RoleTypes.Bot ? r.ReplyToId : r.Id, r.From?.Role)));
+        }
+        finally
+        {
+            PostgresTestDatabase.DropSchema(schema);
+        }
+    }
+
+    [Fact]
     public async Task TwoLiveInstancesRacingForADeadInstancesTurnsRunEachOnceAndEachConversationInOrder()
     {
         var (schema, connectionString) = PostgresTestDatabase.CreateSchema();
@@ -211,9 +252,15 @@ public sealed class PostgresInboxTakeoverTests
                 }
             }
 
-            // Both clocks pass the lease: both instances' timers check at once, and each is asked once more directly.
-            b.Factory.Time.Advance(Lease + Tick);
-            c.Factory.Time.Advance(Lease + Tick);
+            // Both live instances beat just before the dead one's lease ends (in one jump past it, a live instance's beat
+            // races the other's check, which may then find it dead too); then both clocks pass the lease: both
+            // instances' timers check at once, and each is asked once more directly.
+            b.Factory.Time.Advance(Lease - TimeSpan.FromSeconds(1));
+            c.Factory.Time.Advance(Lease - TimeSpan.FromSeconds(1));
+            await Task.WhenAll(b.Factory.Services.GetRequiredService<IInstanceHeartbeat>().BeatAsync(CancellationToken.None),
+                c.Factory.Services.GetRequiredService<IInstanceHeartbeat>().BeatAsync(CancellationToken.None));
+            b.Factory.Time.Advance(Tick + TimeSpan.FromSeconds(1));
+            c.Factory.Time.Advance(Tick + TimeSpan.FromSeconds(1));
             await Task.WhenAll(b.Takeover.CheckAsync(CancellationToken.None), c.Takeover.CheckAsync(CancellationToken.None));
 
             var ran = await CommitsAsync(commits, 24);

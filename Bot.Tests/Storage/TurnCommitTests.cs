@@ -67,6 +67,46 @@ public abstract class TurnCommitContract
     }
 
     [Fact]
+    public async Task ACommitAtAStaleVersionKeepsNoneOfItsTranscriptAuditOrOutboxRows()
+    {
+        var state = Get<IConversationStateStore>();
+        var conversation = $"stale-{Guid.NewGuid():N}";
+        var key = StateKeys.Conversation("emulator", conversation);
+        var first = await state.WriteAsync(key, """{"n":1}""", null, CancellationToken.None);
+        await state.WriteAsync(key, """{"n":2}""", first, CancellationToken.None);
+        var reply = new Activity
+        {
+            Type = ActivityTypes.Message,
+            Text = "your parcel left the depot",
+            ChannelId = "emulator",
+            Conversation = new ConversationAccount { Id = conversation },
+            From = new ChannelAccount { Id = "bot", Role = RoleTypes.Bot },
+        };
+        var outboxKey = $"customer:{conversation}:notice";
+        ITurnRecord[] records =
+        [
+            new EscalationAuditEntry(key, "a-1", _factory.Time.GetUtcNow(), false, EscalationDecision.None([])),
+            new HandoffBot.Handoff.OutboxMessage(outboxKey, "h-" + conversation, reply, ToCustomer: true),
+        ];
+
+        // The state write is checked first in intent: at a version that moved on, nothing of the commit is kept.
+        await Assert.ThrowsAsync<StateConflictException>(() =>
+            Get<ITurnStore>().CommitAsync(new TurnCommit([reply], new StateWrite(key, """{"n":"stale"}""", first), null, records), CancellationToken.None));
+
+        Assert.Equal("""{"n":2}""", (await state.ReadAsync(key, CancellationToken.None))!.Json);
+        Assert.Empty(await Get<ITranscriptStore>().ReadAsync("emulator", conversation, CancellationToken.None));
+        Assert.Empty(await Get<IEscalationAuditStore>().ReadAsync(key, CancellationToken.None));
+        Assert.DoesNotContain(await Get<HandoffBot.Handoff.IHandoffOutbox>().UndeliveredAsync(CancellationToken.None), item => item.Key == outboxKey);
+
+        // The same commit at the current version keeps all of it.
+        await Get<ITurnStore>().CommitAsync(new TurnCommit([reply], new StateWrite(key, """{"n":3}""", first + 1), null, records), CancellationToken.None);
+        Assert.Equal("""{"n":3}""", (await state.ReadAsync(key, CancellationToken.None))!.Json);
+        Assert.Single(await Get<ITranscriptStore>().ReadAsync("emulator", conversation, CancellationToken.None));
+        Assert.Single(await Get<IEscalationAuditStore>().ReadAsync(key, CancellationToken.None));
+        Assert.Contains(await Get<HandoffBot.Handoff.IHandoffOutbox>().UndeliveredAsync(CancellationToken.None), item => item.Key == outboxKey);
+    }
+
+    [Fact]
     public async Task ConcurrentWritesCommitTogetherAndAConflictRollsBackOnlyItself()
     {
         var store = Get<IConversationStateStore>();

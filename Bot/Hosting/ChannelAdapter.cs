@@ -35,14 +35,15 @@ public interface IChannelTransport
 /// in this process (<see cref="ConversationLocks"/>) nor, on a shared database, across instances
 /// (<see cref="IConversationLease"/>); the state version check catches anything else.
 /// </summary>
-public sealed class ChannelAdapter(
+public sealed partial class ChannelAdapter(
     TurnRoutes pipelines,
     IConnectorClient connector,
     IEnumerable<IChannelTransport> transports,
     TurnQueue queue,
     ConversationLocks locks,
     IConversationLease leases,
-    IInboxStore inbox)
+    IInboxStore inbox,
+    ILogger<ChannelAdapter> logger)
 {
     private readonly IChannelTransport[] _transports = [.. transports];
 
@@ -77,16 +78,23 @@ public sealed class ChannelAdapter(
         ArgumentNullException.ThrowIfNull(item);
         var turn = new TurnContext(item.Activity, new InboxReplySink(SinkFor(item.Activity), item, inbox));
         turn.Features.Set(new TurnWrites(item.Id));
-        return RunTurnAsync(turn, cancellationToken, item.TraceParent);
+        return RunTurnAsync(turn, cancellationToken, item.TraceParent, item.Id);
     }
 
-    private async Task RunTurnAsync(TurnContext turn, CancellationToken cancellationToken, string? traceParent = null)
+    private async Task RunTurnAsync(TurnContext turn, CancellationToken cancellationToken, string? traceParent = null, long? inboxItem = null)
     {
         var activity = turn.Activity;
         using var span = TurnTelemetry.StartTurn(activity, traceParent); // a queued turn continues the trace of its request
         var key = StateKeys.Conversation(activity.ChannelId ?? string.Empty, activity.Conversation?.Id ?? string.Empty);
         using var _ = await locks.AcquireAsync(key, cancellationToken);
         await using var lease = await leases.AcquireAsync(key, cancellationToken);
+        // Under the lease nobody else runs this conversation: an item another instance took over (this one was cut off
+        // from the database past its lease) or already ran is not run again here.
+        if (inboxItem is { } id && !await inbox.IsToRunHereAsync(id, cancellationToken))
+        {
+            LogNotToRunHere(logger, id, activity.Conversation?.Id);
+            return;
+        }
         try
         {
             await pipelines.For(activity).RunAsync(turn, cancellationToken);
@@ -129,6 +137,9 @@ public sealed class ChannelAdapter(
         }
         return new ConnectorSink(connector);
     }
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Inbox item {ItemId} (conversation {ConversationId}) is not run here: its turn committed already or another instance took it over")]
+    private static partial void LogNotToRunHere(ILogger logger, long itemId, string? conversationId);
 }
 
 /// <summary>Collects a turn's replies for an expectReplies response; nothing goes out of band.</summary>

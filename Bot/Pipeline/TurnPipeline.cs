@@ -12,6 +12,8 @@ namespace HandoffBot.Pipeline;
 /// (<see cref="StateConflictException"/>, another instance won a race), a turn that has sent nothing yet runs again
 /// once from the fresh state, its first attempt discarded; a turn that has already answered cannot be taken back, so
 /// it keeps its transcript (what was received and sent did happen), drops its state and records, and fails loudly.
+/// A queued turn whose inbox item another instance took over and committed first leaves nothing
+/// (<see cref="InboxItemAlreadyDoneException"/>).
 /// </summary>
 public sealed partial class TurnPipeline(IReadOnlyList<IMiddleware> middleware, IBot bot, ITurnStore turnStore, ILogger<TurnPipeline> logger)
 {
@@ -36,7 +38,7 @@ public sealed partial class TurnPipeline(IReadOnlyList<IMiddleware> middleware, 
             catch
             {
                 // The turn failed past the error handler: keep what it received and sent, not its state or records.
-                await turnStore.CommitAsync(writes.Seal(complete: false), CancellationToken.None);
+                await CommitFailedAsync(turn, writes);
                 throw;
             }
             // The turn has happened (replies may be out): commit even if the caller gives up now.
@@ -51,10 +53,16 @@ public sealed partial class TurnPipeline(IReadOnlyList<IMiddleware> middleware, 
                 retryable.ResetForRetry();
                 continue;
             }
+            catch (InboxItemAlreadyDoneException done)
+            {
+                // Another instance took this turn's item over and committed its run first: that run stands, this one leaves nothing.
+                LogAlreadyDone(logger, done.ItemId, turn.Activity.Conversation?.Id);
+                return;
+            }
             catch (StateConflictException)
             {
                 // Another instance saved this conversation first: keep the transcript, fail the turn loudly.
-                await turnStore.CommitAsync(writes.Seal(complete: false), CancellationToken.None);
+                await CommitFailedAsync(turn, writes);
                 throw;
             }
             foreach (var action in writes.AfterCommitActions)
@@ -65,6 +73,19 @@ public sealed partial class TurnPipeline(IReadOnlyList<IMiddleware> middleware, 
         }
     }
 
+    /// <summary>The transcript of a failed turn (and its item done), unless another run of the item committed first.</summary>
+    private async Task CommitFailedAsync(ITurnContext turn, TurnWrites writes)
+    {
+        try
+        {
+            await turnStore.CommitAsync(writes.Seal(complete: false), CancellationToken.None);
+        }
+        catch (InboxItemAlreadyDoneException done)
+        {
+            LogAlreadyDone(logger, done.ItemId, turn.Activity.Conversation?.Id);
+        }
+    }
+
     private async Task RunFrom(int index, ITurnContext turn, CancellationToken cancellationToken)
     {
         using var span = HandoffBot.Telemetry.TurnTelemetry.StartStep(index == Middleware.Count ? bot : Middleware[index]);
@@ -72,6 +93,9 @@ public sealed partial class TurnPipeline(IReadOnlyList<IMiddleware> middleware, 
             ? bot.OnTurnAsync(turn, cancellationToken)
             : Middleware[index].OnTurnAsync(turn, ct => RunFrom(index + 1, turn, ct), cancellationToken));
     }
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "The turn of inbox item {ItemId} (conversation {ConversationId}) was committed by another instance's run first; nothing of this run is kept")]
+    private static partial void LogAlreadyDone(ILogger logger, long itemId, string? conversationId);
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Warning, Message = "The commit of a turn of conversation {ConversationId} lost a race on {Key}; running the turn again from the fresh state")]
     private static partial void LogTurnRetried(ILogger logger, string key, string? conversationId);

@@ -36,6 +36,23 @@ public interface IInboxStore
     /// <paramref name="activityId"/>. Recording a position twice keeps the first.
     /// </summary>
     Task MarkRepliedAsync(long itemId, int position, string? activityId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether this process should run the turn of item <paramref name="itemId"/> now: its turn has not committed and,
+    /// on a shared database, the item is still this instance's (an instance cut off from the database past its lease
+    /// has had its items taken over by another). Asked under the conversation's turn lease, right before the turn.
+    /// </summary>
+    Task<bool> IsToRunHereAsync(long itemId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Thrown by a turn commit that completes an inbox item whose turn already committed (run by another instance that
+/// took the item over): nothing of the commit is kept, since the other run's transcript, state and replies stand.
+/// </summary>
+public sealed class InboxItemAlreadyDoneException(long itemId)
+    : Exception($"Inbox item {itemId.ToString(System.Globalization.CultureInfo.InvariantCulture)} was already done by another run of its turn.")
+{
+    public long ItemId { get; } = itemId;
 }
 
 /// <summary>The providers' shared reading of recorded replies.</summary>

@@ -137,4 +137,6 @@ internal sealed class UnrecordedRepliesInbox(IInboxStore inner) : IInboxStore
     public Task<IReadOnlyList<InboxItem>> ReadPendingAsync(CancellationToken cancellationToken) => inner.ReadPendingAsync(cancellationToken);
 
     public Task MarkRepliedAsync(long itemId, int position, string? activityId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<bool> IsToRunHereAsync(long itemId, CancellationToken cancellationToken) => inner.IsToRunHereAsync(itemId, cancellationToken);
 }

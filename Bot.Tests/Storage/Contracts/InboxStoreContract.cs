@@ -58,6 +58,19 @@ public abstract class InboxStoreContract : StoreContract<IInboxStore>
     }
 
     [Fact]
+    public async Task AnItemIsToRunUntilItsTurnCommitsAndASecondCommitOfItIsRefused()
+    {
+        var item = await Store.AddAsync(Inbound("a1"), None);
+        Assert.True(await Store.IsToRunHereAsync(item!.Id, None));
+
+        await CompleteAsync(item.Id);
+
+        Assert.False(await Store.IsToRunHereAsync(item.Id, None));
+        var refused = await Assert.ThrowsAsync<InboxItemAlreadyDoneException>(() => CompleteAsync(item.Id));
+        Assert.Equal(item.Id, refused.ItemId);
+    }
+
+    [Fact]
     public async Task TheSameActivityIdInAnotherConversationOrChannelIsNotARedelivery()
     {
         await Store.AddAsync(Inbound("a1"), None);

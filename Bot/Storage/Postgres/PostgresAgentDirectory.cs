@@ -63,7 +63,7 @@ internal sealed class PostgresAgentDirectory(PostgresDatabase database, IOptions
         {
             var rows = await session.ExecuteAsync("UPDATE agents SET presence = @p, presence_changed_at = @now WHERE id = @id",
                 ("p", (int)presence), ("now", PostgresTime.ToDb(now)), ("id", id.Value));
-            await NotifyRosterAsync(session, rows);
+            NotifyRoster(session, rows);
             return rows;
         }, cancellationToken);
         return updated == 0 ? null : await GetAsync(id, cancellationToken);
@@ -79,18 +79,18 @@ internal sealed class PostgresAgentDirectory(PostgresDatabase database, IOptions
             await using var update = session.Command("UPDATE agents SET capacity_json = @c, updated_at = @now WHERE id = @id")
                 .WithJson("c", SqliteAgentDirectory.CapacityJson(capacity)).WithTime("now", now).With("id", id.Value);
             var rows = await update.ExecuteNonQueryAsync(cancellationToken);
-            await NotifyRosterAsync(session, rows);
+            NotifyRoster(session, rows);
             return rows;
         }, cancellationToken);
         return updated == 0 ? null : await GetAsync(id, cancellationToken);
     }
 
     /// <summary>The routing owner (another instance, perhaps) hears of a presence or capacity change at this commit.</summary>
-    private static async Task NotifyRosterAsync(PostgresSession session, int rows)
+    private static void NotifyRoster(PostgresSession session, int rows)
     {
         if (rows > 0)
         {
-            await PostgresHandoffRows.NotifyChangedAsync(session, PostgresHandoffRows.AgentsSubject);
+            PostgresHandoffRows.NotifyChanged(session, PostgresHandoffRows.AgentsSubject);
         }
     }
 

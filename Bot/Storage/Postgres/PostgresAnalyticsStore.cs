@@ -116,7 +116,8 @@ internal static class PostgresAnalyticsFacts
 {
     private static string Micros(string interval) => $"(extract(epoch FROM {interval}) * 1000000)::bigint";
 
-    public static Task ApplyAsync(PostgresSession session, HandoffRecord record, HandoffAuditEntry entry)
+    /// <summary>Queues the analytics change of <paramref name="entry"/> (deferred to the transaction's next round trip).</summary>
+    public static void Apply(PostgresSession session, HandoffRecord record, HandoffAuditEntry entry)
     {
         var set = HandoffFacts.Of(entry) switch
         {
@@ -133,17 +134,19 @@ internal static class PostgresAnalyticsFacts
             HandoffFactChange.GiveUp => $"outcome = {(int)HandoffOutcome.Unassigned}, ended_at = @at, offered_at = NULL",
             _ => string.Empty,
         };
-        return set switch
+        if (set is null)
         {
-            null => OpenAsync(session, record, HandoffFacts.OpenedAs(entry), entry.At),
-            { Length: > 0 } => UpdateAsync(session, set, record.Id, entry.At),
-            _ => Task.CompletedTask,
-        };
+            Open(session, record, HandoffFacts.OpenedAs(entry), entry.At);
+        }
+        else if (set.Length > 0)
+        {
+            session.Defer($"UPDATE analytics_handoff SET {set} WHERE handoff_id = @id").With("id", record.Id).WithTime("at", entry.At);
+        }
     }
 
-    private static async Task OpenAsync(PostgresSession session, HandoffRecord record, HandoffOutcome outcome, DateTimeOffset at)
+    private static void Open(PostgresSession session, HandoffRecord record, HandoffOutcome outcome, DateTimeOffset at)
     {
-        await using var insert = session.Command($"""
+        session.Defer($"""
             INSERT INTO analytics_handoff (handoff_id, created_at, conversation_key, customer, trigger, category, queue, outcome, escalate_turns, escalate_us, ended_at, reopen)
             SELECT @id, @at, @conversation, @customer, @trigger, @category, @queue, @outcome, c.turns, {Micros("@at - c.started_at")}, @ended,
                    EXISTS (SELECT 1 FROM analytics_handoff p WHERE p.customer = @customer AND p.created_at >= @at - @window AND p.created_at <= @at)
@@ -152,23 +155,19 @@ internal static class PostgresAnalyticsFacts
             .WithTime("at", at).With("id", record.Id).With("conversation", record.CustomerKey).With("customer", HandoffFacts.CustomerOf(record))
             .With("trigger", HandoffFacts.TriggerOf(record)).With("category", HandoffFacts.CategoryOf(record)).With("queue", record.Queue)
             .With("outcome", (short)outcome).WithTime("ended", outcome == HandoffOutcome.Unassigned ? at : null).With("window", HandoffFacts.ReopenWindow);
-        await insert.ExecuteNonQueryAsync(session.CancellationToken);
-        await session.ExecuteAsync("UPDATE analytics_conversation SET handoffs = handoffs + 1 WHERE key = @conversation", ("conversation", record.CustomerKey));
-    }
-
-    private static async Task UpdateAsync(PostgresSession session, string set, string id, DateTimeOffset at)
-    {
-        await using var update = session.Command($"UPDATE analytics_handoff SET {set} WHERE handoff_id = @id").With("id", id).WithTime("at", at);
-        await update.ExecuteNonQueryAsync(session.CancellationToken);
+        session.Defer("UPDATE analytics_conversation SET handoffs = handoffs + 1 WHERE key = @conversation").With("conversation", record.CustomerKey);
     }
 }
 
 /// <summary>Writes a <see cref="ConversationTurn"/> of a turn's commit: the conversation's row, created by its first customer message.</summary>
 internal sealed class PostgresConversationTurnWriter : PostgresTurnRecordWriter<ConversationTurn>
 {
-    protected override Func<PostgresSession, Task> Prepare(ConversationTurn record) => session => session.ExecuteAsync("""
+    protected override Func<PostgresSession, Task> Prepare(ConversationTurn record) => session =>
+    {
+        session.Defer("""
             INSERT INTO analytics_conversation (key, started_at, turns) VALUES (@key, @at, 1)
             ON CONFLICT (key) DO UPDATE SET turns = analytics_conversation.turns + 1
-            """,
-        ("key", record.ConversationKey), ("at", PostgresTime.ToDb(record.At)));
+            """).With("key", record.ConversationKey).WithTime("at", record.At);
+        return Task.CompletedTask;
+    };
 }

@@ -26,17 +26,28 @@ internal sealed class PostgresConversationStateStore(PostgresDatabase database, 
     public Task<long> WriteAsync(string key, string json, long? expectedVersion, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return database.WriteAsync(session => WriteAsync(session, key, json, expectedVersion, now), cancellationToken);
+        return database.WriteAsync(session => Task.FromResult(Write(session, key, json, expectedVersion, now)), cancellationToken);
     }
 
-    /// <summary>The versioned write, for use inside a larger transaction (a turn's commit).</summary>
-    internal static async Task<long> WriteAsync(PostgresSession session, string key, string json, long? expectedVersion, DateTimeOffset now)
+    /// <summary>
+    /// The versioned write, for use inside a larger transaction (a turn's commit), deferred to the transaction's next
+    /// round trip: a version that moved on throws <see cref="StateConflictException"/> there and nothing is kept.
+    /// Returns the version the state will have.
+    /// </summary>
+    internal static long Write(PostgresSession session, string key, string json, long? expectedVersion, DateTimeOffset now)
     {
-        await using var command = expectedVersion is null
-            ? session.Command("INSERT INTO conversation_state (key, json, version, updated_at) VALUES (@key, @json, 1, @now) ON CONFLICT (key) DO NOTHING")
-            : session.Command("UPDATE conversation_state SET json = @json, version = version + 1, updated_at = @now WHERE key = @key AND version = @version")
+        var conflict = (int rows) =>
+        {
+            if (rows != 1)
+            {
+                throw new StateConflictException(key, expectedVersion);
+            }
+        };
+        var command = expectedVersion is null
+            ? session.Defer("INSERT INTO conversation_state (key, json, version, updated_at) VALUES (@key, @json, 1, @now) ON CONFLICT (key) DO NOTHING", conflict)
+            : session.Defer("UPDATE conversation_state SET json = @json, version = version + 1, updated_at = @now WHERE key = @key AND version = @version", conflict)
                 .With("version", expectedVersion.Value);
-        var rows = await command.With("key", key).WithJson("json", json, NpgsqlDbType.Json).WithTime("now", now).ExecuteNonQueryAsync(session.CancellationToken);
-        return rows == 1 ? (expectedVersion ?? 0) + 1 : throw new StateConflictException(key, expectedVersion);
+        command.With("key", key).WithJson("json", json, NpgsqlDbType.Json).WithTime("now", now);
+        return (expectedVersion ?? 0) + 1;
     }
 }

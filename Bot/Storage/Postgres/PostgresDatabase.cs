@@ -73,7 +73,7 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var session = new PostgresSession(connection, transaction, cancellationToken);
         var result = await write(session);
-        await session.RunTailAsync();
+        await session.FinishAsync();
         await transaction.CommitAsync(cancellationToken);
         return result;
     }

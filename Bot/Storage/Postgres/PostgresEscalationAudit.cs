@@ -34,15 +34,15 @@ internal sealed class PostgresEscalationAuditWriter : PostgresTurnRecordWriter<E
     protected override Func<PostgresSession, Task> Prepare(EscalationAuditEntry record)
     {
         var json = JsonSerializer.Serialize(record.Decision, EscalationJsonContext.Default.EscalationDecision);
-        return async session =>
+        return session =>
         {
-            await using var command = session.Command("""
+            session.Defer("""
                 INSERT INTO escalation_audit (conversation_key, activity_id, at, escalated, decision_json)
                 VALUES (@conversation, @activity, @at, @escalated, @json)
                 """)
                 .With("conversation", record.ConversationKey).With("activity", record.ActivityId).WithTime("at", record.At)
                 .With("escalated", record.Escalated).WithJson("json", json);
-            await command.ExecuteNonQueryAsync(session.CancellationToken);
+            return Task.CompletedTask;
         };
     }
 }

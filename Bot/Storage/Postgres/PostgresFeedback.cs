@@ -49,20 +49,23 @@ internal sealed class PostgresSatisfactionWriter : PostgresTurnRecordWriter<Sati
     protected override Func<PostgresSession, Task> Prepare(SatisfactionScore record) => async session =>
     {
         await PostgresHandoffRows.LockRowAsync(session, record.HandoffId);
-        await session.ExecuteAsync("""
+        session.Defer("""
                 INSERT INTO handoff_csat (handoff_id, customer_key, agent_id, score, at) VALUES (@id, @customer, @agent, @score, @at)
                 ON CONFLICT (handoff_id) DO UPDATE SET score = excluded.score, at = excluded.at
-                """,
-            ("id", record.HandoffId), ("customer", record.CustomerKey), ("agent", record.AgentId), ("score", record.Score), ("at", PostgresTime.ToDb(record.At)));
-        await session.ExecuteAsync("UPDATE analytics_handoff SET csat = @score WHERE handoff_id = @id", ("id", record.HandoffId), ("score", (short)record.Score));
+                """)
+            .With("id", record.HandoffId).With("customer", record.CustomerKey).With("agent", record.AgentId).With("score", record.Score).WithTime("at", record.At);
+        session.Defer("UPDATE analytics_handoff SET csat = @score WHERE handoff_id = @id").With("id", record.HandoffId).With("score", (short)record.Score);
     };
 }
 
 /// <summary>Writes a <see cref="FollowUpMessage"/> of a turn's commit.</summary>
 internal sealed class PostgresFollowUpWriter : PostgresTurnRecordWriter<FollowUpMessage>
 {
-    protected override Func<PostgresSession, Task> Prepare(FollowUpMessage record) => session => session.ExecuteAsync(
-        "INSERT INTO handoff_followup (handoff_id, customer_key, channel_id, user_id, text, at) VALUES (@id, @customer, @channel, @user, @text, @at)",
-        ("id", record.HandoffId), ("customer", record.CustomerKey), ("channel", record.ChannelId), ("user", record.UserId), ("text", record.Text),
-        ("at", PostgresTime.ToDb(record.At)));
+    protected override Func<PostgresSession, Task> Prepare(FollowUpMessage record) => session =>
+    {
+        session.Defer("INSERT INTO handoff_followup (handoff_id, customer_key, channel_id, user_id, text, at) VALUES (@id, @customer, @channel, @user, @text, @at)")
+            .With("id", record.HandoffId).With("customer", record.CustomerKey).With("channel", record.ChannelId).With("user", record.UserId)
+            .With("text", record.Text).WithTime("at", record.At);
+        return Task.CompletedTask;
+    };
 }

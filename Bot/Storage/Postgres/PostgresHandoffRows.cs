@@ -75,7 +75,7 @@ internal static class PostgresHandoffRows
         var json = JsonSerializer.Serialize(record, HandoffJsonContext.Default.HandoffRecord);
         return async session =>
         {
-            await using var insert = session.Command("""
+            var insert = new NpgsqlBatchCommand("""
                 INSERT INTO handoff (id, customer_key, status, active, version, hub_conversation, offered_at, created_at, updated_at, json)
                 VALUES (@id, @customer, @status, @active, @version, @hub, @offered, @now, @now, @json)
                 ON CONFLICT DO NOTHING
@@ -89,13 +89,13 @@ internal static class PostgresHandoffRows
                 .WithTime("offered", record.OfferedAt)
                 .WithTime("now", record.UpdatedAt)
                 .WithJson("json", json);
-            if (await insert.ExecuteNonQueryAsync(session.CancellationToken) == 0)
+            if (await session.ExecuteAsync(insert) == 0)
             {
                 return false;
             }
             QueueAudit(session, opened.Audit);
-            await PostgresAnalyticsFacts.ApplyAsync(session, record, opened.Audit);
-            await NotifyChangedAsync(session, record.Id);
+            PostgresAnalyticsFacts.Apply(session, record, opened.Audit);
+            NotifyChanged(session, record.Id);
             return true;
         };
     }
@@ -130,15 +130,15 @@ internal static class PostgresHandoffRows
     /// <summary>
     /// Tells the other instances, when this transaction commits (NOTIFY is transactional), that a handoff (or, with
     /// <see cref="AgentsSubject"/>, the roster) changed: payload "<c>{subject} {application_name}</c>" (the sender, so an
-    /// instance skips its own changes).
+    /// instance skips its own changes). Deferred to the transaction's next round trip.
     /// </summary>
-    internal static Task<int> NotifyChangedAsync(PostgresSession session, string subject) =>
-        session.ExecuteAsync($"SELECT pg_notify('{ChangeChannel}' || current_schema(), @subject || ' ' || current_setting('application_name'))", ("subject", subject));
+    internal static void NotifyChanged(PostgresSession session, string subject) =>
+        session.Defer($"SELECT pg_notify('{ChangeChannel}' || current_schema(), @subject || ' ' || current_setting('application_name'))").With("subject", subject);
 
     /// <summary>The version-checked update of a stored handoff; false when its version moved on.</summary>
     public static async Task<bool> TryWriteAsync(PostgresSession session, long expectedVersion, HandoffRecord stored)
     {
-        await using var update = session.Command("""
+        var update = new NpgsqlBatchCommand("""
             UPDATE handoff SET status = @status, active = @active, version = @next, hub_conversation = @hub, offered_at = @offered, updated_at = @now, json = @json
             WHERE id = @id AND version = @version
             """)
@@ -151,11 +151,11 @@ internal static class PostgresHandoffRows
             .WithTime("offered", stored.OfferedAt)
             .WithTime("now", stored.UpdatedAt)
             .WithJson("json", JsonSerializer.Serialize(stored, HandoffJsonContext.Default.HandoffRecord));
-        if (await update.ExecuteNonQueryAsync(session.CancellationToken) != 1)
+        if (await session.ExecuteAsync(update) != 1)
         {
             return false;
         }
-        await NotifyChangedAsync(session, stored.Id);
+        NotifyChanged(session, stored.Id);
         return true;
     }
 
@@ -182,6 +182,7 @@ internal static class PostgresHandoffRows
     /// <summary>The stored handoff, its row locked until the transaction ends; null when there is none.</summary>
     public static async Task<HandoffRecord?> ReadLockedAsync(PostgresSession session, string id)
     {
+        await session.FlushAsync();
         await using var read = session.Command("SELECT json FROM handoff WHERE id = @id FOR UPDATE").With("id", id);
         return await read.ExecuteScalarAsync(session.CancellationToken) is string json
             ? JsonSerializer.Deserialize(json, HandoffJsonContext.Default.HandoffRecord)
@@ -215,7 +216,7 @@ internal sealed class PostgresHandoffTransitionWriter : PostgresTurnRecordWriter
             throw new StateConflictException(record.Next.CustomerKey, record.ExpectedVersion);
         }
         PostgresHandoffRows.QueueAudit(session, record.Audit);
-        await PostgresAnalyticsFacts.ApplyAsync(session, record.Next, record.Audit);
+        PostgresAnalyticsFacts.Apply(session, record.Next, record.Audit);
     };
 }
 

@@ -82,7 +82,7 @@ internal sealed class PostgresHandoffStore(PostgresDatabase database, PostgresRe
                     return HandoffChanges.Conflict;
                 }
                 PostgresHandoffRows.QueueAudit(session, audit);
-                await PostgresAnalyticsFacts.ApplyAsync(session, stored, audit);
+                PostgresAnalyticsFacts.Apply(session, stored, audit);
                 await writers.WriteAsync(session, consequences?.Invoke(stored));
                 return change.Result;
             }, cancellationToken);

@@ -100,7 +100,26 @@ internal sealed class PostgresInboxStore(PostgresDatabase database, TimeProvider
             "INSERT INTO inbox_reply (item_id, position, activity_id) VALUES (@item, @position, @activity) ON CONFLICT DO NOTHING",
             ("item", itemId), ("position", position), ("activity", activityId)), cancellationToken);
 
-    /// <summary>Marks an item done, for use inside a turn's commit.</summary>
-    internal static Task<int> CompleteAsync(PostgresSession session, long id, DateTimeOffset now) =>
-        session.ExecuteAsync("UPDATE inbox SET done_at = @now WHERE id = @id AND done_at IS NULL", ("id", id), ("now", PostgresTime.ToDb(now)));
+    public Task<bool> IsToRunHereAsync(long itemId, CancellationToken cancellationToken) =>
+        database.ReadAsync(async session =>
+        {
+            await using var command = session.Command("SELECT 1 FROM inbox WHERE id = @id AND done_at IS NULL AND claimed_by = @instance")
+                .With("id", itemId).With("instance", database.InstanceName);
+            return await command.ExecuteScalarAsync(cancellationToken) is not null;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Marks an item done, for use inside a turn's commit (deferred to its next round trip). The first commit wins: an
+    /// item already done by another instance's run throws <see cref="InboxItemAlreadyDoneException"/> and nothing of this
+    /// commit is kept. It does not ask who holds the item: a run that finished after its item was taken over, before the
+    /// new holder ran it, stands (the new holder then finds it done and does not run it).
+    /// </summary>
+    internal static void Complete(PostgresSession session, long id, DateTimeOffset now) =>
+        session.Defer("UPDATE inbox SET done_at = @now WHERE id = @id AND done_at IS NULL", rows =>
+        {
+            if (rows != 1)
+            {
+                throw new InboxItemAlreadyDoneException(id);
+            }
+        }).With("id", id).WithTime("now", now);
 }

@@ -24,7 +24,7 @@ internal static class PostgresMigrator
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var session = new PostgresSession(connection, transaction, cancellationToken);
         await session.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended('handoffbot.migrations/' || current_schema(), 0))");
-        await session.ExecuteAsync(VersionTable);
+        await session.RunScriptAsync(VersionTable);
         foreach (var schema in schemas.DistinctBy(s => s.Name, StringComparer.Ordinal))
         {
             var current = await CurrentVersionAsync(session, schema.Name);
@@ -37,7 +37,7 @@ internal static class PostgresMigrator
             {
                 try
                 {
-                    await session.ExecuteAsync(schema.Migrations[version - 1]);
+                    await session.RunScriptAsync(schema.Migrations[version - 1]);
                 }
                 catch (PostgresException exception)
                 {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using HandoffBot.Handoff;
 using HandoffBot.Protocol;
 using HandoffBot.Storage.Sqlite;
+using Npgsql;
 
 namespace HandoffBot.Storage.Postgres;
 
@@ -36,27 +37,24 @@ internal sealed class PostgresHandoffOutbox(PostgresDatabase database, OutboxSig
         CREATE INDEX ix_handoff_outbox_in_flight ON handoff_outbox (claimed_by) WHERE status = 'sending';
         """);
 
-    /// <summary>The insert of one message (nothing when its key is stored already); prepared outside the transaction.</summary>
-    internal static Func<PostgresSession, Task<bool>> PrepareInsert(OutboxMessage message, DateTimeOffset now)
+    /// <summary>The insert of one message (nothing when its key is stored already); serialised outside the transaction, a new command per call.</summary>
+    internal static Func<NpgsqlBatchCommand> PrepareInsert(OutboxMessage message, DateTimeOffset now)
     {
         var json = JsonSerializer.Serialize(message.Activity, ProtocolJsonContext.Default.Activity);
         var traceParent = HandoffBot.Telemetry.HandoffTelemetry.TraceParentFor(message.HandoffId);
-        return async session =>
-        {
-            await using var command = session.Command("""
+        return () => new NpgsqlBatchCommand("""
                 INSERT INTO handoff_outbox (key, handoff_id, destination, to_customer, activity_json, status, attempts, next_attempt_at, created_at, traceparent)
                 VALUES (@key, @handoff, @destination, @customer, @json, 'pending', 0, @now, @now, @traceparent) ON CONFLICT (key) DO NOTHING
                 """)
-                .With("key", message.Key).With("handoff", message.HandoffId).With("destination", message.Destination)
-                .With("customer", message.ToCustomer).WithJson("json", json).WithTime("now", now).With("traceparent", traceParent);
-            return await command.ExecuteNonQueryAsync(session.CancellationToken) == 1;
-        };
+            .With("key", message.Key).With("handoff", message.HandoffId).With("destination", message.Destination)
+            .With("customer", message.ToCustomer).WithJson("json", json).WithTime("now", now).With("traceparent", traceParent);
     }
 
     public async Task<bool> EnqueueAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var inserted = await database.WriteAsync(PrepareInsert(message, time.GetUtcNow()), cancellationToken);
+        var insert = PrepareInsert(message, time.GetUtcNow());
+        var inserted = await database.WriteAsync(async session => await session.ExecuteAsync(insert()) == 1, cancellationToken);
         if (inserted)
         {
             signal.Notify();
@@ -136,7 +134,7 @@ internal sealed class PostgresHandoffOutbox(PostgresDatabase database, OutboxSig
                 UPDATE handoff_outbox o SET status = 'sent', attempts = o.attempts + 1, last_error = NULL, delivered_id = m.delivered
                 FROM unnest(@seqs, @delivered) AS m(seq, delivered) WHERE o.seq = m.seq
                 """, ("seqs", seqs), ("delivered", deliveredIds));
-            return await PostgresTranscriptStore.InsertAsync(session, transcript);
+            return PostgresTranscriptStore.Insert(session, transcript);
         }, cancellationToken);
     }
 
@@ -170,6 +168,10 @@ internal sealed class PostgresOutboxWriter(TimeProvider time) : PostgresTurnReco
     protected override Func<PostgresSession, Task> Prepare(OutboxMessage record)
     {
         var insert = PostgresHandoffOutbox.PrepareInsert(record, time.GetUtcNow());
-        return session => insert(session);
+        return session =>
+        {
+            session.Defer(insert()); // a key already stored is a message already queued: nothing to check
+            return Task.CompletedTask;
+        };
     }
 }

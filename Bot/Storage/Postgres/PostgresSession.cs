@@ -24,28 +24,71 @@ public sealed class PostgresSession
     /// <summary>The caller's token: pass it to every Execute call.</summary>
     public CancellationToken CancellationToken { get; }
 
-    /// <summary>A command for <paramref name="sql"/> in this session's transaction; dispose it (<c>await using</c>).</summary>
-    public NpgsqlCommand Command(string sql) => new(sql, Connection, Transaction);
+    private List<(NpgsqlBatchCommand Command, Action<int>? Check)>? _deferred;
+    private List<NpgsqlBatchCommand>? _tail;
+    private string? _tailLock;
 
-    public async Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
+    /// <summary>
+    /// A command for <paramref name="sql"/> in this session's transaction; dispose it (<c>await using</c>). Writes
+    /// queued with <see cref="Defer"/> must be sent first (<see cref="FlushAsync"/>): a statement that reads must see
+    /// them, so a command made while some are queued is refused.
+    /// </summary>
+    public NpgsqlCommand Command(string sql) => _deferred is null
+        ? new(sql, Connection, Transaction)
+        : throw new InvalidOperationException("Deferred writes are queued in this transaction: call FlushAsync before a statement that reads, or use ExecuteAsync.");
+
+    /// <summary>
+    /// Queues a write whose outcome is only checked (<paramref name="check"/> gets its affected rows and throws to
+    /// roll the transaction back): it goes to the server with the next statement of the transaction, at the latest
+    /// with the commit, so a turn's writes cost one round trip instead of one each. Returns the queued command for its
+    /// parameters.
+    /// </summary>
+    public NpgsqlBatchCommand Defer(string sql, Action<int>? check = null) => Defer(new NpgsqlBatchCommand(sql), check);
+
+    /// <inheritdoc cref="Defer(string, Action{int}?)"/>
+    public NpgsqlBatchCommand Defer(NpgsqlBatchCommand command, Action<int>? check = null)
     {
-        await using var command = Command(sql);
+        ArgumentNullException.ThrowIfNull(command);
+        (_deferred ??= []).Add((command, check));
+        return command;
+    }
+
+    /// <summary>Runs <paramref name="sql"/> (after any deferred writes, in the same round trip); its affected rows.</summary>
+    public Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
         foreach (var (name, value) in parameters)
         {
             command.With(name, value);
         }
-        return await command.ExecuteNonQueryAsync(CancellationToken);
+        return ExecuteAsync(command);
     }
+
+    /// <summary>Runs <paramref name="command"/> (after any deferred writes, in the same round trip); its affected rows.</summary>
+    public async Task<int> ExecuteAsync(NpgsqlBatchCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        await SendAsync([command]);
+        return command.RecordsAffected;
+    }
+
+    /// <summary>Runs a script of several statements (a migration), after any deferred writes.</summary>
+    public async Task RunScriptAsync(string sql)
+    {
+        await FlushAsync();
+        await using var command = Command(sql);
+        await command.ExecuteNonQueryAsync(CancellationToken);
+    }
+
+    /// <summary>Sends the deferred writes now, if any, and runs their checks.</summary>
+    public Task FlushAsync() => _deferred is null ? Task.CompletedTask : SendAsync([]);
 
     /// <summary>Takes a transaction-scoped advisory lock on <paramref name="key"/> (released at commit or rollback).</summary>
     public Task LockAsync(string key) =>
         ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", ("key", key));
 
-    private List<NpgsqlBatchCommand>? _tail;
-    private string? _tailLock;
-
     /// <summary>
-    /// Queues <paramref name="command"/> as one of the transaction's last statements: <see cref="RunTailAsync"/> sends
+    /// Queues <paramref name="command"/> as one of the transaction's last statements: <see cref="FinishAsync"/> sends
     /// the advisory lock <paramref name="lockKey"/> and every queued statement in one round trip right before the
     /// commit, so the lock is held for that round trip and the commit only (what <c>handoff_audit.seq</c> needs: see
     /// <see cref="PostgresHandoffRows"/>). Nothing may wait for another lock after it, so the tail never deadlocks.
@@ -60,24 +103,60 @@ public sealed class PostgresSession
         (_tail ??= []).Add(command);
     }
 
-    /// <summary>Runs the queued tail (<see cref="AddToTail"/>), if any; <see cref="PostgresDatabase.WriteAsync{T}"/> calls it before committing.</summary>
-    internal async Task RunTailAsync()
+    /// <summary>
+    /// Sends what is still queued before the commit: the deferred writes, then the tail's lock and statements
+    /// (<see cref="AddToTail"/>), in one round trip. <see cref="PostgresDatabase.WriteAsync{T}"/> calls it.
+    /// </summary>
+    internal Task FinishAsync()
     {
-        if (_tail is not { } commands)
+        if (_tail is not { } tail)
         {
-            return;
+            return FlushAsync();
         }
+        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))").With("key", _tailLock!);
+        _tail = null;
+        _tailLock = null;
+        return SendAsync([lockCommand, .. tail]);
+    }
+
+    /// <summary>
+    /// One round trip: the deferred writes, then <paramref name="then"/>. The deferred writes' checks run afterwards in
+    /// order; when a statement fails, the checks of those before it run first, so a state conflict is reported as
+    /// one even where a later statement failed because of it.
+    /// </summary>
+    private async Task SendAsync(IReadOnlyList<NpgsqlBatchCommand> then)
+    {
+        var deferred = _deferred;
+        _deferred = null;
         await using var batch = new NpgsqlBatch(Connection, Transaction);
-        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))");
-        lockCommand.Parameters.AddWithValue("key", _tailLock!);
-        batch.BatchCommands.Add(lockCommand);
-        foreach (var command in commands)
+        foreach (var (command, _) in deferred ?? [])
         {
             batch.BatchCommands.Add(command);
         }
-        _tail = null;
-        _tailLock = null;
-        await batch.ExecuteNonQueryAsync(CancellationToken);
+        foreach (var command in then)
+        {
+            batch.BatchCommands.Add(command);
+        }
+        if (batch.BatchCommands.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await batch.ExecuteNonQueryAsync(CancellationToken);
+        }
+        catch (PostgresException failed) when (deferred is not null && failed.BatchCommand is { } at)
+        {
+            foreach (var (command, check) in deferred.TakeWhile(d => !ReferenceEquals(d.Command, at)))
+            {
+                check?.Invoke(command.RecordsAffected);
+            }
+            throw;
+        }
+        foreach (var (command, check) in deferred ?? [])
+        {
+            check?.Invoke(command.RecordsAffected);
+        }
     }
 }
 
@@ -88,6 +167,22 @@ public static class PostgresCommandExtensions
     {
         ArgumentNullException.ThrowIfNull(command);
         command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    /// <summary>Adds a <c>jsonb</c> parameter (or <c>json</c>, kept as written) from JSON text to a batch command.</summary>
+    public static NpgsqlBatchCommand WithJson(this NpgsqlBatchCommand command, string name, string? json, NpgsqlDbType type = NpgsqlDbType.Jsonb)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Parameters.Add(Json(name, json, type));
+        return command;
+    }
+
+    /// <summary>A <c>timestamptz</c> parameter of a batch command, rounded down to the microsecond, in UTC.</summary>
+    public static NpgsqlBatchCommand WithTime(this NpgsqlBatchCommand command, string name, DateTimeOffset? at)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Parameters.Add(Time(name, at));
         return command;
     }
 
@@ -103,7 +198,7 @@ public static class PostgresCommandExtensions
     public static NpgsqlCommand WithJson(this NpgsqlCommand command, string name, string? json, NpgsqlDbType type = NpgsqlDbType.Jsonb)
     {
         ArgumentNullException.ThrowIfNull(command);
-        command.Parameters.Add(new NpgsqlParameter(name, type) { Value = (object?)json ?? DBNull.Value });
+        command.Parameters.Add(Json(name, json, type));
         return command;
     }
 
@@ -111,9 +206,13 @@ public static class PostgresCommandExtensions
     public static NpgsqlCommand WithTime(this NpgsqlCommand command, string name, DateTimeOffset? at)
     {
         ArgumentNullException.ThrowIfNull(command);
-        command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.TimestampTz) { Value = PostgresTime.ToDb(at) });
+        command.Parameters.Add(Time(name, at));
         return command;
     }
+
+    private static NpgsqlParameter Json(string name, string? json, NpgsqlDbType type) => new(name, type) { Value = (object?)json ?? DBNull.Value };
+
+    private static NpgsqlParameter Time(string name, DateTimeOffset? at) => new(name, NpgsqlDbType.TimestampTz) { Value = PostgresTime.ToDb(at) };
 
     public static string? GetNullableString(this NpgsqlDataReader reader, int ordinal)
     {

@@ -23,25 +23,25 @@ internal sealed class PostgresTranscriptStore(PostgresDatabase database) : ITran
             return Task.CompletedTask;
         }
         var rows = SqliteTranscriptStore.Serialize(activities);
-        return database.WriteAsync(session => InsertAsync(session, rows), cancellationToken);
+        return database.WriteAsync(session => Task.FromResult(Insert(session, rows)), cancellationToken);
     }
 
-    /// <summary>Appends rows in order, for use inside a larger transaction (a turn's commit, an outbox mark).</summary>
-    internal static async Task<int> InsertAsync(PostgresSession session, TranscriptRow[] rows)
+    /// <summary>Appends rows in order, for use inside a larger transaction (a turn's commit, an outbox mark), deferred to its next round trip.</summary>
+    internal static int Insert(PostgresSession session, TranscriptRow[] rows)
     {
         if (rows.Length == 0)
         {
             return 0;
         }
         // One statement for the whole list; WITH ORDINALITY keeps the order of the sequence numbers.
-        await using var command = session.Command("""
+        session.Defer("""
             INSERT INTO transcript (channel_id, conversation_id, json)
             SELECT c, v, j::jsonb FROM unnest(@channels, @conversations, @jsons) WITH ORDINALITY AS r(c, v, j, n) ORDER BY n
             """)
             .With("channels", rows.Select(r => r.ChannelId).ToArray())
             .With("conversations", rows.Select(r => r.ConversationId).ToArray())
             .With("jsons", rows.Select(r => r.Json).ToArray());
-        return await command.ExecuteNonQueryAsync(session.CancellationToken);
+        return rows.Length;
     }
 
     public Task<IReadOnlyList<Activity>> ReadAsync(string channelId, string conversationId, CancellationToken cancellationToken) =>

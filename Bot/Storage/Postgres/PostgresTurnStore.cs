@@ -2,7 +2,8 @@ namespace HandoffBot.Storage.Postgres;
 
 /// <summary>
 /// A turn's transcript entries, state, inbox completion and feature records in one PostgreSQL transaction, the state
-/// check first (a conflict writes nothing). Records are mapped by their <see cref="IPostgresTurnRecordWriter"/> before
+/// check first (a conflict writes nothing). Writes that are only checked are deferred (<see cref="PostgresSession.Defer(string, Action{int}?)"/>),
+/// so a routine turn's commit is one round trip of statements and the COMMIT. Records are mapped by their <see cref="IPostgresTurnRecordWriter"/> before
 /// the transaction starts, so an unknown record type fails with nothing written.
 /// </summary>
 internal sealed class PostgresTurnStore(PostgresDatabase database, PostgresRecordWriters writers, TimeProvider time) : ITurnStore
@@ -21,16 +22,16 @@ internal sealed class PostgresTurnStore(PostgresDatabase database, PostgresRecor
         {
             if (commit.State is { } state)
             {
-                await PostgresConversationStateStore.WriteAsync(session, state.Key, state.Json, state.ExpectedVersion, now);
+                PostgresConversationStateStore.Write(session, state.Key, state.Json, state.ExpectedVersion, now);
             }
-            await PostgresTranscriptStore.InsertAsync(session, rows);
+            PostgresTranscriptStore.Insert(session, rows);
             foreach (var write in records)
             {
                 await write(session);
             }
             if (commit.CompletesInboxItem is { } item)
             {
-                await PostgresInboxStore.CompleteAsync(session, item, now);
+                PostgresInboxStore.Complete(session, item, now);
             }
             return true;
         }, cancellationToken);

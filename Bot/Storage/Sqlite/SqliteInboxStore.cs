@@ -86,10 +86,19 @@ internal sealed class SqliteInboxStore(SqliteDatabase database, TimeProvider tim
             .With("$activity", activityId)
             .ExecuteNonQuery(), cancellationToken);
 
-    /// <summary>Marks an item done, for use inside a turn's commit.</summary>
-    internal static void Complete(SqliteSession session, long id, DateTimeOffset now) =>
-        session.Command("UPDATE inbox SET done_at = $now WHERE id = $id AND done_at IS NULL")
+    public Task<bool> IsToRunHereAsync(long itemId, CancellationToken cancellationToken) =>
+        database.ReadAsync(session => session.Command("SELECT 1 FROM inbox WHERE id = $id AND done_at IS NULL").With("$id", itemId).ExecuteScalar() is not null, cancellationToken);
+
+    /// <summary>Marks an item done, for use inside a turn's commit; an item already done throws <see cref="InboxItemAlreadyDoneException"/>.</summary>
+    internal static void Complete(SqliteSession session, long id, DateTimeOffset now)
+    {
+        var rows = session.Command("UPDATE inbox SET done_at = $now WHERE id = $id AND done_at IS NULL")
             .With("$id", id)
             .With("$now", SqliteTime.ToDb(now))
             .ExecuteNonQuery();
+        if (rows != 1)
+        {
+            throw new InboxItemAlreadyDoneException(id);
+        }
+    }
 }

@@ -74,7 +74,10 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
         var session = new PostgresSession(connection, transaction, cancellationToken);
         var result = await write(session);
         await session.FinishAsync();
-        await transaction.CommitAsync(cancellationToken);
+        if (!session.Committed)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
         return result;
     }
 

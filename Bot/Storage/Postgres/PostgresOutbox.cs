@@ -125,16 +125,18 @@ internal sealed class PostgresHandoffOutbox(PostgresDatabase database, OutboxSig
         {
             return Task.CompletedTask;
         }
-        var seqs = sent.Select(s => s.Delivery.Seq).ToArray();
-        var deliveredIds = sent.Select(s => s.ActivityId).ToArray();
         var transcript = SqliteTranscriptStore.Serialize([.. sent.SelectMany(s => s.Transcript)]);
-        return database.WriteAsync(async session =>
+        return database.WriteAsync(session =>
         {
-            await session.ExecuteAsync("""
-                UPDATE handoff_outbox o SET status = 'sent', attempts = o.attempts + 1, last_error = NULL, delivered_id = m.delivered
-                FROM unnest(@seqs, @delivered) AS m(seq, delivered) WHERE o.seq = m.seq
-                """, ("seqs", seqs), ("delivered", deliveredIds));
-            return PostgresTranscriptStore.Insert(session, transcript);
+            // One statement per row by primary key, all in one round trip: a join with unnest(@seqs) was planned, on a
+            // table that grew after the plan was cached, as a hash join over a scan of the whole outbox (1-20 ms per
+            // mark in the burst, growing with the table).
+            foreach (var row in sent)
+            {
+                session.Defer("UPDATE handoff_outbox SET status = 'sent', attempts = attempts + 1, last_error = NULL, delivered_id = @delivered WHERE seq = @seq")
+                    .With("seq", row.Delivery.Seq).With("delivered", row.ActivityId);
+            }
+            return Task.FromResult(PostgresTranscriptStore.Insert(session, transcript));
         }, cancellationToken);
     }
 

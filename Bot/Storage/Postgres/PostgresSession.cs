@@ -103,20 +103,27 @@ public sealed class PostgresSession
         (_tail ??= []).Add(command);
     }
 
+    /// <summary>Whether <see cref="FinishAsync"/> committed the transaction (it does when there is a tail).</summary>
+    internal bool Committed { get; private set; }
+
     /// <summary>
-    /// Sends what is still queued before the commit: the deferred writes, then the tail's lock and statements
-    /// (<see cref="AddToTail"/>), in one round trip. <see cref="PostgresDatabase.WriteAsync{T}"/> calls it.
+    /// Sends what is still queued before the commit: the deferred writes (and their checks, which may still roll the
+    /// transaction back), then, when there is a tail (<see cref="AddToTail"/>), its lock, its statements and the COMMIT
+    /// in one round trip, so the lock is held only while the server runs them, never across a round trip to this
+    /// process. <see cref="PostgresDatabase.WriteAsync{T}"/> calls it and commits itself when there was no tail.
     /// </summary>
-    internal Task FinishAsync()
+    internal async Task FinishAsync()
     {
+        await FlushAsync();
         if (_tail is not { } tail)
         {
-            return FlushAsync();
+            return;
         }
         var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))").With("key", _tailLock!);
         _tail = null;
         _tailLock = null;
-        return SendAsync([lockCommand, .. tail]);
+        await SendAsync([lockCommand, .. tail, new NpgsqlBatchCommand("COMMIT")]);
+        Committed = true;
     }
 
     /// <summary>

@@ -3,6 +3,9 @@ using HandoffBot.Storage;
 
 namespace HandoffBot.Handoff;
 
+/// <summary>An active handoff's id and version; <see cref="Changed"/> is its record when it changed since the caller last saw it.</summary>
+public readonly record struct ActiveHandoff(string Id, long Version, HandoffRecord? Changed);
+
 /// <summary>
 /// Handoffs with optimistic concurrency: every change is a transition applied to the stored version and written
 /// with one version-checked write, together with its audit line, in one transaction of the storage provider. Accept is therefore atomic:
@@ -28,6 +31,15 @@ public interface IHandoffStore
     /// presence changes, a small part of the stored JSON. Load a record with <see cref="GetAsync"/> to see its packet.
     /// </summary>
     Task<IReadOnlyList<HandoffRecord>> ListActiveWithoutPacketsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every active handoff's id and version, with its record (without packet) only where the version differs from
+    /// <paramref name="known"/> (or the handoff is not in it): the routing owner's periodic look at the store, which
+    /// then reads only what changed since its last look. Every write raises a handoff's version, so an unchanged version
+    /// is an unchanged record. This default reads every record.
+    /// </summary>
+    async Task<IReadOnlyList<ActiveHandoff>> ListActiveChangedAsync(IReadOnlyDictionary<string, long> known, CancellationToken cancellationToken) =>
+        [.. (await ListActiveWithoutPacketsAsync(cancellationToken)).Select(h => new ActiveHandoff(h.Id, h.Version, h))];
 
     /// <summary>
     /// What the once-a-second sweep has to look at, without packets: waiting handoffs, handoffs not announced to the

@@ -23,6 +23,9 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
     private volatile bool _loaded;
     private long _builtFor;
 
+    // The records of the last reconciliation, by id (under the gate): the next one reads only those whose version moved.
+    private Dictionary<string, HandoffRecord> _seen = new(StringComparer.Ordinal);
+
     /// <summary>What the routing engine needs of a handoff.</summary>
     public static HandoffRequest RequestOf(HandoffRecord handoff) =>
         new(handoff.Id, handoff.Queue, handoff.Skill, (int)handoff.Priority, handoff.EnqueuedAt, handoff.CustomerKey, handoff.Customer.ChannelId!,
@@ -73,6 +76,7 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
         using (await EnterAsync(cancellationToken))
         {
             routing.Reset();
+            _seen = new(StringComparer.Ordinal);
             _loaded = false;
             await LoadAsync(cancellationToken);
             _loaded = true;
@@ -96,18 +100,26 @@ public sealed class RoutingProjection(IHandoffStore store, IRoutingEngine routin
         using (await EnterAsync(cancellationToken))
         {
             await ReconcileRosterAsync(cancellationToken);
-            var active = await store.ListActiveWithoutPacketsAsync(cancellationToken);
-            var ids = new HashSet<string>(StringComparer.Ordinal);
-            var stale = new List<string>();
-            foreach (var handoff in active)
+            var known = new Dictionary<string, long>(_seen.Count, StringComparer.Ordinal);
+            foreach (var (id, seen) in _seen)
             {
-                ids.Add(handoff.Id);
-                if (!InLine(handoff, routing.GetStatus(handoff.Id)))
+                known[id] = seen.Version;
+            }
+            var listed = await store.ListActiveChangedAsync(known, cancellationToken);
+            var active = new Dictionary<string, HandoffRecord>(listed.Count, StringComparer.Ordinal);
+            var stale = new List<string>();
+            foreach (var (id, _, changed) in listed)
+            {
+                // An unchanged version is the record seen last time: the engine is checked against it all the same.
+                var handoff = changed ?? _seen[id];
+                active[id] = handoff;
+                if (!InLine(handoff, routing.GetStatus(id)))
                 {
-                    stale.Add(handoff.Id);
+                    stale.Add(id);
                 }
             }
-            stale.AddRange(routing.RoutedIds().Where(id => !ids.Contains(id))); // ended, cancelled or unassigned meanwhile
+            _seen = active;
+            stale.AddRange(routing.RoutedIds().Where(id => !active.ContainsKey(id))); // ended, cancelled or unassigned meanwhile
             foreach (var id in stale)
             {
                 // Read again right before applying: this instance's own accept, decline or expiry may have moved the

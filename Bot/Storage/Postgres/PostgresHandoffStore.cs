@@ -43,6 +43,25 @@ internal sealed class PostgresHandoffStore(PostgresDatabase database, PostgresRe
     public Task<IReadOnlyList<HandoffRecord>> ListActiveWithoutPacketsAsync(CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {WithoutPacket} FROM handoff WHERE active ORDER BY created_at, seq", null, cancellationToken);
 
+    // The JSON of unchanged handoffs is neither parsed by PostgreSQL nor sent: at 1,700 active handoffs the full read
+    // took 57-82 ms every check.
+    public Task<IReadOnlyList<ActiveHandoff>> ListActiveChangedAsync(IReadOnlyDictionary<string, long> known, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        var ids = known.Keys.ToArray();
+        var versions = ids.Select(id => known[id]).ToArray();
+        return database.ReadAsync<IReadOnlyList<ActiveHandoff>>(async session =>
+        {
+            await using var command = session.Command($"""
+                SELECT h.id, h.version, CASE WHEN k.version = h.version THEN NULL ELSE {WithoutPacket.Replace("json", "h.json", StringComparison.Ordinal)} END
+                FROM handoff h LEFT JOIN unnest(@ids::text[], @versions::bigint[]) AS k(id, version) ON k.id = h.id
+                WHERE h.active ORDER BY h.created_at, h.seq
+                """).With("ids", ids).With("versions", versions);
+            return await command.ListAsync(r => new ActiveHandoff(r.GetString(0), r.GetInt64(1),
+                r.IsDBNull(2) ? null : JsonSerializer.Deserialize(r.GetString(2), HandoffJsonContext.Default.HandoffRecord)), cancellationToken);
+        }, cancellationToken);
+    }
+
     public Task<IReadOnlyList<HandoffRecord>> ListForSweepAsync(DateTimeOffset offeredBy, CancellationToken cancellationToken) =>
         QueryAsync($"""
             SELECT {WithoutPacket} FROM handoff

@@ -85,4 +85,45 @@ public sealed class PostgresOutboxTakeoverTests : IAsyncLifetime
         Assert.Equal(["m1", "m2", "m3"], taken.Select(d => d.Message.Key));
         Assert.Equal(3, await _b.RecoverAbandonedAsync(CancellationToken.None)); // all three are B's now: a restart of B takes them back
     }
+
+    [Fact]
+    public async Task AClaimRenewsTheClaimersLeaseSoItsRowsAreNotTakenOverWithinALeaseOfTheClaim()
+    {
+        await _heartbeatA.BeatAsync(CancellationToken.None);
+        await _a.EnqueueAsync(ToCustomer("m1"), CancellationToken.None);
+        _time.Advance(Lease - TimeSpan.FromSeconds(1));
+        var onA = Assert.Single(await ClaimAsync(_a)); // A's heartbeat stops here; its claim renewed the lease
+
+        _time.Advance(TimeSpan.FromSeconds(2)); // past the last heartbeat's lease, within the claim's
+        await _heartbeatB.BeatAsync(CancellationToken.None);
+        Assert.Empty(await ClaimAsync(_b));
+        Assert.True(await _a.IsStillClaimedAsync(onA, CancellationToken.None));
+
+        _time.Advance(Lease); // now past the claim's lease too
+        Assert.Equal(["m1"], (await ClaimAsync(_b)).Select(d => d.Message.Key));
+    }
+
+    [Fact]
+    public async Task ARowTakenOverByAnotherInstanceIsNoLongerTheFirstInstancesToSend()
+    {
+        await _heartbeatA.BeatAsync(CancellationToken.None);
+        await _a.EnqueueAsync(ToCustomer("m1"), CancellationToken.None);
+        var onA = Assert.Single(await ClaimAsync(_a));
+        Assert.True(await _a.IsStillClaimedAsync(onA, CancellationToken.None));
+        Assert.Equal(Lease / 2, _a.ClaimSafeFor);
+
+        _time.Advance(Lease + TimeSpan.FromSeconds(1)); // A is cut off from the database: no heartbeat, no claim
+        await _heartbeatB.BeatAsync(CancellationToken.None);
+        var onB = Assert.Single(await ClaimAsync(_b));
+
+        Assert.False(await _a.IsStillClaimedAsync(onA, CancellationToken.None));
+        Assert.True(await _b.IsStillClaimedAsync(onB, CancellationToken.None));
+        // A, back, can neither give the row back nor put it up for a retry: it is B's.
+        await _a.ReleaseAsync([onA], CancellationToken.None);
+        await _a.MarkUndeliveredAsync(onA, _time.GetUtcNow(), "hub timed out", givenUp: false, CancellationToken.None);
+        Assert.True(await _b.IsStillClaimedAsync(onB, CancellationToken.None));
+        Assert.Empty(await ClaimAsync(_a));
+        await _b.MarkSentAsync([new OutboxSent(onB, "delivered-1", [])], CancellationToken.None);
+        Assert.False(await _b.IsStillClaimedAsync(onB, CancellationToken.None));
+    }
 }

@@ -69,6 +69,19 @@ public interface IHandoffOutbox
     /// </summary>
     Task<int> RecoverAbandonedAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How long a claim is this process's for sure: rows it claimed are not taken over by another instance within this
+    /// span of the claim (the claim renewed this instance's lease). Null: never taken over (one process, SQLite).
+    /// </summary>
+    TimeSpan? ClaimSafeFor { get; }
+
+    /// <summary>
+    /// Whether <paramref name="delivery"/>'s row is still in flight on this process: not taken over by another instance
+    /// (this one was cut off from the database past its lease) and not marked by anyone. Asked before sending a row
+    /// claimed longer ago than <see cref="ClaimSafeFor"/>.
+    /// </summary>
+    Task<bool> IsStillClaimedAsync(OutboxDelivery delivery, CancellationToken cancellationToken);
+
     /// <summary>Gives claimed rows back unsent (a row before them in their destination failed).</summary>
     Task ReleaseAsync(IReadOnlyList<OutboxDelivery> deliveries, CancellationToken cancellationToken);
 

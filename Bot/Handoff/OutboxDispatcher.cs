@@ -167,18 +167,24 @@ public sealed partial class OutboxDispatcher(
     /// </summary>
     private async Task StartDueAsync(CancellationToken cancellationToken)
     {
-        var due = await outbox.ClaimDueAsync(time.GetUtcNow(), RoundSize, PerDestination, cancellationToken);
+        var claimedAt = time.GetUtcNow();
+        var due = await outbox.ClaimDueAsync(claimedAt, RoundSize, PerDestination, cancellationToken);
         foreach (var destination in due.GroupBy(d => d.Message.Destination, StringComparer.Ordinal))
         {
             var state = new Sender();
-            var sender = SendInOrderAsync([.. destination], state, cancellationToken);
+            var sender = SendInOrderAsync([.. destination], claimedAt, state, cancellationToken);
             _inFlight[sender] = state;
             _ = sender.ContinueWith(t => _inFlight.TryRemove(t, out var _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
-    /// <summary>One destination's claimed rows, one after the other; the first failure gives the rest back unsent.</summary>
-    private async Task SendInOrderAsync(IReadOnlyList<OutboxDelivery> rows, Sender sender, CancellationToken cancellationToken)
+    /// <summary>
+    /// One destination's claimed rows, one after the other; the first failure gives the rest back unsent. Once the claim
+    /// is older than <see cref="IHandoffOutbox.ClaimSafeFor"/> (a long hold, or this process was cut off from the
+    /// database), each row is sent only while it is still this process's: another instance that took the rows over
+    /// sends them, and they are not sent twice from here.
+    /// </summary>
+    private async Task SendInOrderAsync(IReadOnlyList<OutboxDelivery> rows, DateTimeOffset claimedAt, Sender sender, CancellationToken cancellationToken)
     {
         await Task.Yield();
         var marks = new List<Task>(rows.Count);
@@ -186,6 +192,11 @@ public sealed partial class OutboxDispatcher(
         {
             for (var i = 0; i < rows.Count; i++)
             {
+                if (outbox.ClaimSafeFor is { } safe && time.GetUtcNow() - claimedAt >= safe && !await outbox.IsStillClaimedAsync(rows[i], cancellationToken))
+                {
+                    LogTakenOver(logger, rows[i].Message.Key, rows.Count - i);
+                    break;
+                }
                 if (await DeliverAsync(rows[i], sender, marks, cancellationToken) is false)
                 {
                     await outbox.ReleaseAsync([.. rows.Skip(i + 1)], CancellationToken.None);
@@ -348,6 +359,9 @@ public sealed partial class OutboxDispatcher(
 
     [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "{Count} outbox deliveries were in flight when the last process stopped; they are sent again (their channel may have them already)")]
     private static partial void LogRecovered(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4205, Level = LogLevel.Warning, Message = "Handoff delivery {Key} and the {Count} row(s) from it on were taken over by another instance while this one could not renew its lease; they are not sent from here")]
+    private static partial void LogTakenOver(ILogger logger, string key, int count);
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Error, Message = "An outbox delivery round failed; the next signal or scan tries again")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);

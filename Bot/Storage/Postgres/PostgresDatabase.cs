@@ -48,6 +48,7 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
         };
         _leases = NpgsqlDataSource.Create(leases);
         InstanceName = settings.InstanceName;
+        InstanceLease = settings.InstanceLease;
         _schemas = schemas;
         _time = time;
         _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
@@ -55,6 +56,9 @@ public sealed partial class PostgresDatabase : IStorageHealth, IAsyncDisposable,
 
     /// <summary>This instance's name in the rows it claims (<see cref="PostgresOptions.InstanceName"/>).</summary>
     public string InstanceName { get; }
+
+    /// <summary>How long this instance's lease runs after its last renewal (<see cref="PostgresOptions.InstanceLease"/>).</summary>
+    public TimeSpan InstanceLease { get; }
 
     public NpgsqlDataSource DataSource => _source;
 

@@ -70,6 +70,10 @@ internal sealed class PostgresHandoffOutbox(PostgresDatabase database, OutboxSig
     {
         var claimed = await database.WriteAsync(async session =>
         {
+            // The claim renews this instance's lease (in the lock's round trip, committed with the claim): nobody takes
+            // these rows over within a lease of now, which lets the dispatcher send them without asking (ClaimSafeFor).
+            session.Defer("UPDATE storage_instance SET alive_until = greatest(alive_until, @until) WHERE name = @instance")
+                .WithTime("until", now + database.InstanceLease).With("instance", database.InstanceName);
             await session.LockAsync("handoffbot.outbox.claim");
             await using var command = session.Command("""
                 WITH dead AS (
@@ -106,6 +110,20 @@ internal sealed class PostgresHandoffOutbox(PostgresDatabase database, OutboxSig
         return due;
     }
 
+    // Half the lease the claim renewed: margin for the clocks of the instances and for the claim's own round trip.
+    public TimeSpan? ClaimSafeFor => database.InstanceLease / 2;
+
+    public Task<bool> IsStillClaimedAsync(OutboxDelivery delivery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return database.ReadAsync(async session =>
+        {
+            await using var command = session.Command("SELECT 1 FROM handoff_outbox WHERE seq = @seq AND status = 'sending' AND claimed_by = @instance")
+                .With("seq", delivery.Seq).With("instance", database.InstanceName);
+            return await command.ExecuteScalarAsync(cancellationToken) is not null;
+        }, cancellationToken);
+    }
+
     public Task<int> RecoverAbandonedAsync(CancellationToken cancellationToken) =>
         database.WriteAsync(session => session.ExecuteAsync("UPDATE handoff_outbox SET status = 'pending' WHERE status = 'sending' AND claimed_by = @instance",
             ("instance", database.InstanceName)), cancellationToken);
@@ -114,8 +132,8 @@ internal sealed class PostgresHandoffOutbox(PostgresDatabase database, OutboxSig
     {
         ArgumentNullException.ThrowIfNull(deliveries);
         return deliveries.Count == 0 ? Task.CompletedTask : database.WriteAsync(session => session.ExecuteAsync(
-            "UPDATE handoff_outbox SET status = 'pending' WHERE seq = ANY(@seqs) AND status = 'sending'",
-            ("seqs", deliveries.Select(d => d.Seq).ToArray())), cancellationToken);
+            "UPDATE handoff_outbox SET status = 'pending' WHERE seq = ANY(@seqs) AND status = 'sending' AND claimed_by = @instance",
+            ("seqs", deliveries.Select(d => d.Seq).ToArray()), ("instance", database.InstanceName)), cancellationToken);
     }
 
     public Task MarkSentAsync(IReadOnlyList<OutboxSent> sent, CancellationToken cancellationToken)
@@ -144,8 +162,8 @@ internal sealed class PostgresHandoffOutbox(PostgresDatabase database, OutboxSig
     {
         ArgumentNullException.ThrowIfNull(delivery);
         return database.WriteAsync(session => session.ExecuteAsync(
-            "UPDATE handoff_outbox SET status = @status, attempts = attempts + 1, last_error = @error, next_attempt_at = @next WHERE seq = @seq",
-            ("seq", delivery.Seq), ("status", givenUp ? "failed" : "pending"), ("error", error), ("next", PostgresTime.ToDb(next))), cancellationToken);
+            "UPDATE handoff_outbox SET status = @status, attempts = attempts + 1, last_error = @error, next_attempt_at = @next WHERE seq = @seq AND claimed_by = @instance",
+            ("seq", delivery.Seq), ("instance", database.InstanceName), ("status", givenUp ? "failed" : "pending"), ("error", error), ("next", PostgresTime.ToDb(next))), cancellationToken);
     }
 
     public Task<string?> DeliveredIdAsync(string key, CancellationToken cancellationToken) =>

@@ -120,6 +120,10 @@ internal sealed class SqliteHandoffOutbox(SqliteDatabase database, OutboxSignal 
         return due;
     }
 
+    public TimeSpan? ClaimSafeFor => null;
+
+    public Task<bool> IsStillClaimedAsync(OutboxDelivery delivery, CancellationToken cancellationToken) => Task.FromResult(true);
+
     public Task<int> RecoverAbandonedAsync(CancellationToken cancellationToken) =>
         database.WriteAsync(session => session.Command("UPDATE handoff_outbox SET status = 'pending' WHERE status = 'sending'").ExecuteNonQuery(), cancellationToken);
 

@@ -53,9 +53,9 @@ internal sealed class PostgresHandoffStore(PostgresDatabase database, PostgresRe
         return database.ReadAsync<IReadOnlyList<ActiveHandoff>>(async session =>
         {
             await using var command = session.Command($"""
-                SELECT h.id, h.version, CASE WHEN k.version = h.version THEN NULL ELSE {WithoutPacket.Replace("json", "h.json", StringComparison.Ordinal)} END
-                FROM handoff h LEFT JOIN unnest(@ids::text[], @versions::bigint[]) AS k(id, version) ON k.id = h.id
-                WHERE h.active ORDER BY h.created_at, h.seq
+                SELECT handoff.id, handoff.version, CASE WHEN k.version = handoff.version THEN NULL ELSE {WithoutPacket} END
+                FROM handoff LEFT JOIN unnest(@ids::text[], @versions::bigint[]) AS k(id, version) ON k.id = handoff.id
+                WHERE handoff.active ORDER BY handoff.created_at, handoff.seq
                 """).With("ids", ids).With("versions", versions);
             return await command.ListAsync(r => new ActiveHandoff(r.GetString(0), r.GetInt64(1),
                 r.IsDBNull(2) ? null : JsonSerializer.Deserialize(r.GetString(2), HandoffJsonContext.Default.HandoffRecord)), cancellationToken);
